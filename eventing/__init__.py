@@ -1,0 +1,1 @@
+"""How CloudEvents reach functions where no Knative broker does it (RabbitMQ, the dispatcher)."""

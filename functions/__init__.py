@@ -1,0 +1,1 @@
+"""One folder per use case; each `handler.py` declares its function with the kit."""

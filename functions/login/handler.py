@@ -1,0 +1,47 @@
+"""Sign in, rotate refresh tokens, publish the keys that verify access tokens.
+
+The only function given the signing key.
+"""
+
+from typing import Any
+
+from mangum import Mangum
+
+from shared.auth import service
+from shared.auth.schemas import LoginRequest, RefreshRequest, TokenPair
+from shared.db import unit_of_work
+from shared.kit import Function
+from shared.security.tokens import published_keys
+
+fn = Function(
+    "login",
+    summary="Sign in and keep a session alive with rotating refresh tokens.",
+    secrets=("jwt_private_key",),
+)
+
+
+@fn.post("/api/v1/auth/login", response_model=TokenPair)
+def login(body: LoginRequest) -> TokenPair:
+    with unit_of_work() as session:
+        return service.login(session, body.email, body.password)
+
+
+@fn.post("/api/v1/auth/refresh", response_model=TokenPair)
+def refresh(body: RefreshRequest) -> TokenPair:
+    try:
+        with unit_of_work() as session:
+            return service.refresh(session, body.refresh_token)
+    except service.RefreshTokenReused as reuse:
+        # Its own transaction: the refusal above rolled back, the revocation must stay.
+        with unit_of_work() as session:
+            service.revoke_session(session, reuse.session_id, "refresh-token-reused")
+        raise
+
+
+@fn.get("/api/v1/auth/jwks.json")
+def jwks() -> dict[str, Any]:
+    return published_keys()
+
+
+app = fn.app()
+handler = Mangum(app, lifespan="off")

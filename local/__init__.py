@@ -1,0 +1,1 @@
+"""The operator's side: the `eventmgr` CLI, the local runner and its gateway."""

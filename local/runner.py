@@ -1,0 +1,85 @@
+"""`eventmgr up`: every function in one process behind the gateway, on embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import uvicorn
+
+from local.datadir import DataDir
+from local.services import start_for_runner
+
+
+def serve(data_dir: DataDir, host: str, port: int) -> None:
+    started = time.monotonic()
+    with data_dir.runner_lock():
+        os.environ["EVENTMGR_DATA_DIR"] = str(data_dir.root)
+        for key, value in data_dir.key_environment().items():
+            os.environ.setdefault(key, value)
+        os.environ.setdefault("PUBLIC_URL", f"http://{_display_host(host)}:{port}")
+        services = start_for_runner(data_dir)
+        try:
+            os.environ["DATABASE_URL"] = services.database_url
+            if services.redis_url:
+                os.environ["REDIS_URL"] = services.redis_url
+            _run(
+                data_dir,
+                services.database_url,
+                services.redis_url,
+                services.pids,
+                host,
+                port,
+                started,
+            )
+        finally:
+            services.stop()
+            data_dir.run_file.unlink(missing_ok=True)
+            _say(f"Stopped. Data kept in {data_dir.root}")
+
+
+def _run(
+    data_dir: DataDir,
+    database_url: str,
+    redis_url: str | None,
+    pids: dict[str, int],
+    host: str,
+    port: int,
+    started: float,
+) -> None:
+    # Imported only now: the functions read their settings from the environment set above.
+    from local.gateway import Gateway
+    from local.registry import load_functions
+    from shared.migrations import upgrade
+
+    upgrade(database_url)
+    gateway = Gateway(load_functions())
+    url = f"http://{_display_host(host)}:{port}"
+    config = uvicorn.Config(
+        gateway, host=host, port=port, lifespan="off", log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    record: dict[str, Any] = {
+        "pid": os.getpid(),
+        "url": url,
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "pids": pids,
+        "started_at": datetime.now(UTC).isoformat(),
+    }
+    data_dir.write_run_file(record)
+    _say(f"Event Manager is up at {url}  (API docs: {url}/docs)")
+    _say(f"Data: {data_dir.root}  (mail lands in {data_dir.path('outbox')})")
+    _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
+    server.run()
+
+
+def _display_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

@@ -1,0 +1,1 @@
+"""The library every Event Manager function carries: infrastructure, domain services and the kit."""

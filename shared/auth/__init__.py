@@ -1,0 +1,1 @@
+"""Logging in: login sessions and their rotating refresh tokens."""

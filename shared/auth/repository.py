@@ -1,0 +1,31 @@
+"""All SQL about login sessions and refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shared.auth.models import LoginSession, RefreshToken
+
+
+def refresh_token_for_update(session: Session, token_hash: bytes) -> RefreshToken | None:
+    return session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    )
+
+
+def login_session_for_update(session: Session, session_id: uuid.UUID) -> LoginSession | None:
+    return session.get(LoginSession, session_id, with_for_update=True)
+
+
+def revoke_login_session(
+    session: Session, session_id: uuid.UUID, reason: str, now: datetime
+) -> None:
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )

@@ -1,0 +1,111 @@
+"""Logging in and rotating refresh tokens.
+
+A login opens a session; each refresh token is good for one exchange. Presenting one that was
+already exchanged means it leaked (or a client misbehaves), so the whole session is revoked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from shared.auth import repository
+from shared.auth.models import LoginSession, RefreshToken
+from shared.auth.schemas import TokenPair
+from shared.config import get_settings
+from shared.errors import Forbidden, Unauthenticated
+from shared.security.passwords import (
+    burn_verification_time,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from shared.security.secrets import digest, new_secret
+from shared.security.tokens import issue_access_token
+from shared.users import repository as users
+from shared.users.models import User
+
+
+class InvalidCredentials(Unauthenticated):
+    title = "Invalid credentials"
+    slug = "invalid-credentials"
+
+
+class UserBlocked(Forbidden):
+    title = "Account blocked"
+    slug = "user-blocked"
+
+
+class InvalidRefreshToken(Unauthenticated):
+    title = "Invalid refresh token"
+    slug = "invalid-refresh-token"
+
+
+class RefreshTokenReused(InvalidRefreshToken):
+    """Carries the session to revoke; the caller revokes it in a transaction of its own."""
+
+    def __init__(self, session_id: uuid.UUID) -> None:
+        super().__init__("This refresh token was already used; the login session is now closed.")
+        self.session_id = session_id
+
+
+def login(session: Session, email: str, password: str) -> TokenPair:
+    user = users.by_email(session, email)
+    if user is None:
+        burn_verification_time(password)
+        raise InvalidCredentials("Wrong email or password.")
+    if not verify_password(user.password_hash, password):
+        raise InvalidCredentials("Wrong email or password.")
+    if not user.is_active:
+        raise UserBlocked("This account is blocked.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    now = datetime.now(UTC)
+    settings = get_settings()
+    login_session = LoginSession(
+        user_id=user.id,
+        last_used_at=now,
+        expires_at=now + timedelta(days=settings.refresh_absolute_ttl_days),
+    )
+    session.add(login_session)
+    session.flush()
+    return _pair(session, user, login_session, now)
+
+
+def refresh(session: Session, refresh_token: str) -> TokenPair:
+    now = datetime.now(UTC)
+    token = repository.refresh_token_for_update(session, digest(refresh_token))
+    if token is None or token.expires_at <= now:
+        raise InvalidRefreshToken("The refresh token is unknown or expired.")
+    login_session = repository.login_session_for_update(session, token.session_id)
+    if login_session is None or login_session.revoked_at or login_session.expires_at <= now:
+        raise InvalidRefreshToken("This login session has ended.")
+    if token.rotated_at is not None:
+        raise RefreshTokenReused(login_session.id)
+    user = users.by_id(session, login_session.user_id)
+    if user is None or not user.is_active:
+        raise InvalidRefreshToken("This account can no longer sign in.")
+    token.rotated_at = now
+    login_session.last_used_at = now
+    return _pair(session, user, login_session, now)
+
+
+def revoke_session(session: Session, session_id: uuid.UUID, reason: str) -> None:
+    repository.revoke_login_session(session, session_id, reason, datetime.now(UTC))
+
+
+def _pair(session: Session, user: User, login_session: LoginSession, now: datetime) -> TokenPair:
+    settings = get_settings()
+    secret = new_secret()
+    idle_deadline = now + timedelta(days=settings.refresh_idle_ttl_days)
+    session.add(
+        RefreshToken(
+            session_id=login_session.id,
+            token_hash=digest(secret),
+            expires_at=min(idle_deadline, login_session.expires_at),
+        )
+    )
+    access_token, expires_in = issue_access_token(user.id, user.role.value)
+    return TokenPair(access_token=access_token, refresh_token=secret, expires_in=expires_in)

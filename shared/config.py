@@ -1,0 +1,93 @@
+"""One settings object for every process: each knob is an environment variable.
+
+Secrets may also come from files: `SECRETS_DIR` (default `/var/openfaas/secrets`, OpenFaaS's
+mount point) holds one file per secret, named like the variable in lower case with dashes
+(`jwt-private-key`), so each function is given only the secrets it declares.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # Where the embedded mode keeps its data (PostgreSQL, Redis, mail, media, keys).
+    eventmgr_data_dir: Path = Path(".eventmgr")
+
+    # Services. Unset means "embedded" for `eventmgr up`; deployed functions must set them.
+    database_url: str | None = None
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    redis_url: str | None = None
+
+    # Tokens.
+    jwt_private_key: str | None = None
+    jwt_public_keys: str | None = None
+    jwt_issuer: str = "eventmanager"
+    jwt_audience: str = "eventmanager-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_idle_ttl_days: int = Field(default=14, ge=1)
+    refresh_absolute_ttl_days: int = Field(default=60, ge=1)
+    internal_token: str | None = None
+
+    # HTTP.
+    public_url: str = "http://127.0.0.1:8080"
+    cors_origins: Annotated[list[str], NoDecode] = []
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    cursor_secret: str | None = None
+
+    # Mail: SendGrid when its key is set, else SMTP when its URL is set, else .eml files.
+    mail_from: str = "Event Manager <no-reply@eventmanager.local>"
+    sendgrid_api_key: str | None = None
+    sendgrid_api_url: str = "https://api.sendgrid.com"
+    smtp_url: str | None = None
+    smtp_timeout_seconds: float = 10.0
+
+    log_level: str = "INFO"
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @property
+    def mail_outbox_dir(self) -> Path:
+        return self.eventmgr_data_dir / "outbox"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.eventmgr_data_dir / "keys"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    secrets_dir = os.environ.get("SECRETS_DIR", DEFAULT_SECRETS_DIR)
+    files: dict[str, Any] = _read_secret_files(Path(secrets_dir))
+    return Settings(**files)
+
+
+def _read_secret_files(directory: Path) -> dict[str, str]:
+    """Secrets mounted as files, for the fields whose environment variable is unset."""
+    if not directory.is_dir():
+        return {}
+    found: dict[str, str] = {}
+    for name in Settings.model_fields:
+        path = directory / name.replace("_", "-")
+        if name.upper() not in os.environ and path.is_file():
+            found[name] = path.read_text().strip()
+    return found

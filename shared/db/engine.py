@@ -1,0 +1,72 @@
+"""The process's engine (a small bounded pool) and the unit of work that commits once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.config import get_settings
+
+
+class DatabaseNotConfigured(RuntimeError):
+    """DATABASE_URL is unset: deployed functions need it; `eventmgr up` provides one."""
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and pick psycopg 3 as the driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    if not settings.database_url:
+        raise DatabaseNotConfigured("DATABASE_URL is not set")
+    return create_engine(
+        sqlalchemy_url(settings.database_url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            "application_name": "eventmanager",
+        },
+    )
+
+
+@lru_cache
+def session_factory() -> sessionmaker[Session]:
+    return sessionmaker(get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for one use case: services never commit, this commits once or rolls back."""
+    with session_factory()() as session, session.begin():
+        yield session
+
+
+def ping() -> bool:
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+def dispose() -> None:
+    """Forget the engine (tests and the runner switch databases through the settings)."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+    session_factory.cache_clear()

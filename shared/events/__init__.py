@@ -1,0 +1,1 @@
+"""Events people can attend: their catalog, categories and tags."""

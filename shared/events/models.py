@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Computed,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.db.base import Base, created_at, updated_at, uuid_pk
+
+DEFAULT_CATEGORIES = {
+    "conference": "Conference",
+    "meetup": "Meetup",
+    "workshop": "Workshop",
+    "concert": "Concert",
+    "sports": "Sports",
+    "exhibition": "Exhibition",
+    "other": "Other",
+}
+
+# Title weighs more than description; English and Russian stems both, so either language's
+# word forms match (`websearch_to_tsquery` runs with both configurations).
+SEARCH_DOCUMENT = (
+    "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('russian', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english', coalesce(description, '')), 'B') || "
+    "setweight(to_tsvector('russian', coalesce(description, '')), 'B')"
+)
+
+
+class EventStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    cancelled = "cancelled"
+
+
+class Moderation(StrEnum):
+    approved = "approved"
+    pending = "pending"
+    hidden = "hidden"
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = created_at()
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    # Normalized: trimmed, lower case, inner spaces folded.
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+
+
+event_tags = Table(
+    "event_tags",
+    Base.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
+        CheckConstraint(
+            "capacity IS NULL OR seats_taken <= capacity", name="seats_within_capacity"
+        ),
+        CheckConstraint("seats_taken >= 0", name="seats_taken_nonnegative"),
+        # The public list: published, visible, by start time then id (the keyset order).
+        Index(
+            "ix_events_listed_start",
+            "starts_at",
+            "id",
+            postgresql_where="status = 'published' AND moderation = 'approved'",
+        ),
+        Index("ix_events_search", "search", postgresql_using="gin"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organizer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))
+    category_slug: Mapped[str] = mapped_column(
+        ForeignKey("categories.slug", ondelete="RESTRICT"), index=True
+    )
+    venue_name: Mapped[str | None] = mapped_column(String(200))
+    venue_address: Mapped[str | None] = mapped_column(String(500))
+    venue_lat: Mapped[float | None] = mapped_column(Float)
+    venue_lon: Mapped[float | None] = mapped_column(Float)
+    online_url: Mapped[str | None] = mapped_column(String(2048))
+    capacity: Mapped[int | None]
+    # Confirmed and checked-in seats, kept in the same transaction as the registrations.
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    waitlist_count: Mapped[int] = mapped_column(default=0)
+    status: Mapped[EventStatus] = mapped_column(
+        Enum(EventStatus, native_enum=False, length=20, create_constraint=True, name="status")
+    )
+    moderation: Mapped[Moderation] = mapped_column(
+        Enum(Moderation, native_enum=False, length=20, create_constraint=True, name="moderation"),
+        default=Moderation.approved,
+    )
+    # Grows with every change to what a calendar entry shows (RFC 5545 SEQUENCE).
+    sequence: Mapped[int] = mapped_column(default=0)
+    search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    tags: Mapped[list[Tag]] = relationship(secondary=event_tags, lazy="selectin")

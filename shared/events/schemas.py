@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import (
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from shared.events.models import Event
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+CategorySlug = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+_ZONES = frozenset(available_timezones())
+
+
+class Venue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class EventCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: str = Field(max_length=20_000)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    timezone: str = Field(max_length=64, description="IANA time zone, e.g. Europe/Berlin")
+    category: CategorySlug
+    tags: list[TagName] = Field(default_factory=list, max_length=20)
+    venue: Venue | None = None
+    online_url: AnyHttpUrl | None = Field(default=None, max_length=2048)
+    capacity: int | None = Field(default=None, ge=1, le=1_000_000)
+    status: Literal["draft", "published"] = "draft"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in _ZONES:
+            raise ValueError("unknown IANA time zone")
+        ZoneInfo(value)
+        return value
+
+    @model_validator(mode="after")
+    def _ends_after_starts(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class EventPublic(BaseModel):
+    id: uuid.UUID
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    category: str
+    tags: list[str]
+    venue: Venue | None
+    online_url: str | None
+    capacity: int | None
+    status: str
+    organizer_id: uuid.UUID
+    seats_taken: int
+    seats_left: int | None
+    waitlist_count: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, event: Event) -> EventPublic:
+        venue = None
+        if event.venue_name and event.venue_address:
+            venue = Venue(
+                name=event.venue_name,
+                address=event.venue_address,
+                lat=event.venue_lat,
+                lon=event.venue_lon,
+            )
+        seats_left = None if event.capacity is None else event.capacity - event.seats_taken
+        return cls(
+            id=event.id,
+            title=event.title,
+            description=event.description,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            timezone=event.timezone,
+            category=event.category_slug,
+            tags=sorted(tag.name for tag in event.tags),
+            venue=venue,
+            online_url=event.online_url,
+            capacity=event.capacity,
+            status=event.status.value,
+            organizer_id=event.organizer_id,
+            seats_taken=event.seats_taken,
+            seats_left=seats_left,
+            waitlist_count=event.waitlist_count,
+            created_at=event.created_at,
+            updated_at=event.updated_at,
+        )
+
+
+class EventPage(BaseModel):
+    items: list[EventPublic]
+    next_cursor: str | None
+
+
+class CategoryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str
+    name: str
+
+
+class CategoryList(BaseModel):
+    items: list[CategoryPublic]

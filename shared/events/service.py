@@ -1,0 +1,103 @@
+"""Rules about events: who may create and see them, and how the public list is paged."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from shared.errors import InvalidInput, NotFound
+from shared.events import repository
+from shared.events.models import Event, EventStatus, Moderation
+from shared.events.repository import EventFilters
+from shared.events.schemas import EventCreate, EventPage, EventPublic
+from shared.pagination import decode_cursor, encode_cursor
+
+
+class EventNotFound(NotFound):
+    title = "Event not found"
+    slug = "event-not-found"
+
+
+def normalize_tag(name: str) -> str:
+    return re.sub(r"\s+", " ", name.strip()).lower()
+
+
+def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -> Event:
+    if not repository.category_exists(session, data.category):
+        raise InvalidInput(f"Unknown category {data.category!r}.", field="category")
+    tag_names = sorted({normalize_tag(tag) for tag in data.tags})
+    event = Event(
+        organizer_id=organizer_id,
+        title=data.title,
+        description=data.description,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        timezone=data.timezone,
+        category_slug=data.category,
+        venue_name=data.venue.name if data.venue else None,
+        venue_address=data.venue.address if data.venue else None,
+        venue_lat=data.venue.lat if data.venue else None,
+        venue_lon=data.venue.lon if data.venue else None,
+        online_url=str(data.online_url) if data.online_url else None,
+        capacity=data.capacity,
+        status=EventStatus(data.status),
+        moderation=Moderation.approved,
+        seats_taken=0,
+        waitlist_count=0,
+        sequence=0,
+        tags=repository.tags_named(session, tag_names),
+    )
+    session.add(event)
+    session.flush()
+    session.refresh(event)
+    return event
+
+
+def is_visible(event: Event, viewer_id: uuid.UUID | None, viewer_is_admin: bool) -> bool:
+    """Drafts and hidden events exist only for their organizer and admins."""
+    if viewer_is_admin or (viewer_id is not None and event.organizer_id == viewer_id):
+        return True
+    return event.status != EventStatus.draft and event.moderation == Moderation.approved
+
+
+def visible_event(
+    session: Session,
+    event_id: uuid.UUID,
+    viewer_id: uuid.UUID | None,
+    viewer_is_admin: bool,
+    *,
+    for_update: bool = False,
+) -> Event:
+    event = repository.get(session, event_id, for_update=for_update)
+    if event is None or not is_visible(event, viewer_id, viewer_is_admin):
+        # 404 rather than 403: an invisible event must not be told apart from a missing one.
+        raise EventNotFound(f"No event {event_id}.")
+    return event
+
+
+def list_events(
+    session: Session, filters: EventFilters, *, cursor: str | None, limit: int
+) -> EventPage:
+    after = _position(cursor) if cursor else None
+    events = repository.listed(
+        session, filters, now=datetime.now(UTC), after=after, limit=limit + 1
+    )
+    more = len(events) > limit
+    page = events[:limit]
+    next_cursor = None
+    if more and page:
+        last = page[-1]
+        next_cursor = encode_cursor([last.starts_at.isoformat(), str(last.id)])
+    return EventPage(items=[EventPublic.of(event) for event in page], next_cursor=next_cursor)
+
+
+def _position(cursor: str) -> tuple[datetime, uuid.UUID]:
+    position = decode_cursor(cursor)
+    try:
+        starts_at, event_id = position
+        return datetime.fromisoformat(starts_at), uuid.UUID(event_id)
+    except (ValueError, TypeError) as error:
+        raise InvalidInput("The cursor is not valid.", field="cursor", where="query") from error

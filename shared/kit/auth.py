@@ -1,0 +1,99 @@
+"""Who is calling: bearer access tokens for people, the internal token for the platform itself."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.config import get_settings
+from shared.errors import Forbidden, Unauthenticated
+from shared.security.tokens import InvalidToken, verify_access_token
+
+ROLE_ORGANIZER = "organizer"
+ROLE_ADMIN = "admin"
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/login")
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    role: str
+    token_id: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+
+def _principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> Principal | None:
+    if credentials is None:
+        return None
+    try:
+        claims = verify_access_token(credentials.credentials)
+    except InvalidToken as error:
+        raise Unauthenticated("The access token is invalid or expired.") from error
+    request.state.user_id = str(claims.user_id)
+    return Principal(claims.user_id, claims.role, claims.token_id)
+
+
+def optional_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """Anonymous callers are welcome, but a token that is sent must be valid."""
+    return _principal(request, credentials)
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    principal = _principal(request, credentials)
+    if principal is None:
+        raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
+    return principal
+
+
+def organizer(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+    if user.role not in (ROLE_ORGANIZER, ROLE_ADMIN):
+        raise Forbidden("Only organizers and admins may do this.")
+    return user
+
+
+def admin(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+    if not user.is_admin:
+        raise Forbidden("Only admins may do this.")
+    return user
+
+
+def internal_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """The platform's own calls (dispatcher, scheduler, Prometheus, `eventmgr invoke`).
+
+    The local runner marks requests that came straight from loopback as trusted; nothing a
+    client sends can set that mark.
+    """
+    if request.scope.get("state", {}).get("internal_trusted"):
+        return
+    expected = get_settings().internal_token
+    if not expected or credentials is None:
+        raise Unauthenticated("This endpoint is internal.")
+    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise Unauthenticated("This endpoint is internal.")
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
+Organizer = Annotated[Principal, Depends(organizer)]
+Admin = Annotated[Principal, Depends(admin)]
+Internal = Annotated[None, Depends(internal_caller)]

@@ -1,0 +1,152 @@
+"""Per-request plumbing in one pure ASGI middleware: ids, trace, body limit, metrics, access log.
+
+Pure ASGI rather than BaseHTTPMiddleware: it adds no task per request and streams bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from typing import Any
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared import logs
+from shared.metrics import HTTP_DURATION, HTTP_REQUESTS
+
+access_log = logging.getLogger("eventmgr.access")
+TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def new_trace_id() -> str:
+    return secrets.token_hex(16)
+
+
+def new_span_id() -> str:
+    return secrets.token_hex(8)
+
+
+def parse_traceparent(value: str | None) -> tuple[str, str] | None:
+    """(trace id, parent span id) from a W3C `traceparent`, or None when absent or malformed."""
+    match = TRACEPARENT.match(value or "")
+    if not match or match.group(1) == "0" * 32 or match.group(2) == "0" * 16:
+        return None
+    return match.group(1), match.group(2)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
+
+
+class RequestContext:
+    """Wraps one function's app; every request through it is counted, timed and logged once."""
+
+    def __init__(self, app: ASGIApp, *, function: str, max_body_bytes: int) -> None:
+        self.app = app
+        self.function = function
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        parent = parse_traceparent(_header(scope, b"traceparent"))
+        trace_id = parent[0] if parent else new_trace_id()
+        span_id = new_span_id()
+        state = scope.setdefault("state", {})
+        state.update(request_id=request_id, trace_id=trace_id, span_id=span_id)
+        tokens = [
+            logs.function_name.set(self.function),
+            logs.request_id.set(request_id),
+            logs.trace_id.set(trace_id),
+            logs.span_id.set(span_id),
+        ]
+        status = 500
+
+        declared = _header(scope, b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+            receive = _refuse_body(self.max_body_bytes)
+        else:
+            receive = _limited(receive, self.max_body_bytes)
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"traceparent", f"00-{trace_id}-{span_id}-01".encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            self._observe(scope, status, time.perf_counter() - started)
+            for var, token in zip(
+                (logs.function_name, logs.request_id, logs.trace_id, logs.span_id),
+                tokens,
+                strict=True,
+            ):
+                var.reset(token)  # type: ignore[attr-defined]
+
+    def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = route_template(scope)
+        method = scope["method"]
+        HTTP_REQUESTS.labels(self.function, method, route, str(status)).inc()
+        HTTP_DURATION.labels(self.function, method, route).observe(elapsed)
+        fields: dict[str, Any] = {
+            "http.request.method": method,
+            "url.path": route,
+            "http.response.status_code": status,
+            "event.duration": int(elapsed * 1e9),
+        }
+        user_id = scope.get("state", {}).get("user_id")
+        if user_id:
+            fields["user.id"] = user_id
+        client = scope.get("client")
+        if client:
+            fields["client.ip"] = client[0]
+        access_log.info("%s %s %s", method, route, status, extra=fields)
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"The request body is larger than {limit} bytes.")
+
+
+def _refuse_body(limit: int) -> Receive:
+    async def receive() -> Message:
+        raise _too_large(limit)
+
+    return receive
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """Count streamed bytes too: a chunked body has no Content-Length to check up front."""
+    seen = 0
+
+    async def guarded() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _too_large(limit)
+        return message
+
+    return guarded

@@ -1,0 +1,153 @@
+"""The function kit: one declaration per function gives a deployable app.
+
+A declaration names the function, carries its HTTP routes, the CloudEvent types it consumes,
+its schedule, scaling hints, and the secrets and extras it needs. Deployment files, the local
+gateway's routing and the trigger table are all derived from these declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from cloudevents.core.base import BaseCloudEvent
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from shared.config import get_settings
+from shared.kit.context import RequestContext
+from shared.kit.operations import operations_router
+from shared.kit.problems import install_problem_handlers
+from shared.logs import configure_logging
+
+CloudEventHandler = Callable[[BaseCloudEvent], None]
+ScheduledJob = Callable[[], None]
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+# What every function is given; a declaration adds its own (e.g. the signing key for `login`).
+COMMON_SECRETS = ("database_url", "redis_url", "internal_token", "jwt_public_keys")
+EXPOSED_HEADERS = ["Retry-After", "X-Request-ID", "Location", "ETag", "Last-Modified"]
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Hints for Knative/OpenFaaS autoscaling: scale to zero by default."""
+
+    min_scale: int = 0
+    max_scale: int = 10
+    # Requests one instance handles at once before another is started.
+    concurrency: int = 50
+
+
+@dataclass(frozen=True)
+class PublicRoute:
+    method: str
+    path: str
+
+
+@dataclass
+class Function:
+    name: str
+    summary: str
+    consumes: Sequence[str] = ()
+    schedule: str | None = None
+    scaling: Scaling = field(default_factory=Scaling)
+    secrets: Sequence[str] = ()
+    extras: Sequence[str] = ()
+    max_body_bytes: int | None = None
+    router: APIRouter = field(default_factory=APIRouter, repr=False)
+    cloudevent_handlers: dict[str, CloudEventHandler] = field(default_factory=dict, repr=False)
+    scheduled_job: ScheduledJob | None = field(default=None, repr=False)
+
+    # Route decorators: the function's public HTTP routes.
+    def get(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self.router.get(path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self.router.post(path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self.router.put(path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self.router.patch(path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self.router.delete(path, **kwargs)
+
+    def on(self, cloudevent_type: str) -> Callable[[CloudEventHandler], CloudEventHandler]:
+        """Register the handler of one consumed CloudEvent type (declared in `consumes`)."""
+        if cloudevent_type not in self.consumes:
+            raise ValueError(f"{self.name} does not declare that it consumes {cloudevent_type}")
+
+        def register(handler: CloudEventHandler) -> CloudEventHandler:
+            self.cloudevent_handlers[cloudevent_type] = handler
+            return handler
+
+        return register
+
+    def on_schedule(self, job: ScheduledJob) -> ScheduledJob:
+        if self.schedule is None:
+            raise ValueError(f"{self.name} declares no schedule")
+        self.scheduled_job = job
+        return job
+
+    @property
+    def all_secrets(self) -> tuple[str, ...]:
+        return (*COMMON_SECRETS, *self.secrets)
+
+    def public_routes(self) -> list[PublicRoute]:
+        return [
+            PublicRoute(method, route.path)
+            for route in self.router.routes
+            if isinstance(route, APIRoute)
+            for method in sorted(route.methods or ())
+        ]
+
+    def app(self) -> FastAPI:
+        settings = get_settings()
+        configure_logging(settings.log_level)
+        app = FastAPI(
+            title=f"Event Manager · {self.name}",
+            summary=self.summary,
+            version="1",
+            docs_url=None,
+            redoc_url=None,
+        )
+        app.state.function = self
+        install_problem_handlers(app)
+        app.include_router(self.router)
+        app.include_router(operations_router(self))
+        app.add_middleware(
+            RequestContext,
+            function=self.name,
+            max_body_bytes=self.max_body_bytes or settings.max_body_bytes,
+        )
+        if settings.cors_origins:
+            app.add_middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+                expose_headers=EXPOSED_HEADERS,
+                max_age=600,
+            )
+        return app
+
+
+def declared(functions: Iterable[Function]) -> dict[str, Function]:
+    """Index declarations by name, refusing two functions that claim the same name or route."""
+    by_name: dict[str, Function] = {}
+    owners: dict[PublicRoute, str] = {}
+    for function in functions:
+        if function.name in by_name:
+            raise ValueError(f"two functions are named {function.name}")
+        by_name[function.name] = function
+        for route in function.public_routes():
+            if route in owners:
+                twice = f"{route.method} {route.path}"
+                raise ValueError(f"{twice} is declared by {owners[route]} and {function.name}")
+            owners[route] = function.name
+    return by_name

@@ -1,0 +1,87 @@
+"""What every function answers besides its own routes: health, readiness, metrics, and `POST /`.
+
+`POST /` is the internal entry for CloudEvents (HTTP binary or structured mode) and, with an
+empty body, for a scheduled run. It answers 204 once handled; Knative replies are not used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cloudevents.core.bindings.http import HTTPMessage, from_http
+from cloudevents.core.formats.json import JSONFormat
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from shared import logs
+from shared.db import ping
+from shared.errors import DomainError, NotFound
+from shared.kit.auth import Internal
+from shared.kit.context import parse_traceparent
+from shared.kit.problems import ProblemResponse, problem
+from shared.metrics import exposition
+
+if TYPE_CHECKING:
+    from shared.kit.function import Function
+
+
+class MalformedCloudEvent(DomainError):
+    status = 400
+    title = "Malformed CloudEvent"
+    slug = "malformed-cloudevent"
+
+
+class NotConsumedHere(DomainError):
+    # Permanent: retrying will not make this function consume the type.
+    status = 422
+    title = "CloudEvent type not consumed here"
+    slug = "not-consumed"
+
+
+def operations_router(function: Function) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "function": function.name}
+
+    @router.get("/readyz", response_model=None)
+    def readyz() -> dict[str, str] | ProblemResponse:
+        if ping():
+            return {"status": "ready", "function": function.name}
+        return problem(503, "PostgreSQL does not answer.", slug="not-ready")
+
+    @router.get("/metrics")
+    def metrics(_: Internal) -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
+
+    @router.post("/", status_code=204)
+    async def receive(request: Request, _: Internal) -> Response:
+        body = await request.body()
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        if not body and "ce-specversion" not in headers:
+            if function.scheduled_job is None:
+                raise NotFound(f"{function.name} has no scheduled job.")
+            await run_in_threadpool(function.scheduled_job)
+            return Response(status_code=204)
+        try:
+            cloudevent = from_http(HTTPMessage(headers, body), JSONFormat())
+        except Exception as error:
+            raise MalformedCloudEvent(f"Not a CloudEvent 1.0 in HTTP mode: {error}") from error
+        handler = function.cloudevent_handlers.get(cloudevent.get_type())
+        if handler is None:
+            raise NotConsumedHere(f"{function.name} does not consume {cloudevent.get_type()}.")
+        parent = parse_traceparent(_extension(cloudevent, "traceparent"))
+        if parent:
+            logs.trace_id.set(parent[0])
+        await run_in_threadpool(handler, cloudevent)
+        return Response(status_code=204)
+
+    return router
+
+
+def _extension(cloudevent: object, name: str) -> str | None:
+    getter = getattr(cloudevent, "get_extension", None)
+    value = getter(name) if getter else None
+    return value if isinstance(value, str) else None

@@ -1,0 +1,90 @@
+"""RFC 9457 problem details for every error a function answers: nothing else reaches a client."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import DomainError
+
+PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger("eventmgr.errors")
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ProblemResponse:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body = {
+        "type": f"urn:eventmanager:problem:{slug}" if slug else "about:blank",
+        "title": title or phrase,
+        "status": status,
+        "detail": detail or phrase,
+        **extra,
+    }
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    # Only where and why: echoing the input back could echo a password.
+    return [
+        {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type", "")}
+        for item in error.errors()
+    ]
+
+
+async def _on_validation(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, RequestValidationError)
+    return problem(
+        422,
+        "The request does not match the expected shape.",
+        slug="validation-failed",
+        title="Validation failed",
+        errors=_validation_errors(error),
+    )
+
+
+async def _on_http(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail if isinstance(error.detail, str) else None
+    return problem(error.status_code, detail, headers=dict(error.headers or {}))
+
+
+async def _on_domain(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, DomainError)
+    return problem(
+        error.status,
+        error.detail,
+        slug=error.slug,
+        title=error.title,
+        headers=error.headers,
+        **error.extra,
+    )
+
+
+async def _on_unexpected(_: Request, error: Exception) -> ProblemResponse:
+    logger.error("unhandled error", exc_info=error)
+    return problem(500, "Something went wrong on our side; it has been logged.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(DomainError, _on_domain)
+    app.add_exception_handler(Exception, _on_unexpected)

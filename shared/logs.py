@@ -1,0 +1,71 @@
+"""JSON logs on stdout, one object per line, with Elastic Common Schema field names.
+
+The request context (request id, trace id, route) lives in context variables set by the kit,
+so every line logged while serving a request carries it without being passed around.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+function_name: ContextVar[str] = ContextVar("function_name", default="eventmgr")
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+trace_id: ContextVar[str | None] = ContextVar("trace_id", default=None)
+span_id: ContextVar[str | None] = ContextVar("span_id", default=None)
+
+
+class EcsFormatter(JsonFormatter):
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        log_data.pop("color_message", None)  # uvicorn's terminal copy of the message
+        log_data["@timestamp"] = self.formatTime(record)
+        log_data["log.level"] = record.levelname.lower()
+        log_data["log.logger"] = record.name
+        log_data["service.name"] = getattr(record, "function", None) or function_name.get()
+        for key, var in (
+            ("http.request.id", request_id),
+            ("trace.id", trace_id),
+            ("span.id", span_id),
+        ):
+            value = var.get()
+            if value:
+                log_data[key] = value
+        if record.exc_info:
+            error = record.exc_info[1]
+            log_data["error.type"] = type(error).__name__
+            log_data["error.message"] = str(error)
+            log_data["error.stack_trace"] = log_data.pop("exc_info", None)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        moment = datetime.fromtimestamp(record.created, tz=UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_configured = False
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Route every logger (ours, uvicorn's, alembic's) through one JSON handler on stdout."""
+    global _configured
+    root = logging.getLogger()
+    root.setLevel(level.upper())
+    if _configured:
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(EcsFormatter("%(message)s"))
+    root.handlers[:] = [handler]
+    for name in ("uvicorn", "uvicorn.error", "alembic"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # The kit writes its own access line per request, with the route template.
+    logging.getLogger("uvicorn.access").disabled = True
+    _configured = True

@@ -1,0 +1,1 @@
+"""The transactional outbox: CloudEvents written with the change that caused them."""

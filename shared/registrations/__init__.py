@@ -1,0 +1,1 @@
+"""Seats at events: confirmed places, the waitlist, check-ins."""

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, Identity, Index
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db.base import Base, created_at, updated_at, uuid_pk
+
+
+class RegistrationStatus(StrEnum):
+    confirmed = "confirmed"
+    waitlisted = "waitlisted"
+    checked_in = "checked_in"
+    cancelled = "cancelled"
+
+
+ACTIVE_STATUSES = (
+    RegistrationStatus.confirmed,
+    RegistrationStatus.waitlisted,
+    RegistrationStatus.checked_in,
+)
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One active registration per person and event; someone who cancelled may come back.
+        Index(
+            "uq_registrations_active_person",
+            "event_id",
+            "user_id",
+            unique=True,
+            postgresql_where="status <> 'cancelled'",
+        ),
+        # The waitlist in arrival order.
+        Index(
+            "ix_registrations_waitlist",
+            "event_id",
+            "queue_seq",
+            postgresql_where="status = 'waitlisted'",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[RegistrationStatus] = mapped_column(
+        Enum(
+            RegistrationStatus,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+            name="status",
+        )
+    )
+    # Arrival order, which is the waitlist order.
+    queue_seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+    cancelled_at: Mapped[datetime | None]

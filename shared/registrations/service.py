@@ -1,0 +1,67 @@
+"""Taking a seat: capacity is never exceeded and the waitlist keeps arrival order.
+
+Joining locks the event row for the rest of the transaction, so concurrent joins to one event
+queue up in PostgreSQL and each sees the seat count the previous one left.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from shared.errors import Conflict
+from shared.events.models import EventStatus
+from shared.events.service import visible_event
+from shared.registrations import repository
+from shared.registrations.models import Registration, RegistrationStatus
+from shared.registrations.schemas import RegistrationPublic
+
+
+class EventNotOpen(Conflict):
+    title = "Event not open for registration"
+    slug = "event-not-open"
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    registration: RegistrationPublic
+    created: bool
+
+
+def join(
+    session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, is_admin: bool
+) -> JoinResult:
+    event = visible_event(session, event_id, user_id, is_admin, for_update=True)
+    existing = repository.active_for(session, event_id, user_id)
+    if existing is not None:
+        return JoinResult(_public(session, existing), created=False)
+    if event.status != EventStatus.published:
+        raise EventNotOpen(f"This event is {event.status.value}.")
+    if event.ends_at <= datetime.now(UTC):
+        raise EventNotOpen("This event is over.")
+    if event.capacity is None or event.seats_taken < event.capacity:
+        status = RegistrationStatus.confirmed
+        event.seats_taken += 1
+    else:
+        status = RegistrationStatus.waitlisted
+        event.waitlist_count += 1
+    registration = Registration(event_id=event_id, user_id=user_id, status=status)
+    session.add(registration)
+    session.flush()
+    return JoinResult(_public(session, registration), created=True)
+
+
+def _public(session: Session, registration: Registration) -> RegistrationPublic:
+    position = None
+    if registration.status == RegistrationStatus.waitlisted:
+        position = repository.waitlist_position(session, registration)
+    return RegistrationPublic(
+        id=registration.id,
+        event_id=registration.event_id,
+        user_id=registration.user_id,
+        status=registration.status.value,
+        waitlist_position=position,
+    )

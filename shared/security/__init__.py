@@ -1,0 +1,1 @@
+"""Passwords, signed access tokens and opaque secrets."""

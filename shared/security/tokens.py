@@ -1,0 +1,158 @@
+"""Access tokens: short-lived JWTs signed with Ed25519 (EdDSA).
+
+Only the function that mints tokens is given the private key (`JWT_PRIVATE_KEY`, PEM); every
+function verifies with the public key set (`JWT_PUBLIC_KEYS`, a JWKS document that may hold
+several keys while keys rotate). A key's `kid` is its RFC 7638 thumbprint.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from shared.config import get_settings
+
+ALGORITHM = "EdDSA"
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "role"]
+
+
+class InvalidToken(Exception):
+    """The access token is missing, malformed, expired, or not signed by a known key."""
+
+
+class SigningKeyMissing(RuntimeError):
+    """This function was not given the private key: it cannot mint tokens."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    role: str
+    token_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
+    x = _b64url(public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    # RFC 7638: the thumbprint hashes the required members in lexical order, no spaces.
+    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"))
+    kid = _b64url(hashlib.sha256(canonical.encode()).digest())
+    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": ALGORITHM, "use": "sig"}
+
+
+def generate_private_key_pem() -> str:
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def jwks_for(private_key_pem: str) -> dict[str, list[dict[str, str]]]:
+    return {"keys": [public_jwk(_load_private(private_key_pem).public_key())]}
+
+
+def _load_private(pem: str) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("JWT_PRIVATE_KEY must be an Ed25519 private key in PEM")
+    return key
+
+
+@lru_cache
+def _signing_key() -> tuple[Ed25519PrivateKey, str]:
+    pem = get_settings().jwt_private_key
+    if not pem:
+        raise SigningKeyMissing("JWT_PRIVATE_KEY is not set for this function")
+    key = _load_private(pem)
+    return key, public_jwk(key.public_key())["kid"]
+
+
+@lru_cache
+def published_keys() -> dict[str, list[dict[str, str]]]:
+    """The JWKS every function verifies with (and `login` publishes)."""
+    settings = get_settings()
+    if settings.jwt_public_keys:
+        document = json.loads(settings.jwt_public_keys)
+        return {"keys": [dict(key) for key in document["keys"]]}
+    if settings.jwt_private_key:
+        return jwks_for(settings.jwt_private_key)
+    return {"keys": []}
+
+
+@lru_cache
+def _verification_keys() -> dict[str, Any]:
+    return {
+        jwk["kid"]: jwt.PyJWK.from_dict(jwk, algorithm=ALGORITHM).key
+        for jwk in published_keys()["keys"]
+    }
+
+
+def issue_access_token(user_id: uuid.UUID, role: str) -> tuple[str, int]:
+    settings = get_settings()
+    key, kid = _signing_key()
+    now = datetime.now(UTC)
+    ttl = settings.access_token_ttl_seconds
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "role": role,
+        "jti": uuid.uuid4().hex,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl),
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid}), ttl
+
+
+def verify_access_token(token: str) -> AccessClaims:
+    settings = get_settings()
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = _verification_keys().get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        # The algorithm list is fixed: a token cannot choose `none` or a symmetric algorithm.
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": REQUIRED_CLAIMS},
+            leeway=5,
+        )
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            role=str(claims["role"]),
+            token_id=str(claims["jti"]),
+            issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        )
+    except InvalidToken:
+        raise
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
+        raise InvalidToken(str(error)) from error
+
+
+def forget_keys() -> None:
+    """Drop cached keys (after the settings changed, e.g. in tests or a key rotation)."""
+    _signing_key.cache_clear()
+    published_keys.cache_clear()
+    _verification_keys.cache_clear()

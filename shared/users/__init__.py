@@ -1,0 +1,1 @@
+"""People with accounts: participants, organizers and admins."""
