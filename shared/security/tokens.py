@@ -1,4 +1,7 @@
-"""Access tokens: short-lived JWTs signed with Ed25519 (EdDSA).
+"""Access tokens: short-lived JWTs signed with ECDSA P-256 (ES256).
+
+ES256 rather than the polymorphic `EdDSA`, which RFC 9864 deprecates: every JOSE library
+verifies it.
 
 Only the function that mints tokens is given the private key (`JWT_PRIVATE_KEY`, PEM); every
 function verifies with the public key set (`JWT_PUBLIC_KEYS`, a JWKS document that may hold
@@ -18,11 +21,11 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from shared.config import get_settings
 
-ALGORITHM = "EdDSA"
+ALGORITHM = "ES256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "role"]
 
 
@@ -47,16 +50,18 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
-    x = _b64url(public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+def public_jwk(public_key: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    numbers = public_key.public_numbers()
+    x = _b64url(numbers.x.to_bytes(32, "big"))
+    y = _b64url(numbers.y.to_bytes(32, "big"))
     # RFC 7638: the thumbprint hashes the required members in lexical order, no spaces.
-    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"))
+    canonical = json.dumps({"crv": "P-256", "kty": "EC", "x": x, "y": y}, separators=(",", ":"))
     kid = _b64url(hashlib.sha256(canonical.encode()).digest())
-    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": ALGORITHM, "use": "sig"}
+    return {"kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": kid, "alg": ALGORITHM, "use": "sig"}
 
 
 def generate_private_key_pem() -> str:
-    key = Ed25519PrivateKey.generate()
+    key = ec.generate_private_key(ec.SECP256R1())
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -68,15 +73,15 @@ def jwks_for(private_key_pem: str) -> dict[str, list[dict[str, str]]]:
     return {"keys": [public_jwk(_load_private(private_key_pem).public_key())]}
 
 
-def _load_private(pem: str) -> Ed25519PrivateKey:
+def _load_private(pem: str) -> ec.EllipticCurvePrivateKey:
     key = serialization.load_pem_private_key(pem.encode(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError("JWT_PRIVATE_KEY must be an Ed25519 private key in PEM")
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise ValueError("JWT_PRIVATE_KEY must be a P-256 (prime256v1) private key in PEM")
     return key
 
 
 @lru_cache
-def _signing_key() -> tuple[Ed25519PrivateKey, str]:
+def _signing_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
     pem = get_settings().jwt_private_key
     if not pem:
         raise SigningKeyMissing("JWT_PRIVATE_KEY is not set for this function")

@@ -1,0 +1,78 @@
+"""Helpers that act as an API client would: register, log in, create events."""
+
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+from typing import Any
+
+from shared.db import unit_of_work
+from shared.security.passwords import hash_password
+from shared.security.tokens import issue_access_token
+from shared.users.models import Role, User
+
+PASSWORD = "correct horse battery staple"
+
+
+@lru_cache
+def _password_hash() -> str:
+    # Hashed once: Argon2id is slow on purpose, and tests create many users.
+    return hash_password(PASSWORD)
+
+
+def new_user(role: str = "participant", *, email: str | None = None) -> User:
+    """A user straight in the database, as `eventmgr users create` makes them."""
+    user = User(
+        email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.org",
+        password_hash=_password_hash(),
+        full_name=f"Test {role}",
+        role=Role(role),
+        email_verified=True,
+        is_active=True,
+        locale="en",
+        timezone="UTC",
+    )
+    with unit_of_work() as session:
+        session.add(user)
+    return user
+
+
+def make_user(role: str = "participant", *, email: str | None = None) -> str:
+    return new_user(role, email=email).email
+
+
+def token_for(user: User) -> str:
+    """What POST /auth/login hands out, minted directly (the login tests cover login itself)."""
+    return issue_access_token(user.id, user.role.value)[0]
+
+
+def login(client: Any, email: str, password: str = PASSWORD) -> dict[str, Any]:
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def bearer(client: Any, role: str = "participant") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(new_user(role))}"}
+
+
+def event_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Python meetup",
+        "description": "Talks and pizza",
+        "starts_at": "2031-05-01T18:00:00+02:00",
+        "ends_at": "2031-05-01T21:00:00+02:00",
+        "timezone": "Europe/Berlin",
+        "category": "meetup",
+        "status": "published",
+    }
+    body.update(overrides)
+    return body
+
+
+def create_event(client: Any, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/events", json=event_body(**overrides), headers=headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created

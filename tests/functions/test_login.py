@@ -1,0 +1,147 @@
+"""Login, refresh rotation with reuse detection, JWKS, and token checks in other functions."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import KeySet
+from sqlalchemy import update
+
+from shared.db import unit_of_work
+from shared.users.models import User
+from tests.factories import PASSWORD, event_body, login, make_user
+from tests.kit.test_app import assert_problem
+
+
+def test_login_returns_a_token_pair(client):
+    body = login(client, make_user())
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 900
+    assert body["refresh_token"]
+    assert body["access_token"]
+
+
+def test_access_token_verifies_with_an_independent_library_from_the_jwks_alone(client):
+    email = make_user("organizer")
+    token = login(client, email)["access_token"]
+    keys = KeySet.import_key_set(client.get("/api/v1/auth/jwks.json").json())
+    decoded = jose_jwt.decode(token, keys, algorithms=["ES256"])
+    claims = decoded.claims
+    assert decoded.header["kid"] == keys.keys[0].kid
+    assert claims["role"] == "organizer"
+    assert claims["iss"] == "eventmanager"
+    assert claims["aud"] == "eventmanager-api"
+    assert {"sub", "jti", "iat", "exp"} <= claims.keys()
+    assert claims["exp"] - claims["iat"] == 900
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("nobody@example.org", PASSWORD), (None, "wrong password!")],
+)
+def test_wrong_credentials_are_401(client, email, password):
+    known = make_user()
+    response = client.post(
+        "/api/v1/auth/login", json={"email": email or known, "password": password}
+    )
+    assert_problem(response, 401)
+
+
+def test_blocked_user_is_403(client):
+    email = make_user()
+    with unit_of_work() as session:
+        session.execute(update(User).where(User.email == email).values(is_active=False))
+    assert_problem(
+        client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}), 403
+    )
+
+
+def test_refresh_rotates_and_reuse_revokes_the_session(client):
+    first = login(client, make_user())
+    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    rotated = second.json()
+    assert rotated["refresh_token"] != first["refresh_token"]
+    # The old token again: someone replayed it, so the whole session ends...
+    reuse = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert_problem(reuse, 401)
+    # ...including the token the legitimate client holds now.
+    after = client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    assert_problem(after, 401)
+
+
+def test_unknown_refresh_token_is_401(client):
+    assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": "nope"}), 401)
+
+
+def _forge(claims: dict, key=None, headers=None) -> str:
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    return jwt.encode(claims, key, algorithm="ES256", headers=headers)
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_bad_tokens_are_refused_by_another_function(client):
+    good = login(client, make_user("organizer"))["access_token"]
+    header, payload, signature = good.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    kid = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+    now = datetime.now(UTC)
+    tampered_claims = {**claims, "role": "admin"}
+    bad = {
+        "tampered": f"{header}.{_b64(tampered_claims)}.{signature}",
+        "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': kid})}.{payload}.",
+        "expired": _forge(
+            {**claims, "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)},
+            headers={"kid": kid},
+        ),
+        "other key, same kid": _forge(claims, headers={"kid": kid}),
+        "other key": _forge(claims),
+        "garbage": "not-a-jwt",
+    }
+    for name, token in bad.items():
+        response = client.post(
+            "/api/v1/events", json=event_body(), headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 401, name
+    ok = client.post(
+        "/api/v1/events", json=event_body(), headers={"Authorization": f"Bearer {good}"}
+    )
+    assert ok.status_code == 201
+
+
+def test_tokens_signed_with_our_key_but_expired_or_for_another_audience_are_refused(client):
+    our_key = serialization.load_pem_private_key(os.environ["JWT_PRIVATE_KEY"].encode(), None)
+    kid = client.get("/api/v1/auth/jwks.json").json()["keys"][0]["kid"]
+    now = datetime.now(UTC)
+    base = {
+        "iss": "eventmanager",
+        "aud": "eventmanager-api",
+        "sub": "00000000-0000-0000-0000-000000000001",
+        "role": "admin",
+        "jti": "x",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    expired = {**base, "iat": now - timedelta(hours=1), "exp": now - timedelta(minutes=1)}
+    for claims in (
+        expired,
+        {**base, "aud": "other"},
+        {**base, "iss": "other"},
+        {k: v for k, v in base.items() if k != "jti"},
+    ):
+        token = _forge(claims, key=our_key, headers={"kid": kid})
+        response = client.post(
+            "/api/v1/events", json=event_body(), headers={"Authorization": f"Bearer {token}"}
+        )
+        assert_problem(response, 401)
