@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import time
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -14,8 +17,24 @@ from local.datadir import DataDir
 from local.services import start_for_runner
 
 
+class Stop(Exception):
+    """SIGINT or SIGTERM: unwind through every `finally`, so nothing we started outlives us."""
+
+
+def _raise_stop(signum: int, _: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
 def serve(data_dir: DataDir, host: str, port: int) -> None:
     started = time.monotonic()
+    # uvicorn handles the signals while it serves, then re-raises them: they land here too.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _raise_stop)
+    with contextlib.suppress(Stop):
+        _serve(data_dir, host, port, started)
+
+
+def _serve(data_dir: DataDir, host: str, port: int, started: float) -> None:
     with data_dir.runner_lock():
         os.environ["EVENTMGR_DATA_DIR"] = str(data_dir.root)
         for key, value in data_dir.key_environment().items():
@@ -36,6 +55,9 @@ def serve(data_dir: DataDir, host: str, port: int) -> None:
                 started,
             )
         finally:
+            # Cleanup must finish: a second Ctrl-C here would leave servers behind.
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
             services.stop()
             data_dir.run_file.unlink(missing_ok=True)
             _say(f"Stopped. Data kept in {data_dir.root}")

@@ -1,0 +1,253 @@
+"""`eventmgr up` as a user runs it: a real process on embedded PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from local.embedded import free_port
+
+EVENTMGR = str(Path(sys.executable).with_name("eventmgr"))
+# The runner must run on its embedded defaults, not on the suite's configuration.
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "JWT_PRIVATE_KEY",
+    "JWT_PUBLIC_KEYS",
+    "INTERNAL_TOKEN",
+    "CURSOR_SECRET",
+    "CORS_ORIGINS",
+    "PUBLIC_URL",
+    "EVENTMGR_DATA_DIR",
+    "LOG_LEVEL",
+)
+PASSWORD = "organizer-password-1"
+
+
+def clean_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key not in CONFIG_VARS}
+
+
+@dataclass
+class Runner:
+    process: subprocess.Popen[bytes]
+    url: str
+    data_dir: Path
+    log: Path
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(60)
+
+    def lines(self) -> list[str]:
+        return self.log.read_text().splitlines()
+
+
+def start_runner(data_dir: Path, log: Path) -> Runner:
+    port = free_port()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [EVENTMGR, "up", "--data-dir", str(data_dir), "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=clean_env(),
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return Runner(process, url, data_dir, log)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"eventmgr up did not answer within 90 s:\n{log.read_text()}")
+
+
+def processes_using(data_dir: Path) -> list[psutil.Process]:
+    """Every process on the machine whose command line names the data dir."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if any(str(data_dir) in part for part in process.info["cmdline"] or ()):
+                found.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [EVENTMGR, *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    base = tmp_path_factory.mktemp("runner")
+    running = start_runner(base / "data", base / "runner.log")
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def test_data_dir_layout(runner: Runner):
+    root = runner.data_dir
+    for name in ("pg", "redis", "outbox", "media", "keys"):
+        assert (root / name).is_dir()
+    assert (root / "keys").stat().st_mode & 0o777 == 0o700
+    record = json.loads((root / "run.json").read_text())
+    assert record["url"] == runner.url
+    assert record["pid"] == runner.process.pid
+    assert (root / "run.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_whole_flow_over_plain_http(runner: Runner):
+    created = cli(
+        "users",
+        "create",
+        "--email",
+        "org@example.org",
+        "--password",
+        PASSWORD,
+        "--role",
+        "organizer",
+        data_dir=runner.data_dir,
+    )
+    assert created.returncode == 0, created.stderr
+    api = httpx.Client(base_url=runner.url, timeout=30)
+    tokens = api.post(
+        "/api/v1/auth/login", json={"email": "org@example.org", "password": PASSWORD}
+    ).json()
+    organizer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    event = api.post(
+        "/api/v1/events",
+        headers=organizer,
+        json={
+            "title": "Launch party",
+            "description": "Cake",
+            "starts_at": "2031-09-01T18:00:00+00:00",
+            "ends_at": "2031-09-01T22:00:00+00:00",
+            "timezone": "UTC",
+            "category": "other",
+            "capacity": 1,
+            "status": "published",
+        },
+    )
+    assert event.status_code == 201, event.text
+    listed = api.get("/api/v1/events").json()["items"]
+    assert [item["title"] for item in listed] == ["Launch party"]
+    signup = api.post(
+        "/api/v1/auth/register",
+        json={"email": "pat@example.org", "password": "participant-1", "full_name": "Pat"},
+    )
+    assert signup.status_code == 201
+    pat = api.post(
+        "/api/v1/auth/login", json={"email": "pat@example.org", "password": "participant-1"}
+    ).json()
+    joined = api.post(
+        f"/api/v1/events/{event.json()['id']}/registrations",
+        headers={"Authorization": f"Bearer {pat['access_token']}"},
+    )
+    assert joined.status_code == 201
+    assert joined.json()["status"] == "confirmed"
+    duplicate = cli(
+        "users",
+        "create",
+        "--email",
+        "org@example.org",
+        "--password",
+        PASSWORD,
+        data_dir=runner.data_dir,
+    )
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
+
+
+def test_gateway_extras(runner: Runner):
+    api = httpx.Client(base_url=runner.url, timeout=30)
+    spec = api.get("/openapi.json").json()
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/events",
+        "/api/v1/events/{event_id}",
+        "/api/v1/events/{event_id}/registrations",
+    ):
+        assert path in spec["paths"]
+    assert "/healthz" not in spec["paths"]
+    assert api.get("/docs").status_code == 200
+    # Straight from loopback, internal calls need no token (a local Prometheus can scrape).
+    metrics = api.get("/metrics").text
+    for function in ("browse_events", "login"):
+        assert f'function="{function}"' in metrics
+    assert api.get("/function/login/healthz").json()["function"] == "login"
+    # ...but not when a proxy says the request came from elsewhere.
+    assert api.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 401
+
+
+def test_logs_are_json_lines_with_request_context(runner: Runner):
+    httpx.get(f"{runner.url}/api/v1/categories", headers={"X-Request-ID": "log-check-1"})
+    time.sleep(0.2)
+    records = []
+    for line in runner.lines():
+        if line.startswith("{"):
+            records.append(json.loads(line))
+    access = [r for r in records if r.get("http.request.id") == "log-check-1"]
+    assert access, "no access line for the request"
+    line = access[0]
+    assert line["service.name"] == "browse_events"
+    assert line["url.path"] == "/api/v1/categories"
+    assert line["http.response.status_code"] == 200
+    assert len(line["trace.id"]) == 32
+    assert {"@timestamp", "log.level", "message"} <= line.keys()
+    assert PASSWORD not in runner.log.read_text()
+
+
+def test_second_runner_on_the_same_data_dir_is_refused(runner: Runner):
+    second = subprocess.run(
+        [EVENTMGR, "up", "--data-dir", str(runner.data_dir), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert runner.url in second.stderr
+
+
+def test_ctrl_c_stops_everything_and_sigkill_loses_nothing(runner: Runner):
+    # Ctrl-C: the runner, its PostgreSQL (not a child) and its Redis are all gone.
+    assert processes_using(runner.data_dir)
+    assert runner.stop(signal.SIGINT) == 0
+    time.sleep(0.5)
+    assert processes_using(runner.data_dir) == []
+    assert not (runner.data_dir / "run.json").exists()
+
+    # A runner killed outright leaves no lock behind, and the data survives.
+    killed = start_runner(runner.data_dir, runner.log)
+    killed.stop(signal.SIGKILL)
+    revived = start_runner(runner.data_dir, runner.log)
+    titles = [e["title"] for e in httpx.get(f"{revived.url}/api/v1/events").json()["items"]]
+    assert titles == ["Launch party"]
+    assert revived.stop(signal.SIGTERM) == 0
+    time.sleep(0.5)
+    assert processes_using(runner.data_dir) == []

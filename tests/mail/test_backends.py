@@ -1,0 +1,154 @@
+"""Each mail backend against a real peer: files on disk, an SMTP sink, a SendGrid stand-in."""
+
+from __future__ import annotations
+
+import email
+import json
+import threading
+from collections.abc import Iterator
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from local.embedded import free_port
+from shared.mail import Attachment, MailDeliveryError, compose, get_mailer
+from shared.mail.files import FileMailer
+from shared.mail.sendgrid import SendGridMailer
+from shared.mail.smtp import SmtpMailer
+from tests.conftest import reset_process_state
+
+ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+
+
+def sample():
+    return compose(
+        sender="Event Manager <no-reply@events.example.org>",
+        to="Пётр <petr@example.org>",
+        subject="Вы зарегистрированы — Python meetup",
+        text="See you there.\nhttps://events.example.org/verify-email?token=abc",
+        html="<p>See you <b>there</b>.</p>",
+        headers={"List-Unsubscribe": "<https://events.example.org/unsubscribe/t>"},
+        attachments=(Attachment("event.ics", ICS, "text/calendar"),),
+    )
+
+
+def test_file_outbox_writes_parseable_rfc5322(tmp_path):
+    FileMailer(tmp_path).send(sample())
+    [path] = list(tmp_path.glob("*.eml"))
+    parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert parsed["Subject"] == "Вы зарегистрированы — Python meetup"
+    assert parsed["To"].addresses[0].addr_spec == "petr@example.org"
+    assert "verify-email?token=abc" in parsed.get_body(("plain",)).get_content()
+    assert "<b>there</b>" in parsed.get_body(("html",)).get_content()
+    [attachment] = list(parsed.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_payload(decode=True) == ICS
+    assert not list(tmp_path.glob("*.part"))
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(envelope.original_content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+def test_smtp_delivers_to_a_real_smtp_server(smtp_sink):
+    sink, port = smtp_sink
+    SmtpMailer(f"smtp://127.0.0.1:{port}").send(sample())
+    [raw] = sink.messages
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == "Вы зарегистрированы — Python meetup"
+    assert len(list(parsed.iter_attachments())) == 1
+
+
+def test_smtp_down_is_a_retryable_failure():
+    with pytest.raises(MailDeliveryError) as failure:
+        SmtpMailer(f"smtp://127.0.0.1:{free_port()}", timeout=2).send(sample())
+    assert failure.value.retryable
+
+
+class SendGridStandIn(BaseHTTPRequestHandler):
+    """Records Mail Send requests and answers with the queued status codes."""
+
+    answers: list[int] = []
+    received: list[dict] = []
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        type(self).received.append(
+            {
+                "path": self.path,
+                "auth": self.headers["Authorization"],
+                "body": json.loads(self.rfile.read(length)),
+            }
+        )
+        status = type(self).answers.pop(0) if type(self).answers else 202
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def sendgrid_api() -> Iterator[str]:
+    SendGridStandIn.answers = []
+    SendGridStandIn.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SendGridStandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_sendgrid_posts_the_message_with_the_official_client(sendgrid_api):
+    SendGridMailer("SG.test-key", sendgrid_api).send(sample())
+    [request] = SendGridStandIn.received
+    assert request["path"] == "/v3/mail/send"
+    assert request["auth"] == "Bearer SG.test-key"
+    body = request["body"]
+    assert body["from"] == {"email": "no-reply@events.example.org", "name": "Event Manager"}
+    assert body["personalizations"][0]["to"] == [{"email": "petr@example.org", "name": "Пётр"}]
+    assert [c["type"] for c in body["content"]] == ["text/plain", "text/html"]
+    assert body["attachments"][0]["filename"] == "event.ics"
+    assert body["headers"]["List-Unsubscribe"] == "<https://events.example.org/unsubscribe/t>"
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(429, True), (503, True), (400, False)])
+def test_sendgrid_refusals_say_whether_to_retry(sendgrid_api, status, retryable):
+    SendGridStandIn.answers = [status]
+    with pytest.raises(MailDeliveryError) as failure:
+        SendGridMailer("SG.test-key", sendgrid_api).send(sample())
+    assert failure.value.retryable is retryable
+
+
+def test_settings_choose_the_backend(monkeypatch, tmp_path):
+    try:
+        monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
+        reset_process_state()
+        assert isinstance(get_mailer(), FileMailer)
+        monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:2525")
+        reset_process_state()
+        assert isinstance(get_mailer(), SmtpMailer)
+        monkeypatch.setenv("SENDGRID_API_KEY", "SG.x")
+        reset_process_state()
+        assert isinstance(get_mailer(), SendGridMailer)
+    finally:
+        monkeypatch.undo()
+        reset_process_state()
