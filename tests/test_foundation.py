@@ -51,19 +51,23 @@ def test_migrations_downgrade_and_upgrade_cleanly(test_database):
 def test_database_refuses_what_the_api_must_never_allow(db_url):
     """The invariants hold in PostgreSQL itself, not only in the services."""
     with psycopg.connect(db_url) as connection:
-        user = connection.execute(
+        user_row = connection.execute(
             "INSERT INTO users (id, email, password_hash, full_name, role, email_verified,"
             " is_active, locale, timezone) VALUES (gen_random_uuid(), 'o@x.org', 'h', 'O',"
             " 'organizer', true, true, 'en', 'UTC') RETURNING id"
-        ).fetchone()[0]
-        event = connection.execute(
+        ).fetchone()
+        assert user_row
+        user = user_row[0]
+        event_row = connection.execute(
             "INSERT INTO events (id, organizer_id, title, description, starts_at, ends_at,"
             " timezone, category_slug, capacity, seats_taken, waitlist_count, status,"
             " moderation, sequence) VALUES (gen_random_uuid(), %s, 't', 'd', now(),"
             " now() + interval '1 hour', 'UTC', 'meetup', 1, 1, 0, 'published', 'approved', 0)"
             " RETURNING id",
             (user,),
-        ).fetchone()[0]
+        ).fetchone()
+        assert event_row
+        event = event_row[0]
         connection.commit()
         with pytest.raises(psycopg.errors.CheckViolation):
             connection.execute("UPDATE events SET seats_taken = 2 WHERE id = %s", (event,))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from functions.browse_events.handler import handler as browse_events
 from functions.register.handler import handler as register
@@ -39,13 +40,16 @@ def http_api_event(method: str, path: str, body: dict | None = None) -> dict:
     }
 
 
-class LambdaContext:
+class FakeLambdaContext:
     function_name = "eventmanager"
     aws_request_id = "request-id"
 
 
+CONTEXT: Any = FakeLambdaContext()
+
+
 def test_read_through_api_gateway(db_url):
-    answer = browse_events(http_api_event("GET", "/api/v1/categories"), LambdaContext())
+    answer = browse_events(http_api_event("GET", "/api/v1/categories"), CONTEXT)
     assert answer["statusCode"] == 200
     slugs = {item["slug"] for item in json.loads(answer["body"])["items"]}
     assert "meetup" in slugs
@@ -53,8 +57,8 @@ def test_read_through_api_gateway(db_url):
 
 def test_write_and_problem_through_api_gateway(db_url):
     body = {"email": "lambda@example.org", "password": "0123456789", "full_name": "Lambda"}
-    created = register(http_api_event("POST", "/api/v1/auth/register", body), LambdaContext())
+    created = register(http_api_event("POST", "/api/v1/auth/register", body), CONTEXT)
     assert created["statusCode"] == 201
-    taken = register(http_api_event("POST", "/api/v1/auth/register", body), LambdaContext())
+    taken = register(http_api_event("POST", "/api/v1/auth/register", body), CONTEXT)
     assert taken["statusCode"] == 409
     assert taken["headers"]["content-type"] == "application/problem+json"

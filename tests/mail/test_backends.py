@@ -40,8 +40,11 @@ def test_file_outbox_writes_parseable_rfc5322(tmp_path):
     parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert parsed["Subject"] == "Вы зарегистрированы — Python meetup"
     assert parsed["To"].addresses[0].addr_spec == "petr@example.org"
-    assert "verify-email?token=abc" in parsed.get_body(("plain",)).get_content()
-    assert "<b>there</b>" in parsed.get_body(("html",)).get_content()
+    text, html = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    assert text is not None
+    assert html is not None
+    assert "verify-email?token=abc" in text.get_content()
+    assert "<b>there</b>" in html.get_content()
     [attachment] = list(parsed.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
     assert attachment.get_payload(decode=True) == ICS
