@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from shared.events.models import Event
+from shared.validation import RequestModel
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -24,18 +25,14 @@ CategorySlug = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 _ZONES = frozenset(available_timezones())
 
 
-class Venue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Venue(RequestModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
 
-class EventCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EventCreate(RequestModel):
     title: Title
     description: str = Field(max_length=20_000)
     starts_at: AwareDatetime

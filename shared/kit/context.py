@@ -15,6 +15,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import logs
+from shared.kit.problems import problem
 from shared.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 access_log = logging.getLogger("eventmgr.access")
@@ -95,6 +96,11 @@ class RequestContext:
             await send(message)
 
         try:
+            if _has_nul(scope):
+                # PostgreSQL text cannot hold NUL: refuse it before it reaches a query.
+                refusal = problem(400, "The path or query contains a NUL character.")
+                await refusal(scope, receive, send_with_headers)
+                return
             await self.app(scope, receive, send_with_headers)
         finally:
             self._observe(scope, status, time.perf_counter() - started)
@@ -123,6 +129,10 @@ class RequestContext:
         if client:
             fields["client.ip"] = client[0]
         access_log.info("%s %s %s", method, route, status, extra=fields)
+
+
+def _has_nul(scope: Scope) -> bool:
+    return "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
 
 
 def _too_large(limit: int) -> HTTPException:

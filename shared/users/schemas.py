@@ -7,14 +7,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from shared.users.models import Role
+from shared.validation import RequestModel
 
 Password = Annotated[str, Field(min_length=10, max_length=256)]
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(RequestModel):
     email: EmailStr = Field(max_length=320)
     password: Password
     full_name: FullName

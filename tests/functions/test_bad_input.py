@@ -1,0 +1,91 @@
+"""Whatever a client sends to any public route, the answer is never a 500.
+
+Every route the gateway knows is tried with malformed ids, bodies of the wrong shape, wrong
+types for each field, oversized and deeply nested JSON, and bad tokens. Any 4xx must be
+problem+json; nothing may crash.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from tests.factories import bearer, create_event, event_body
+
+ODD_IDS = ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "%00", "1" * 300, "'; --"]
+ODD_VALUES = [None, 0, -1, 10**30, 1.5, True, "", "x" * 5000, [], {}, ["a"], {"a": 1}, "\u0000"]
+ODD_BODIES = [b"", b"{", b"null", b"[]", b"0", b'"x"', b"[" * 5000, b"{}", b"\xff\xfe\x00"]
+ODD_TOKENS = ["Bearer ", "Bearer x.y.z", "Basic dXNlcjpwYXNz", "Bearer " + "a" * 5000]
+
+
+def public_routes(gateway) -> list[tuple[str, str]]:
+    return sorted(
+        (method, route.path)
+        for deployed in gateway.deployed.values()
+        for route in deployed.function.public_routes()
+        for method in [route.method]
+    )
+
+
+def fill(path: str, value: str) -> str:
+    return re.sub(r"\{[^}]+\}", value, path)
+
+
+def check(response) -> None:
+    assert response.status_code < 500, (
+        response.request.method,
+        response.request.url,
+        response.text,
+    )
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def field_variants(body: dict) -> list[dict]:
+    variants = [{k: v for k, v in body.items() if k != field} for field in body]
+    for field, value in itertools.product(body, ODD_VALUES):
+        variants.append({**body, field: value})
+    return variants
+
+
+@pytest.mark.parametrize("as_role", [None, "participant", "organizer", "admin"])
+def test_no_input_reaches_a_500(client, gateway, as_role):
+    organizer = bearer(client, "organizer")
+    event = create_event(client, organizer, capacity=2)
+    headers = bearer(client, as_role) if as_role else {}
+    good_bodies = {
+        "/api/v1/auth/register": {
+            "email": "a@example.org",
+            "password": "0123456789",
+            "full_name": "A",
+        },
+        "/api/v1/auth/login": {"email": "a@example.org", "password": "0123456789"},
+        "/api/v1/auth/refresh": {"refresh_token": "x"},
+        "/api/v1/events": event_body(),
+    }
+    for method, path in public_routes(gateway):
+        for target in [fill(path, event["id"]), *(fill(path, odd) for odd in ODD_IDS)]:
+            check(client.request(method, target, headers=headers))
+            for token in ODD_TOKENS:
+                check(client.request(method, target, headers={"Authorization": token}))
+            if method in ("POST", "PUT", "PATCH"):
+                for raw in ODD_BODIES:
+                    check(
+                        client.request(
+                            method,
+                            target,
+                            content=raw,
+                            headers={**headers, "content-type": "application/json"},
+                        )
+                    )
+        if method in ("POST", "PUT", "PATCH") and path in good_bodies:
+            for body in field_variants(good_bodies[path]):
+                check(client.request(method, path, json=body, headers=headers))
+        if method == "GET" and "{" not in path:
+            for name, value in itertools.product(
+                ["q", "category", "tag", "from", "to", "organizer_id", "cursor", "limit"],
+                ["", "x" * 600, "%00", "-1", "2031-13-45", "[]"],
+            ):
+                check(client.get(path, params={name: value}, headers=headers))
