@@ -98,7 +98,13 @@ class RequestContext:
         try:
             if _has_nul(scope):
                 # PostgreSQL text cannot hold NUL: refuse it before it reaches a query.
-                refusal = problem(400, "The path or query contains a NUL character.")
+                refusal = problem(
+                    422,
+                    "The path or query contains a NUL character.",
+                    slug="validation-failed",
+                    title="Validation failed",
+                    errors=[{"loc": ["query"], "msg": "NUL character", "type": "value_error"}],
+                )
                 await refusal(scope, receive, send_with_headers)
                 return
             await self.app(scope, receive, send_with_headers)
