@@ -22,6 +22,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
+	$(BIN)/eventmgr render --check
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .

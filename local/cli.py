@@ -61,6 +61,101 @@ def migrate(data_dir: DataDirOption = Path(".eventmgr")) -> None:
     typer.echo("Database is up to date.")
 
 
+@app.command()
+def render(
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; fail when a file is stale.")
+    ] = False,
+) -> None:
+    """Write the files derived from the functions' declarations (e.g. eventing/triggers.yaml)."""
+    from local.registry import load_functions
+    from local.render import render as render_files
+
+    stale = render_files(load_functions(), check=check)
+    for path in stale:
+        typer.echo(f"{'stale' if check else 'wrote'}: {path}")
+    if check and stale:
+        typer.echo("Run `eventmgr render` and commit the result.", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def dispatcher() -> None:
+    """Deliver CloudEvents from RabbitMQ to the functions (RABBITMQ_URL, FUNCTION_URL_TEMPLATE)."""
+    from eventing.dispatcher import run_forever
+    from eventing.triggers import load_triggers
+    from shared.logs import configure_logging
+
+    configure_logging()
+    run_forever(load_triggers())
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Tasks run at once.")] = 4,
+) -> None:
+    """Run a Celery worker for mail and reports."""
+    from eventing.worker import run_worker
+    from shared.logs import configure_logging
+
+    configure_logging()
+    run_worker(concurrency)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run every declared schedule (compose), calling functions at FUNCTION_URL_TEMPLATE."""
+    from eventing.scheduler import Scheduler
+    from eventing.triggers import load_schedules
+    from shared.logs import configure_logging
+
+    configure_logging()
+    running = Scheduler(load_schedules())
+    running.run()
+
+
+@app.command()
+def invoke(
+    name: Annotated[str, typer.Argument(help="A function with a schedule, e.g. relay_outbox.")],
+    data_dir: DataDirOption = Path(".eventmgr"),
+) -> None:
+    """Run a function's scheduled job now: through the running runner, or in this process."""
+    from local.registry import function_names
+
+    if name not in function_names():
+        typer.echo(f"eventmgr invoke: no function named {name!r}", err=True)
+        raise typer.Exit(2)
+    prepared = _prepared(data_dir)
+    running = prepared.running()
+    if running and not os.environ.get("DATABASE_URL"):
+        import httpx
+
+        token = prepared.key_environment()["INTERNAL_TOKEN"]
+        response = httpx.post(
+            f"{running['url']}/function/{name}/",
+            content=b"",
+            timeout=300,
+            headers={"authorization": f"Bearer {token}"},
+        )
+        typer.echo(f"{name}: HTTP {response.status_code}")
+        raise typer.Exit(0 if response.is_success else 1)
+    from local.services import database_for_command
+
+    with database_for_command(prepared) as url:
+        os.environ["DATABASE_URL"] = url
+        import importlib
+
+        function = importlib.import_module(f"functions.{name}.handler").fn
+        if function.scheduled_job is None:
+            typer.echo(f"eventmgr invoke: {name} has no schedule", err=True)
+            raise typer.Exit(2)
+        function.scheduled_job()
+        from shared.db.engine import dispose
+
+        dispose()
+    typer.echo(f"{name}: done")
+
+
 @users.command("create")
 def create_user(
     email: Annotated[str, typer.Option(help="Login email.")],

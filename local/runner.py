@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
 from local.datadir import DataDir
 from local.services import start_for_runner
+
+if TYPE_CHECKING:
+    from eventing.triggers import Trigger
+    from local.registry import Deployed
 
 
 class Stop(Exception):
@@ -40,6 +48,10 @@ def _serve(data_dir: DataDir, host: str, port: int, started: float) -> None:
         for key, value in data_dir.key_environment().items():
             os.environ.setdefault(key, value)
         os.environ.setdefault("PUBLIC_URL", f"http://{_display_host(host)}:{port}")
+        # Internal calls (deliveries, schedules) reach the functions through this gateway.
+        os.environ.setdefault(
+            "FUNCTION_URL_TEMPLATE", f"http://127.0.0.1:{port}/function/{{name}}/"
+        )
         services = start_for_runner(data_dir)
         try:
             os.environ["DATABASE_URL"] = services.database_url
@@ -78,7 +90,8 @@ def _run(
     from shared.migrations import upgrade
 
     upgrade(database_url)
-    gateway = Gateway(load_functions())
+    deployed = load_functions()
+    gateway = Gateway(deployed)
     url = f"http://{_display_host(host)}:{port}"
     config = uvicorn.Config(
         gateway, host=host, port=port, lifespan="off", log_config=None, access_log=False
@@ -96,7 +109,85 @@ def _run(
     _say(f"Event Manager is up at {url}  (API docs: {url}/docs)")
     _say(f"Data: {data_dir.root}  (mail lands in {data_dir.path('outbox')})")
     _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
-    server.run()
+    with background(deployed):
+        server.run()
+
+
+@contextlib.contextmanager
+def background(deployed: dict[str, Deployed]) -> Iterator[None]:
+    """Delivery of CloudEvents, the schedules and a Celery worker, for as long as we serve."""
+    from eventing.scheduler import Scheduler
+    from local.render import schedules_of, triggers_of
+    from shared.config import get_settings
+
+    triggers = triggers_of(deployed)
+    stops: list[Callable[[], None]] = []
+    try:
+        # The worker first: it is forked, and forking is only safe before threads start.
+        stops.append(_start_worker())
+        if get_settings().rabbitmq_url:
+            stops.append(_start_rabbitmq_dispatcher(triggers))
+        else:
+            stops.append(_start_local_delivery(triggers))
+        scheduler = Scheduler(schedules_of(deployed))
+        scheduler.start()
+        stops.append(scheduler.stop)
+        yield
+    finally:
+        for stop in reversed(stops):
+            stop()
+
+
+def _start_local_delivery(triggers: list[Trigger]) -> Callable[[], None]:
+    from eventing.local import LocalDispatcher, LocalPublisher
+    from shared.outbox.publishing import install_publisher
+
+    wake = threading.Event()
+    install_publisher(LocalPublisher(triggers, wake))
+    dispatcher = LocalDispatcher(wake)
+    dispatcher.start()
+    return dispatcher.stop
+
+
+def _start_rabbitmq_dispatcher(triggers: list[Trigger]) -> Callable[[], None]:
+    from eventing.dispatcher import Dispatcher
+
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    dispatcher = Dispatcher(triggers)
+    thread = threading.Thread(
+        target=loop.run_until_complete,
+        args=(dispatcher.run(stop),),
+        daemon=True,
+        name="dispatcher",
+    )
+    thread.start()
+
+    def halt() -> None:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+
+    return halt
+
+
+def _start_worker() -> Callable[[], None]:
+    from local.embedded import die_with_parent
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
+        preexec_fn=die_with_parent,  # before any thread of ours exists (see above)
+    )
+
+    def halt() -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    return halt
 
 
 def _display_host(host: str) -> str:

@@ -31,6 +31,30 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     redis_url: str | None = None
+    rabbitmq_url: str | None = None
+
+    # CloudEvents: publishing (RabbitMQ, or the Knative broker ingress at K_SINK) and delivery.
+    k_sink: str | None = None
+    rabbitmq_exchange: str = "eventmanager"
+    publish_timeout_seconds: float = Field(default=2.0, gt=0)
+    outbox_relay_batch: int = Field(default=500, ge=1, le=10_000)
+    outbox_lease_seconds: int = Field(default=60, ge=1)
+    # The relay leaves rows younger than this to the function that wrote them.
+    outbox_grace_seconds: float = Field(default=5.0, ge=0)
+    outbox_retention_hours: int = Field(default=72, ge=1)
+    dispatcher_attempts: int = Field(default=5, ge=1, le=20)
+    dispatcher_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    dispatcher_prefetch: int = Field(default=20, ge=1, le=1000)
+    dispatcher_http_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Where a function's internal `POST /` lives, by name (compose: one host per function).
+    function_url_template: str = "http://{name}:8080/"
+    # The rendered trigger table the dispatcher reads (default: the one inside `eventing/`).
+    triggers_file: Path | None = None
+
+    # Slow work on Celery: broker RabbitMQ (or Redis when only Redis is there), results Redis.
+    celery_broker_url: str | None = None
+    celery_queue: str = "eventmanager"
+    task_pending_timeout_seconds: int = Field(default=300, ge=1)
 
     # Tokens.
     jwt_private_key: str | None = None

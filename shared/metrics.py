@@ -19,3 +19,22 @@ HTTP_DURATION = Histogram(
 
 def exposition() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+OUTBOX_PUBLISHED = Counter(
+    "eventmgr_outbox_published_total",
+    "CloudEvents handed to the broker, by outcome (confirmed or failed).",
+    ["outcome"],
+)
+CLOUDEVENTS_CONSUMED = Counter(
+    "eventmgr_cloudevents_consumed_total",
+    "CloudEvents received by a consumer, by function, type and outcome "
+    "(handled, duplicate, failed).",
+    ["function", "type", "outcome"],
+)
+DISPATCHER_DELIVERIES = Counter(
+    "eventmgr_dispatcher_deliveries_total",
+    "Deliveries attempted by the dispatcher, by consumer function and outcome "
+    "(delivered, retried, dead_lettered).",
+    ["function", "outcome"],
+)

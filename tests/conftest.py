@@ -43,9 +43,11 @@ os.environ.pop("DATABASE_URL", None)
 def reset_process_state() -> None:
     """Forget everything cached from the settings, after a test changed the environment."""
     from shared.cache import get_redis
+    from shared.celery_app import celery_app
     from shared.config import get_settings
     from shared.db.engine import dispose
     from shared.mail import get_mailer
+    from shared.outbox.publishing import get_publisher
     from shared.pagination import forget_key
     from shared.security.tokens import forget_keys
 
@@ -55,6 +57,8 @@ def reset_process_state() -> None:
     forget_key()
     get_redis.cache_clear()
     get_mailer.cache_clear()
+    get_publisher.cache_clear()
+    celery_app.cache_clear()
 
 
 def database_url(name: str) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
+
+import pytest
 
 from functions.browse_events.handler import handler as browse_events
 from functions.register.handler import handler as register
@@ -46,6 +49,16 @@ class FakeLambdaContext:
 
 
 CONTEXT: Any = FakeLambdaContext()
+
+
+@pytest.fixture(autouse=True)
+def fresh_event_loop():
+    """Mangum runs on the thread's event loop, as a Lambda runtime provides one."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 def test_read_through_api_gateway(db_url):

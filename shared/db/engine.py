@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -48,11 +48,25 @@ def session_factory() -> sessionmaker[Session]:
     return sessionmaker(get_engine(), expire_on_commit=False)
 
 
+AFTER_COMMIT = "after_commit"
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
-    """One transaction for one use case: services never commit, this commits once or rolls back."""
-    with session_factory()() as session, session.begin():
-        yield session
+    """One transaction for one use case: services never commit, this commits once or rolls back.
+
+    Work that must happen only once the change is durable (publishing its CloudEvents) is
+    registered with `after_commit` and runs right after the commit, outside the transaction.
+    """
+    with session_factory()() as session:
+        with session.begin():
+            yield session
+        for hook in session.info.pop(AFTER_COMMIT, []):
+            hook()
+
+
+def after_commit(session: Session, hook: Callable[[], object]) -> None:
+    session.info.setdefault(AFTER_COMMIT, []).append(hook)
 
 
 def ping() -> bool:

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from shared.catalog import EventCreated, EventPublished
 from shared.errors import InvalidInput, NotFound
 from shared.events import repository
 from shared.events.models import Event, EventStatus, Moderation
 from shared.events.repository import EventFilters
 from shared.events.schemas import EventCreate, EventPage, EventPublic
+from shared.outbox.writer import emit
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -53,6 +55,17 @@ def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -
     session.add(event)
     session.flush()
     session.refresh(event)
+    summary = {
+        "event_id": event.id,
+        "organizer_id": event.organizer_id,
+        "title": event.title,
+        "category": event.category_slug,
+        "starts_at": event.starts_at,
+        "status": event.status.value,
+    }
+    emit(session, EventCreated(**summary))
+    if event.status == EventStatus.published:
+        emit(session, EventPublished(**summary))
     return event
 
 

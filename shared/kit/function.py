@@ -7,22 +7,22 @@ gateway's routing and the trigger table are all derived from these declarations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from cloudevents.core.base import BaseCloudEvent
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from shared.catalog import CATALOG
 from shared.config import get_settings
+from shared.kit.consuming import CloudEventHandler
 from shared.kit.context import RequestContext
 from shared.kit.operations import operations_router
 from shared.kit.problems import install_problem_handlers
 from shared.logs import configure_logging
 
-CloudEventHandler = Callable[[BaseCloudEvent], None]
 ScheduledJob = Callable[[], None]
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -52,6 +52,8 @@ class Function:
     name: str
     summary: str
     consumes: Sequence[str] = ()
+    # Optional source filter per consumed type: only CloudEvents from that source arrive.
+    source_filters: Mapping[str, str] = field(default_factory=dict)
     schedule: str | None = None
     scaling: Scaling = field(default_factory=Scaling)
     secrets: Sequence[str] = ()
@@ -60,6 +62,11 @@ class Function:
     router: APIRouter = field(default_factory=APIRouter, repr=False)
     cloudevent_handlers: dict[str, CloudEventHandler] = field(default_factory=dict, repr=False)
     scheduled_job: ScheduledJob | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        unknown = [t for t in self.consumes if t not in CATALOG]
+        if unknown:
+            raise ValueError(f"{self.name} consumes types the catalog lacks: {unknown}")
 
     # Route decorators: the function's public HTTP routes.
     def get(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
@@ -78,7 +85,11 @@ class Function:
         return self.router.delete(path, **kwargs)
 
     def on(self, cloudevent_type: str) -> Callable[[CloudEventHandler], CloudEventHandler]:
-        """Register the handler of one consumed CloudEvent type (declared in `consumes`)."""
+        """Register the handler of one consumed CloudEvent type (declared in `consumes`).
+
+        The handler gets the consumer's session: what it changes commits together with the
+        record that this CloudEvent was handled.
+        """
         if cloudevent_type not in self.consumes:
             raise ValueError(f"{self.name} does not declare that it consumes {cloudevent_type}")
 

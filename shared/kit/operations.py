@@ -6,6 +6,7 @@ empty body, for a scheduled run. It answers 204 once handled; Knative replies ar
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from cloudevents.core.bindings.http import HTTPMessage, from_http
@@ -17,12 +18,16 @@ from shared import logs
 from shared.db import ping
 from shared.errors import DomainError, NotFound
 from shared.kit.auth import Internal
+from shared.kit.consuming import consume_once, read
 from shared.kit.context import parse_traceparent
 from shared.kit.problems import ProblemResponse, problem
 from shared.metrics import exposition
 
 if TYPE_CHECKING:
     from shared.kit.function import Function
+
+
+logger = logging.getLogger("eventmgr.consumer")
 
 
 class MalformedCloudEvent(DomainError):
@@ -72,16 +77,19 @@ def operations_router(function: Function) -> APIRouter:
         handler = function.cloudevent_handlers.get(cloudevent.get_type())
         if handler is None:
             raise NotConsumedHere(f"{function.name} does not consume {cloudevent.get_type()}.")
-        parent = parse_traceparent(_extension(cloudevent, "traceparent"))
+        received = read(cloudevent)
+        parent = parse_traceparent(received.traceparent)
         if parent:
             logs.trace_id.set(parent[0])
-        await run_in_threadpool(handler, cloudevent)
+        try:
+            await run_in_threadpool(consume_once, function.name, handler, received)
+        except DomainError:
+            raise
+        except Exception:
+            # Expected now and then (the sender retries), so answered here: an exception
+            # escaping the app would also make the server drop the kept-alive connection.
+            logger.exception("consumer failed", extra={"cloudevent.type": received.type})
+            return problem(500, "The consumer failed; the CloudEvent will be retried.")
         return Response(status_code=204)
 
     return router
-
-
-def _extension(cloudevent: object, name: str) -> str | None:
-    getter = getattr(cloudevent, "get_extension", None)
-    value = getter(name) if getter else None
-    return value if isinstance(value, str) else None

@@ -3,16 +3,26 @@
 from shared.auth.models import LoginSession, RefreshToken
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
-from shared.outbox.models import OutboxMessage
+from shared.notifications.models import Notification
+from shared.outbox.models import (
+    DeadLetter,
+    LocalDelivery,
+    OutboxMessage,
+    ProcessedCloudEvent,
+)
 from shared.registrations.models import Registration
 from shared.users.models import User
 
 __all__ = [
     "Base",
     "Category",
+    "DeadLetter",
     "Event",
+    "LocalDelivery",
     "LoginSession",
+    "Notification",
     "OutboxMessage",
+    "ProcessedCloudEvent",
     "RefreshToken",
     "Registration",
     "Tag",

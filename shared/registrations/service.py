@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from shared.catalog import RegistrationCreated
 from shared.errors import Conflict
 from shared.events.models import EventStatus
 from shared.events.service import visible_event
+from shared.outbox.writer import emit
 from shared.registrations import repository
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import RegistrationPublic
@@ -51,7 +53,18 @@ def join(
     registration = Registration(event_id=event_id, user_id=user_id, status=status)
     session.add(registration)
     session.flush()
-    return JoinResult(_public(session, registration), created=True)
+    public = _public(session, registration)
+    emit(
+        session,
+        RegistrationCreated(
+            registration_id=public.id,
+            event_id=event_id,
+            user_id=user_id,
+            status=public.status,
+            waitlist_position=public.waitlist_position,
+        ),
+    )
+    return JoinResult(public, created=True)
 
 
 def _public(session: Session, registration: Registration) -> RegistrationPublic:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared.catalog import UserRegistered
 from shared.errors import Conflict
+from shared.outbox.writer import emit
 from shared.security.passwords import hash_password
 from shared.users import repository
 from shared.users.models import Role, User
@@ -53,4 +55,14 @@ def create_user(
             session.add(user)
     except IntegrityError as error:
         raise EmailTaken("An account with this email already exists.") from error
+    emit(
+        session,
+        UserRegistered(
+            user_id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role.value,
+            locale=user.locale,
+        ),
+    )
     return user

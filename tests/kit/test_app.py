@@ -149,14 +149,14 @@ def test_cors_preflight_for_configured_origin_only(client):
 
 # A function declared here with the real kit, to exercise CloudEvents and schedules.
 received: list[tuple[str, object]] = []
-probe = Function(
-    "probe", summary="test", consumes=("org.eventmanager.test.ping",), schedule="*/5 * * * *"
-)
+VERIFIED = "org.eventmanager.user.verified"
+USER = "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10"
+probe = Function("probe", summary="test", consumes=(VERIFIED,), schedule="*/5 * * * *")
 
 
-@probe.on("org.eventmanager.test.ping")
-def _on_ping(cloudevent) -> None:
-    received.append((cloudevent.get_id(), cloudevent.get_data()))
+@probe.on(VERIFIED)
+def _on_verified(session, cloudevent) -> None:
+    received.append((cloudevent.id, str(cloudevent.data.user_id)))
 
 
 @probe.on_schedule
@@ -174,11 +174,11 @@ def probe_client(db_url):
 def test_cloudevent_binary_and_structured_modes(probe_client):
     binary = probe_client.post(
         "/",
-        content=json.dumps({"n": 1}),
+        content=json.dumps({"user_id": USER}),
         headers={
             **INTERNAL,
             "ce-specversion": "1.0",
-            "ce-type": "org.eventmanager.test.ping",
+            "ce-type": VERIFIED,
             "ce-source": "/eventmanager/test",
             "ce-id": "id-1",
             "content-type": "application/json",
@@ -191,17 +191,17 @@ def test_cloudevent_binary_and_structured_modes(probe_client):
         content=json.dumps(
             {
                 "specversion": "1.0",
-                "type": "org.eventmanager.test.ping",
+                "type": VERIFIED,
                 "source": "/eventmanager/test",
                 "id": "id-2",
                 "datacontenttype": "application/json",
-                "data": {"n": 2},
+                "data": {"user_id": USER},
             }
         ),
         headers={**INTERNAL, "content-type": "application/cloudevents+json"},
     )
     assert structured.status_code == 204
-    assert received == [("id-1", {"n": 1}), ("id-2", {"n": 2})]
+    assert received == [("id-1", USER), ("id-2", USER)]
 
 
 def test_cloudevent_errors_and_scheduled_run(probe_client):

@@ -235,16 +235,22 @@ def test_second_runner_on_the_same_data_dir_is_refused(runner: Runner):
 
 
 def test_ctrl_c_stops_everything_and_sigkill_loses_nothing(runner: Runner):
-    # Ctrl-C: the runner, its PostgreSQL (not a child) and its Redis are all gone.
-    assert processes_using(runner.data_dir)
+    # Ctrl-C: the runner, its PostgreSQL (not a child), its Redis and its worker are all gone.
+    started = processes_using(runner.data_dir)
+    started += psutil.Process(runner.process.pid).children(recursive=True)
+    assert any("worker" in " ".join(p.cmdline()) for p in started)
     assert runner.stop(signal.SIGINT) == 0
     time.sleep(0.5)
     assert processes_using(runner.data_dir) == []
+    assert [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
     assert not (runner.data_dir / "run.json").exists()
 
     # A runner killed outright leaves no lock behind, and the data survives.
     killed = start_runner(runner.data_dir, runner.log)
+    orphans = psutil.Process(killed.process.pid).children(recursive=True)
     killed.stop(signal.SIGKILL)
+    # Its children were told to die with it (the kernel's parent-death signal).
+    psutil.wait_procs(orphans, timeout=20)
     revived = start_runner(runner.data_dir, runner.log)
     titles = [e["title"] for e in httpx.get(f"{revived.url}/api/v1/events").json()["items"]]
     assert titles == ["Launch party"]

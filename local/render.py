@@ -1,0 +1,52 @@
+"""`eventmgr render`: every file derived from the function declarations, written or checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventing.triggers import DEFAULT_FILE, Schedule, Trigger, dump_triggers
+from local.registry import Deployed
+
+
+@dataclass(frozen=True)
+class Rendered:
+    path: Path
+    content: str
+
+
+def triggers_of(deployed: dict[str, Deployed]) -> list[Trigger]:
+    return [
+        Trigger(name, cloudevent_type, item.function.source_filters.get(cloudevent_type))
+        for name, item in deployed.items()
+        for cloudevent_type in item.function.consumes
+    ]
+
+
+def schedules_of(deployed: dict[str, Deployed]) -> list[Schedule]:
+    return [
+        Schedule(name, item.function.schedule)
+        for name, item in deployed.items()
+        if item.function.schedule
+    ]
+
+
+def trigger_table(deployed: dict[str, Deployed]) -> Rendered:
+    return Rendered(DEFAULT_FILE, dump_triggers(triggers_of(deployed), schedules_of(deployed)))
+
+
+RENDERERS: list[Callable[[dict[str, Deployed]], Rendered]] = [trigger_table]
+
+
+def render(deployed: dict[str, Deployed], *, check: bool) -> list[Path]:
+    """Write every derived file; with `check`, write nothing and answer the stale ones."""
+    stale = []
+    for renderer in RENDERERS:
+        rendered = renderer(deployed)
+        current = rendered.path.read_text() if rendered.path.exists() else None
+        if current != rendered.content:
+            stale.append(rendered.path)
+            if not check:
+                rendered.path.write_text(rendered.content)
+    return stale

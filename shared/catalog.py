@@ -1,0 +1,244 @@
+"""The CloudEvent catalog: every type the platform emits, with a pydantic schema for its data.
+
+Emitters and consumers go through this module: `emit()` refuses a type that is not here, and
+a consumer's handler receives the data parsed into the type's model. Adding a field is fine;
+removing or renaming one makes a new type (`...v2`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+PREFIX = "org.eventmanager."
+
+
+class CloudEventData(BaseModel):
+    """The `data` of one CloudEvent type; subclasses name the type they carry."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    cloudevent_type: ClassVar[str]
+
+    def subject(self) -> str | None:
+        """The id of the thing it is about (the CloudEvent `subject`)."""
+        return None
+
+
+CATALOG: dict[str, type[CloudEventData]] = {}
+
+
+def cloudevent(name: str) -> Any:
+    """Class decorator: register a data model under `org.eventmanager.<name>`."""
+
+    def register(model: type[CloudEventData]) -> type[CloudEventData]:
+        full = PREFIX + name
+        if full in CATALOG:
+            raise ValueError(f"{full} is in the catalog twice")
+        model.cloudevent_type = full
+        CATALOG[full] = model
+        return model
+
+    return register
+
+
+class UnknownCloudEventType(KeyError):
+    pass
+
+
+def model_for(cloudevent_type: str) -> type[CloudEventData]:
+    try:
+        return CATALOG[cloudevent_type]
+    except KeyError:
+        raise UnknownCloudEventType(cloudevent_type) from None
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+class _AboutUser(CloudEventData):
+    user_id: uuid.UUID
+
+    def subject(self) -> str | None:
+        return str(self.user_id)
+
+
+@cloudevent("user.registered")
+class UserRegistered(_AboutUser):
+    email: str
+    full_name: str
+    role: str
+    locale: str
+
+
+@cloudevent("user.verification_requested")
+class UserVerificationRequested(_AboutUser):
+    pass
+
+
+@cloudevent("user.verified")
+class UserVerified(_AboutUser):
+    pass
+
+
+@cloudevent("user.password_reset_requested")
+class UserPasswordResetRequested(_AboutUser):
+    pass
+
+
+@cloudevent("user.password_changed")
+class UserPasswordChanged(_AboutUser):
+    pass
+
+
+class _AdminChange(_AboutUser):
+    by_user_id: uuid.UUID
+    old: str | bool | None
+    new: str | bool | None
+
+
+@cloudevent("user.role_changed")
+class UserRoleChanged(_AdminChange):
+    pass
+
+
+@cloudevent("user.blocked")
+class UserBlocked(_AdminChange):
+    pass
+
+
+@cloudevent("user.unblocked")
+class UserUnblocked(_AdminChange):
+    pass
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+class _AboutEvent(CloudEventData):
+    event_id: uuid.UUID
+
+    def subject(self) -> str | None:
+        return str(self.event_id)
+
+
+class _EventSummary(_AboutEvent):
+    organizer_id: uuid.UUID
+    title: str
+    category: str
+    starts_at: datetime
+    status: str
+
+
+@cloudevent("event.created")
+class EventCreated(_EventSummary):
+    pass
+
+
+@cloudevent("event.published")
+class EventPublished(_EventSummary):
+    pass
+
+
+@cloudevent("event.updated")
+class EventUpdated(_AboutEvent):
+    changes: dict[str, tuple[Any, Any]]
+    # A change of time, place or status: registered people are told.
+    notice_worthy: bool
+
+
+@cloudevent("event.cancelled")
+class EventCancelled(_AboutEvent):
+    reason: str | None = None
+
+
+class _Moderation(_AboutEvent):
+    by_user_id: uuid.UUID
+    reason: str | None = None
+
+
+@cloudevent("event.hidden")
+class EventHidden(_Moderation):
+    pass
+
+
+@cloudevent("event.restored")
+class EventRestored(_Moderation):
+    pass
+
+
+# --- registrations -------------------------------------------------------------------------
+
+
+class _AboutRegistration(CloudEventData):
+    registration_id: uuid.UUID
+    event_id: uuid.UUID
+    user_id: uuid.UUID
+
+    def subject(self) -> str | None:
+        return str(self.registration_id)
+
+
+@cloudevent("registration.created")
+class RegistrationCreated(_AboutRegistration):
+    status: str
+    waitlist_position: int | None = None
+
+
+@cloudevent("registration.cancelled")
+class RegistrationCancelled(_AboutRegistration):
+    by_user_id: uuid.UUID
+
+
+@cloudevent("registration.promoted")
+class RegistrationPromoted(_AboutRegistration):
+    pass
+
+
+@cloudevent("registration.checked_in")
+class RegistrationCheckedIn(_AboutRegistration):
+    pass
+
+
+# --- media and reports ---------------------------------------------------------------------
+
+
+class _AboutMedia(CloudEventData):
+    media_id: uuid.UUID
+    event_id: uuid.UUID
+    content_type: str
+    size: int
+
+    def subject(self) -> str | None:
+        return str(self.media_id)
+
+
+@cloudevent("media.uploaded")
+class MediaUploaded(_AboutMedia):
+    pass
+
+
+@cloudevent("media.deleted")
+class MediaDeleted(_AboutMedia):
+    pass
+
+
+class _AboutReport(CloudEventData):
+    report_id: uuid.UUID
+    requester_id: uuid.UUID
+    kind: str
+
+    def subject(self) -> str | None:
+        return str(self.report_id)
+
+
+@cloudevent("report.ready")
+class ReportReady(_AboutReport):
+    pass
+
+
+@cloudevent("report.failed")
+class ReportFailed(_AboutReport):
+    error: str

@@ -1,0 +1,94 @@
+"""Handing a received CloudEvent to its consumer, exactly once per (consumer, CloudEvent id).
+
+The record of handling is written in the consumer's own transaction: if the handler fails,
+neither its change nor the record stays, and a redelivery is applied; if it succeeded, a
+redelivery finds the record and is acknowledged without being applied again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cloudevents.core.base import BaseCloudEvent
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared.catalog import CloudEventData, UnknownCloudEventType, model_for
+from shared.db import unit_of_work
+from shared.errors import DomainError
+from shared.metrics import CLOUDEVENTS_CONSUMED
+from shared.outbox.models import ProcessedCloudEvent
+
+
+class UnreadableCloudEvent(DomainError):
+    # Permanent: the same bytes will never parse; the dispatcher dead-letters it at once.
+    status = 422
+    title = "CloudEvent data does not match the catalog"
+    slug = "unreadable-cloudevent"
+
+
+@dataclass(frozen=True)
+class ReceivedCloudEvent:
+    id: str
+    type: str
+    source: str
+    subject: str | None
+    time: datetime | None
+    data: CloudEventData
+    # W3C trace context of the request that caused it, to pass on (e.g. to a Celery task).
+    traceparent: str | None = None
+
+
+CloudEventHandler = Callable[[Session, ReceivedCloudEvent], None]
+
+
+def read(cloudevent: BaseCloudEvent) -> ReceivedCloudEvent:
+    try:
+        model = model_for(cloudevent.get_type())
+        raw: Any = cloudevent.get_data()
+        data = (
+            model.model_validate_json(raw)
+            if isinstance(raw, str | bytes)
+            else (model.model_validate(raw or {}))
+        )
+    except (UnknownCloudEventType, ValidationError) as error:
+        raise UnreadableCloudEvent(str(error)) from error
+    return ReceivedCloudEvent(
+        id=cloudevent.get_id(),
+        type=cloudevent.get_type(),
+        source=cloudevent.get_source(),
+        subject=cloudevent.get_subject(),
+        time=cloudevent.get_time(),
+        data=data,
+        traceparent=_extension(cloudevent, "traceparent"),
+    )
+
+
+def _extension(cloudevent: BaseCloudEvent, name: str) -> str | None:
+    value = cloudevent.get_extension(name)
+    return value if isinstance(value, str) else None
+
+
+def consume_once(consumer: str, handler: CloudEventHandler, received: ReceivedCloudEvent) -> bool:
+    """Apply the handler unless this consumer already did; True when it was applied now."""
+    try:
+        with unit_of_work() as session:
+            first_time = session.execute(
+                insert(ProcessedCloudEvent)
+                .values(consumer=consumer, cloudevent_id=received.id)
+                .on_conflict_do_nothing()
+                .returning(ProcessedCloudEvent.cloudevent_id)
+            ).first()
+            if first_time is None:
+                CLOUDEVENTS_CONSUMED.labels(consumer, received.type, "duplicate").inc()
+                return False
+            handler(session, received)
+    except Exception:
+        CLOUDEVENTS_CONSUMED.labels(consumer, received.type, "failed").inc()
+        raise
+    CLOUDEVENTS_CONSUMED.labels(consumer, received.type, "handled").inc()
+    return True

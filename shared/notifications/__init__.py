@@ -1,0 +1,1 @@
+"""Telling people things: each notification is a row first, then mail through Celery."""

@@ -1,0 +1,89 @@
+"""`send_email(notification_id)`: render and send one notification's mail, once.
+
+The task claims the row (pending → sending, with a lease) before sending, so a duplicate
+task finds nothing to do; a worker that dies mid-send leaves a lease that runs out, and the
+sweep sends again (mail is at-least-once, never silently lost).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from celery import shared_task
+from sqlalchemy import or_, update
+
+from shared.config import get_settings
+from shared.db import unit_of_work
+from shared.mail import MailDeliveryError, compose, get_mailer
+from shared.notifications.models import DeliveryStatus, Notification
+from shared.notifications.templates import render
+
+logger = logging.getLogger("eventmgr.mail")
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+def claim(notification_id: uuid.UUID) -> Notification | None:
+    now = datetime.now(UTC)
+    with unit_of_work() as session:
+        return session.scalars(
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                or_(
+                    Notification.email_status == DeliveryStatus.pending,
+                    (Notification.email_status == DeliveryStatus.sending)
+                    & (Notification.claimed_until < now),
+                ),
+            )
+            .values(
+                email_status=DeliveryStatus.sending,
+                claimed_until=now + LEASE,
+                attempts=Notification.attempts + 1,
+            )
+            .returning(Notification),
+            execution_options={"synchronize_session": False},
+        ).first()
+
+
+def finish(notification_id: uuid.UUID, status: DeliveryStatus, error: str | None) -> None:
+    with unit_of_work() as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id)
+            .values(
+                email_status=status,
+                claimed_until=None,
+                last_error=error[:1000] if error else None,
+                sent_at=datetime.now(UTC) if status == DeliveryStatus.sent else None,
+            )
+        )
+
+
+@shared_task(name="notifications.send_email", bind=True, max_retries=MAX_ATTEMPTS)
+def send_email(self: Any, notification_id: str) -> str:
+    notification = claim(uuid.UUID(notification_id))
+    if notification is None:
+        return "skipped"  # sent already, or another worker holds it
+    rendered = render(notification)
+    message = compose(
+        sender=get_settings().mail_from,
+        to=notification.recipient,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+    )
+    try:
+        get_mailer().send(message)
+    except MailDeliveryError as error:
+        if error.retryable and notification.attempts < MAX_ATTEMPTS:
+            finish(notification.id, DeliveryStatus.pending, str(error))
+            raise self.retry(countdown=min(600, 2**notification.attempts)) from error
+        finish(notification.id, DeliveryStatus.failed, str(error))
+        logger.warning("mail failed for good", extra={"error.message": str(error)})
+        return "failed"
+    finish(notification.id, DeliveryStatus.sent, None)
+    return "sent"

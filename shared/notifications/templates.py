@@ -1,0 +1,46 @@
+"""How each kind of notification reads, by locale. Secrets a mail carries are minted here,
+at send time, by the kind's renderer (never stored in the row)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared.notifications.models import Notification
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str | None = None
+
+
+Renderer = Callable[[Notification], Rendered]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+def render(notification: Notification) -> Rendered:
+    try:
+        return RENDERERS[notification.kind](notification)
+    except KeyError:
+        raise UnknownKind(notification.kind) from None
+
+
+@renderer("message")
+def _message(notification: Notification) -> Rendered:
+    """A plain message: subject and text given by whoever created the notification."""
+    payload = notification.payload
+    return Rendered(subject=str(payload["subject"]), text=str(payload["text"]))

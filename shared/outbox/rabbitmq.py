@@ -1,0 +1,109 @@
+"""Publishing to RabbitMQ: a durable topic exchange, routing key = CloudEvent type, persistent
+messages in the CloudEvents RabbitMQ binding (binary mode), publisher confirms.
+
+aio-pika rather than pika's blocking channel: a blocking channel waits for each message's
+confirm, while here a batch is written at once and its confirms are awaited together. The
+connection lives on one event loop in a daemon thread; callers block on a future with a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Sequence
+from typing import ClassVar
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from cloudevents.core.bindings.rabbitmq import to_binary
+from cloudevents.core.formats.json import JSONFormat
+
+from shared.config import get_settings
+from shared.outbox.models import OutboxMessage
+
+logger = logging.getLogger("eventmgr.outbox")
+
+
+async def declare_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:
+    return await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+
+
+class RabbitPublisher:
+    _instances: ClassVar[dict[tuple[int, str, str], RabbitPublisher]] = {}
+    _guard = threading.Lock()
+
+    @classmethod
+    def shared(cls, url: str, exchange: str) -> RabbitPublisher:
+        """One per process (and per fork: a connection must not cross a fork)."""
+        key = (os.getpid(), url, exchange)
+        with cls._guard:
+            if key not in cls._instances:
+                cls._instances[key] = cls(url, exchange)
+            return cls._instances[key]
+
+    def __init__(self, url: str, exchange: str) -> None:
+        self.url = url
+        self.exchange_name = exchange
+        self.timeout = get_settings().publish_timeout_seconds
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="rabbitmq-publisher", daemon=True
+        )
+        self.thread.start()
+        self._connection: AbstractConnection | None = None
+        self._exchange: AbstractExchange | None = None
+        self._lock: asyncio.Lock | None = None
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> set[uuid.UUID]:
+        future = asyncio.run_coroutine_threadsafe(self._publish(messages), self.loop)
+        try:
+            return future.result(self.timeout)
+        except Exception:
+            future.cancel()
+            asyncio.run_coroutine_threadsafe(self._forget(), self.loop)
+            raise
+
+    async def _exchange_ready(self) -> AbstractExchange:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._exchange is None or self._connection is None or self._connection.is_closed:
+                await self._forget()
+                self._connection = await aio_pika.connect(self.url, timeout=self.timeout)
+                channel = await self._connection.channel(publisher_confirms=True)
+                self._exchange = await declare_exchange(channel, self.exchange_name)
+            return self._exchange
+
+    async def _forget(self) -> None:
+        connection, self._connection, self._exchange = self._connection, None, None
+        if connection is not None and not connection.is_closed:
+            try:
+                await connection.close()
+            except Exception:
+                logger.debug("closing a broken RabbitMQ connection failed", exc_info=True)
+
+    async def _publish(self, messages: Sequence[OutboxMessage]) -> set[uuid.UUID]:
+        from shared.outbox.publishing import to_cloudevent
+
+        exchange = await self._exchange_ready()
+
+        async def one(row: OutboxMessage) -> uuid.UUID:
+            binary = to_binary(to_cloudevent(row), JSONFormat())
+            await exchange.publish(
+                aio_pika.Message(
+                    binary.body,
+                    headers=dict(binary.headers),
+                    content_type=binary.content_type,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=str(row.id),
+                ),
+                routing_key=row.type,
+            )
+            return row.id
+
+        # All written at once; each awaits its confirm, which the broker may batch.
+        results = await asyncio.gather(*(one(row) for row in messages), return_exceptions=True)
+        return {result for result in results if isinstance(result, uuid.UUID)}

@@ -1,0 +1,57 @@
+"""Recording CloudEvents: a row in the outbox, in the same transaction as the change.
+
+Right after the commit the rows are published (when a publisher is configured) and marked
+sent once the broker confirmed them; whatever is left is swept by `relay_outbox`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from shared import logs
+from shared.catalog import CATALOG, CloudEventData
+from shared.db import after_commit
+from shared.outbox.models import OutboxMessage
+
+_PENDING = "outbox_pending"
+
+
+def source() -> str:
+    return f"/eventmanager/{logs.function_name.get()}"
+
+
+def current_traceparent() -> str | None:
+    trace, span = logs.trace_id.get(), logs.span_id.get()
+    return f"00-{trace}-{span}-01" if trace and span else None
+
+
+def emit(session: Session, data: CloudEventData) -> uuid.UUID:
+    cloudevent_type = type(data).cloudevent_type
+    if CATALOG.get(cloudevent_type) is not type(data):
+        raise ValueError(f"{cloudevent_type} is not in the CloudEvent catalog")
+    row = OutboxMessage(
+        id=uuid.uuid4(),
+        type=cloudevent_type,
+        source=source(),
+        subject=data.subject(),
+        data=data.model_dump(mode="json"),
+        traceparent=current_traceparent(),
+        created_at=datetime.now(UTC),
+        attempts=0,
+    )
+    session.add(row)
+    pending: list[OutboxMessage] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+        after_commit(session, lambda: _publish_committed(session.info.pop(_PENDING, [])))
+    pending.append(row)
+    return row.id
+
+
+def _publish_committed(rows: list[OutboxMessage]) -> None:
+    from shared.outbox.publishing import publish_and_mark
+
+    publish_and_mark(rows)

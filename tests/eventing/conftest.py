@@ -1,0 +1,167 @@
+"""Real consumers on a real port, a real RabbitMQ, and the side effects they leave in PostgreSQL.
+
+Three consumer functions are declared with the kit: `recorder` always succeeds, `flaky` fails
+its first three tries of each CloudEvent, `broken` always answers 500. Each records what it
+applied in a table of the test database, in the consumer's own transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from local.embedded import free_port
+from local.gateway import Gateway
+from local.registry import Deployed
+from shared.db import unit_of_work
+from shared.kit import Function
+from tests.conftest import reset_process_state
+
+REGISTERED = "org.eventmanager.user.registered"
+JOINED = "org.eventmanager.registration.created"
+
+tries: Counter[str] = Counter()
+tries_lock = threading.Lock()
+
+
+def record(consumer: str, session, cloudevent) -> None:
+    session.execute(
+        text(
+            "INSERT INTO side_effects (consumer, cloudevent_id, type, traceparent)"
+            " VALUES (:c, :i, :t, :p)"
+        ),
+        {"c": consumer, "i": cloudevent.id, "t": cloudevent.type, "p": cloudevent.traceparent},
+    )
+
+
+recorder = Function("recorder", summary="test", consumes=(REGISTERED, JOINED))
+flaky = Function("flaky", summary="test", consumes=(REGISTERED,))
+broken = Function("broken", summary="test", consumes=(REGISTERED,))
+
+
+@recorder.on(REGISTERED)
+@recorder.on(JOINED)
+def _record(session, cloudevent) -> None:
+    record("recorder", session, cloudevent)
+
+
+@flaky.on(REGISTERED)
+def _flaky(session, cloudevent) -> None:
+    with tries_lock:
+        tries[cloudevent.id] += 1
+        attempt = tries[cloudevent.id]
+    if attempt <= 3:
+        raise RuntimeError(f"flaky failure {attempt}")
+    record("flaky", session, cloudevent)
+
+
+@broken.on(REGISTERED)
+def _broken(session, cloudevent) -> None:
+    raise RuntimeError("always broken")
+
+
+CONSUMERS = {f.name: f for f in (recorder, flaky, broken)}
+
+
+def side_effects() -> list[tuple[str, str, str]]:
+    with unit_of_work() as session:
+        rows = session.execute(text("SELECT consumer, cloudevent_id, type FROM side_effects"))
+        return [tuple(row) for row in rows]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(
+        f"condition not met in time; side effects: {side_effects()}, tries: {dict(tries)}"
+    )
+
+
+@pytest.fixture
+def eventing_env(db_url, monkeypatch) -> Iterator[str]:
+    """A fresh exchange (so queues are ours alone), fast retries, and the side-effects table."""
+    exchange = f"eventmgr-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("RABBITMQ_EXCHANGE", exchange)
+    monkeypatch.setenv("DISPATCHER_BACKOFF_BASE_SECONDS", "0.05")
+    monkeypatch.setenv("DISPATCHER_ATTEMPTS", "5")
+    monkeypatch.setenv("OUTBOX_GRACE_SECONDS", "0")
+    reset_process_state()
+    tries.clear()
+    with unit_of_work() as session:
+        session.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS side_effects (consumer text, cloudevent_id text,"
+                " type text, traceparent text, at timestamptz DEFAULT now())"
+            )
+        )
+        session.execute(text("DELETE FROM side_effects"))
+    yield exchange
+    reset_process_state()
+    with unit_of_work() as session:
+        session.execute(text("DROP TABLE side_effects"))
+    asyncio.run(_delete_exchange_and_queues(exchange))
+
+
+async def _delete_exchange_and_queues(exchange: str) -> None:
+    import aio_pika
+
+    from eventing.topology import dead_queue, retry_delays_ms, retry_queue, work_queue
+
+    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+    async with connection:
+        channel = await connection.channel()
+        for function in CONSUMERS:
+            names = [work_queue(exchange, function), dead_queue(exchange, function)]
+            names += [retry_queue(exchange, function, d) for d in retry_delays_ms(5, 0.05)]
+            for name in names:
+                await channel.queue_delete(name)
+        await channel.exchange_delete(exchange)
+
+
+@pytest.fixture
+def consumers(eventing_env, monkeypatch) -> Iterator[str]:
+    """The three consumer functions behind a gateway on a real port."""
+    gateway = Gateway({name: Deployed(f, f.app()) for name, f in CONSUMERS.items()})
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(gateway, host="127.0.0.1", port=port, lifespan="off", log_config=None)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, 10)
+    monkeypatch.setenv("FUNCTION_URL_TEMPLATE", f"http://127.0.0.1:{port}/function/{{name}}/")
+    reset_process_state()
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def dispatcher(consumers) -> Iterator[None]:
+    """The real RabbitMQ dispatcher, in a thread, over the test's triggers."""
+    from eventing.dispatcher import Dispatcher
+    from eventing.triggers import Trigger
+
+    triggers = [Trigger(name, t) for name, f in CONSUMERS.items() for t in f.consumes]
+    running = Dispatcher(triggers, url="amqp://guest:guest@127.0.0.1:5672/")
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(
+        target=loop.run_until_complete, args=(running.run(stop),), daemon=True
+    )
+    thread.start()
+    wait_until(running.ready.is_set, 15)
+    yield
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(10)

@@ -1,0 +1,108 @@
+"""Work handed to Celery is a row first: a lost enqueue is swept up, and runs exactly once."""
+
+from __future__ import annotations
+
+import email
+import os
+import subprocess
+import sys
+import time
+import uuid
+from email import policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from local.embedded import free_port
+from shared.db import unit_of_work
+from shared.notifications.models import DeliveryStatus, Notification
+from shared.notifications.service import enqueue, notify_by_email, sweep_pending
+from tests.conftest import reset_process_state
+from tests.eventing.conftest import wait_until
+
+RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+@pytest.fixture
+def mail_dir(tmp_path, monkeypatch, db_url) -> Path:
+    monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CELERY_QUEUE", f"eventmgr-test-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
+    reset_process_state()
+    return tmp_path / "outbox"
+
+
+@pytest.fixture
+def worker(mail_dir, monkeypatch):
+    """A real `eventmgr worker` process on the real broker."""
+
+    def start() -> subprocess.Popen[bytes]:
+        env = {**os.environ, "CELERY_BROKER_URL": RABBITMQ}
+        return subprocess.Popen(
+            [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    processes: list[subprocess.Popen[bytes]] = []
+    yield lambda: processes.append(start())
+    for process in processes:
+        process.terminate()
+        process.wait(30)
+
+
+def message(recipient: str) -> None:
+    with unit_of_work() as session:
+        notify_by_email(
+            session,
+            kind="message",
+            recipient=recipient,
+            payload={"subject": "Hello", "text": "Body"},
+        )
+
+
+def sent_mails(mail_dir: Path) -> list[str]:
+    return sorted(
+        email.message_from_bytes(path.read_bytes(), policy=policy.default)["To"]
+        for path in mail_dir.glob("*.eml")
+    )
+
+
+def test_lost_enqueue_is_swept_and_sent_once(mail_dir, worker, monkeypatch):
+    # No broker at commit time: the write succeeds, the row waits.
+    monkeypatch.setenv("CELERY_BROKER_URL", f"amqp://guest:guest@127.0.0.1:{free_port()}//")
+    reset_process_state()
+    started = time.monotonic()
+    message("lost@example.org")
+    assert time.monotonic() - started < 10
+    with unit_of_work() as session:
+        [row] = session.scalars(select(Notification)).all()
+    assert row.email_status == DeliveryStatus.pending
+    # The broker is back, a worker runs; after the timeout the sweep hands the row over again.
+    monkeypatch.setenv("CELERY_BROKER_URL", RABBITMQ)
+    reset_process_state()
+    worker()
+    time.sleep(1.1)
+    assert sweep_pending() == 1
+    wait_until(lambda: sent_mails(mail_dir) == ["lost@example.org"], 30)
+    with unit_of_work() as session:
+        row = session.scalars(select(Notification)).one()
+    assert row.email_status == DeliveryStatus.sent
+    # Sent rows are never swept again, and a duplicate task finds nothing to do.
+    time.sleep(1.1)
+    assert sweep_pending() == 0
+    assert enqueue([row.id]) == 1
+    time.sleep(2)
+    assert sent_mails(mail_dir) == ["lost@example.org"]
+
+
+def test_mail_is_sent_once_when_enqueued_at_commit(mail_dir, worker, monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", RABBITMQ)
+    reset_process_state()
+    worker()
+    for i in range(5):
+        message(f"p{i}@example.org")
+    wait_until(lambda: len(sent_mails(mail_dir)) == 5, 30)
+    assert sent_mails(mail_dir) == [f"p{i}@example.org" for i in range(5)]

@@ -1,0 +1,239 @@
+"""Outbox → RabbitMQ → dispatcher → function, over the real broker and real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import Counter
+
+import aio_pika
+import pytest
+from sqlalchemy import func, select
+
+from eventing.topology import dead_queue
+from shared.db import unit_of_work
+from shared.outbox.models import OutboxMessage
+from shared.outbox.relay import pending_count, relay_once
+from tests.conftest import reset_process_state
+from tests.eventing.conftest import JOINED, REGISTERED, side_effects, wait_until
+from tests.factories import bearer, create_event
+
+RABBITMQ = "amqp://guest:guest@127.0.0.1:5672/"
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def sign_up(client, n: int, **headers) -> None:
+    for i in range(n):
+        response = client.post(
+            "/api/v1/auth/register",
+            json={"email": f"u{i}@example.org", "password": "0123456789", "full_name": f"U{i}"},
+            headers=headers,
+        )
+        assert response.status_code == 201
+
+
+@pytest.fixture
+def broker(monkeypatch, eventing_env):
+    monkeypatch.setenv("RABBITMQ_URL", RABBITMQ)
+    reset_process_state()
+
+
+def test_publish_route_deliver_handle(broker, dispatcher, client):
+    sign_up(client, 1, traceparent=f"00-{TRACE}-00f067aa0ba902b7-01")
+    event = create_event(client, bearer(client, "organizer"))
+    client.post(f"/api/v1/events/{event['id']}/registrations", headers=bearer(client))
+    wait_until(lambda: len([e for e in side_effects() if e[0] == "recorder"]) == 2)
+    recorded = [e for e in side_effects() if e[0] == "recorder"]
+    assert sorted(e[2] for e in recorded) == [JOINED, REGISTERED]
+    # Published right after commit: nothing left for the relay.
+    assert pending_count() == 0
+    # The trace of the sign-up request travelled with its CloudEvent.
+    with unit_of_work() as session:
+        from sqlalchemy import text
+
+        traces = session.scalars(
+            text("SELECT traceparent FROM side_effects WHERE consumer = 'recorder' AND type = :t"),
+            {"t": REGISTERED},
+        ).all()
+    assert any(trace and trace.startswith(f"00-{TRACE}-") for trace in traces)
+
+
+def test_flaky_consumer_applied_once_and_broken_one_dead_letters_without_blocking(
+    broker, dispatcher, client, eventing_env
+):
+    sign_up(client, 3)
+    wait_until(lambda: Counter(e[0] for e in side_effects())["flaky"] == 3)
+    effects = Counter(e[0] for e in side_effects())
+    assert effects == {"recorder": 3, "flaky": 3}
+    # `broken` ends in its dead-letter queue, with the last error, after 5 tries each.
+    dead = asyncio.run(_drain(dead_queue(eventing_env, "broken"), expect=3))
+    assert len(dead) == 3
+    for message in dead:
+        assert message["attempt"] == "5"
+        assert "HTTP 500" in message["error"]
+
+
+async def _drain(queue: str, expect: int, within: float = 20) -> list[dict]:
+    connection = await aio_pika.connect(RABBITMQ)
+    found: list[dict] = []
+    async with connection:
+        channel = await connection.channel()
+        deadline = asyncio.get_running_loop().time() + within
+        while len(found) < expect and asyncio.get_running_loop().time() < deadline:
+            message = await (await channel.get_queue(queue)).get(fail=False)
+            if message is None:
+                await asyncio.sleep(0.1)
+                continue
+            headers = message.headers or {}
+            found.append(
+                {
+                    "attempt": str(headers.get("x-eventmgr-attempt")),
+                    "error": str(headers.get("x-eventmgr-error")),
+                    "type": str(headers.get("ce-type")),
+                }
+            )
+            await message.ack()
+    return found
+
+
+def test_broker_outage_loses_nothing_and_duplicates_nothing(
+    eventing_env, dispatcher, client, monkeypatch
+):
+    # The platform points at a port where no broker answers: writes still succeed.
+    from local.embedded import free_port
+
+    monkeypatch.setenv("RABBITMQ_URL", f"amqp://guest:guest@127.0.0.1:{free_port()}/")
+    reset_process_state()
+    sign_up(client, 5)
+    assert pending_count() == 5
+    assert side_effects() == []
+    # The broker is back: the relay publishes the backlog, each consumer applies it once.
+    monkeypatch.setenv("RABBITMQ_URL", RABBITMQ)
+    reset_process_state()
+    result = relay_once()
+    assert (result.claimed, result.published) == (5, 5)
+    assert pending_count() == 0
+    wait_until(lambda: Counter(e[0] for e in side_effects()) == {"recorder": 5, "flaky": 5})
+    assert relay_once().claimed == 0
+    by_consumer = Counter((e[0], e[1]) for e in side_effects())
+    assert set(by_consumer.values()) == {1}
+
+
+def test_two_sweeps_at_once_publish_each_row_once(broker, eventing_env):
+    asyncio.run(_bind_probe_queue(eventing_env))
+    with unit_of_work() as session:
+        for i in range(300):
+            from datetime import UTC, datetime, timedelta
+            from uuid import uuid4
+
+            session.add(
+                OutboxMessage(
+                    id=uuid4(),
+                    type=REGISTERED,
+                    source="/eventmanager/test",
+                    subject=None,
+                    data={
+                        "user_id": str(uuid4()),
+                        "email": f"{i}@x.org",
+                        "full_name": "x",
+                        "role": "participant",
+                        "locale": "en",
+                    },
+                    traceparent=None,
+                    created_at=datetime.now(UTC) - timedelta(minutes=1),
+                    attempts=0,
+                )
+            )
+    monkeypatch_batch = 40
+    import os
+
+    os.environ["OUTBOX_RELAY_BATCH"] = str(monkeypatch_batch)
+    reset_process_state()
+    try:
+        results: list[int] = []
+
+        def sweep() -> None:
+            while (outcome := relay_once()).claimed:
+                results.append(outcome.published)
+
+        threads = [threading.Thread(target=sweep) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        del os.environ["OUTBOX_RELAY_BATCH"]
+        reset_process_state()
+    assert sum(results) == 300
+    ids = asyncio.run(_drain_ids(f"{eventing_env}.probe", 300))
+    assert len(ids) == 300
+    assert len(set(ids)) == 300
+    with unit_of_work() as session:
+        unsent = session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None)))
+    assert unsent == 0
+
+
+async def _bind_probe_queue(exchange: str) -> None:
+    connection = await aio_pika.connect(RABBITMQ)
+    async with connection:
+        channel = await connection.channel()
+        ex = await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(f"{exchange}.probe", auto_delete=False)
+        await queue.bind(ex, routing_key="#")
+
+
+async def _drain_ids(queue: str, expect: int) -> list[str]:
+    connection = await aio_pika.connect(RABBITMQ)
+    ids: list[str] = []
+    async with connection:
+        channel = await connection.channel()
+        source = await channel.get_queue(queue)
+        for _ in range(expect + 50):
+            message = await source.get(fail=False)
+            if message is None:
+                break
+            ids.append(str((message.headers or {}).get("ce-id")))
+            await message.ack()
+        await channel.queue_delete(queue)
+    return ids
+
+
+def test_redelivered_cloudevent_is_applied_once(consumers, client):
+    """The same CloudEvent twice at a consumer (a redelivery): acknowledged, applied once."""
+    import httpx
+
+    body = json.dumps(
+        {
+            "user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10",
+            "email": "a@x.org",
+            "full_name": "A",
+            "role": "participant",
+            "locale": "en",
+        }
+    )
+    headers = {
+        "ce-specversion": "1.0",
+        "ce-type": REGISTERED,
+        "ce-source": "/test",
+        "ce-id": "same-id",
+        "content-type": "application/json",
+        "authorization": "Bearer internal-test-token",
+    }
+
+    def post() -> int:
+        return httpx.post(
+            f"{consumers}/function/recorder/", content=body, headers=headers
+        ).status_code
+
+    with __import__("concurrent.futures").futures.ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(lambda _: post(), range(8)))
+    assert codes == [204] * 8
+    assert side_effects() == [("recorder", "same-id", REGISTERED)]
+    # Data that does not match the catalog is refused for good (no retry would help).
+    bad = httpx.post(
+        f"{consumers}/function/recorder/",
+        content=b'{"user_id": "nope"}',
+        headers={**headers, "ce-id": "other"},
+    )
+    assert bad.status_code == 422
