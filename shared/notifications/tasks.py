@@ -86,4 +86,8 @@ def send_email(self: Any, notification_id: str) -> str:
         logger.warning("mail failed for good", extra={"error.message": str(error)})
         return "failed"
     finish(notification.id, DeliveryStatus.sent, None)
+    logger.info(
+        "mail sent",
+        extra={"notification.id": notification_id, "notification.kind": notification.kind},
+    )
     return "sent"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 import os
 import subprocess
 import sys
@@ -37,13 +38,15 @@ def mail_dir(tmp_path, monkeypatch, db_url) -> Path:
 def worker(mail_dir, monkeypatch):
     """A real `eventmgr worker` process on the real broker."""
 
+    log = (mail_dir.parent / "worker.log").open("ab")
+
     def start() -> subprocess.Popen[bytes]:
-        env = {**os.environ, "CELERY_BROKER_URL": RABBITMQ}
+        env = {**os.environ, "CELERY_BROKER_URL": RABBITMQ, "LOG_LEVEL": "INFO"}
         return subprocess.Popen(
             [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     processes: list[subprocess.Popen[bytes]] = []
@@ -51,6 +54,7 @@ def worker(mail_dir, monkeypatch):
     for process in processes:
         process.terminate()
         process.wait(30)
+    log.close()
 
 
 def message(recipient: str) -> None:
@@ -98,11 +102,30 @@ def test_lost_enqueue_is_swept_and_sent_once(mail_dir, worker, monkeypatch):
     assert sent_mails(mail_dir) == ["lost@example.org"]
 
 
-def test_mail_is_sent_once_when_enqueued_at_commit(mail_dir, worker, monkeypatch):
+def test_mail_is_sent_once_when_enqueued_at_commit_and_keeps_the_trace(
+    mail_dir, worker, monkeypatch
+):
+    from shared import logs
+
     monkeypatch.setenv("CELERY_BROKER_URL", RABBITMQ)
     reset_process_state()
     worker()
-    for i in range(5):
-        message(f"p{i}@example.org")
+    trace = "5b8aa5a2d2c872e8321cf37308d69df2"
+    tokens = (logs.trace_id.set(trace), logs.span_id.set("051581bf3cb55c13"))
+    try:
+        for i in range(5):
+            message(f"p{i}@example.org")
+    finally:
+        logs.trace_id.reset(tokens[0])
+        logs.span_id.reset(tokens[1])
     wait_until(lambda: len(sent_mails(mail_dir)) == 5, 30)
     assert sent_mails(mail_dir) == [f"p{i}@example.org" for i in range(5)]
+
+    # The request's trace went with each task (Celery headers) into the worker's logs.
+    def sent_lines() -> list[dict]:
+        text = (mail_dir.parent / "worker.log").read_text()
+        lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        return [line for line in lines if line.get("message") == "mail sent"]
+
+    wait_until(lambda: len(sent_lines()) == 5, 10)
+    assert {line.get("trace.id") for line in sent_lines()} == {trace}
