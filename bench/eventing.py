@@ -181,6 +181,34 @@ def straight_http(n: int, url: str, concurrency: int) -> float:
     return asyncio.run(main())
 
 
+def publishing(n: int = 1000) -> tuple[float, float]:
+    """Seconds to publish n rows with confirms awaited as one batch, and one at a time."""
+    from shared.outbox.models import OutboxMessage
+    from shared.outbox.rabbitmq import RabbitPublisher
+
+    publisher = RabbitPublisher.shared(os.environ["RABBITMQ_URL"], EXCHANGE)
+    rows = [
+        OutboxMessage(
+            id=uuid.uuid4(),
+            type="org.eventmanager.bench.unrouted",
+            source="/bench",
+            subject=None,
+            data={"n": i},
+            traceparent=None,
+            created_at=datetime.now(UTC),
+        )
+        for i in range(n)
+    ]
+    publisher.publish(rows[:1])  # connect first
+    started = time.perf_counter()
+    assert len(publisher.publish(rows)) == n
+    batch = time.perf_counter() - started
+    started = time.perf_counter()
+    for row in rows:
+        publisher.publish([row])
+    return batch, time.perf_counter() - started
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     prepare()
@@ -200,6 +228,12 @@ def main() -> None:
         f"{baseline:.2f} s = {n / baseline:.0f}/s"
     )
     print(f"ratio end-to-end / straight HTTP: {(n / broker) / (n / baseline):.2f}")
+    batch, one_by_one = publishing()
+    print(
+        f"publish 1000 with confirms as one batch: {batch:.2f} s = {1000 / batch:.0f}/s; "
+        f"one confirm at a time: {one_by_one:.2f} s = {1000 / one_by_one:.0f}/s "
+        f"({one_by_one / batch:.1f}x slower)"
+    )
     consumer.terminate()
     consumer.wait()
     with psycopg.connect(ADMIN, autocommit=True) as connection:
