@@ -68,6 +68,15 @@ def _broken(session, cloudevent) -> None:
     raise RuntimeError("always broken")
 
 
+ticks: list[float] = []
+ticker = Function("ticker", summary="test", schedule="* * * * * *")
+
+
+@ticker.on_schedule
+def _tick() -> None:
+    ticks.append(time.monotonic())
+
+
 CONSUMERS = {f.name: f for f in (recorder, flaky, broken)}
 
 
@@ -132,7 +141,9 @@ async def _delete_exchange_and_queues(exchange: str) -> None:
 @pytest.fixture
 def consumers(eventing_env, monkeypatch) -> Iterator[str]:
     """The three consumer functions behind a gateway on a real port."""
-    gateway = Gateway({name: Deployed(f, f.app()) for name, f in CONSUMERS.items()})
+    ticks.clear()
+    served = {**CONSUMERS, "ticker": ticker}
+    gateway = Gateway({name: Deployed(f, f.app()) for name, f in served.items()})
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(gateway, host="127.0.0.1", port=port, lifespan="off", log_config=None)

@@ -237,3 +237,39 @@ def test_redelivered_cloudevent_is_applied_once(consumers, client):
         headers={**headers, "ce-id": "other"},
     )
     assert bad.status_code == 422
+
+
+def test_dispatcher_survives_the_broker_going_away(broker, consumers, client):
+    """The dispatcher's connection is cut mid-stream; it reconnects and delivers everything."""
+    from eventing.dispatcher import Dispatcher
+    from eventing.triggers import Trigger
+    from tests.eventing.conftest import CONSUMERS
+    from tests.eventing.tcp_proxy import TcpProxy
+
+    proxy = TcpProxy(5672)
+    proxy.start()
+    triggers = [Trigger("recorder", t) for t in CONSUMERS["recorder"].consumes]
+    running = Dispatcher(triggers, url=f"amqp://guest:guest@127.0.0.1:{proxy.port}/")
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(
+        target=loop.run_until_complete, args=(running.run(stop),), daemon=True
+    )
+    thread.start()
+    try:
+        wait_until(running.ready.is_set, 15)
+        sign_up(client, 2)
+        wait_until(lambda: len(side_effects()) == 2)
+        proxy.cut()
+        for i in range(3):  # published while the dispatcher is cut off
+            client.post(
+                "/api/v1/auth/register",
+                json={"email": f"later{i}@example.org", "password": "0123456789", "full_name": "L"},
+            )
+        proxy.start()  # same port: the broker is "back"
+        wait_until(lambda: len(side_effects()) == 5, 30)
+        assert len({e[1] for e in side_effects()}) == 5
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        proxy.cut()

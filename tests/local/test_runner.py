@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+import psycopg
 import pytest
 
 from local.embedded import free_port
@@ -168,6 +169,28 @@ def test_the_whole_flow_over_plain_http(runner: Runner):
     )
     assert joined.status_code == 201
     assert joined.json()["status"] == "confirmed"
+    # Their CloudEvents went through the embedded delivery. The one the CLI wrote (no broker
+    # in that process) is swept up by `relay_outbox`, here invoked by hand.
+    record = json.loads((runner.data_dir / "run.json").read_text())
+
+    def outbox() -> tuple[int, int]:
+        with psycopg.connect(record["database_url"]) as connection:
+            row = connection.execute(
+                "SELECT count(*), count(*) FILTER (WHERE sent_at IS NULL) FROM outbox"
+            ).fetchone()
+        assert row
+        return row[0], row[1]
+
+    total, unsent = outbox()
+    assert total >= 5  # 2 x user.registered, event.created/published, registration.created
+    assert unsent <= 1
+    deadline = time.monotonic() + 20
+    while outbox()[1] and time.monotonic() < deadline:
+        invoked = cli("invoke", "relay_outbox", data_dir=runner.data_dir)
+        assert invoked.returncode == 0, invoked.stderr
+        assert "HTTP 204" in invoked.stdout
+        time.sleep(1)
+    assert outbox() == (total, 0)
     duplicate = cli(
         "users",
         "create",

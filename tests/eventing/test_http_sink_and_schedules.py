@@ -1,0 +1,78 @@
+"""Publishing to an HTTP sink (Knative's broker ingress) and running declared schedules."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from eventing.scheduler import Scheduler
+from eventing.triggers import Schedule
+from shared.outbox.relay import pending_count, relay_once
+from tests.conftest import reset_process_state
+from tests.eventing.conftest import wait_until
+from tests.eventing.test_rabbitmq import sign_up
+
+
+class Ingress(BaseHTTPRequestHandler):
+    """Stands in for the Knative broker ingress: records binary-mode CloudEvents."""
+
+    status = 202
+    received: list[dict[str, str]] = []
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append({k.lower(): v for k, v in self.headers.items()})
+        self.send_response(type(self).status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def ingress(db_url, monkeypatch) -> Iterator[type[Ingress]]:
+    Ingress.received = []
+    Ingress.status = 202
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ingress)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("K_SINK", f"http://127.0.0.1:{server.server_address[1]}/")
+    monkeypatch.setenv("OUTBOX_GRACE_SECONDS", "0")
+    reset_process_state()
+    yield Ingress
+    server.shutdown()
+    reset_process_state()
+
+
+def test_k_sink_gets_binary_mode_cloudevents_and_refusals_wait_for_the_relay(ingress, client):
+    sign_up(client, 1, traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+    [headers] = ingress.received
+    assert headers["ce-type"] == "org.eventmanager.user.registered"
+    assert headers["ce-source"] == "/eventmanager/register"
+    assert headers["ce-specversion"] == "1.0"
+    assert headers["traceparent"].startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+    assert pending_count() == 0
+    # The ingress refuses: the write still succeeds and the row waits for the relay.
+    ingress.status = 503
+    client.post(
+        "/api/v1/auth/register",
+        json={"email": "late@example.org", "password": "0123456789", "full_name": "L"},
+    )
+    assert pending_count() == 1
+    ingress.status = 202
+    assert relay_once().published == 1
+    assert pending_count() == 0
+
+
+def test_scheduler_calls_each_schedule_on_time(consumers):
+    from tests.eventing.conftest import ticks
+
+    scheduler = Scheduler([Schedule("ticker", "* * * * * *")])  # every second
+    scheduler.start()
+    try:
+        wait_until(lambda: len(ticks) >= 2, 10)
+    finally:
+        scheduler.stop()
