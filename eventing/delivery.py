@@ -15,8 +15,9 @@ from cloudevents.core.formats.json import JSONFormat
 
 from shared.config import get_settings
 
-# Worth another try: not deployed yet, timeouts, conflicts, throttling, server errors.
-RETRYABLE = {404, 408, 409, 425, 429}
+# Worth another try: not deployed yet, a token being rotated, timeouts, conflicts,
+# throttling, server errors.
+RETRYABLE = {401, 403, 404, 408, 409, 425, 429}
 
 
 class Outcome(StrEnum):

@@ -10,12 +10,13 @@ Several dispatchers may consume the same queues; the connection is robust and re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
 import aio_pika
 import httpx
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 from cloudevents.core.bindings.rabbitmq import RabbitMQMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
@@ -59,8 +60,26 @@ class Dispatcher:
         self.grouped = by_function(triggers)
         self.ready = asyncio.Event()
 
+    async def _connect(self, stop: asyncio.Event) -> AbstractRobustConnection | None:
+        """The first connection, retried: the broker may start after us (compose)."""
+        wait = 0.5
+        while not stop.is_set():
+            try:
+                return await aio_pika.connect_robust(self.url, reconnect_interval=1)
+            except (OSError, aio_pika.exceptions.AMQPError) as error:
+                logger.warning(
+                    "RabbitMQ not reachable yet; retrying", extra={"error.message": str(error)}
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+                wait = min(wait * 2, 10)
+        return None
+
     async def run(self, stop: asyncio.Event) -> None:
-        connection = await aio_pika.connect_robust(self.url, reconnect_interval=1)
+        connection = await self._connect(stop)
+        if connection is None:
+            return
+        # Afterwards the robust connection reconnects and restores queues and consumers itself.
         async with connection, httpx.AsyncClient(timeout=self.timeout) as http:
             channel = await connection.channel(publisher_confirms=True)
             await channel.set_qos(prefetch_count=self.prefetch)

@@ -58,7 +58,9 @@ class Scheduler:
             if wait > 1.0:
                 continue
             self.pool.submit(self._run_one, schedule.function)
-            upcoming[schedule] = croniter(schedule.cron, due).get_next(datetime)
+            # From now, not from `due`: after a sleep, missed ticks are not replayed in a burst.
+            after = max(due, datetime.now(UTC))
+            upcoming[schedule] = croniter(schedule.cron, after).get_next(datetime)
 
     @staticmethod
     def _run_one(function: str) -> None:

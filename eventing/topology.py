@@ -73,3 +73,27 @@ async def declare(
     dead = dead_queue(exchange_name, function)
     await channel.declare_queue(dead, durable=True)
     return exchange, FunctionQueues(function, work, retry_names, dead)
+
+
+def declare_topology(
+    url: str, exchange_name: str, triggers: list[Trigger], delays_ms: list[int]
+) -> None:
+    """Declare every queue before anything publishes (a deploy step: `eventmgr migrate`).
+
+    A CloudEvent published while no queue is bound to its type is dropped by the broker, as
+    one nobody consumes should be; declaring up front makes sure that is the only case.
+    """
+    import asyncio
+
+    import aio_pika
+
+    from eventing.triggers import by_function
+
+    async def run() -> None:
+        connection = await aio_pika.connect(url)
+        async with connection:
+            channel = await connection.channel()
+            for function, function_triggers in sorted(by_function(triggers).items()):
+                await declare(channel, exchange_name, function, function_triggers, delays_ms)
+
+    asyncio.run(run())

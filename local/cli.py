@@ -54,11 +54,22 @@ def up(
 def migrate(data_dir: DataDirOption = Path(".eventmgr")) -> None:
     """Bring the database schema up to date (DATABASE_URL, or the embedded database)."""
     from local.services import database_for_command
+    from shared.config import get_settings
     from shared.migrations import upgrade
 
     with database_for_command(_prepared(data_dir)) as url:
         upgrade(url)
     typer.echo("Database is up to date.")
+    settings = get_settings()
+    if settings.rabbitmq_url:
+        from eventing.topology import declare_topology, retry_delays_ms
+        from eventing.triggers import load_triggers
+
+        delays = retry_delays_ms(
+            settings.dispatcher_attempts, settings.dispatcher_backoff_base_seconds
+        )
+        declare_topology(settings.rabbitmq_url, settings.rabbitmq_exchange, load_triggers(), delays)
+        typer.echo(f"RabbitMQ queues declared on exchange {settings.rabbitmq_exchange}.")
 
 
 @app.command()

@@ -126,8 +126,7 @@ class Gateway:
 
     def _internal(self, scope: Scope) -> bool:
         headers = dict(scope.get("headers", ()))
-        client = scope.get("client")
-        if client and client[0] in LOOPBACK and b"x-forwarded-for" not in headers:
+        if _straight_from_loopback(scope, headers):
             return True
         token = get_settings().internal_token
         authorization = headers.get(b"authorization", b"").decode("latin-1")
@@ -164,6 +163,21 @@ class Gateway:
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
+FORWARDING = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def _straight_from_loopback(scope: Scope, headers: dict[bytes, bytes]) -> bool:
+    """A loopback peer, no proxy in between, and a loopback Host: a browser page on another
+    name (DNS rebinding) cannot pass for a local tool."""
+    client = scope.get("client")
+    if not client or client[0] not in LOOPBACK:
+        return False
+    if any(name in headers for name in FORWARDING):
+        return False
+    host = headers.get(b"host", b"").decode("latin-1").lower()
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return name in LOOPBACK_NAMES
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

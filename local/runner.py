@@ -50,7 +50,7 @@ def _serve(data_dir: DataDir, host: str, port: int, started: float) -> None:
         os.environ.setdefault("PUBLIC_URL", f"http://{_display_host(host)}:{port}")
         # Internal calls (deliveries, schedules) reach the functions through this gateway.
         os.environ.setdefault(
-            "FUNCTION_URL_TEMPLATE", f"http://127.0.0.1:{port}/function/{{name}}/"
+            "FUNCTION_URL_TEMPLATE", f"http://{_display_host(host)}:{port}/function/{{name}}/"
         )
         services = start_for_runner(data_dir)
         try:
@@ -162,6 +162,12 @@ def _start_rabbitmq_dispatcher(triggers: list[Trigger]) -> Callable[[], None]:
         name="dispatcher",
     )
     thread.start()
+    # Serve only once the queues exist, so nothing is published before they are bound.
+    deadline = time.monotonic() + 30
+    while not dispatcher.ready.is_set() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not dispatcher.ready.is_set():
+        _say("RabbitMQ does not answer yet; the dispatcher keeps trying in the background.")
 
     def halt() -> None:
         loop.call_soon_threadsafe(stop.set)
@@ -191,7 +197,12 @@ def _start_worker() -> Callable[[], None]:
 
 
 def _display_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only
+    """How this process (and a person) reaches the address it binds."""
+    if host in ("0.0.0.0", ""):  # noqa: S104 - mapping a bind address, not binding
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _say(line: str) -> None:

@@ -78,7 +78,8 @@ class Settings(BaseSettings):
     sendgrid_api_key: str | None = None
     sendgrid_api_url: str = "https://api.sendgrid.com"
     smtp_url: str | None = None
-    smtp_timeout_seconds: float = 10.0
+    # How long one SMTP or SendGrid call may take (well under the mail task's lease).
+    mail_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
     log_level: str = "INFO"
 

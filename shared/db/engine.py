@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -10,6 +11,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import get_settings
+
+logger = logging.getLogger("eventmgr.db")
 
 
 class DatabaseNotConfigured(RuntimeError):
@@ -36,6 +39,8 @@ def get_engine() -> Engine:
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Errors must not carry bound values (emails, password hashes) into the logs.
+        hide_parameters=True,
         connect_args={
             "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
             "application_name": "eventmanager",
@@ -62,7 +67,12 @@ def unit_of_work() -> Iterator[Session]:
         with session.begin():
             yield session
         for hook in session.info.pop(AFTER_COMMIT, []):
-            hook()
+            try:
+                hook()
+            except Exception:
+                # The change is committed; what a hook does (publishing) is recovered by the
+                # sweeps. Failing the request now would make a client retry a done change.
+                logger.exception("after-commit work failed; the sweeps will catch up")
 
 
 def after_commit(session: Session, hook: Callable[[], object]) -> None:

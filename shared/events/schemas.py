@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -23,6 +23,8 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 CategorySlug = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 _ZONES = frozenset(available_timezones())
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 class Venue(RequestModel):
@@ -51,6 +53,14 @@ class EventCreate(RequestModel):
         if value not in _ZONES:
             raise ValueError("unknown IANA time zone")
         ZoneInfo(value)
+        return value
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        # Far-off years are typos, and years past 9999 in UTC cannot be read back.
+        if not EARLIEST <= value <= LATEST:
+            raise ValueError("must be between 2000-01-01 and 2999-12-31 (UTC)")
         return value
 
     @model_validator(mode="after")

@@ -20,11 +20,15 @@ def get_mailer() -> Mailer:
     if settings.sendgrid_api_key:
         from shared.mail.sendgrid import SendGridMailer
 
-        return SendGridMailer(settings.sendgrid_api_key, settings.sendgrid_api_url)
+        return SendGridMailer(
+            settings.sendgrid_api_key,
+            settings.sendgrid_api_url,
+            timeout=settings.mail_timeout_seconds,
+        )
     if settings.smtp_url:
         from shared.mail.smtp import SmtpMailer
 
-        return SmtpMailer(settings.smtp_url, timeout=settings.smtp_timeout_seconds)
+        return SmtpMailer(settings.smtp_url, timeout=settings.mail_timeout_seconds)
     from shared.mail.files import FileMailer
 
     return FileMailer(settings.mail_outbox_dir)

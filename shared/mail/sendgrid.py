@@ -40,8 +40,10 @@ _RESERVED = {
 
 
 class SendGridMailer:
-    def __init__(self, api_key: str, api_url: str) -> None:
+    def __init__(self, api_key: str, api_url: str, *, timeout: float = 20.0) -> None:
         self.client = SendGridAPIClient(api_key=api_key, host=api_url.rstrip("/"))
+        # The official client has no timeout knob of its own; its HTTP client does.
+        self.client.client.timeout = timeout
 
     def send(self, message: EmailMessage) -> None:
         try:

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.base import Base, created_at, uuid_pk
 
+# A mail is tried this many times in all, then marked failed with its last error.
+MAX_MAIL_ATTEMPTS = 8
+
 
 class DeliveryStatus(StrEnum):
     pending = "pending"

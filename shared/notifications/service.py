@@ -7,12 +7,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
-from shared.notifications.models import DeliveryStatus, Notification
+from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 
 logger = logging.getLogger("eventmgr.notifications")
 
@@ -68,15 +68,25 @@ def sweep_pending(limit: int = 500) -> int:
     """Re-enqueue mail still pending (or stuck sending) after the timeout."""
     now = datetime.now(UTC)
     cutoff = now - timedelta(seconds=get_settings().task_pending_timeout_seconds)
+    unsent = or_(
+        Notification.email_status == DeliveryStatus.pending,
+        (Notification.email_status == DeliveryStatus.sending) & (Notification.claimed_until < now),
+    )
     with unit_of_work() as session:
+        # Tried as often as allowed: stop, and say so, instead of sweeping it forever.
+        session.execute(
+            update(Notification)
+            .where(unsent, Notification.attempts >= MAX_MAIL_ATTEMPTS)
+            .values(
+                email_status=DeliveryStatus.failed,
+                claimed_until=None,
+                last_error=func.coalesce(Notification.last_error, "gave up"),
+            )
+        )
         stale = (
             select(Notification.id)
             .where(
-                or_(
-                    Notification.email_status == DeliveryStatus.pending,
-                    (Notification.email_status == DeliveryStatus.sending)
-                    & (Notification.claimed_until < now),
-                ),
+                unsent,
                 or_(Notification.enqueued_at.is_(None), Notification.enqueued_at < cutoff),
             )
             .order_by(Notification.enqueued_at)

@@ -18,12 +18,11 @@ from sqlalchemy import or_, update
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.mail import MailDeliveryError, compose, get_mailer
-from shared.notifications.models import DeliveryStatus, Notification
+from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 from shared.notifications.templates import render
 
 logger = logging.getLogger("eventmgr.mail")
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
 
 
 def claim(notification_id: uuid.UUID) -> Notification | None:
@@ -33,6 +32,7 @@ def claim(notification_id: uuid.UUID) -> Notification | None:
             update(Notification)
             .where(
                 Notification.id == notification_id,
+                Notification.attempts < MAX_MAIL_ATTEMPTS,
                 or_(
                     Notification.email_status == DeliveryStatus.pending,
                     (Notification.email_status == DeliveryStatus.sending)
@@ -49,6 +49,12 @@ def claim(notification_id: uuid.UUID) -> Notification | None:
         ).first()
 
 
+def _give_up(notification: Notification, error: Exception) -> str:
+    finish(notification.id, DeliveryStatus.failed, f"{type(error).__name__}: {error}")
+    logger.warning("mail failed for good", extra={"error.message": str(error)})
+    return "failed"
+
+
 def finish(notification_id: uuid.UUID, status: DeliveryStatus, error: str | None) -> None:
     with unit_of_work() as session:
         session.execute(
@@ -63,28 +69,30 @@ def finish(notification_id: uuid.UUID, status: DeliveryStatus, error: str | None
         )
 
 
-@shared_task(name="notifications.send_email", bind=True, max_retries=MAX_ATTEMPTS)
+@shared_task(name="notifications.send_email", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
 def send_email(self: Any, notification_id: str) -> str:
     notification = claim(uuid.UUID(notification_id))
     if notification is None:
-        return "skipped"  # sent already, or another worker holds it
-    rendered = render(notification)
-    message = compose(
-        sender=get_settings().mail_from,
-        to=notification.recipient,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-    )
+        return "skipped"  # sent already, given up, or another worker holds it
     try:
+        rendered = render(notification)
+        message = compose(
+            sender=get_settings().mail_from,
+            to=notification.recipient,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+        )
         get_mailer().send(message)
     except MailDeliveryError as error:
-        if error.retryable and notification.attempts < MAX_ATTEMPTS:
+        if error.retryable and notification.attempts < MAX_MAIL_ATTEMPTS:
             finish(notification.id, DeliveryStatus.pending, str(error))
             raise self.retry(countdown=min(600, 2**notification.attempts)) from error
-        finish(notification.id, DeliveryStatus.failed, str(error))
-        logger.warning("mail failed for good", extra={"error.message": str(error)})
-        return "failed"
+        return _give_up(notification, error)
+    except Exception as error:
+        # A bug or bad data (unknown kind, missing field): retrying would fail the same way.
+        logger.exception("mail could not be prepared")
+        return _give_up(notification, error)
     finish(notification.id, DeliveryStatus.sent, None)
     logger.info(
         "mail sent",

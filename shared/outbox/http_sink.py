@@ -29,7 +29,8 @@ class HttpSinkPublisher:
             try:
                 response = self.client.post(self.sink, content=message.body, headers=headers)
             except httpx.HTTPError:
-                continue
-            if response.is_success:
-                confirmed.add(row.id)
+                break  # the ingress is unreachable: the rest waits for the relay
+            if not response.is_success:
+                break
+            confirmed.add(row.id)
         return confirmed

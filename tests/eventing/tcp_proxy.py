@@ -8,10 +8,10 @@ import threading
 
 
 class TcpProxy:
-    def __init__(self, target_port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, target_port: int, host: str = "127.0.0.1", port: int = 0) -> None:
         self.target = (host, target_port)
         self.host = host
-        self.port = 0
+        self.port = port
         self.listener: socket.socket | None = None
         self.connections: list[socket.socket] = []
         self.lock = threading.Lock()
@@ -29,6 +29,9 @@ class TcpProxy:
         """Refuse new connections and drop the open ones, as a dead broker would."""
         with self.lock:
             if self.listener:
+                # shutdown() wakes the thread blocked in accept(); close() alone would not.
+                with contextlib.suppress(OSError):
+                    self.listener.shutdown(socket.SHUT_RDWR)
                 self.listener.close()
                 self.listener = None
             for connection in self.connections:

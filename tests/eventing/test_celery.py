@@ -129,3 +129,24 @@ def test_mail_is_sent_once_when_enqueued_at_commit_and_keeps_the_trace(
 
     wait_until(lambda: len(sent_lines()) == 5, 10)
     assert {line.get("trace.id") for line in sent_lines()} == {trace}
+
+
+def test_a_mail_that_cannot_be_prepared_fails_for_good_instead_of_looping(mail_dir):
+    from shared.notifications.tasks import send_email
+
+    with unit_of_work() as session:
+        row = notify_by_email(
+            session, kind="no-such-template", recipient="x@example.org", payload={}
+        )
+        notification_id = row.id
+    assert send_email.apply(args=[str(notification_id)]).get() == "failed"
+    with unit_of_work() as session:
+        failed = session.get(Notification, notification_id)
+        assert failed is not None
+        assert failed.email_status == DeliveryStatus.failed
+        assert "UnknownKind" in (failed.last_error or "")
+    # Neither the task nor the sweep picks it up again.
+    assert send_email.apply(args=[str(notification_id)]).get() == "skipped"
+    time.sleep(1.1)
+    assert sweep_pending() == 0
+    assert sent_mails(mail_dir) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections import Counter
 
 import aio_pika
@@ -273,3 +274,65 @@ def test_dispatcher_survives_the_broker_going_away(broker, consumers, client):
         loop.call_soon_threadsafe(stop.set)
         thread.join(10)
         proxy.cut()
+
+
+def test_dispatcher_started_before_the_broker_waits_for_it(consumers):
+    from eventing.dispatcher import Dispatcher
+    from eventing.triggers import Trigger
+    from local.embedded import free_port
+    from tests.eventing.tcp_proxy import TcpProxy
+
+    proxy = TcpProxy(5672, port=free_port())  # nothing listens there yet
+    running = Dispatcher(
+        [Trigger("recorder", REGISTERED)], url=f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
+    )
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(
+        target=loop.run_until_complete, args=(running.run(stop),), daemon=True
+    )
+    thread.start()
+    try:
+        time.sleep(1.5)
+        assert not running.ready.is_set()
+        proxy.start()
+        wait_until(running.ready.is_set, 20)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        proxy.cut()
+
+
+def test_topology_is_declared_before_anything_publishes(broker, eventing_env):
+    from eventing.topology import declare_topology, retry_delays_ms, work_queue
+    from eventing.triggers import Trigger
+
+    declare_topology(
+        RABBITMQ, eventing_env, [Trigger("recorder", REGISTERED)], retry_delays_ms(5, 0.05)
+    )
+
+    async def depth() -> int:
+        connection = await aio_pika.connect(RABBITMQ)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(work_queue(eventing_env, "recorder"), passive=True)
+            return queue.declaration_result.message_count or 0
+
+    import uuid as _uuid
+
+    from shared.catalog import UserRegistered
+    from shared.db import unit_of_work as uow
+    from shared.outbox.writer import emit
+
+    with uow() as session:  # published at commit, with no dispatcher running: it must queue
+        emit(
+            session,
+            UserRegistered(
+                user_id=_uuid.uuid4(),
+                email="q@x.org",
+                full_name="Q",
+                role="participant",
+                locale="en",
+            ),
+        )
+    assert asyncio.run(depth()) == 1

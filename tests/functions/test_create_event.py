@@ -56,6 +56,8 @@ def test_default_status_is_draft(client):
         {"category": "knitting"},
         {"starts_at": "2031-05-01T18:00:00"},
         {"starts_at": "tomorrow"},
+        {"starts_at": "9999-12-31T20:00:00-12:00", "ends_at": "9999-12-31T23:00:00-12:00"},
+        {"starts_at": "0001-01-01T00:00:00+05:00"},
         {"capacity": 0},
         {"capacity": "many"},
         {"status": "cancelled"},
