@@ -15,7 +15,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -119,17 +118,11 @@ def processed(consumer: str = "bench_consumer") -> int:
 
 
 def through_the_broker(n: int) -> float:
-    from eventing.dispatcher import Dispatcher
+    from eventing.dispatcher import start_in_thread
     from eventing.triggers import Trigger
     from shared.outbox.relay import relay_once
 
-    dispatcher = Dispatcher([Trigger("bench_consumer", TYPE)])
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(dispatcher.run(stop),), daemon=True
-    )
-    thread.start()
+    dispatcher, stop = start_in_thread([Trigger("bench_consumer", TYPE)])
     while not dispatcher.ready.is_set():
         time.sleep(0.02)
     insert_rows(n)
@@ -139,8 +132,7 @@ def through_the_broker(n: int) -> float:
     while processed() < n:
         time.sleep(0.01)
     elapsed = time.perf_counter() - started
-    loop.call_soon_threadsafe(stop.set)
-    thread.join(10)
+    stop()
     return elapsed
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import aio_pika
@@ -181,6 +183,28 @@ class Dispatcher:
             ),
             routing_key=queue,
         )
+
+
+def start_in_thread(
+    triggers: list[Trigger], url: str | None = None
+) -> tuple[Dispatcher, Callable[[], None]]:
+    """A dispatcher on its own event loop in a daemon thread; answers it and its stop."""
+    dispatcher = Dispatcher(triggers, url=url)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(
+        target=loop.run_until_complete,
+        args=(dispatcher.run(stop),),
+        daemon=True,
+        name="dispatcher",
+    )
+    thread.start()
+
+    def halt() -> None:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+
+    return dispatcher, halt
 
 
 def run_forever(triggers: list[Trigger], stop: asyncio.Event | None = None) -> None:

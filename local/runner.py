@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -150,29 +149,15 @@ def _start_local_delivery(triggers: list[Trigger]) -> Callable[[], None]:
 
 
 def _start_rabbitmq_dispatcher(triggers: list[Trigger]) -> Callable[[], None]:
-    from eventing.dispatcher import Dispatcher
+    from eventing.dispatcher import start_in_thread
 
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    dispatcher = Dispatcher(triggers)
-    thread = threading.Thread(
-        target=loop.run_until_complete,
-        args=(dispatcher.run(stop),),
-        daemon=True,
-        name="dispatcher",
-    )
-    thread.start()
+    dispatcher, halt = start_in_thread(triggers)
     # Serve only once the queues exist, so nothing is published before they are bound.
     deadline = time.monotonic() + 30
     while not dispatcher.ready.is_set() and time.monotonic() < deadline:
         time.sleep(0.05)
     if not dispatcher.ready.is_set():
         _say("RabbitMQ does not answer yet; the dispatcher keeps trying in the background.")
-
-    def halt() -> None:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-
     return halt
 
 

@@ -161,18 +161,11 @@ def consumers(eventing_env, monkeypatch) -> Iterator[str]:
 @pytest.fixture
 def dispatcher(consumers) -> Iterator[None]:
     """The real RabbitMQ dispatcher, in a thread, over the test's triggers."""
-    from eventing.dispatcher import Dispatcher
+    from eventing.dispatcher import start_in_thread
     from eventing.triggers import Trigger
 
     triggers = [Trigger(name, t) for name, f in CONSUMERS.items() for t in f.consumes]
-    running = Dispatcher(triggers, url="amqp://guest:guest@127.0.0.1:5672/")
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(running.run(stop),), daemon=True
-    )
-    thread.start()
+    running, stop = start_in_thread(triggers, url="amqp://guest:guest@127.0.0.1:5672/")
     wait_until(running.ready.is_set, 15)
     yield
-    loop.call_soon_threadsafe(stop.set)
-    thread.join(10)
+    stop()

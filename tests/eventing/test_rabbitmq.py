@@ -242,7 +242,7 @@ def test_redelivered_cloudevent_is_applied_once(consumers, client):
 
 def test_dispatcher_survives_the_broker_going_away(broker, consumers, client):
     """The dispatcher's connection is cut mid-stream; it reconnects and delivers everything."""
-    from eventing.dispatcher import Dispatcher
+    from eventing.dispatcher import start_in_thread
     from eventing.triggers import Trigger
     from tests.eventing.conftest import CONSUMERS
     from tests.eventing.tcp_proxy import TcpProxy
@@ -250,13 +250,7 @@ def test_dispatcher_survives_the_broker_going_away(broker, consumers, client):
     proxy = TcpProxy(5672)
     proxy.start()
     triggers = [Trigger("recorder", t) for t in CONSUMERS["recorder"].consumes]
-    running = Dispatcher(triggers, url=f"amqp://guest:guest@127.0.0.1:{proxy.port}/")
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(running.run(stop),), daemon=True
-    )
-    thread.start()
+    running, stop = start_in_thread(triggers, f"amqp://guest:guest@127.0.0.1:{proxy.port}/")
     try:
         wait_until(running.ready.is_set, 15)
         sign_up(client, 2)
@@ -271,35 +265,27 @@ def test_dispatcher_survives_the_broker_going_away(broker, consumers, client):
         wait_until(lambda: len(side_effects()) == 5, 30)
         assert len({e[1] for e in side_effects()}) == 5
     finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
+        stop()
         proxy.cut()
 
 
 def test_dispatcher_started_before_the_broker_waits_for_it(consumers):
-    from eventing.dispatcher import Dispatcher
+    from eventing.dispatcher import start_in_thread
     from eventing.triggers import Trigger
     from local.embedded import free_port
     from tests.eventing.tcp_proxy import TcpProxy
 
     proxy = TcpProxy(5672, port=free_port())  # nothing listens there yet
-    running = Dispatcher(
-        [Trigger("recorder", REGISTERED)], url=f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
+    running, stop = start_in_thread(
+        [Trigger("recorder", REGISTERED)], f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
     )
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(running.run(stop),), daemon=True
-    )
-    thread.start()
     try:
         time.sleep(1.5)
         assert not running.ready.is_set()
         proxy.start()
         wait_until(running.ready.is_set, 20)
     finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
+        stop()
         proxy.cut()
 
 
