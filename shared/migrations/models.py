@@ -11,7 +11,7 @@ from shared.outbox.models import (
     ProcessedCloudEvent,
 )
 from shared.registrations.models import Registration
-from shared.users.models import User
+from shared.users.models import OneTimeToken, User
 
 __all__ = [
     "Base",
@@ -21,6 +21,7 @@ __all__ = [
     "LocalDelivery",
     "LoginSession",
     "Notification",
+    "OneTimeToken",
     "OutboxMessage",
     "ProcessedCloudEvent",
     "RefreshToken",

@@ -33,6 +33,9 @@ class UnknownKind(LookupError):
 
 
 def render(notification: Notification) -> Rendered:
+    # The account mails register themselves on import.
+    import shared.notifications.mails  # noqa: F401
+
     try:
         return RENDERERS[notification.kind](notification)
     except KeyError:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import email
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import policy
 from pathlib import Path
 
 import httpx
@@ -87,6 +90,20 @@ def processes_using(data_dir: Path) -> list[psutil.Process]:
         except psutil.NoSuchProcess:
             continue
     return found
+
+
+def wait_for_link(runner: Runner, address: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in (runner.data_dir / "outbox").glob("*.eml"):
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            body = message.get_body(("plain",))
+            if address in str(message["To"]) and body is not None:
+                found = re.search(r"(http://\S+/verify-email\?token=\S+)", body.get_content())
+                if found:
+                    return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no verification mail for {address}:\n{runner.log.read_text()[-3000:]}")
 
 
 def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -169,6 +186,11 @@ def test_the_whole_flow_over_plain_http(runner: Runner):
     )
     assert joined.status_code == 201
     assert joined.json()["status"] == "confirmed"
+    # Signing up mailed a verification link, through the whole embedded path: outbox →
+    # in-process delivery → notify → notification row → Celery worker → .eml in the outbox.
+    link = wait_for_link(runner, "pat@example.org")
+    assert link.startswith(f"{runner.url}/verify-email?token=")
+    assert httpx.get(link).status_code == 200
     # Their CloudEvents went through the embedded delivery. The one the CLI wrote (no broker
     # in that process) is swept up by `relay_outbox`, here invoked by hand.
     record = json.loads((runner.data_dir / "run.json").read_text())
@@ -181,8 +203,14 @@ def test_the_whole_flow_over_plain_http(runner: Runner):
         assert row
         return row[0], row[1]
 
+    with psycopg.connect(record["database_url"]) as connection:
+        verified = connection.execute(
+            "SELECT email_verified FROM users WHERE email = 'pat@example.org'"
+        ).fetchone()
+    assert verified == (True,)
     total, unsent = outbox()
-    assert total >= 5  # 2 x user.registered, event.created/published, registration.created
+    assert total >= 6  # 2 x user.registered, event.created/published, registration.created,
+    #                     user.verified
     assert unsent <= 1
     deadline = time.monotonic() + 20
     while outbox()[1] and time.monotonic() < deadline:

@@ -1,0 +1,80 @@
+"""Single-use secrets mailed to users: minted at send time, stored hashed, used once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shared.catalog import UserVerificationRequested, UserVerified
+from shared.errors import DomainError
+from shared.outbox.writer import emit
+from shared.security.secrets import digest, new_secret
+from shared.users import repository
+from shared.users.models import OneTimeToken, TokenPurpose, User
+
+VERIFY_EMAIL_TTL = timedelta(hours=24)
+
+
+class InvalidOneTimeToken(DomainError):
+    status = 400
+    title = "Invalid or expired link"
+    slug = "invalid-token"
+
+
+def mint(session: Session, user_id: uuid.UUID, purpose: TokenPurpose, ttl: timedelta) -> str:
+    """A new secret for the user; only its hash is kept."""
+    secret = new_secret()
+    session.add(
+        OneTimeToken(
+            user_id=user_id,
+            purpose=purpose,
+            token_hash=digest(secret),
+            expires_at=datetime.now(UTC) + ttl,
+        )
+    )
+    return secret
+
+
+def redeem(session: Session, secret: str, purpose: TokenPurpose) -> User:
+    """The user the secret was minted for; the secret is spent. Unknown, used or expired: 400."""
+    now = datetime.now(UTC)
+    token = session.scalar(
+        select(OneTimeToken)
+        .where(OneTimeToken.token_hash == digest(secret), OneTimeToken.purpose == purpose)
+        .with_for_update()
+    )
+    if token is None or token.used_at is not None or token.expires_at <= now:
+        raise InvalidOneTimeToken("This link is not valid (unknown, already used or expired).")
+    token.used_at = now
+    user = repository.by_id(session, token.user_id)
+    if user is None:
+        raise InvalidOneTimeToken("This link is not valid.")
+    return user
+
+
+def verify_email(session: Session, secret: str) -> User:
+    user = redeem(session, secret, TokenPurpose.verify_email)
+    if not user.email_verified:
+        user.email_verified = True
+        # Other links mailed for the same purpose are spent too.
+        session.execute(
+            update(OneTimeToken)
+            .where(
+                OneTimeToken.user_id == user.id,
+                OneTimeToken.purpose == TokenPurpose.verify_email,
+                OneTimeToken.used_at.is_(None),
+            )
+            .values(used_at=datetime.now(UTC))
+        )
+        emit(session, UserVerified(user_id=user.id))
+    return user
+
+
+def request_verification(session: Session, email: str) -> None:
+    """Ask for a new link; says nothing about whether the account exists."""
+    user = repository.by_email(session, email)
+    if user is not None and user.is_active and not user.email_verified:
+        emit(session, UserVerificationRequested(user_id=user.id))

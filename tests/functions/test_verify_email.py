@@ -1,0 +1,131 @@
+"""Email verification: notify consumes user.registered, the mail task mints the link, the
+page and the API redeem it once."""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import UTC, datetime, timedelta
+from email import policy
+
+import pytest
+from sqlalchemy import select, update
+
+from shared.db import unit_of_work
+from shared.notifications.models import Notification
+from shared.notifications.tasks import send_email
+from shared.outbox.models import OutboxMessage
+from shared.users.models import OneTimeToken, User
+from tests.conftest import reset_process_state
+from tests.kit.test_app import INTERNAL, assert_problem
+
+SIGN_UP = {"email": "new@example.org", "password": "0123456789", "full_name": "Nina"}
+
+
+@pytest.fixture
+def outbox_dir(tmp_path, monkeypatch, db_url):
+    monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PUBLIC_URL", "https://events.example.org")
+    reset_process_state()
+    return tmp_path / "outbox"
+
+
+def deliver_outbox_to_notify(client) -> None:
+    """What the dispatcher does: POST each recorded CloudEvent to the consumer."""
+    with unit_of_work() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)).all()
+    for row in rows:
+        if not row.type.startswith("org.eventmanager.user."):
+            continue
+        response = client.post(
+            "/function/notify/",
+            json=row.data,
+            headers={
+                **INTERNAL,
+                "ce-specversion": "1.0",
+                "ce-type": row.type,
+                "ce-source": row.source,
+                "ce-id": str(row.id),
+            },
+        )
+        assert response.status_code in (204, 422), response.text
+
+
+def mailed_link(outbox_dir) -> tuple[str, email.message.EmailMessage]:
+    [path] = sorted(outbox_dir.glob("*.eml"))[-1:]
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    body = message.get_body(("plain",))
+    assert body is not None
+    match = re.search(r"https://events\.example\.org/verify-email\?token=(\S+)", body.get_content())
+    assert match, body.get_content()
+    return match.group(1), message
+
+
+def send_pending_mail() -> None:
+    with unit_of_work() as session:
+        ids = session.scalars(select(Notification.id)).all()
+    for notification_id in ids:
+        send_email.apply(args=[str(notification_id)])
+
+
+def test_sign_up_mail_link_verifies_once(client, outbox_dir):
+    client.post("/api/v1/auth/register", json=SIGN_UP, headers={"Accept-Language": "ru,en;q=0.5"})
+    deliver_outbox_to_notify(client)
+    deliver_outbox_to_notify(client)  # a redelivery: still one notification
+    with unit_of_work() as session:
+        [notification] = session.scalars(select(Notification)).all()
+    assert (notification.kind, notification.locale) == ("verify_email", "ru")
+    assert "token" not in str(notification.payload)  # no secret in the row
+    send_pending_mail()
+    token, message = mailed_link(outbox_dir)
+    assert message["Subject"] == "Подтвердите адрес электронной почты"
+    with unit_of_work() as session:
+        stored = session.scalars(select(OneTimeToken)).one()
+    assert token.encode() not in stored.token_hash  # only the hash is kept
+
+    page = client.get(f"/verify-email?token={token}", headers={"Accept-Language": "ru"})
+    assert page.status_code == 200
+    assert "Адрес подтверждён" in page.text
+    with unit_of_work() as session:
+        user = session.scalars(select(User)).one()
+        verified = session.scalars(select(OutboxMessage.type)).all()
+    assert user.email_verified
+    assert "org.eventmanager.user.verified" in verified
+    again = client.get(f"/verify-email?token={token}")
+    assert again.status_code == 400
+    assert "This link is not valid" in again.text
+    assert_problem(client.post("/api/v1/auth/verify-email", json={"token": token}), 400)
+
+
+def test_api_verification_and_bad_tokens(client, outbox_dir):
+    client.post("/api/v1/auth/register", json=SIGN_UP)
+    deliver_outbox_to_notify(client)
+    send_pending_mail()
+    token, _ = mailed_link(outbox_dir)
+    for bad in ("nope", token[:-1] + ("A" if token[-1] != "A" else "B")):
+        assert_problem(client.post("/api/v1/auth/verify-email", json={"token": bad}), 400)
+    assert_problem(client.post("/api/v1/auth/verify-email", json={}), 422)
+    with unit_of_work() as session:
+        session.execute(
+            update(OneTimeToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert_problem(client.post("/api/v1/auth/verify-email", json={"token": token}), 400)
+    with unit_of_work() as session:
+        session.execute(
+            update(OneTimeToken).values(expires_at=datetime.now(UTC) + timedelta(hours=1))
+        )
+    assert client.post("/api/v1/auth/verify-email", json={"token": token}).status_code == 204
+
+
+def test_resend_answers_the_same_whether_or_not_the_account_exists(client, outbox_dir):
+    client.post("/api/v1/auth/register", json=SIGN_UP)
+    for address in ("new@example.org", "nobody@example.org"):
+        response = client.post("/api/v1/auth/verify-email/resend", json={"email": address})
+        assert response.status_code == 202
+        assert response.content == b""
+    with unit_of_work() as session:
+        types = session.scalars(select(OutboxMessage.type)).all()
+    assert types.count("org.eventmanager.user.verification_requested") == 1
+    deliver_outbox_to_notify(client)
+    send_pending_mail()
+    assert len(list(outbox_dir.glob("*.eml"))) == 2  # the sign-up mail and the resent one
