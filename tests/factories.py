@@ -43,7 +43,7 @@ def make_user(role: str = "participant", *, email: str | None = None) -> str:
 
 def token_for(user: User) -> str:
     """What POST /auth/login hands out, minted directly (the login tests cover login itself)."""
-    return issue_access_token(user.id, user.role.value)[0]
+    return issue_access_token(user.id, user.role.value, uuid.uuid4())[0]
 
 
 def login(client: Any, email: str, password: str = PASSWORD) -> dict[str, Any]:

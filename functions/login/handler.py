@@ -5,12 +5,13 @@ The only function given the signing key.
 
 from typing import Any
 
+from fastapi import Response
 from mangum import Mangum
 
 from shared.auth import service
-from shared.auth.schemas import LoginRequest, RefreshRequest, TokenPair
+from shared.auth.schemas import LoginRequest, LogoutRequest, RefreshRequest, TokenPair
 from shared.db import unit_of_work
-from shared.kit import Function
+from shared.kit import CurrentUser, Function
 from shared.security.tokens import published_keys
 
 fn = Function(
@@ -36,6 +37,20 @@ def refresh(body: RefreshRequest) -> TokenPair:
         with unit_of_work() as session:
             service.revoke_session(session, reuse.session_id, "refresh-token-reused")
         raise
+
+
+@fn.post("/api/v1/auth/logout", status_code=204)
+def logout(user: CurrentUser, body: LogoutRequest | None = None) -> Response:
+    with unit_of_work() as session:
+        service.logout(
+            session,
+            user.user_id,
+            user.session_id,
+            user.token_id,
+            user.expires_at,
+            body.refresh_token if body else None,
+        )
+    return Response(status_code=204)
 
 
 @fn.get("/api/v1/auth/jwks.json")

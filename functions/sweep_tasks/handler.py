@@ -4,12 +4,14 @@ import logging
 
 from mangum import Mangum
 
+from shared.db import unit_of_work
 from shared.kit import Function, Scaling
 from shared.notifications.service import sweep_pending
+from shared.security.revocation import forget_expired
 
 fn = Function(
     "sweep_tasks",
-    summary="Re-enqueue work still pending after its timeout.",
+    summary="Re-enqueue work still pending after its timeout; forget expired revocations.",
     schedule="* * * * *",
     secrets=("rabbitmq_url",),
     scaling=Scaling(min_scale=0, max_scale=1, concurrency=1),
@@ -19,6 +21,8 @@ logger = logging.getLogger("eventmgr.sweep")
 
 @fn.on_schedule
 def sweep() -> None:
+    with unit_of_work() as session:
+        forget_expired(session)
     mails = sweep_pending()
     if mails:
         logger.info("re-enqueued pending work", extra={"mails": mails})

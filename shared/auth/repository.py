@@ -29,3 +29,15 @@ def revoke_login_session(
         .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason)
     )
+
+
+def open_session_ids(session: Session, user_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(LoginSession.id).where(
+                LoginSession.user_id == user_id,
+                LoginSession.revoked_at.is_(None),
+                LoginSession.expires_at > now,
+            )
+        )
+    )

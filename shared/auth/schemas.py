@@ -21,3 +21,7 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme name, not a secret
     expires_in: int
+
+
+class LogoutRequest(RequestModel):
+    refresh_token: str | None = Field(default=None, min_length=1, max_length=256)

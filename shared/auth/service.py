@@ -16,6 +16,7 @@ from shared.auth.models import LoginSession, RefreshToken
 from shared.auth.schemas import TokenPair
 from shared.config import get_settings
 from shared.errors import Forbidden, Unauthenticated
+from shared.security import revocation
 from shared.security.passwords import (
     burn_verification_time,
     hash_password,
@@ -93,7 +94,45 @@ def refresh(session: Session, refresh_token: str) -> TokenPair:
 
 
 def revoke_session(session: Session, session_id: uuid.UUID, reason: str) -> None:
-    repository.revoke_login_session(session, session_id, reason, datetime.now(UTC))
+    """End a login session: its refresh tokens and its access tokens stop working."""
+    now = datetime.now(UTC)
+    repository.revoke_login_session(session, session_id, reason, now)
+    revocation.revoke_sessions(session, [session_id], _access_tokens_end(now))
+
+
+def logout(
+    session: Session,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID | None,
+    token_id: str,
+    token_expires_at: datetime,
+    refresh_token: str | None,
+) -> None:
+    """The caller's access token and its session end; a refresh token sent along (of another
+    session of the same user) ends its session too."""
+    revocation.revoke_token(session, token_id, token_expires_at)
+    ended = {session_id} if session_id else set()
+    if refresh_token:
+        token = repository.refresh_token_for_update(session, digest(refresh_token))
+        if token is not None:
+            owner = repository.login_session_for_update(session, token.session_id)
+            if owner is not None and owner.user_id == user_id:
+                ended.add(owner.id)
+    for sid in ended:
+        revoke_session(session, sid, "logout")
+
+
+def end_all_sessions(session: Session, user_id: uuid.UUID, reason: str) -> None:
+    """Every session and every access token of the user ends (password change or reset)."""
+    now = datetime.now(UTC)
+    for sid in repository.open_session_ids(session, user_id, now):
+        repository.revoke_login_session(session, sid, reason, now)
+    revocation.raise_floor(session, user_id)
+
+
+def _access_tokens_end(now: datetime) -> datetime:
+    """No access token minted before `now` outlives this."""
+    return now + timedelta(seconds=get_settings().access_token_ttl_seconds + 60)
 
 
 def _pair(session: Session, user: User, login_session: LoginSession, now: datetime) -> TokenPair:
@@ -107,5 +146,5 @@ def _pair(session: Session, user: User, login_session: LoginSession, now: dateti
             expires_at=min(idle_deadline, login_session.expires_at),
         )
     )
-    access_token, expires_in = issue_access_token(user.id, user.role.value)
+    access_token, expires_in = issue_access_token(user.id, user.role.value, login_session.id)
     return TokenPair(access_token=access_token, refresh_token=secret, expires_in=expires_in)

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from shared.catalog import EventCreated, EventPublished
-from shared.errors import InvalidInput, NotFound
+from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.events import repository
 from shared.events.models import Event, EventStatus, Moderation
 from shared.events.repository import EventFilters
 from shared.events.schemas import EventCreate, EventPage, EventPublic
 from shared.outbox.writer import emit
 from shared.pagination import decode_cursor, encode_cursor
+from shared.users import repository as users
 
 
 class EventNotFound(NotFound):
@@ -27,7 +28,17 @@ def normalize_tag(name: str) -> str:
     return re.sub(r"\s+", " ", name.strip()).lower()
 
 
+class EmailNotVerified(Forbidden):
+    title = "Email not verified"
+    slug = "email-not-verified"
+
+
 def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -> Event:
+    organizer = users.by_id(session, organizer_id)
+    if organizer is None or not organizer.email_verified:
+        raise EmailNotVerified(
+            "Confirm your email address first (see the mail we sent, or ask for a new one)."
+        )
     if not repository.category_exists(session, data.category):
         raise InvalidInput(f"Unknown category {data.category!r}.", field="category")
     tag_names = sorted({normalize_tag(tag) for tag in data.tags})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.config import get_settings
 from shared.errors import Forbidden, Unauthenticated
+from shared.security.revocation import is_revoked
 from shared.security.tokens import InvalidToken, verify_access_token
 
 ROLE_ORGANIZER = "organizer"
@@ -25,6 +27,8 @@ class Principal:
     user_id: uuid.UUID
     role: str
     token_id: str
+    session_id: uuid.UUID | None
+    expires_at: datetime
 
     @property
     def is_admin(self) -> bool:
@@ -40,8 +44,12 @@ def _principal(
         claims = verify_access_token(credentials.credentials)
     except InvalidToken as error:
         raise Unauthenticated("The access token is invalid or expired.") from error
+    if is_revoked(claims):
+        raise Unauthenticated("This access token was revoked (signed out, or access changed).")
     request.state.user_id = str(claims.user_id)
-    return Principal(claims.user_id, claims.role, claims.token_id)
+    return Principal(
+        claims.user_id, claims.role, claims.token_id, claims.session_id, claims.expires_at
+    )
 
 
 def optional_user(

@@ -11,6 +11,7 @@ from shared.outbox.models import (
     ProcessedCloudEvent,
 )
 from shared.registrations.models import Registration
+from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
 from shared.users.models import OneTimeToken, User
 
 __all__ = [
@@ -26,6 +27,9 @@ __all__ = [
     "ProcessedCloudEvent",
     "RefreshToken",
     "Registration",
+    "RevokedAccessToken",
+    "RevokedSession",
     "Tag",
+    "TokenFloor",
     "User",
 ]

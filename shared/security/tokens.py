@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from shared.config import get_settings
 
 ALGORITHM = "ES256"
-REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "role"]
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "role", "sid"]
 
 
 class InvalidToken(Exception):
@@ -44,6 +44,8 @@ class AccessClaims:
     token_id: str
     issued_at: datetime
     expires_at: datetime
+    # The login session it belongs to: ending the session ends the token.
+    session_id: uuid.UUID | None
 
 
 def _b64url(raw: bytes) -> str:
@@ -109,7 +111,7 @@ def _verification_keys() -> dict[str, Any]:
     }
 
 
-def issue_access_token(user_id: uuid.UUID, role: str) -> tuple[str, int]:
+def issue_access_token(user_id: uuid.UUID, role: str, session_id: uuid.UUID) -> tuple[str, int]:
     settings = get_settings()
     key, kid = _signing_key()
     now = datetime.now(UTC)
@@ -120,7 +122,10 @@ def issue_access_token(user_id: uuid.UUID, role: str) -> tuple[str, int]:
         "sub": str(user_id),
         "role": role,
         "jti": uuid.uuid4().hex,
-        "iat": now,
+        "sid": str(session_id),
+        # Milliseconds (RFC 7519 allows fractions): a revocation in the same second as a
+        # login must still tell the tokens before it from those after.
+        "iat": round(now.timestamp(), 3),
         "exp": now + timedelta(seconds=ttl),
     }
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid}), ttl
@@ -149,6 +154,7 @@ def verify_access_token(token: str) -> AccessClaims:
             token_id=str(claims["jti"]),
             issued_at=datetime.fromtimestamp(claims["iat"], UTC),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            session_id=uuid.UUID(claims["sid"]),
         )
     except InvalidToken:
         raise
