@@ -7,6 +7,7 @@ mount point) holds one file per secret, named like the variable in lower case wi
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -81,6 +82,13 @@ class Settings(BaseSettings):
     # How long one SMTP or SendGrid call may take (well under the mail task's lease).
     mail_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
+    # Throttling (per account and per client address; Redis, or per process without it).
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    signups_per_address_per_hour: int = Field(default=10, ge=1)
+    mail_requests_per_account_per_hour: int = Field(default=3, ge=1)
+    mail_requests_per_address_per_hour: int = Field(default=20, ge=1)
+
     log_level: str = "INFO"
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
@@ -88,6 +96,13 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # an address or a CIDR, else refuse
         return value
 
     @property

@@ -38,3 +38,7 @@ DISPATCHER_DELIVERIES = Counter(
     "(delivered, retried, dead_lettered).",
     ["function", "outcome"],
 )
+RATE_LIMIT_FALLBACKS = Counter(
+    "eventmgr_rate_limit_fallbacks_total",
+    "Rate-limit checks counted in-process because Redis did not answer.",
+)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -34,6 +35,7 @@ os.environ.update(
         "LOG_LEVEL": "WARNING",
     }
 )
+from shared import ratelimit  # noqa: E402
 from shared.security.tokens import generate_private_key_pem  # noqa: E402
 
 os.environ["JWT_PRIVATE_KEY"] = generate_private_key_pem()
@@ -46,6 +48,7 @@ def reset_process_state() -> None:
     from shared.celery_app import celery_app
     from shared.config import get_settings
     from shared.db.engine import dispose
+    from shared.kit.client import _trusted
     from shared.mail import get_mailer
     from shared.outbox.publishing import get_publisher
     from shared.pagination import forget_key
@@ -59,6 +62,7 @@ def reset_process_state() -> None:
     get_mailer.cache_clear()
     get_publisher.cache_clear()
     celery_app.cache_clear()
+    _trusted.cache_clear()
 
 
 def database_url(name: str) -> str:
@@ -104,6 +108,9 @@ def _empty_tables(url: str) -> None:
 @pytest.fixture
 def db_url(test_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     _empty_tables(test_database)
+    # The suite's own Redis database: rate limits and cached state start from nothing.
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    ratelimit._local.counters.clear()
     monkeypatch.setenv("DATABASE_URL", test_database)
     reset_process_state()
     yield test_database

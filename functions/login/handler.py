@@ -5,13 +5,14 @@ The only function given the signing key.
 
 from typing import Any
 
-from fastapi import Response
+from fastapi import Request, Response
 from mangum import Mangum
 
-from shared.auth import service
+from shared.auth import service, throttle
 from shared.auth.schemas import LoginRequest, LogoutRequest, RefreshRequest, TokenPair
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function
+from shared.kit.client import client_address
 from shared.security.tokens import published_keys
 
 fn = Function(
@@ -22,9 +23,17 @@ fn = Function(
 
 
 @fn.post("/api/v1/auth/login", response_model=TokenPair)
-def login(body: LoginRequest) -> TokenPair:
-    with unit_of_work() as session:
-        return service.login(session, body.email, body.password)
+def login(body: LoginRequest, request: Request) -> TokenPair:
+    address = client_address(request)
+    throttle.before_login(body.email, address)
+    try:
+        with unit_of_work() as session:
+            tokens = service.login(session, body.email, body.password)
+    except service.InvalidCredentials:
+        throttle.login_failed(body.email, address)
+        raise
+    throttle.login_succeeded(body.email, address)
+    return tokens
 
 
 @fn.post("/api/v1/auth/refresh", response_model=TokenPair)

@@ -2,11 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import Header
+from fastapi import Header, Request
 from mangum import Mangum
 
+from shared.auth import throttle
 from shared.db import unit_of_work
 from shared.kit import Function
+from shared.kit.client import client_address
 from shared.users.models import Role
 from shared.users.schemas import UserCreate, UserPublic
 from shared.users.service import create_user, locale_from_accept_language
@@ -16,8 +18,11 @@ fn = Function("register", summary="Sign up as a participant or organizer.")
 
 @fn.post("/api/v1/auth/register", status_code=201, response_model=UserPublic)
 def register(
-    body: UserCreate, accept_language: Annotated[str | None, Header()] = None
+    body: UserCreate,
+    request: Request,
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> UserPublic:
+    throttle.sign_up(client_address(request))
     with unit_of_work() as session:
         user = create_user(
             session,

@@ -3,14 +3,16 @@
 from html import escape
 from typing import Annotated
 
-from fastapi import Header, Query, Response
+from fastapi import Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from mangum import Mangum
 from pydantic import EmailStr, Field
 
+from shared.auth import throttle
 from shared.db import unit_of_work
 from shared.errors import DomainError
 from shared.kit import Function
+from shared.kit.client import client_address
 from shared.users.service import locale_from_accept_language
 from shared.users.verification import request_verification, verify_email
 from shared.validation import RequestModel
@@ -49,7 +51,8 @@ def verify(body: VerifyRequest) -> Response:
 
 
 @fn.post("/api/v1/auth/verify-email/resend", status_code=202)
-def resend(body: ResendRequest) -> Response:
+def resend(body: ResendRequest, request: Request) -> Response:
+    throttle.mail_request("resend", str(body.email), client_address(request))
     with unit_of_work() as session:
         request_verification(session, str(body.email))
     return Response(status_code=202)

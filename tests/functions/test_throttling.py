@@ -1,0 +1,109 @@
+"""Guessing is slowed down: 429 with Retry-After, per account and per address, then recovery."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from tests.conftest import REDIS_URL, reset_process_state
+from tests.factories import PASSWORD, make_user
+from tests.kit.test_app import assert_problem
+
+
+def attempt(client, email: str, password: str, address: str | None = None):
+    headers = {"X-Forwarded-For": address} if address else {}
+    return client.post(
+        "/api/v1/auth/login", json={"email": email, "password": password}, headers=headers
+    )
+
+
+def test_failed_logins_lock_the_account_with_a_growing_wait(client):
+    email = make_user()
+    for _ in range(4):
+        assert attempt(client, email, "wrong password").status_code == 401
+    assert attempt(client, email, "wrong password").status_code == 401  # the 5th locks
+    locked = attempt(client, email, PASSWORD)  # even the right password waits now
+    body = assert_problem(locked, 429)
+    assert body["type"].endswith("too-many-requests")
+    first_wait = int(locked.headers["Retry-After"])
+    assert 50 <= first_wait <= 60
+    # The lock ends (here: we let it expire) and the right password works again.
+    redis.Redis.from_url(REDIS_URL).delete(f"lock:login:account:{email}")
+    assert attempt(client, email, PASSWORD).status_code == 200
+
+
+def test_lock_doubles_with_each_further_failure(client):
+    email = make_user()
+    r = redis.Redis.from_url(REDIS_URL)
+    waits = []
+    for _ in range(7):
+        r.delete(f"lock:login:account:{email}")
+        attempt(client, email, "wrong password")
+        waits.append(r.ttl(f"lock:login:account:{email}"))
+    assert waits[:4] == [-2, -2, -2, -2]
+    assert 55 <= waits[4] <= 60
+    assert 115 <= waits[5] <= 120
+    assert 235 <= waits[6] <= 240
+
+
+def test_sign_ups_are_capped_per_address_behind_a_trusted_proxy(client, gateway, monkeypatch):
+    from starlette.testclient import TestClient
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
+    reset_process_state()
+    behind_proxy = TestClient(gateway, client=("10.0.0.5", 50000))  # the proxy is the peer
+
+    def sign_up(i: int, address: str):
+        return behind_proxy.post(
+            "/api/v1/auth/register",
+            headers={"X-Forwarded-For": address},
+            json={
+                "email": f"s{address}{i}@example.org",
+                "password": "0123456789",
+                "full_name": "S",
+            },
+        )
+
+    for i in range(10):
+        assert sign_up(i, "198.51.100.1").status_code == 201
+    refused = sign_up(10, "198.51.100.1")
+    assert_problem(refused, 429)
+    assert int(refused.headers["Retry-After"]) > 3000
+    # Another client behind the same proxy is not affected.
+    assert sign_up(0, "198.51.100.2").status_code == 201
+
+
+def test_forwarded_for_is_ignored_from_an_untrusted_peer(client):
+    for i in range(10):
+        client.post(
+            "/api/v1/auth/register",
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+            json={"email": f"u{i}@example.org", "password": "0123456789", "full_name": "U"},
+        )
+    # All ten counted against the real peer, whatever they claimed.
+    refused = client.post(
+        "/api/v1/auth/register",
+        headers={"X-Forwarded-For": "203.0.113.99"},
+        json={"email": "x@example.org", "password": "0123456789", "full_name": "X"},
+    )
+    assert_problem(refused, 429)
+
+
+def test_resend_is_capped_per_account(client):
+    for _ in range(3):
+        ok = client.post("/api/v1/auth/verify-email/resend", json={"email": "a@example.org"})
+        assert ok.status_code == 202
+    assert_problem(
+        client.post("/api/v1/auth/verify-email/resend", json={"email": "a@example.org"}), 429
+    )
+
+
+@pytest.mark.usefixtures("client")
+def test_limits_hold_in_process_when_redis_is_down(client, monkeypatch):
+    from local.embedded import free_port
+
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    reset_process_state()
+    email = make_user()
+    codes = [attempt(client, email, "wrong password").status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]
