@@ -3,40 +3,69 @@
 from mangum import Mangum
 from sqlalchemy.orm import Session
 
-from shared.catalog import UserRegistered, UserVerificationRequested
+from shared.catalog import (
+    UserPasswordChanged,
+    UserPasswordResetRequested,
+    UserRegistered,
+    UserVerificationRequested,
+)
 from shared.kit import Function
 from shared.kit.consuming import ReceivedCloudEvent
 from shared.notifications.service import notify_by_email
 from shared.users import repository as users
+from shared.users.models import User
 
 REGISTERED = UserRegistered.cloudevent_type
 VERIFICATION_REQUESTED = UserVerificationRequested.cloudevent_type
+RESET_REQUESTED = UserPasswordResetRequested.cloudevent_type
+PASSWORD_CHANGED = UserPasswordChanged.cloudevent_type
 
 fn = Function(
     "notify",
     summary="Tell people what concerns them (mail now; in-app and push later).",
-    consumes=(REGISTERED, VERIFICATION_REQUESTED),
+    consumes=(REGISTERED, VERIFICATION_REQUESTED, RESET_REQUESTED, PASSWORD_CHANGED),
     secrets=("rabbitmq_url",),
 )
 
 
-@fn.on(REGISTERED)
-@fn.on(VERIFICATION_REQUESTED)
-def send_verification(session: Session, cloudevent: ReceivedCloudEvent) -> None:
-    data = cloudevent.data
-    assert isinstance(data, UserRegistered | UserVerificationRequested)
-    # Current state decides, not the CloudEvent: verified by now means nothing to send.
-    user = users.by_id(session, data.user_id)
-    if user is None or user.email_verified or not user.is_active:
-        return
+def _account_holder(session: Session, cloudevent: ReceivedCloudEvent) -> User | None:
+    # Current state decides, not the CloudEvent: it may arrive late or twice.
+    user_id = getattr(cloudevent.data, "user_id", None)
+    user = users.by_id(session, user_id) if user_id else None
+    return user if user is not None and user.is_active else None
+
+
+def _mail(session: Session, user: User, kind: str) -> None:
     notify_by_email(
         session,
-        kind="verify_email",
+        kind=kind,
         recipient=user.email,
         user_id=user.id,
         locale=user.locale,
         payload={"full_name": user.full_name},
     )
+
+
+@fn.on(REGISTERED)
+@fn.on(VERIFICATION_REQUESTED)
+def send_verification(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    user = _account_holder(session, cloudevent)
+    if user is not None and not user.email_verified:
+        _mail(session, user, "verify_email")
+
+
+@fn.on(RESET_REQUESTED)
+def send_reset_link(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    user = _account_holder(session, cloudevent)
+    if user is not None:
+        _mail(session, user, "reset_password")
+
+
+@fn.on(PASSWORD_CHANGED)
+def send_password_notice(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    user = _account_holder(session, cloudevent)
+    if user is not None:
+        _mail(session, user, "password_changed")
 
 
 app = fn.app()

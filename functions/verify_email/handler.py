@@ -13,6 +13,7 @@ from shared.db import unit_of_work
 from shared.errors import DomainError
 from shared.kit import Function
 from shared.kit.client import client_address
+from shared.users.pages import page
 from shared.users.service import locale_from_accept_language
 from shared.users.verification import request_verification, verify_email
 from shared.validation import RequestModel
@@ -59,7 +60,7 @@ def resend(body: ResendRequest, request: Request) -> Response:
 
 
 @fn.get("/verify-email", response_class=HTMLResponse)
-def page(
+def verification_page(
     token: Annotated[str, Query(max_length=256)] = "",
     accept_language: Annotated[str | None, Header()] = None,
 ) -> HTMLResponse:
@@ -68,16 +69,9 @@ def page(
     try:
         with unit_of_work() as session:
             verify_email(session, token)
-        title, text, status = done_title, done_text, 200
     except DomainError:
-        title, text, status = bad_title, bad_text, 400
-    html = (
-        f'<!doctype html><html lang="{locale}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
-        f"<p>{escape(text)}</p></main></body></html>"
-    )
-    return HTMLResponse(html, status_code=status)
+        return page(locale, bad_title, f"<p>{escape(bad_text)}</p>", 400)
+    return page(locale, done_title, f"<p>{escape(done_text)}</p>")
 
 
 app = fn.app()

@@ -122,6 +122,17 @@ def logout(
         revoke_session(session, sid, "logout")
 
 
+def end_other_sessions(
+    session: Session, user_id: uuid.UUID, keep: uuid.UUID | None, reason: str
+) -> None:
+    """Every session but `keep` ends, with its access tokens."""
+    now = datetime.now(UTC)
+    others = [sid for sid in repository.open_session_ids(session, user_id, now) if sid != keep]
+    for sid in others:
+        repository.revoke_login_session(session, sid, reason, now)
+    revocation.revoke_sessions(session, others, _access_tokens_end(now))
+
+
 def end_all_sessions(session: Session, user_id: uuid.UUID, reason: str) -> None:
     """Every session and every access token of the user ends (password change or reset)."""
     now = datetime.now(UTC)

@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from shared.users.models import Role
 from shared.validation import RequestModel
@@ -30,3 +31,26 @@ class UserPublic(BaseModel):
     role: Role
     email_verified: bool
     created_at: datetime
+
+
+class UserProfile(UserPublic):
+    locale: str
+    timezone: str
+
+
+class ProfileUpdate(RequestModel):
+    full_name: FullName | None = None
+    locale: Literal["en", "ru"] | None = None
+    timezone: str | None = Field(default=None, max_length=64)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError("unknown IANA time zone")
+        return value
+
+
+class PasswordChange(RequestModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: Password

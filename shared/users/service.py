@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.catalog import UserRegistered
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
 from shared.outbox.writer import emit
 from shared.security.passwords import hash_password
 from shared.users import repository
@@ -65,4 +67,14 @@ def create_user(
             locale=user.locale,
         ),
     )
+    return user
+
+
+def update_profile(session: Session, user_id: uuid.UUID, changes: dict[str, str]) -> User:
+    user = repository.by_id(session, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    for field, value in changes.items():
+        setattr(user, field, value)
+    session.flush()
     return user

@@ -1,4 +1,5 @@
-"""Single-use secrets mailed to users: minted at send time, stored hashed, used once."""
+"""What mailed links do: verify an address, reset a password. Their secrets are minted at
+send time, stored hashed and used once. Also the signed-in user's own password change."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from shared.catalog import UserVerificationRequested, UserVerified
+from shared.auth.service import end_all_sessions, end_other_sessions
+from shared.catalog import (
+    UserPasswordChanged,
+    UserPasswordResetRequested,
+    UserVerificationRequested,
+    UserVerified,
+)
 from shared.errors import DomainError
 from shared.outbox.writer import emit
+from shared.security.passwords import hash_password, verify_password
 from shared.security.secrets import digest, new_secret
 from shared.users import repository
 from shared.users.models import OneTimeToken, TokenPurpose, User
@@ -78,3 +86,57 @@ def request_verification(session: Session, email: str) -> None:
     user = repository.by_email(session, email)
     if user is not None and user.is_active and not user.email_verified:
         emit(session, UserVerificationRequested(user_id=user.id))
+
+
+RESET_PASSWORD_TTL = timedelta(hours=1)
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Mail a reset link if the account exists; the caller answers the same either way."""
+    user = repository.by_email(session, email)
+    if user is not None and user.is_active:
+        emit(session, UserPasswordResetRequested(user_id=user.id))
+
+
+def reset_password(session: Session, secret: str, new_password: str) -> User:
+    """Spend the link, set the password, end every session of the user, send a notice."""
+    user = redeem(session, secret, TokenPurpose.reset_password)
+    _set_password(session, user, new_password)
+    end_all_sessions(session, user.id, "password-reset")
+    return user
+
+
+def change_password(
+    session: Session,
+    user_id: uuid.UUID,
+    current_password: str,
+    new_password: str,
+    keep_session: uuid.UUID | None,
+) -> None:
+    """The signed-in user's own change: every other session ends, this one goes on."""
+    user = repository.by_id(session, user_id)
+    if user is None or not verify_password(user.password_hash, current_password):
+        raise WrongPassword("The current password is not right.")
+    _set_password(session, user, new_password)
+    end_other_sessions(session, user.id, keep_session, "password-changed")
+
+
+class WrongPassword(DomainError):
+    status = 400
+    title = "Wrong password"
+    slug = "wrong-password"
+
+
+def _set_password(session: Session, user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    # Links of this kind still in mailboxes are spent too.
+    session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == TokenPurpose.reset_password,
+            OneTimeToken.used_at.is_(None),
+        )
+        .values(used_at=datetime.now(UTC))
+    )
+    emit(session, UserPasswordChanged(user_id=user.id))

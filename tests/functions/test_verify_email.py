@@ -3,69 +3,18 @@ page and the API redeem it once."""
 
 from __future__ import annotations
 
-import email
-import re
 from datetime import UTC, datetime, timedelta
-from email import policy
 
-import pytest
 from sqlalchemy import select, update
 
 from shared.db import unit_of_work
 from shared.notifications.models import Notification
-from shared.notifications.tasks import send_email
 from shared.outbox.models import OutboxMessage
 from shared.users.models import OneTimeToken, User
-from tests.conftest import reset_process_state
-from tests.kit.test_app import INTERNAL, assert_problem
+from tests.kit.test_app import assert_problem
+from tests.mailbox import deliver_outbox_to_notify, mailed_link, send_pending_mail
 
 SIGN_UP = {"email": "new@example.org", "password": "0123456789", "full_name": "Nina"}
-
-
-@pytest.fixture
-def outbox_dir(tmp_path, monkeypatch, db_url):
-    monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PUBLIC_URL", "https://events.example.org")
-    reset_process_state()
-    return tmp_path / "outbox"
-
-
-def deliver_outbox_to_notify(client) -> None:
-    """What the dispatcher does: POST each recorded CloudEvent to the consumer."""
-    with unit_of_work() as session:
-        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)).all()
-    for row in rows:
-        if not row.type.startswith("org.eventmanager.user."):
-            continue
-        response = client.post(
-            "/function/notify/",
-            json=row.data,
-            headers={
-                **INTERNAL,
-                "ce-specversion": "1.0",
-                "ce-type": row.type,
-                "ce-source": row.source,
-                "ce-id": str(row.id),
-            },
-        )
-        assert response.status_code in (204, 422), response.text
-
-
-def mailed_link(outbox_dir) -> tuple[str, email.message.EmailMessage]:
-    [path] = sorted(outbox_dir.glob("*.eml"))[-1:]
-    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-    body = message.get_body(("plain",))
-    assert body is not None
-    match = re.search(r"https://events\.example\.org/verify-email\?token=(\S+)", body.get_content())
-    assert match, body.get_content()
-    return match.group(1), message
-
-
-def send_pending_mail() -> None:
-    with unit_of_work() as session:
-        ids = session.scalars(select(Notification.id)).all()
-    for notification_id in ids:
-        send_email.apply(args=[str(notification_id)])
 
 
 def test_sign_up_mail_link_verifies_once(client, outbox_dir):
