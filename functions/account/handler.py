@@ -1,5 +1,7 @@
 """The signed-in user's own account: profile and password."""
 
+from typing import Any
+
 from fastapi import Response
 from mangum import Mangum
 
@@ -7,11 +9,12 @@ from shared.db import unit_of_work
 from shared.errors import NotFound
 from shared.kit import CurrentUser, Function
 from shared.users import repository
-from shared.users.schemas import PasswordChange, ProfileUpdate, UserProfile
+from shared.users.account import delete_account, export
+from shared.users.schemas import AccountDeletion, PasswordChange, ProfileUpdate, UserProfile
 from shared.users.service import update_profile
 from shared.users.verification import change_password
 
-fn = Function("account", summary="Read and change one's own profile and password.")
+fn = Function("account", summary="One's own profile and password; export and delete one's data.")
 
 
 @fn.get("/api/v1/users/me", response_model=UserProfile)
@@ -28,6 +31,19 @@ def edit(body: ProfileUpdate, user: CurrentUser) -> UserProfile:
     with unit_of_work() as session:
         changes = body.model_dump(exclude_unset=True, exclude_none=True)
         return UserProfile.model_validate(update_profile(session, user.user_id, changes))
+
+
+@fn.get("/api/v1/users/me/export")
+def export_mine(user: CurrentUser) -> dict[str, Any]:
+    with unit_of_work() as session:
+        return export(session, user.user_id)
+
+
+@fn.delete("/api/v1/users/me", status_code=204)
+def delete_mine(body: AccountDeletion, user: CurrentUser) -> Response:
+    with unit_of_work() as session:
+        delete_account(session, user.user_id, body.password)
+    return Response(status_code=204)
 
 
 @fn.post("/api/v1/users/me/password", status_code=204)

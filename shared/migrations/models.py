@@ -1,5 +1,6 @@
 """Every table, for Alembic: the migrations are the only module that knows them all."""
 
+from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
@@ -15,6 +16,7 @@ from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloo
 from shared.users.models import OneTimeToken, User
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Category",
     "DeadLetter",

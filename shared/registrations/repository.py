@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.events.models import Event
 from shared.registrations.models import Registration, RegistrationStatus
 
 
@@ -30,3 +31,45 @@ def waitlist_position(session: Session, registration: Registration) -> int:
         )
     )
     return int(ahead or 0) + 1
+
+
+def event_for_update(session: Session, event_id: uuid.UUID) -> Event:
+    event = session.get(Event, event_id, with_for_update=True)
+    assert event is not None, "a registration's event exists (foreign key)"
+    return event
+
+
+def first_waiting(session: Session, event_id: uuid.UUID) -> Registration | None:
+    return session.scalar(
+        select(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.waitlisted,
+        )
+        .order_by(Registration.queue_seq)
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def active_of_user(session: Session, user_id: uuid.UUID) -> list[Registration]:
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(
+                Registration.user_id == user_id,
+                Registration.status != RegistrationStatus.cancelled,
+            )
+            .order_by(Registration.event_id)
+        )
+    )
+
+
+def of_user(session: Session, user_id: uuid.UUID) -> list[Registration]:
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.user_id == user_id)
+            .order_by(Registration.created_at)
+        )
+    )

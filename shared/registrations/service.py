@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from shared.catalog import RegistrationCreated
+from shared.catalog import RegistrationCancelled, RegistrationCreated, RegistrationPromoted
 from shared.errors import Conflict
-from shared.events.models import EventStatus
+from shared.events.models import Event, EventStatus
 from shared.events.service import visible_event
 from shared.outbox.writer import emit
 from shared.registrations import repository
@@ -78,3 +78,47 @@ def _public(session: Session, registration: Registration) -> RegistrationPublic:
         status=registration.status.value,
         waitlist_position=position,
     )
+
+
+def cancel(session: Session, registration: Registration, by_user_id: uuid.UUID) -> None:
+    """Cancel one registration; a freed seat goes to the first person waiting, in the same
+    transaction (the event row is locked, so concurrent cancellations queue up)."""
+    event = repository.event_for_update(session, registration.event_id)
+    was = registration.status
+    if was == RegistrationStatus.cancelled:
+        return
+    registration.status = RegistrationStatus.cancelled
+    registration.cancelled_at = datetime.now(UTC)
+    if was == RegistrationStatus.waitlisted:
+        event.waitlist_count -= 1
+    else:
+        event.seats_taken -= 1
+    emit(
+        session,
+        RegistrationCancelled(
+            registration_id=registration.id,
+            event_id=registration.event_id,
+            user_id=registration.user_id,
+            by_user_id=by_user_id,
+        ),
+    )
+    session.flush()
+    promote_waiting(session, event)
+
+
+def promote_waiting(session: Session, event: Event) -> None:
+    """Fill free seats from the waitlist, first come first served."""
+    while event.capacity is None or event.seats_taken < event.capacity:
+        waiting = repository.first_waiting(session, event.id)
+        if waiting is None:
+            return
+        waiting.status = RegistrationStatus.confirmed
+        event.seats_taken += 1
+        event.waitlist_count -= 1
+        emit(
+            session,
+            RegistrationPromoted(
+                registration_id=waiting.id, event_id=event.id, user_id=waiting.user_id
+            ),
+        )
+        session.flush()

@@ -54,3 +54,7 @@ class ProfileUpdate(RequestModel):
 class PasswordChange(RequestModel):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: Password
+
+
+class AccountDeletion(RequestModel):
+    password: str = Field(min_length=1, max_length=256)

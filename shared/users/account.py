@@ -1,0 +1,108 @@
+"""A person's own data: everything we keep about them, and erasing it on request."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from shared.auth.models import LoginSession
+from shared.auth.service import end_all_sessions
+from shared.errors import NotFound
+from shared.events.models import Event
+from shared.notifications.models import Notification
+from shared.registrations import repository as registrations
+from shared.registrations.service import cancel
+from shared.security.passwords import verify_password
+from shared.users import repository
+from shared.users.models import OneTimeToken, User
+from shared.users.schemas import UserProfile
+from shared.users.verification import WrongPassword
+
+ERASED_NAME = "Deleted user"
+
+
+def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
+    user = repository.by_id(session, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    own_registrations = registrations.of_user(session, user_id)
+    event_ids = [r.event_id for r in own_registrations]
+    titles = {
+        row.id: row.title
+        for row in session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids)))
+    }
+    return {
+        "exported_at": datetime.now(UTC).isoformat(),
+        "profile": UserProfile.model_validate(user).model_dump(mode="json"),
+        "registrations": [
+            {
+                "id": str(r.id),
+                "event_id": str(r.event_id),
+                "event_title": titles.get(r.event_id),
+                "status": r.status.value,
+                "created_at": r.created_at.isoformat(),
+                "cancelled_at": r.cancelled_at.isoformat() if r.cancelled_at else None,
+            }
+            for r in own_registrations
+        ],
+        "organized_events": [
+            {
+                "id": str(e.id),
+                "title": e.title,
+                "starts_at": e.starts_at.isoformat(),
+                "status": e.status.value,
+            }
+            for e in session.scalars(select(Event).where(Event.organizer_id == user_id))
+        ],
+        "login_sessions": [
+            {
+                "id": str(s.id),
+                "created_at": s.created_at.isoformat(),
+                "last_used_at": s.last_used_at.isoformat(),
+                "ended_at": s.revoked_at.isoformat() if s.revoked_at else None,
+            }
+            for s in session.scalars(
+                select(LoginSession)
+                .where(LoginSession.user_id == user_id)
+                .order_by(LoginSession.created_at)
+            )
+        ],
+        "notifications": [
+            {
+                "id": str(n.id),
+                "kind": n.kind,
+                "status": n.email_status.value,
+                "created_at": n.created_at.isoformat(),
+            }
+            for n in session.scalars(
+                select(Notification)
+                .where(Notification.user_id == user_id)
+                .order_by(Notification.created_at)
+            )
+        ],
+    }
+
+
+def delete_account(session: Session, user_id: uuid.UUID, password: str) -> None:
+    """Cancel what is active, erase what identifies the person, end every session.
+
+    The row stays, anonymized, because events they organized and past registrations point to
+    it; nothing left in it names them.
+    """
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None or not verify_password(user.password_hash, password):
+        raise WrongPassword("The password is not right.")
+    for registration in registrations.active_of_user(session, user_id):
+        cancel(session, registration, by_user_id=user_id)
+    user.email = f"deleted-{user.id}@invalid"
+    user.full_name = ERASED_NAME
+    user.password_hash = "!"  # noqa: S105 - not a hash: matches no password
+    user.is_active = False
+    user.email_verified = False
+    session.execute(delete(OneTimeToken).where(OneTimeToken.user_id == user_id))
+    session.execute(delete(Notification).where(Notification.user_id == user_id))
+    end_all_sessions(session, user_id, "account-deleted")

@@ -1,0 +1,99 @@
+"""What admins do to accounts: find them, change a role, block and unblock. Every change is
+audited in the same transaction, and the user's tokens stop working at once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from shared.audit.service import record
+from shared.auth.service import end_all_sessions
+from shared.catalog import UserBlocked, UserRoleChanged, UserUnblocked
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.outbox.writer import emit
+from shared.pagination import decode_cursor, encode_cursor
+from shared.security import revocation
+from shared.users.models import Role, User
+from shared.users.schemas import UserProfile
+
+
+class SelfLockout(Conflict):
+    title = "Admins cannot demote or block themselves"
+    slug = "self-lockout"
+
+
+class UserPage(BaseModel):
+    items: list[UserProfile]
+    next_cursor: str | None
+
+
+def list_users(
+    session: Session, *, role: Role | None, q: str | None, cursor: str | None, limit: int
+) -> UserPage:
+    query: Select[User] = select(User)
+    if role is not None:
+        query = query.where(User.role == role)
+    if q:
+        pattern = f"%{_escape_like(q)}%"
+        query = query.where(
+            or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\"))
+        )
+    if cursor:
+        created, user_id = _position(cursor)
+        query = query.where(tuple_(User.created_at, User.id) < tuple_(created, user_id))
+    users = list(
+        session.scalars(query.order_by(User.created_at.desc(), User.id.desc()).limit(limit + 1))
+    )
+    page = users[:limit]
+    next_cursor = None
+    if len(users) > limit and page:
+        next_cursor = encode_cursor([page[-1].created_at.isoformat(), str(page[-1].id)])
+    return UserPage(items=[UserProfile.model_validate(u) for u in page], next_cursor=next_cursor)
+
+
+def _escape_like(text: str) -> str:
+    """The search text matches literally: no wildcards smuggled in."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _position(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created, user_id = decode_cursor(cursor)
+        return datetime.fromisoformat(created), uuid.UUID(user_id)
+    except (ValueError, TypeError) as error:
+        raise InvalidInput("The cursor is not valid.", field="cursor", where="query") from error
+
+
+def change_user(
+    session: Session,
+    admin_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    role: Role | None,
+    is_active: bool | None,
+) -> User:
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    if user_id == admin_id and ((role is not None and role != Role.admin) or is_active is False):
+        raise SelfLockout("Ask another admin: you cannot demote or block yourself.")
+    if role is not None and role != user.role:
+        old, user.role = user.role, role
+        record(session, admin_id, "user.role_changed", "user", user.id, old=old, new=role)
+        emit(session, UserRoleChanged(user_id=user.id, by_user_id=admin_id, old=old, new=role))
+        revocation.raise_floor(session, user.id)  # tokens carry the role
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        if is_active:
+            record(session, admin_id, "user.unblocked", "user", user.id)
+            emit(session, UserUnblocked(user_id=user.id, by_user_id=admin_id, old=False, new=True))
+        else:
+            record(session, admin_id, "user.blocked", "user", user.id)
+            emit(session, UserBlocked(user_id=user.id, by_user_id=admin_id, old=True, new=False))
+            end_all_sessions(session, user.id, "blocked")
+    session.flush()
+    return user
