@@ -145,3 +145,67 @@ def test_tokens_signed_with_our_key_but_expired_or_for_another_audience_are_refu
             "/api/v1/events", json=event_body(), headers={"Authorization": f"Bearer {token}"}
         )
         assert_problem(response, 401)
+
+
+AUTHENTICATED = [
+    ("POST", "/api/v1/events"),
+    ("POST", "/api/v1/events/00000000-0000-0000-0000-000000000001/registrations"),
+    ("GET", "/api/v1/users/me"),
+    ("GET", "/api/v1/users/me/export"),
+    ("POST", "/api/v1/users/me/password"),
+    ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/admin/users"),
+]
+
+
+def test_every_authenticated_route_refuses_bad_tokens(client, gateway):
+    """Each function verifies tokens itself: none may trust a token another would refuse."""
+    declared = {
+        (r.method, r.path) for d in gateway.deployed.values() for r in d.function.public_routes()
+    }
+    assert {
+        (m, p.replace("00000000-0000-0000-0000-000000000001", "{event_id}"))
+        for m, p in AUTHENTICATED
+    } <= declared
+    good = login(client, make_user("admin"))["access_token"]
+    header, payload, signature = good.split(".")
+    bad = [
+        "",
+        "not-a-jwt",
+        f"{header}.{payload}.{signature[:-4]}AAAA",
+        f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
+        _forge(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))),
+    ]
+    for method, path in AUTHENTICATED:
+        for token in bad:
+            response = client.request(method, path, headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 401, (method, path, token[:20])
+
+
+def test_key_rotation_keeps_old_tokens_valid_until_their_key_is_dropped(client, monkeypatch):
+    """Publish old and new public keys, give `login` the new private key, then drop the old."""
+    from shared.security.tokens import generate_private_key_pem, jwks_for
+    from tests.conftest import reset_process_state
+
+    old_pem = os.environ["JWT_PRIVATE_KEY"]
+    old_token = login(client, make_user("organizer"))["access_token"]
+    new_pem = generate_private_key_pem()
+    both = {"keys": jwks_for(old_pem)["keys"] + jwks_for(new_pem)["keys"]}
+    monkeypatch.setenv("JWT_PUBLIC_KEYS", json.dumps(both))
+    monkeypatch.setenv("JWT_PRIVATE_KEY", new_pem)
+    reset_process_state()
+    new_token = login(client, make_user("organizer"))["access_token"]
+    assert len(client.get("/api/v1/auth/jwks.json").json()["keys"]) == 2
+    for token in (old_token, new_token):
+        created = client.post(
+            "/api/v1/events", json=event_body(), headers={"Authorization": f"Bearer {token}"}
+        )
+        assert created.status_code == 201
+    monkeypatch.setenv("JWT_PUBLIC_KEYS", json.dumps(jwks_for(new_pem)))
+    reset_process_state()
+    refused = client.post(
+        "/api/v1/events", json=event_body(), headers={"Authorization": f"Bearer {old_token}"}
+    )
+    assert_problem(refused, 401)
+    monkeypatch.undo()
+    reset_process_state()
