@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_idle_ttl_days: int = Field(default=14, ge=1)
     refresh_absolute_ttl_days: int = Field(default=60, ge=1)
+    # A client that retries a refresh (its answer got lost) may present the just-rotated token
+    # again within this many seconds without ending its session. 0: never.
+    refresh_reuse_grace_seconds: int = Field(default=0, ge=0, le=300)
     internal_token: str | None = None
 
     # HTTP.

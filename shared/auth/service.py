@@ -84,11 +84,14 @@ def refresh(session: Session, refresh_token: str) -> TokenPair:
     if login_session is None or login_session.revoked_at or login_session.expires_at <= now:
         raise InvalidRefreshToken("This login session has ended.")
     if token.rotated_at is not None:
-        raise RefreshTokenReused(login_session.id)
+        grace = timedelta(seconds=get_settings().refresh_reuse_grace_seconds)
+        if now - token.rotated_at > grace:
+            raise RefreshTokenReused(login_session.id)
     user = users.by_id(session, login_session.user_id)
     if user is None or not user.is_active:
         raise InvalidRefreshToken("This account can no longer sign in.")
-    token.rotated_at = now
+    if token.rotated_at is None:  # a retry within the grace keeps the first rotation's clock
+        token.rotated_at = now
     login_session.last_used_at = now
     return _pair(session, user, login_session, now)
 

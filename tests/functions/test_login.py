@@ -209,3 +209,21 @@ def test_key_rotation_keeps_old_tokens_valid_until_their_key_is_dropped(client, 
     assert_problem(refused, 401)
     monkeypatch.undo()
     reset_process_state()
+
+
+def test_a_grace_window_lets_a_client_retry_a_refresh(client, monkeypatch):
+    from tests.conftest import reset_process_state
+
+    monkeypatch.setenv("REFRESH_REUSE_GRACE_SECONDS", "30")
+    reset_process_state()
+    first = login(client, make_user())
+    body = {"refresh_token": first["refresh_token"]}
+    answers = [client.post("/api/v1/auth/refresh", json=body) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]  # the retry is not a theft
+    for answer in answers:
+        again = client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": answer.json()["refresh_token"]}
+        )
+        assert again.status_code == 200
+    monkeypatch.undo()
+    reset_process_state()
