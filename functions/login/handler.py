@@ -26,13 +26,16 @@ fn = Function(
 def login(body: LoginRequest, request: Request) -> TokenPair:
     address = client_address(request)
     throttle.before_login(body.email, address)
+    outcome = throttle.Outcome.error
     try:
         with unit_of_work() as session:
             tokens = service.login(session, body.email, body.password)
+        outcome = throttle.Outcome.succeeded
     except service.InvalidCredentials:
-        throttle.login_failed(body.email, address)
+        outcome = throttle.Outcome.failed
         raise
-    throttle.login_succeeded(body.email, address)
+    finally:
+        throttle.login_done(body.email, address, outcome)
     return tokens
 
 

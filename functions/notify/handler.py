@@ -42,7 +42,7 @@ def _mail(session: Session, user: User, kind: str) -> None:
         recipient=user.email,
         user_id=user.id,
         locale=user.locale,
-        payload={"full_name": user.full_name},
+        payload={},
     )
 
 

@@ -53,7 +53,7 @@ class RefreshTokenReused(InvalidRefreshToken):
 
 
 def login(session: Session, email: str, password: str) -> TokenPair:
-    user = users.by_email(session, email)
+    user = users.by_email(session, email, lock=True)
     if user is None:
         burn_verification_time(password)
         raise InvalidCredentials("Wrong email or password.")
@@ -76,8 +76,9 @@ def login(session: Session, email: str, password: str) -> TokenPair:
 
 
 def refresh(session: Session, refresh_token: str) -> TokenPair:
-    now = datetime.now(UTC)
     token = repository.refresh_token_for_update(session, digest(refresh_token))
+    # The clock is read after the lock: a request that waited must not see an earlier "now".
+    now = datetime.now(UTC)
     if token is None or token.expires_at <= now:
         raise InvalidRefreshToken("The refresh token is unknown or expired.")
     login_session = repository.login_session_for_update(session, token.session_id)
@@ -85,9 +86,9 @@ def refresh(session: Session, refresh_token: str) -> TokenPair:
         raise InvalidRefreshToken("This login session has ended.")
     if token.rotated_at is not None:
         grace = timedelta(seconds=get_settings().refresh_reuse_grace_seconds)
-        if now - token.rotated_at > grace:
+        if not grace or now - token.rotated_at > grace:
             raise RefreshTokenReused(login_session.id)
-    user = users.by_id(session, login_session.user_id)
+    user = users.by_id(session, login_session.user_id, lock=True)
     if user is None or not user.is_active:
         raise InvalidRefreshToken("This account can no longer sign in.")
     if token.rotated_at is None:  # a retry within the grace keeps the first rotation's clock

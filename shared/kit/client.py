@@ -32,7 +32,9 @@ def client_address(request: Request) -> str:
     peer = request.client.host if request.client else "unknown"
     if not _is_trusted(peer):
         return peer
-    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
+    # Every header line: a proxy may append its own line rather than extend the first one.
+    lines = request.headers.getlist("x-forwarded-for")
+    hops = [hop.strip() for line in lines for hop in line.split(",")]
     for hop in reversed([h for h in hops if h]):
         if not _is_trusted(hop):
             return hop

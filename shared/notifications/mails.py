@@ -15,7 +15,7 @@ from shared.users.verification import RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL, mint
 VERIFY = {
     "en": {
         "subject": "Confirm your email address",
-        "hello": "Hello {name},",
+        "hello": "Hello,",
         "body": "Please confirm your email address for Event Manager by opening this link "
         "(valid for 24 hours):",
         "button": "Confirm my email",
@@ -23,7 +23,7 @@ VERIFY = {
     },
     "ru": {
         "subject": "Подтвердите адрес электронной почты",
-        "hello": "Здравствуйте, {name}!",
+        "hello": "Здравствуйте!",
         "body": "Подтвердите адрес электронной почты для Event Manager, открыв ссылку "
         "(действует 24 часа):",
         "button": "Подтвердить адрес",
@@ -35,7 +35,7 @@ VERIFY = {
 RESET = {
     "en": {
         "subject": "Reset your password",
-        "hello": "Hello {name},",
+        "hello": "Hello,",
         "body": "Someone (we hope you) asked to reset your Event Manager password. Open this "
         "link to choose a new one (valid for 1 hour, once):",
         "button": "Choose a new password",
@@ -43,7 +43,7 @@ RESET = {
     },
     "ru": {
         "subject": "Сброс пароля",
-        "hello": "Здравствуйте, {name}!",
+        "hello": "Здравствуйте!",
         "body": "Кто-то (надеемся, вы) попросил сбросить пароль Event Manager. Откройте "
         "ссылку, чтобы задать новый (действует 1 час, один раз):",
         "button": "Задать новый пароль",
@@ -54,14 +54,14 @@ RESET = {
 CHANGED = {
     "en": {
         "subject": "Your password was changed",
-        "hello": "Hello {name},",
+        "hello": "Hello,",
         "body": "The password of your Event Manager account was just changed, and your other "
         "sessions were signed out.",
         "ignore": "If it was not you, reset your password at once and write to us.",
     },
     "ru": {
         "subject": "Ваш пароль изменён",
-        "hello": "Здравствуйте, {name}!",
+        "hello": "Здравствуйте!",
         "body": "Пароль вашей учётной записи Event Manager только что изменён, остальные "
         "сеансы завершены.",
         "ignore": "Если это были не вы, немедленно сбросьте пароль и напишите нам.",
@@ -73,7 +73,8 @@ def _link_mail(
     notification: Notification, words: dict[str, str], path: str, link_secret: str
 ) -> Rendered:
     link = f"{get_settings().public_url.rstrip('/')}{path}?token={link_secret}"
-    hello = words["hello"].format(name=notification.payload.get("full_name", ""))
+    # No name: whoever signs up chooses it, and it would reach the address's real owner.
+    hello = words["hello"]
     text = f"{hello}\n\n{words['body']}\n{link}\n\n{words['ignore']}\n"
     html = (
         f"<p>{escape(hello)}</p><p>{escape(words['body'])}</p>"
@@ -106,7 +107,8 @@ def reset_password(notification: Notification) -> Rendered:
 @renderer("password_changed")
 def password_changed(notification: Notification) -> Rendered:
     words = CHANGED.get(notification.locale, CHANGED["en"])
-    hello = words["hello"].format(name=notification.payload.get("full_name", ""))
+    # No name: whoever signs up chooses it, and it would reach the address's real owner.
+    hello = words["hello"]
     text = f"{hello}\n\n{words['body']}\n\n{words['ignore']}\n"
     html = f"<p>{escape(hello)}</p><p>{escape(words['body'])}</p><p>{escape(words['ignore'])}</p>"
     return Rendered(subject=words["subject"], text=text, html=html)

@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCancelled, RegistrationCreated, RegistrationPromoted
-from shared.errors import Conflict
+from shared.errors import Conflict, Unauthenticated
 from shared.events.models import Event, EventStatus
 from shared.events.service import visible_event
 from shared.outbox.writer import emit
 from shared.registrations import repository
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import RegistrationPublic
+from shared.users import repository as users
 
 
 class EventNotOpen(Conflict):
@@ -36,6 +37,10 @@ class JoinResult:
 def join(
     session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, is_admin: bool
 ) -> JoinResult:
+    # Shared lock on the person: an account deletion in progress finishes first.
+    person = users.by_id(session, user_id, lock=True)
+    if person is None or not person.is_active:
+        raise Unauthenticated("This account can no longer register.")
     event = visible_event(session, event_id, user_id, is_admin, for_update=True)
     existing = repository.active_for(session, event_id, user_id)
     if existing is not None:

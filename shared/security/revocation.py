@@ -72,7 +72,20 @@ def _load(claims: AccessClaims, keys: list[str]) -> list[bytes | None]:
     return values
 
 
+def _forget_now(keys: list[str]) -> None:
+    """Drop cached answers before the revocation commits: if Redis then refuses the write
+    after it, the next check reads PostgreSQL instead of a stale "not revoked"."""
+    client = get_redis()
+    if client is None:
+        return
+    try:
+        client.delete(*keys)
+    except redis.RedisError:
+        logger.warning("could not drop cached security state", exc_info=True)
+
+
 def revoke_token(session: Session, jti: str, expires_at: datetime) -> None:
+    _forget_now([_jti_key(jti)])
     session.execute(
         insert(RevokedAccessToken).values(jti=jti, expires_at=expires_at).on_conflict_do_nothing()
     )
@@ -82,6 +95,7 @@ def revoke_token(session: Session, jti: str, expires_at: datetime) -> None:
 def revoke_sessions(session: Session, session_ids: list[uuid.UUID], expires_at: datetime) -> None:
     if not session_ids:
         return
+    _forget_now([_sid_key(sid) for sid in session_ids])
     session.execute(
         insert(RevokedSession)
         .values([{"session_id": sid, "expires_at": expires_at} for sid in session_ids])
@@ -93,6 +107,7 @@ def revoke_sessions(session: Session, session_ids: list[uuid.UUID], expires_at: 
 def raise_floor(session: Session, user_id: uuid.UUID) -> None:
     """Every access token this user holds now stops working."""
     now = datetime.now(UTC)
+    _forget_now([_floor_key(user_id)])
     session.execute(
         insert(TokenFloor)
         .values(user_id=user_id, valid_after=now)

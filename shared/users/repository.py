@@ -10,12 +10,22 @@ from sqlalchemy.orm import Session
 from shared.users.models import User
 
 
-def by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == normalize_email(email)))
+def by_email(session: Session, email: str, *, lock: bool = False) -> User | None:
+    """`lock`: a shared row lock, so a password or access change waits for this transaction
+    (and this one for it) instead of interleaving."""
+    query = select(User).where(User.email == normalize_email(email))
+    if lock:
+        query = query.with_for_update(read=True)
+    return session.scalar(query)
 
 
-def by_id(session: Session, user_id: uuid.UUID) -> User | None:
-    return session.get(User, user_id)
+def by_id(session: Session, user_id: uuid.UUID, *, lock: bool = False) -> User | None:
+    return session.get(User, user_id, with_for_update={"read": True} if lock else None)
+
+
+def for_update(session: Session, user_id: uuid.UUID) -> User | None:
+    """The exclusive lock a change of password, role or standing takes first."""
+    return session.get(User, user_id, with_for_update=True)
 
 
 def normalize_email(email: str) -> str:

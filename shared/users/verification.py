@@ -57,7 +57,7 @@ def redeem(session: Session, secret: str, purpose: TokenPurpose) -> User:
     if token is None or token.used_at is not None or token.expires_at <= now:
         raise InvalidOneTimeToken("This link is not valid (unknown, already used or expired).")
     token.used_at = now
-    user = repository.by_id(session, token.user_id)
+    user = repository.for_update(session, token.user_id)
     if user is None:
         raise InvalidOneTimeToken("This link is not valid.")
     return user
@@ -114,7 +114,7 @@ def change_password(
     keep_session: uuid.UUID | None,
 ) -> None:
     """The signed-in user's own change: every other session ends, this one goes on."""
-    user = repository.by_id(session, user_id)
+    user = repository.for_update(session, user_id)
     if user is None or not verify_password(user.password_hash, current_password):
         raise WrongPassword("The current password is not right.")
     _set_password(session, user, new_password)

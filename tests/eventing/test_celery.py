@@ -91,9 +91,15 @@ def test_lost_enqueue_is_swept_and_sent_once(mail_dir, worker, monkeypatch):
     time.sleep(1.1)
     assert sweep_pending() == 1
     wait_until(lambda: sent_mails(mail_dir) == ["lost@example.org"], 30)
+
+    def status() -> DeliveryStatus:
+        with unit_of_work() as session:
+            return session.scalars(select(Notification)).one().email_status
+
+    # The file is written first, the row marked sent just after: wait for both.
+    wait_until(lambda: status() == DeliveryStatus.sent, 10)
     with unit_of_work() as session:
         row = session.scalars(select(Notification)).one()
-    assert row.email_status == DeliveryStatus.sent
     # Sent rows are never swept again, and a duplicate task finds nothing to do.
     time.sleep(1.1)
     assert sweep_pending() == 0

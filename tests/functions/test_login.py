@@ -227,3 +227,24 @@ def test_a_grace_window_lets_a_client_retry_a_refresh(client, monkeypatch):
         assert again.status_code == 200
     monkeypatch.undo()
     reset_process_state()
+
+
+def test_two_refreshes_with_one_token_at_once_leave_one_chain(live_url, client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    first = login(client, make_user())
+
+    def refresh(_: int) -> int:
+        return httpx.post(
+            f"{live_url}/api/v1/auth/refresh",
+            timeout=30,
+            json={"refresh_token": first["refresh_token"]},
+        ).status_code
+
+    for _ in range(3):
+        with ThreadPoolExecutor(2) as pool:
+            codes = sorted(pool.map(refresh, range(2)))
+        assert codes in ([200, 401], [401, 401])
+        first = login(client, make_user())

@@ -107,3 +107,51 @@ def test_limits_hold_in_process_when_redis_is_down(client, monkeypatch):
     email = make_user()
     codes = [attempt(client, email, "wrong password").status_code for _ in range(6)]
     assert codes == [401] * 5 + [429]
+
+
+def test_attempts_sent_all_at_once_cannot_slip_past_the_threshold(live_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    email = make_user()
+
+    def wrong(_: int) -> int:
+        return httpx.post(
+            f"{live_url}/api/v1/auth/login",
+            timeout=60,
+            json={"email": email, "password": "wrong password"},
+        ).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(wrong, range(16)))
+    assert codes.count(401) <= 5
+    assert codes.count(429) >= 11
+
+
+def test_ipv6_clients_are_counted_per_64():
+    from shared.auth.throttle import address_bucket
+
+    assert address_bucket("2001:db8:1:2:aaaa::1") == address_bucket("2001:db8:1:2:bbbb::9")
+    assert address_bucket("2001:db8:1:3::1") != address_bucket("2001:db8:1:2::1")
+    assert address_bucket("198.51.100.7") == "198.51.100.7"
+
+
+def test_every_forwarded_for_line_is_read(gateway, monkeypatch):
+    from starlette.requests import Request
+
+    from shared.kit.client import client_address
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
+    reset_process_state()
+    scope = {
+        "type": "http",
+        "client": ("10.0.0.5", 1),
+        "headers": [
+            (b"x-forwarded-for", b"203.0.113.50"),  # what the client claimed
+            (b"x-forwarded-for", b"198.51.100.1"),  # what our proxy appended
+        ],
+    }
+    assert client_address(Request(scope)) == "198.51.100.1"
+    monkeypatch.undo()
+    reset_process_state()
