@@ -145,3 +145,44 @@ def test_profile_read_and_edit(client):
     ):
         assert_problem(client.patch("/api/v1/users/me", headers=auth, json=bad), 422)
     assert_problem(client.get("/api/v1/users/me"), 401)
+
+
+def test_logins_racing_a_reset_do_not_survive_it(live_url, client, outbox_dir):
+    """Sign-ins with the old password while the reset commits: none keeps a session."""
+    import threading
+
+    import httpx
+
+    email_address = make_user()
+    client.post("/api/v1/auth/password-reset", json={"email": email_address})
+    deliver_outbox_to_notify(client)
+    send_pending_mail()
+    token = reset_link(outbox_dir)
+    refresh_tokens: list[str] = []
+
+    def sign_in() -> None:
+        for _ in range(3):
+            answer = httpx.post(
+                f"{live_url}/api/v1/auth/login",
+                timeout=30,
+                json={"email": email_address, "password": PASSWORD},
+            )
+            if answer.status_code == 200:
+                refresh_tokens.append(answer.json()["refresh_token"])
+
+    threads = [threading.Thread(target=sign_in) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    confirmed = httpx.post(
+        f"{live_url}/api/v1/auth/password-reset/confirm",
+        timeout=30,
+        json={"token": token, "new_password": NEW},
+    )
+    for thread in threads:
+        thread.join()
+    assert confirmed.status_code == 204
+    for refresh_token in refresh_tokens:
+        survived = httpx.post(
+            f"{live_url}/api/v1/auth/refresh", timeout=30, json={"refresh_token": refresh_token}
+        )
+        assert survived.status_code == 401
