@@ -63,20 +63,24 @@ def redeem(session: Session, secret: str, purpose: TokenPurpose) -> User:
     return user
 
 
+def spend_all(session: Session, user_id: uuid.UUID, purpose: TokenPurpose) -> None:
+    """Links of this kind still in the user's mailbox stop working too."""
+    session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user_id,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+        )
+        .values(used_at=datetime.now(UTC))
+    )
+
+
 def verify_email(session: Session, secret: str) -> User:
     user = redeem(session, secret, TokenPurpose.verify_email)
     if not user.email_verified:
         user.email_verified = True
-        # Other links mailed for the same purpose are spent too.
-        session.execute(
-            update(OneTimeToken)
-            .where(
-                OneTimeToken.user_id == user.id,
-                OneTimeToken.purpose == TokenPurpose.verify_email,
-                OneTimeToken.used_at.is_(None),
-            )
-            .values(used_at=datetime.now(UTC))
-        )
+        spend_all(session, user.id, TokenPurpose.verify_email)
         emit(session, UserVerified(user_id=user.id))
     return user
 
@@ -129,14 +133,5 @@ class WrongPassword(DomainError):
 
 def _set_password(session: Session, user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
-    # Links of this kind still in mailboxes are spent too.
-    session.execute(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.user_id == user.id,
-            OneTimeToken.purpose == TokenPurpose.reset_password,
-            OneTimeToken.used_at.is_(None),
-        )
-        .values(used_at=datetime.now(UTC))
-    )
+    spend_all(session, user.id, TokenPurpose.reset_password)
     emit(session, UserPasswordChanged(user_id=user.id))
