@@ -18,7 +18,8 @@ import pytest
 import redis
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+# A database of its own (of Redis's 16) per run: two suites at once must not flush each other.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
 DATABASE = f"eventmgr_test_{os.getpid()}"
 
 # The environment every function reads, set before any function module is imported.

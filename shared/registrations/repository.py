@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from shared.events.models import Event
@@ -73,3 +74,24 @@ def of_user(session: Session, user_id: uuid.UUID) -> list[Registration]:
             .order_by(Registration.created_at)
         )
     )
+
+
+def of_user_with_events(
+    session: Session,
+    user_id: uuid.UUID,
+    *,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[tuple[Registration, Event]]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    query = (
+        select(Registration, Event)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Registration.user_id == user_id)
+    )
+    if before is not None:
+        query = query.where(tuple_(Registration.created_at, Registration.id) < tuple_(*before))
+    rows = session.execute(
+        query.order_by(Registration.created_at.desc(), Registration.id.desc()).limit(limit)
+    )
+    return [(registration, event) for registration, event in rows]

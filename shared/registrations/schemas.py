@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from pydantic import BaseModel
+
+from shared.events.schemas import EventPublic
 
 
 class RegistrationPublic(BaseModel):
@@ -11,3 +14,13 @@ class RegistrationPublic(BaseModel):
     user_id: uuid.UUID
     status: str
     waitlist_position: int | None = None
+
+
+class MyRegistration(RegistrationPublic):
+    created_at: datetime
+    event: EventPublic
+
+
+class MyRegistrations(BaseModel):
+    items: list[MyRegistration]
+    next_cursor: str | None

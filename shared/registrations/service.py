@@ -13,13 +13,15 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCancelled, RegistrationCreated, RegistrationPromoted
-from shared.errors import Conflict, Unauthenticated
+from shared.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shared.events.models import Event, EventStatus
+from shared.events.schemas import EventPublic
 from shared.events.service import visible_event
 from shared.outbox.writer import emit
+from shared.pagination import decode_cursor, encode_cursor
 from shared.registrations import repository
 from shared.registrations.models import Registration, RegistrationStatus
-from shared.registrations.schemas import RegistrationPublic
+from shared.registrations.schemas import MyRegistration, MyRegistrations, RegistrationPublic
 from shared.users import repository as users
 
 
@@ -127,3 +129,45 @@ def promote_waiting(session: Session, event: Event) -> None:
             ),
         )
         session.flush()
+
+
+class NotRegistered(NotFound):
+    title = "Not registered"
+    slug = "not-registered"
+
+
+def leave(session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, is_admin: bool) -> None:
+    """The caller cancels their own active registration; the seat goes to the waitlist."""
+    visible_event(session, event_id, user_id, is_admin)
+    registration = repository.active_for(session, event_id, user_id)
+    if registration is None:
+        raise NotRegistered("You have no active registration for this event.")
+    cancel(session, registration, by_user_id=user_id)
+
+
+def mine(
+    session: Session, user_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> MyRegistrations:
+    """The caller's registrations, newest first, each with its event."""
+    before = None
+    if cursor:
+        try:
+            created, registration_id = decode_cursor(cursor)
+            before = (datetime.fromisoformat(created), uuid.UUID(registration_id))
+        except (ValueError, TypeError) as error:
+            raise InvalidInput("The cursor is not valid.", field="cursor", where="query") from error
+    rows = repository.of_user_with_events(session, user_id, before=before, limit=limit + 1)
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and page:
+        last = page[-1][0]
+        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+    items = [
+        MyRegistration(
+            **_public(session, registration).model_dump(),
+            created_at=registration.created_at,
+            event=EventPublic.of(event),
+        )
+        for registration, event in page
+    ]
+    return MyRegistrations(items=items, next_cursor=next_cursor)
