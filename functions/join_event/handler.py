@@ -1,16 +1,21 @@
 """POST /api/v1/events/{id}/registrations: take a seat or a place on the waitlist."""
 
 import uuid
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import Header, Response
 from mangum import Mangum
 
+from shared import idempotency
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function
 from shared.registrations.schemas import RegistrationPublic
 from shared.registrations.service import join
 
 fn = Function("join_event", summary="Register for an event.")
+IdempotencyKey = Annotated[
+    str | None, Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+]
 
 
 @fn.post(
@@ -20,12 +25,28 @@ fn = Function("join_event", summary="Register for an event.")
     responses={200: {"description": "Already registered: the existing registration."}},
 )
 def register_for_event(
-    event_id: uuid.UUID, user: CurrentUser, response: Response
-) -> RegistrationPublic:
-    with unit_of_work() as session:
-        result = join(session, event_id, user.user_id, is_admin=user.is_admin)
-    if not result.created:
-        response.status_code = 200
+    event_id: uuid.UUID,
+    user: CurrentUser,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    scope = f"join:{user.user_id}:{event_id}"
+    if idempotency_key:
+        replay = idempotency.begin(scope, idempotency_key)
+        if replay is not None:
+            response.status_code = replay.status
+            return replay.body
+    try:
+        with unit_of_work() as session:
+            result = join(session, event_id, user.user_id, is_admin=user.is_admin)
+    except Exception:
+        if idempotency_key:
+            idempotency.abandon(scope, idempotency_key)
+        raise
+    response.status_code = 201 if result.created else 200
+    if idempotency_key:
+        body = result.registration.model_dump(mode="json")
+        idempotency.finish(scope, idempotency_key, response.status_code, body)
     return result.registration
 
 

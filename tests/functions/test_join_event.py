@@ -124,3 +124,22 @@ def test_the_same_person_twice_at_once_gets_one_registration(live_url, client):
         results = list(pool.map(attempt, range(6)))
     assert sorted(code for code, _ in results) == [200] * 5 + [201]
     assert len({rid for _, rid in results}) == 1
+
+
+def test_idempotency_key_replays_the_first_answer(client):
+    event = create_event(client, bearer(client, "organizer"), capacity=5)
+    me = bearer(client)
+    path = f"/api/v1/events/{event['id']}/registrations"
+    first = client.post(path, headers={**me, "Idempotency-Key": "abc-123"})
+    retry = client.post(path, headers={**me, "Idempotency-Key": "abc-123"})
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    other_key = client.post(path, headers={**me, "Idempotency-Key": "another"})
+    assert other_key.status_code == 200  # already registered, as without a key
+    assert other_key.json()["id"] == first.json()["id"]
+    assert_problem(client.post(path, headers={**me, "Idempotency-Key": "bad key"}), 422)
+    assert_problem(client.post(path, headers={**me, "Idempotency-Key": "x" * 201}), 422)
+    # A failed first attempt does not pin its error: the retry runs again.
+    missing = "/api/v1/events/00000000-0000-0000-0000-000000000000/registrations"
+    for _ in range(2):
+        assert_problem(client.post(missing, headers={**me, "Idempotency-Key": "k"}), 404)
