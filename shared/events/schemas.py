@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from pydantic import (
     AnyHttpUrl,
@@ -34,6 +34,19 @@ class Venue(RequestModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
 
 
+def _zone(value: str | None) -> str | None:
+    if value is not None and value not in _ZONES:
+        raise ValueError("unknown IANA time zone")
+    return value
+
+
+def _plausible_time(value: datetime | None) -> datetime | None:
+    # Far-off years are typos, and years past 9999 in UTC cannot be read back.
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise ValueError("must be between 2000-01-01 and 2999-12-31 (UTC)")
+    return value
+
+
 class EventCreate(RequestModel):
     title: Title
     description: str = Field(max_length=20_000)
@@ -47,26 +60,38 @@ class EventCreate(RequestModel):
     capacity: int | None = Field(default=None, ge=1, le=1_000_000)
     status: Literal["draft", "published"] = "draft"
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if value not in _ZONES:
-            raise ValueError("unknown IANA time zone")
-        ZoneInfo(value)
-        return value
-
-    @field_validator("starts_at", "ends_at")
-    @classmethod
-    def _plausible(cls, value: datetime) -> datetime:
-        # Far-off years are typos, and years past 9999 in UTC cannot be read back.
-        if not EARLIEST <= value <= LATEST:
-            raise ValueError("must be between 2000-01-01 and 2999-12-31 (UTC)")
-        return value
+    _known_zone = field_validator("timezone")(_zone)
+    _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
     @model_validator(mode="after")
     def _ends_after_starts(self) -> Self:
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class EventUpdate(RequestModel):
+    """Only the fields sent change; `null` clears venue, online_url and capacity (unlimited)."""
+
+    title: Title | None = None
+    description: str | None = Field(default=None, max_length=20_000)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    timezone: str | None = Field(default=None, max_length=64)
+    category: CategorySlug | None = None
+    tags: list[TagName] | None = Field(default=None, max_length=20)
+    venue: Venue | None = None
+    online_url: AnyHttpUrl | None = Field(default=None, max_length=2048)
+    capacity: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    _known_zone = field_validator("timezone")(_zone)
+    _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> Self:
+        for name in ("title", "description", "starts_at", "ends_at", "timezone", "category"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
         return self
 
 
