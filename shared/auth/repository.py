@@ -21,12 +21,15 @@ def login_session_for_update(session: Session, session_id: uuid.UUID) -> LoginSe
     return session.get(LoginSession, session_id, with_for_update=True)
 
 
-def revoke_login_session(
-    session: Session, session_id: uuid.UUID, reason: str, now: datetime
+def revoke_login_sessions(
+    session: Session, session_ids: list[uuid.UUID], reason: str, now: datetime
 ) -> None:
+    """One statement for all of them, however many sessions a user has open."""
+    if not session_ids:
+        return
     session.execute(
         update(LoginSession)
-        .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+        .where(LoginSession.id.in_(session_ids), LoginSession.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason)
     )
 

@@ -100,7 +100,7 @@ def refresh(session: Session, refresh_token: str) -> TokenPair:
 def revoke_session(session: Session, session_id: uuid.UUID, reason: str) -> None:
     """End a login session: its refresh tokens and its access tokens stop working."""
     now = datetime.now(UTC)
-    repository.revoke_login_session(session, session_id, reason, now)
+    repository.revoke_login_sessions(session, [session_id], reason, now)
     revocation.revoke_sessions(session, [session_id], _access_tokens_end(now))
 
 
@@ -132,16 +132,15 @@ def end_other_sessions(
     """Every session but `keep` ends, with its access tokens."""
     now = datetime.now(UTC)
     others = [sid for sid in repository.open_session_ids(session, user_id, now) if sid != keep]
-    for sid in others:
-        repository.revoke_login_session(session, sid, reason, now)
+    repository.revoke_login_sessions(session, others, reason, now)
     revocation.revoke_sessions(session, others, _access_tokens_end(now))
 
 
 def end_all_sessions(session: Session, user_id: uuid.UUID, reason: str) -> None:
     """Every session and every access token of the user ends (password change or reset)."""
     now = datetime.now(UTC)
-    for sid in repository.open_session_ids(session, user_id, now):
-        repository.revoke_login_session(session, sid, reason, now)
+    open_ids = repository.open_session_ids(session, user_id, now)
+    repository.revoke_login_sessions(session, open_ids, reason, now)
     revocation.raise_floor(session, user_id)
 
 

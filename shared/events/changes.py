@@ -19,7 +19,7 @@ from shared.errors import Conflict, Forbidden, InvalidInput
 from shared.events import repository
 from shared.events.models import Event, EventStatus
 from shared.events.schemas import EventUpdate
-from shared.events.service import EmailNotVerified, normalize_tag, visible_event
+from shared.events.service import EmailNotVerified, normalize_tag, summary_of, visible_event
 from shared.outbox.writer import emit
 from shared.registrations.service import promote_waiting
 from shared.users import repository as users
@@ -151,17 +151,7 @@ def publish_event(
         return event
     event.status = EventStatus.published
     _record(session, event, {"status": ("draft", "published")})
-    emit(
-        session,
-        EventPublished(
-            event_id=event.id,
-            organizer_id=event.organizer_id,
-            title=event.title,
-            category=event.category_slug,
-            starts_at=event.starts_at,
-            status=event.status.value,
-        ),
-    )
+    emit(session, EventPublished(**summary_of(event)))
     return event
 
 

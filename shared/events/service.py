@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -66,7 +67,15 @@ def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -
     session.add(event)
     session.flush()
     session.refresh(event)
-    summary = {
+    emit(session, EventCreated(**summary_of(event)))
+    if event.status == EventStatus.published:
+        emit(session, EventPublished(**summary_of(event)))
+    return event
+
+
+def summary_of(event: Event) -> dict[str, Any]:
+    """The data of `event.created` and `event.published`."""
+    return {
         "event_id": event.id,
         "organizer_id": event.organizer_id,
         "title": event.title,
@@ -74,10 +83,6 @@ def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -
         "starts_at": event.starts_at,
         "status": event.status.value,
     }
-    emit(session, EventCreated(**summary))
-    if event.status == EventStatus.published:
-        emit(session, EventPublished(**summary))
-    return event
 
 
 def is_visible(event: Event, viewer_id: uuid.UUID | None, viewer_is_admin: bool) -> bool:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from shared.events.models import Event
 from shared.registrations.models import Registration, RegistrationStatus
@@ -22,16 +22,24 @@ def active_for(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Reg
     )
 
 
-def waitlist_position(session: Session, registration: Registration) -> int:
-    """1 for the first person waiting; arrival order is the `queue_seq` identity."""
-    ahead = session.scalar(
-        select(func.count()).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.waitlisted,
-            Registration.queue_seq < registration.queue_seq,
+def waitlist_positions(session: Session, registrations: list[Registration]) -> dict[uuid.UUID, int]:
+    """Place in line (1 = next) of each waitlisted registration given, in one query;
+    arrival order is the `queue_seq` identity."""
+    waiting = [r.id for r in registrations if r.status == RegistrationStatus.waitlisted]
+    if not waiting:
+        return {}
+    ahead = aliased(Registration)
+    place = (
+        select(func.count())
+        .where(
+            ahead.event_id == Registration.event_id,
+            ahead.status == RegistrationStatus.waitlisted,
+            ahead.queue_seq < Registration.queue_seq,
         )
+        .scalar_subquery()
     )
-    return int(ahead or 0) + 1
+    rows = session.execute(select(Registration.id, place).where(Registration.id.in_(waiting)))
+    return {row[0]: int(row[1]) + 1 for row in rows}
 
 
 def event_for_update(session: Session, event_id: uuid.UUID) -> Event:

@@ -74,10 +74,13 @@ def join(
     return JoinResult(public, created=True)
 
 
-def _public(session: Session, registration: Registration) -> RegistrationPublic:
-    position = None
-    if registration.status == RegistrationStatus.waitlisted:
-        position = repository.waitlist_position(session, registration)
+def _public(
+    session: Session, registration: Registration, positions: dict[uuid.UUID, int] | None = None
+) -> RegistrationPublic:
+    """`positions`: places in line already looked up for a whole page."""
+    if positions is None:
+        positions = repository.waitlist_positions(session, [registration])
+    position = positions.get(registration.id)
     return RegistrationPublic(
         id=registration.id,
         event_id=registration.event_id,
@@ -162,9 +165,10 @@ def mine(
     if len(rows) > limit and page:
         last = page[-1][0]
         next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+    positions = repository.waitlist_positions(session, [r for r, _ in page])
     items = [
         MyRegistration(
-            **_public(session, registration).model_dump(),
+            **_public(session, registration, positions).model_dump(),
             created_at=registration.created_at,
             event=EventPublic.of(event),
         )
