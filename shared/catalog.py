@@ -169,6 +169,28 @@ class EventRestored(_Moderation):
     pass
 
 
+@cloudevent("event.approved")
+class EventApproved(_Moderation):
+    """A pending event (`MODERATION_MODE=pre`) may now be listed."""
+
+
+class DeletedRegistration(BaseModel):
+    registration_id: uuid.UUID
+    user_id: uuid.UUID
+    status: str
+
+
+@cloudevent("event.deleted")
+class EventDeleted(_EventSummary):
+    """The row is gone when this arrives, so it carries what consumers need: who was
+    registered (to tell them when the event was published) and what it was."""
+
+    by_user_id: uuid.UUID
+    ends_at: datetime
+    timezone: str
+    registrations: list[DeletedRegistration]
+
+
 # --- registrations -------------------------------------------------------------------------
 
 

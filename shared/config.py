@@ -11,7 +11,7 @@ import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     signups_per_address_per_hour: int = Field(default=10, ge=1)
     mail_requests_per_account_per_hour: int = Field(default=3, ge=1)
     mail_requests_per_address_per_hour: int = Field(default=20, ge=1)
+
+    reports_per_user_per_hour: int = Field(default=10, ge=1)
+
+    # Events: `pre` holds organizers' events for an admin's approval before they are listed.
+    moderation_mode: Literal["post", "pre"] = "post"
+    # Cached reads: how long an entry may live at most (changes invalidate them at once).
+    cache_event_page_seconds: int = Field(default=300, ge=1)
+    cache_list_page_seconds: int = Field(default=15, ge=1)
 
     log_level: str = "INFO"
 

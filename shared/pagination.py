@@ -8,6 +8,8 @@ import hmac
 import json
 import logging
 import secrets
+import uuid
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -48,6 +50,20 @@ def decode_cursor(cursor: str) -> list[Any]:
     except ValueError as error:
         raise InvalidInput("The cursor is not valid.", field="cursor", where="query") from error
     return position
+
+
+def time_and_id(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The most common position: a timestamp and an id breaking its ties."""
+    position = decode_cursor(cursor)
+    try:
+        moment, row_id = position
+        return datetime.fromisoformat(moment), uuid.UUID(row_id)
+    except (ValueError, TypeError) as error:
+        raise InvalidInput("The cursor is not valid.", field="cursor", where="query") from error
+
+
+def cursor_at(moment: datetime, row_id: uuid.UUID) -> str:
+    return encode_cursor([moment.isoformat(), str(row_id)])
 
 
 def forget_key() -> None:

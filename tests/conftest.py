@@ -45,7 +45,7 @@ os.environ.pop("DATABASE_URL", None)
 
 def reset_process_state() -> None:
     """Forget everything cached from the settings, after a test changed the environment."""
-    from shared.cache import get_redis
+    from shared.cache import forget_state
     from shared.celery_app import celery_app
     from shared.config import get_settings
     from shared.db.engine import dispose
@@ -59,7 +59,7 @@ def reset_process_state() -> None:
     get_settings.cache_clear()
     forget_keys()
     forget_key()
-    get_redis.cache_clear()
+    forget_state()
     get_mailer.cache_clear()
     get_publisher.cache_clear()
     celery_app.cache_clear()

@@ -3,15 +3,14 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 from mangum import Mangum
 from pydantic import AwareDatetime
 
-from shared.db import unit_of_work
-from shared.events import repository
+from shared.events import cache
 from shared.events.repository import EventFilters
-from shared.events.schemas import CategoryList, CategoryPublic, EventPage, EventPublic
-from shared.events.service import list_events, normalize_tag, visible_event
+from shared.events.schemas import CategoryList, EventPage, EventPublic
+from shared.events.service import normalize_tag
 from shared.kit import Function, OptionalUser, Scaling
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -33,7 +32,7 @@ def list_published(
     organizer_id: uuid.UUID | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-) -> EventPage:
+) -> Response:
     filters = EventFilters(
         q=q.strip() or None if q else None,
         category=category,
@@ -42,23 +41,23 @@ def list_published(
         starts_before=starts_before,
         organizer_id=organizer_id,
     )
-    with unit_of_work() as session:
-        return list_events(session, filters, cursor=cursor, limit=limit)
+    return _json(cache.event_list(filters, cursor=cursor, limit=limit))
 
 
 @fn.get("/api/v1/events/{event_id}", response_model=EventPublic)
-def get_event(event_id: uuid.UUID, user: OptionalUser) -> EventPublic:
+def get_event(event_id: uuid.UUID, user: OptionalUser) -> Response:
     viewer = user.user_id if user else None
-    with unit_of_work() as session:
-        event = visible_event(session, event_id, viewer, bool(user and user.is_admin))
-        return EventPublic.of(event)
+    return _json(cache.event_page(event_id, viewer, bool(user and user.is_admin)))
 
 
 @fn.get("/api/v1/categories", response_model=CategoryList)
-def categories() -> CategoryList:
-    with unit_of_work() as session:
-        items = [CategoryPublic.model_validate(c) for c in repository.categories(session)]
-    return CategoryList(items=items)
+def categories() -> Response:
+    return _json(cache.categories())
+
+
+def _json(body: bytes) -> Response:
+    # Cached answers are JSON already: sent as they are, not parsed and serialized again.
+    return Response(body, media_type="application/json")
 
 
 app = fn.app()

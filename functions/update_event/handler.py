@@ -1,17 +1,18 @@
-"""The organizer (or an admin) changes an event: edit, publish, cancel."""
+"""The organizer (or an admin) changes an event: edit, publish, cancel, delete."""
 
 import uuid
 
+from fastapi import Response
 from mangum import Mangum
 from pydantic import Field
 
 from shared.db import unit_of_work
-from shared.events.changes import cancel_event, publish_event, update_event
+from shared.events.changes import cancel_event, delete_event, publish_event, update_event
 from shared.events.schemas import EventPublic, EventUpdate
 from shared.kit import Function, Organizer
 from shared.validation import RequestModel
 
-fn = Function("update_event", summary="Change, publish or cancel an event.")
+fn = Function("update_event", summary="Change, publish, cancel or delete an event.")
 
 
 class CancelRequest(RequestModel):
@@ -37,6 +38,13 @@ def cancel(event_id: uuid.UUID, user: Organizer, body: CancelRequest | None = No
             session, event_id, user.user_id, user.is_admin, body.reason if body else None
         )
         return EventPublic.of(event)
+
+
+@fn.delete("/api/v1/events/{event_id}", status_code=204)
+def delete(event_id: uuid.UUID, user: Organizer) -> Response:
+    with unit_of_work() as session:
+        delete_event(session, event_id, user.user_id, user.is_admin)
+    return Response(status_code=204)
 
 
 app = fn.app()

@@ -14,13 +14,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shared.catalog import EventCancelled, EventPublished, EventUpdated
-from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.catalog import (
+    DeletedRegistration,
+    EventCancelled,
+    EventDeleted,
+    EventPublished,
+    EventUpdated,
+)
+from shared.errors import Conflict, InvalidInput
 from shared.events import repository
 from shared.events.models import Event, EventStatus
 from shared.events.schemas import EventUpdate
-from shared.events.service import EmailNotVerified, normalize_tag, summary_of, visible_event
+from shared.events.service import EmailNotVerified, normalize_tag, owned_event, summary_of
 from shared.outbox.writer import emit
+from shared.registrations import repository as registration_rows
 from shared.registrations.service import promote_waiting
 from shared.users import repository as users
 
@@ -38,11 +45,6 @@ CALENDAR_FIELDS = {
 }
 
 
-class NotEventOwner(Forbidden):
-    title = "Not the event's organizer"
-    slug = "not-event-owner"
-
-
 class EventNotEditable(Conflict):
     title = "Event cannot be changed"
     slug = "event-not-editable"
@@ -51,15 +53,6 @@ class EventNotEditable(Conflict):
 class CapacityBelowConfirmed(Conflict):
     title = "Capacity below confirmed seats"
     slug = "capacity-below-confirmed"
-
-
-def _owned_event(
-    session: Session, event_id: uuid.UUID, actor_id: uuid.UUID, actor_is_admin: bool
-) -> Event:
-    event = visible_event(session, event_id, actor_id, actor_is_admin, for_update=True)
-    if not actor_is_admin and event.organizer_id != actor_id:
-        raise NotEventOwner("Only the event's organizer or an admin may change it.")
-    return event
 
 
 def _venue(event: Event) -> dict[str, Any] | None:
@@ -84,7 +77,7 @@ def update_event(
     actor_is_admin: bool,
     data: EventUpdate,
 ) -> Event:
-    event = _owned_event(session, event_id, actor_id, actor_is_admin)
+    event = owned_event(session, event_id, actor_id, actor_is_admin)
     if event.status == EventStatus.cancelled:
         raise EventNotEditable("A cancelled event cannot be changed.")
     sent = data.model_fields_set
@@ -141,7 +134,7 @@ def update_event(
 def publish_event(
     session: Session, event_id: uuid.UUID, actor_id: uuid.UUID, actor_is_admin: bool
 ) -> Event:
-    event = _owned_event(session, event_id, actor_id, actor_is_admin)
+    event = owned_event(session, event_id, actor_id, actor_is_admin)
     actor = users.by_id(session, actor_id)
     if actor is None or not actor.email_verified:
         raise EmailNotVerified("Confirm your email address before publishing.")
@@ -162,7 +155,7 @@ def cancel_event(
     actor_is_admin: bool,
     reason: str | None,
 ) -> Event:
-    event = _owned_event(session, event_id, actor_id, actor_is_admin)
+    event = owned_event(session, event_id, actor_id, actor_is_admin)
     if event.status == EventStatus.cancelled:
         return event
     old = event.status.value
@@ -170,6 +163,31 @@ def cancel_event(
     _record(session, event, {"status": (old, "cancelled")})
     emit(session, EventCancelled(event_id=event.id, reason=reason))
     return event
+
+
+def delete_event(
+    session: Session, event_id: uuid.UUID, actor_id: uuid.UUID, actor_is_admin: bool
+) -> None:
+    """Gone for good: its registrations, tags and reports go with it (foreign keys cascade),
+    and `event.deleted` carries who was registered, for the people to be told and the media
+    to be removed by their consumers."""
+    event = owned_event(session, event_id, actor_id, actor_is_admin)
+    registrations = [
+        DeletedRegistration(registration_id=r.id, user_id=r.user_id, status=r.status.value)
+        for r in registration_rows.active_of_event(session, event.id)
+    ]
+    emit(
+        session,
+        EventDeleted(
+            **summary_of(event),
+            by_user_id=actor_id,
+            ends_at=event.ends_at,
+            timezone=event.timezone,
+            registrations=registrations,
+        ),
+    )
+    session.delete(event)
+    session.flush()
 
 
 def _record(session: Session, event: Event, changes: dict[str, tuple[Any, Any]]) -> None:

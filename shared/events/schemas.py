@@ -108,6 +108,8 @@ class EventPublic(BaseModel):
     online_url: str | None
     capacity: int | None
     status: str
+    # approved, or (seen only by its organizer and admins) pending or hidden.
+    moderation: str
     organizer_id: uuid.UUID
     seats_taken: int
     seats_left: int | None
@@ -139,6 +141,7 @@ class EventPublic(BaseModel):
             online_url=event.online_url,
             capacity=event.capacity,
             status=event.status.value,
+            moderation=event.moderation.value,
             organizer_id=event.organizer_id,
             seats_taken=event.seats_taken,
             seats_left=seats_left,

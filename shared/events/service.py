@@ -7,17 +7,21 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared.audit.service import record
 from shared.catalog import EventCreated, EventPublished
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.config import get_settings
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import repository
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Category, Event, EventStatus, Moderation
 from shared.events.repository import EventFilters
 from shared.events.schemas import EventCreate, EventPage, EventPublic
 from shared.outbox.writer import emit
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import cursor_at, time_and_id
 from shared.users import repository as users
+from shared.users.models import Role
 
 
 class EventNotFound(NotFound):
@@ -58,7 +62,7 @@ def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -
         online_url=str(data.online_url) if data.online_url else None,
         capacity=data.capacity,
         status=EventStatus(data.status),
-        moderation=Moderation.approved,
+        moderation=_initial_moderation(organizer.role),
         seats_taken=0,
         waitlist_count=0,
         sequence=0,
@@ -71,6 +75,29 @@ def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -
     if event.status == EventStatus.published:
         emit(session, EventPublished(**summary_of(event)))
     return event
+
+
+def _initial_moderation(role: Role) -> Moderation:
+    """With `MODERATION_MODE=pre`, organizers' events wait for an admin before being listed."""
+    if get_settings().moderation_mode == "pre" and role != Role.admin:
+        return Moderation.pending
+    return Moderation.approved
+
+
+class CategoryExists(Conflict):
+    title = "Category exists"
+    slug = "category-exists"
+
+
+def create_category(session: Session, admin_id: uuid.UUID, slug: str, name: str) -> Category:
+    category = Category(slug=slug, name=name)
+    try:
+        with session.begin_nested():
+            session.add(category)
+    except IntegrityError:
+        raise CategoryExists(f"There is already a category {slug!r}.") from None
+    record(session, admin_id, "category.create", "category", slug, name=name)
+    return category
 
 
 def summary_of(event: Event) -> dict[str, Any]:
@@ -107,10 +134,30 @@ def visible_event(
     return event
 
 
+class NotEventOwner(Forbidden):
+    title = "Not the event's organizer"
+    slug = "not-event-owner"
+
+
+def owned_event(
+    session: Session,
+    event_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    actor_is_admin: bool,
+    *,
+    lock: bool = True,
+) -> Event:
+    """The event for its organizer or an admin to act on (locked, unless only read)."""
+    event = visible_event(session, event_id, actor_id, actor_is_admin, for_update=lock)
+    if not actor_is_admin and event.organizer_id != actor_id:
+        raise NotEventOwner("Only the event's organizer or an admin may do this.")
+    return event
+
+
 def list_events(
     session: Session, filters: EventFilters, *, cursor: str | None, limit: int
 ) -> EventPage:
-    after = _position(cursor) if cursor else None
+    after = time_and_id(cursor) if cursor else None
     events = repository.listed(
         session, filters, now=datetime.now(UTC), after=after, limit=limit + 1
     )
@@ -119,14 +166,5 @@ def list_events(
     next_cursor = None
     if more and page:
         last = page[-1]
-        next_cursor = encode_cursor([last.starts_at.isoformat(), str(last.id)])
+        next_cursor = cursor_at(last.starts_at, last.id)
     return EventPage(items=[EventPublic.of(event) for event in page], next_cursor=next_cursor)
-
-
-def _position(cursor: str) -> tuple[datetime, uuid.UUID]:
-    position = decode_cursor(cursor)
-    try:
-        starts_at, event_id = position
-        return datetime.fromisoformat(starts_at), uuid.UUID(event_id)
-    except (ValueError, TypeError) as error:
-        raise InvalidInput("The cursor is not valid.", field="cursor", where="query") from error

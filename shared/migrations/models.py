@@ -4,6 +4,7 @@ from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
+from shared.moderation.models import AbuseReport
 from shared.notifications.models import Notification
 from shared.outbox.models import (
     DeadLetter,
@@ -16,6 +17,7 @@ from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloo
 from shared.users.models import OneTimeToken, User
 
 __all__ = [
+    "AbuseReport",
     "AuditEntry",
     "Base",
     "Category",

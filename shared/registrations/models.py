@@ -63,3 +63,4 @@ class Registration(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
     cancelled_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]

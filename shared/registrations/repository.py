@@ -61,6 +61,19 @@ def first_waiting(session: Session, event_id: uuid.UUID) -> Registration | None:
     )
 
 
+def active_of_event(session: Session, event_id: uuid.UUID) -> list[Registration]:
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status != RegistrationStatus.cancelled,
+            )
+            .order_by(Registration.queue_seq)
+        )
+    )
+
+
 def active_of_user(session: Session, user_id: uuid.UUID) -> list[Registration]:
     return list(
         session.scalars(

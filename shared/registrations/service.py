@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCancelled, RegistrationCreated, RegistrationPromoted
-from shared.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from shared.errors import Conflict, NotFound, Unauthenticated
 from shared.events.models import Event, EventStatus
 from shared.events.schemas import EventPublic
 from shared.events.service import visible_event
 from shared.outbox.writer import emit
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import cursor_at, time_and_id
 from shared.registrations import repository
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import MyRegistration, MyRegistrations, RegistrationPublic
@@ -94,6 +94,8 @@ def cancel(session: Session, registration: Registration, by_user_id: uuid.UUID) 
     """Cancel one registration; a freed seat goes to the first person waiting, in the same
     transaction (the event row is locked, so concurrent cancellations queue up)."""
     event = repository.event_for_update(session, registration.event_id)
+    # Read again under the event's lock: a promotion may have committed since it was loaded.
+    session.refresh(registration)
     was = registration.status
     if was == RegistrationStatus.cancelled:
         return
@@ -152,19 +154,13 @@ def mine(
     session: Session, user_id: uuid.UUID, *, cursor: str | None, limit: int
 ) -> MyRegistrations:
     """The caller's registrations, newest first, each with its event."""
-    before = None
-    if cursor:
-        try:
-            created, registration_id = decode_cursor(cursor)
-            before = (datetime.fromisoformat(created), uuid.UUID(registration_id))
-        except (ValueError, TypeError) as error:
-            raise InvalidInput("The cursor is not valid.", field="cursor", where="query") from error
+    before = time_and_id(cursor) if cursor else None
     rows = repository.of_user_with_events(session, user_id, before=before, limit=limit + 1)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit and page:
         last = page[-1][0]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+        next_cursor = cursor_at(last.created_at, last.id)
     positions = repository.waitlist_positions(session, [r for r, _ in page])
     items = [
         MyRegistration(

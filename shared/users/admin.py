@@ -4,7 +4,6 @@ audited in the same transaction, and the user's tokens stop working at once."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import Select, or_, select, tuple_
@@ -13,9 +12,10 @@ from sqlalchemy.orm import Session
 from shared.audit.service import record
 from shared.auth.service import end_all_sessions
 from shared.catalog import UserBlocked, UserRoleChanged, UserUnblocked
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.db.search import contains_pattern
+from shared.errors import Conflict, NotFound
 from shared.outbox.writer import emit
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import cursor_at, time_and_id
 from shared.security import revocation
 from shared.users.models import Role, User
 from shared.users.schemas import UserProfile
@@ -38,12 +38,12 @@ def list_users(
     if role is not None:
         query = query.where(User.role == role)
     if q:
-        pattern = f"%{_escape_like(q)}%"
+        pattern = contains_pattern(q)
         query = query.where(
             or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\"))
         )
     if cursor:
-        created, user_id = _position(cursor)
+        created, user_id = time_and_id(cursor)
         query = query.where(tuple_(User.created_at, User.id) < tuple_(created, user_id))
     users = list(
         session.scalars(query.order_by(User.created_at.desc(), User.id.desc()).limit(limit + 1))
@@ -51,21 +51,8 @@ def list_users(
     page = users[:limit]
     next_cursor = None
     if len(users) > limit and page:
-        next_cursor = encode_cursor([page[-1].created_at.isoformat(), str(page[-1].id)])
+        next_cursor = cursor_at(page[-1].created_at, page[-1].id)
     return UserPage(items=[UserProfile.model_validate(u) for u in page], next_cursor=next_cursor)
-
-
-def _escape_like(text: str) -> str:
-    """The search text matches literally: no wildcards smuggled in."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _position(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created, user_id = decode_cursor(cursor)
-        return datetime.fromisoformat(created), uuid.UUID(user_id)
-    except (ValueError, TypeError) as error:
-        raise InvalidInput("The cursor is not valid.", field="cursor", where="query") from error
 
 
 def change_user(

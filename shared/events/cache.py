@@ -1,0 +1,119 @@
+"""Hot reads served from Redis: event pages, the first page of each list, the categories.
+
+Invalidation cannot be forgotten: a session hook notes every event (and category) a
+transaction inserts, changes or deletes, and the unit of work invalidates their entries right
+after the commit, before the writer's answer leaves. Seat counts alone change an event's page
+but not the lists, which show them at most `CACHE_LIST_PAGE_SECONDS` late: a rush of joins
+would otherwise empty every list cache on every seat taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import event as orm_events
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from shared.cache import VersionedCache
+from shared.config import get_settings
+from shared.db import after_commit, unit_of_work
+from shared.events import repository
+from shared.events.models import Category, Event
+from shared.events.repository import EventFilters
+from shared.events.schemas import CategoryList, CategoryPublic, EventPublic
+from shared.events.service import is_visible, list_events, visible_event
+
+PAGES = VersionedCache("event", lambda: get_settings().cache_event_page_seconds)
+LISTS = VersionedCache("events", lambda: get_settings().cache_list_page_seconds)
+CATEGORIES = VersionedCache("categories", lambda: get_settings().cache_event_page_seconds)
+ALL = "all"
+PUBLIC_PAGE = "public"
+SEAT_COUNTERS = frozenset({"seats_taken", "waitlist_count", "updated_at"})
+_CHANGES = "cache_changes"
+
+
+def event_page(event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool) -> bytes:
+    """The event as JSON. Only what everyone may see is cached: drafts and hidden events are
+    read from PostgreSQL for the few who may see them."""
+    lookup = PAGES.get(str(event_id), PUBLIC_PAGE)
+    if lookup.value is not None:
+        return lookup.value
+    with unit_of_work() as session:
+        event = visible_event(session, event_id, viewer_id, viewer_is_admin)
+        body = EventPublic.of(event).model_dump_json().encode()
+        if is_visible(event, None, False):
+            PAGES.store(str(event_id), PUBLIC_PAGE, lookup, body)
+    return body
+
+
+def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -> bytes:
+    """A page of the public list as JSON; first pages are cached per filter set."""
+    if cursor is not None:
+        with unit_of_work() as session:
+            page = list_events(session, filters, cursor=cursor, limit=limit)
+        return page.model_dump_json().encode()
+    key = _list_key(filters, limit)
+    lookup = LISTS.get(ALL, key)
+    if lookup.value is not None:
+        return lookup.value
+    with unit_of_work() as session:
+        body = list_events(session, filters, cursor=None, limit=limit).model_dump_json().encode()
+    LISTS.store(ALL, key, lookup, body)
+    return body
+
+
+def categories() -> bytes:
+    lookup = CATEGORIES.get(ALL, ALL)
+    if lookup.value is not None:
+        return lookup.value
+    with unit_of_work() as session:
+        items = [CategoryPublic.model_validate(c) for c in repository.categories(session)]
+    body = CategoryList(items=items).model_dump_json().encode()
+    CATEGORIES.store(ALL, ALL, lookup, body)
+    return body
+
+
+def _list_key(filters: EventFilters, limit: int) -> str:
+    described = {name: str(value) for name, value in vars(filters).items() if value is not None}
+    described["limit"] = str(limit)
+    canonical = json.dumps(described, sort_keys=True).encode()
+    return hashlib.sha256(canonical).hexdigest()[:32]
+
+
+@orm_events.listens_for(Session, "after_flush")
+def _note_changes(session: Session, _context: Any) -> None:
+    changes: dict[str, set[str]] | None = session.info.get(_CHANGES)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Event):
+            if changes is None:
+                changes = _start_noting(session)
+            changes["pages"].add(str(obj.id))
+            if obj in session.new or obj in session.deleted or _listed_fields_changed(obj):
+                changes["lists"].add(ALL)
+        elif isinstance(obj, Category):
+            if changes is None:
+                changes = _start_noting(session)
+            changes["categories"].add(ALL)
+
+
+def _start_noting(session: Session) -> dict[str, set[str]]:
+    changes: dict[str, set[str]] = {"pages": set(), "lists": set(), "categories": set()}
+    session.info[_CHANGES] = changes
+
+    def invalidate() -> None:
+        session.info.pop(_CHANGES, None)
+        PAGES.invalidate(*changes["pages"])
+        LISTS.invalidate(*changes["lists"])
+        CATEGORIES.invalidate(*changes["categories"])
+
+    after_commit(session, invalidate)
+    return changes
+
+
+def _listed_fields_changed(event: Event) -> bool:
+    state = inspect(event)
+    return any(attr.history.has_changes() for attr in state.attrs if attr.key not in SEAT_COUNTERS)

@@ -1,0 +1,1 @@
+"""Keeping the catalog clean: abuse reports, the admins' queue, hide, restore, approve."""

@@ -1,0 +1,167 @@
+"""The organizer's side of registrations: who is coming, checking people in, removing someone.
+
+Every action here is for the event's organizer or an admin. A removal frees the seat for the
+first person waiting in the same transaction, exactly as when someone leaves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from shared.catalog import RegistrationCheckedIn
+from shared.db.search import contains_pattern
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.events.models import EventStatus
+from shared.events.service import owned_event
+from shared.outbox.writer import emit
+from shared.pagination import decode_cursor, encode_cursor
+from shared.registrations import repository
+from shared.registrations.models import Registration, RegistrationStatus
+from shared.registrations.schemas import RegistrationPublic
+from shared.registrations.service import cancel
+from shared.users.models import User
+
+
+class Participant(RegistrationPublic):
+    full_name: str
+    email: str
+    created_at: datetime
+    checked_in_at: datetime | None
+
+
+class ParticipantPage(BaseModel):
+    items: list[Participant]
+    next_cursor: str | None
+
+
+class RegistrationNotFound(NotFound):
+    title = "Registration not found"
+    slug = "registration-not-found"
+
+
+class CannotCheckIn(Conflict):
+    title = "Cannot check in"
+    slug = "cannot-check-in"
+
+
+def participants(
+    session: Session,
+    event_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    actor_is_admin: bool,
+    *,
+    status: RegistrationStatus | None,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+) -> ParticipantPage:
+    """In arrival order (the waitlist order), keyset-paginated on the arrival sequence."""
+    owned_event(session, event_id, actor_id, actor_is_admin, lock=False)
+    query: Select[Registration, User] = (
+        select(Registration, User)
+        .join(User, User.id == Registration.user_id)
+        .where(Registration.event_id == event_id)
+    )
+    if status is not None:
+        query = query.where(Registration.status == status)
+    if q:
+        pattern = contains_pattern(q)
+        query = query.where(
+            or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\"))
+        )
+    if cursor:
+        query = query.where(Registration.queue_seq > _arrival(cursor))
+    rows = list(session.execute(query.order_by(Registration.queue_seq).limit(limit + 1)))
+    page = rows[:limit]
+    positions = repository.waitlist_positions(session, [r for r, _ in page])
+    items = [
+        Participant(
+            id=registration.id,
+            event_id=registration.event_id,
+            user_id=registration.user_id,
+            status=registration.status.value,
+            waitlist_position=positions.get(registration.id),
+            full_name=person.full_name,
+            email=person.email,
+            created_at=registration.created_at,
+            checked_in_at=registration.checked_in_at,
+        )
+        for registration, person in page
+    ]
+    next_cursor = encode_cursor([page[-1][0].queue_seq]) if len(rows) > limit else None
+    return ParticipantPage(items=items, next_cursor=next_cursor)
+
+
+def _arrival(cursor: str) -> int:
+    position = decode_cursor(cursor)
+    if len(position) != 1 or not isinstance(position[0], int):
+        raise InvalidInput("The cursor is not valid.", field="cursor", where="query")
+    return position[0]
+
+
+def _registration_of(
+    session: Session, event_id: uuid.UUID, registration_id: uuid.UUID
+) -> Registration:
+    registration = session.get(Registration, registration_id, with_for_update=True)
+    if registration is None or registration.event_id != event_id:
+        raise RegistrationNotFound(f"No registration {registration_id} for this event.")
+    return registration
+
+
+def check_in(
+    session: Session,
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    actor_is_admin: bool,
+) -> Participant:
+    """Confirmed → checked in; checking in twice answers the same."""
+    event = owned_event(session, event_id, actor_id, actor_is_admin)
+    registration = _registration_of(session, event_id, registration_id)
+    if registration.status != RegistrationStatus.checked_in:
+        if event.status == EventStatus.cancelled:
+            raise CannotCheckIn("The event is cancelled.")
+        if registration.status != RegistrationStatus.confirmed:
+            raise CannotCheckIn(
+                f"Only confirmed registrations can be checked in; this one is "
+                f"{registration.status.value}."
+            )
+        registration.status = RegistrationStatus.checked_in
+        registration.checked_in_at = datetime.now(UTC)
+        emit(
+            session,
+            RegistrationCheckedIn(
+                registration_id=registration.id, event_id=event_id, user_id=registration.user_id
+            ),
+        )
+        session.flush()
+    person = session.get(User, registration.user_id)
+    assert person is not None, "a registration's person exists (foreign key)"
+    return Participant(
+        id=registration.id,
+        event_id=event_id,
+        user_id=registration.user_id,
+        status=registration.status.value,
+        full_name=person.full_name,
+        email=person.email,
+        created_at=registration.created_at,
+        checked_in_at=registration.checked_in_at,
+    )
+
+
+def remove(
+    session: Session,
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    actor_is_admin: bool,
+) -> None:
+    """Cancel someone's registration; removing one already cancelled changes nothing."""
+    owned_event(session, event_id, actor_id, actor_is_admin)
+    registration = _registration_of(session, event_id, registration_id)
+    cancel(session, registration, by_user_id=actor_id)
