@@ -13,7 +13,8 @@ from tests.kit.test_app import assert_problem
 def cached_keys() -> set[str]:
     client = get_redis()
     assert client is not None
-    return {key.decode() for key in client.keys("cache:*") if b":v:" not in key}
+    keys: list[bytes] = client.keys("cache:*")  # type: ignore[assignment]
+    return {key.decode() for key in keys if b":v:" not in key}
 
 
 def test_pages_and_first_list_pages_are_cached_and_invalidated_on_every_change(client):
