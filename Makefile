@@ -32,8 +32,9 @@ format: $(VENV)/.dev
 services:
 	@bash .ci/ensure-services.sh
 
-bench: $(VENV)/.test services
+bench: $(VENV)/.dev services
 	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.events
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

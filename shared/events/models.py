@@ -15,6 +15,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -93,6 +95,13 @@ class Event(Base):
             "id",
             postgresql_where="status = 'published' AND moderation = 'approved'",
         ),
+        # Events going on at a given moment (`PERIOD @> now`), for the default list.
+        Index(
+            "ix_events_listed_period",
+            text("tstzrange(starts_at, ends_at)"),
+            postgresql_using="gist",
+            postgresql_where="status = 'published' AND moderation = 'approved'",
+        ),
         Index("ix_events_search", "search", postgresql_using="gin"),
     )
 
@@ -130,4 +139,10 @@ class Event(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
-    tags: Mapped[list[Tag]] = relationship(secondary=event_tags, lazy="selectin")
+    # Loaded when read: most use cases on one event (joining, leaving) never look at them.
+    # Queries returning many events load them in one go with `with_tags`.
+    tags: Mapped[list[Tag]] = relationship(secondary=event_tags, lazy="select")
+
+
+# Written exactly as in `ix_events_listed_period`, so the planner uses that index.
+PERIOD = func.tstzrange(Event.starts_at, Event.ends_at)

@@ -96,7 +96,11 @@ def queue(session: Session, which: Queue | None, *, cursor: str | None, limit: i
         "hidden": Event.moderation == Moderation.hidden,
         None: pending | flagged,
     }[which]
-    query = select(Event, _open_reports().scalar_subquery()).where(condition)
+    query = (
+        select(Event, _open_reports().scalar_subquery())
+        .where(condition)
+        .options(events.with_tags())
+    )
     if cursor:
         query = query.where(tuple_(Event.created_at, Event.id) > tuple_(*time_and_id(cursor)))
     rows = list(session.execute(query.order_by(Event.created_at, Event.id).limit(limit + 1)))

@@ -10,11 +10,10 @@ import uuid
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCheckedIn
-from shared.db.search import contains_pattern
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.models import EventStatus
 from shared.events.service import owned_event
@@ -24,6 +23,7 @@ from shared.registrations import repository
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import RegistrationPublic
 from shared.registrations.service import cancel
+from shared.users import repository as users
 from shared.users.models import User
 
 
@@ -70,10 +70,7 @@ def participants(
     if status is not None:
         query = query.where(Registration.status == status)
     if q:
-        pattern = contains_pattern(q)
-        query = query.where(
-            or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\"))
-        )
+        query = query.where(users.name_or_email_contains(q))
     if cursor:
         query = query.where(Registration.queue_seq > _arrival(cursor))
     rows = list(session.execute(query.order_by(Registration.queue_seq).limit(limit + 1)))

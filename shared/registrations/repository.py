@@ -9,6 +9,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from shared.events.models import Event
+from shared.events.repository import with_tags
 from shared.registrations.models import Registration, RegistrationStatus
 
 
@@ -109,6 +110,7 @@ def of_user_with_events(
         select(Registration, Event)
         .join(Event, Event.id == Registration.event_id)
         .where(Registration.user_id == user_id)
+        .options(with_tags())
     )
     if before is not None:
         query = query.where(tuple_(Registration.created_at, Registration.id) < tuple_(*before))

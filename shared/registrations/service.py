@@ -60,7 +60,14 @@ def join(
     registration = Registration(event_id=event_id, user_id=user_id, status=status)
     session.add(registration)
     session.flush()
-    public = _public(session, registration)
+    # Under the event's lock the waitlist only grows at its end: the newcomer is last.
+    public = RegistrationPublic(
+        id=registration.id,
+        event_id=event_id,
+        user_id=user_id,
+        status=status.value,
+        waitlist_position=event.waitlist_count if status == RegistrationStatus.waitlisted else None,
+    )
     emit(
         session,
         RegistrationCreated(

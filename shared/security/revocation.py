@@ -13,12 +13,12 @@ import uuid
 from datetime import UTC, datetime
 
 import redis
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.cache import get_redis
-from shared.db import after_commit, unit_of_work
+from shared.db import after_commit, get_engine
 from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
 from shared.security.tokens import AccessClaims
 
@@ -55,15 +55,24 @@ def is_revoked(claims: AccessClaims) -> bool:
 
 
 def _load(claims: AccessClaims, keys: list[str]) -> list[bytes | None]:
-    with unit_of_work() as session:
-        jti = session.get(RevokedAccessToken, claims.token_id)
-        floor = session.get(TokenFloor, claims.user_id)
-        revoked_session = (
-            session.get(RevokedSession, claims.session_id) if claims.session_id else None
-        )
+    # One statement, one round trip: this runs on the first request of every new token.
+    session_revoked = (
+        exists().where(RevokedSession.session_id == claims.session_id)
+        if claims.session_id
+        else literal(False)
+    )
+    lookup = select(
+        exists().where(RevokedAccessToken.jti == claims.token_id),
+        select(TokenFloor.valid_after)
+        .where(TokenFloor.user_id == claims.user_id)
+        .scalar_subquery(),
+        session_revoked,
+    )
+    with get_engine().connect() as connection:
+        jti, floor, revoked_session = connection.execute(lookup).one()
     values: list[bytes | None] = [
         b"1" if jti else NONE,
-        str(floor.valid_after.timestamp()).encode() if floor else NONE,
+        str(floor.timestamp()).encode() if floor else NONE,
     ]
     if claims.session_id:
         values.append(b"1" if revoked_session else NONE)

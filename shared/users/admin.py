@@ -6,18 +6,18 @@ from __future__ import annotations
 import uuid
 
 from pydantic import BaseModel
-from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from shared.audit.service import record
 from shared.auth.service import end_all_sessions
 from shared.catalog import UserBlocked, UserRoleChanged, UserUnblocked
-from shared.db.search import contains_pattern
 from shared.errors import Conflict, NotFound
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
 from shared.security import revocation
 from shared.users.models import Role, User
+from shared.users.repository import name_or_email_contains
 from shared.users.schemas import UserProfile
 
 
@@ -38,10 +38,7 @@ def list_users(
     if role is not None:
         query = query.where(User.role == role)
     if q:
-        pattern = contains_pattern(q)
-        query = query.where(
-            or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\"))
-        )
+        query = query.where(name_or_email_contains(q))
     if cursor:
         created, user_id = time_and_id(cursor)
         query = query.where(tuple_(User.created_at, User.id) < tuple_(created, user_id))

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from shared.db.search import contains_pattern
 from shared.users.models import User
+
+
+def name_or_email_contains(text: str) -> ColumnElement[bool]:
+    """Case-insensitive and literal (no wildcards smuggled in)."""
+    pattern = contains_pattern(text)
+    return or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\"))
 
 
 def by_email(session: Session, email: str, *, lock: bool = False) -> User | None:

@@ -52,6 +52,19 @@ def test_list_shows_published_visible_upcoming_events_soonest_first(client):
             update(Event).where(Event.id == hidden["id"]).values(moderation=Moderation.hidden)
         )
     assert titles(client.get("/api/v1/events")) == ["Sooner", "Later"]
+    create_event(
+        client,
+        organizer,
+        title="Ongoing",
+        starts_at="2020-02-01T10:00:00Z",
+        ends_at="2099-01-01T12:00:00Z",
+    )
+    assert titles(client.get("/api/v1/events")) == ["Ongoing", "Sooner", "Later"]
+    first = client.get("/api/v1/events?limit=1").json()
+    rest = client.get(f"/api/v1/events?limit=1&cursor={first['next_cursor']}").json()
+    following = client.get(f"/api/v1/events?limit=5&cursor={rest['next_cursor']}").json()
+    paged = [e["title"] for e in first["items"] + rest["items"] + following["items"]]
+    assert paged == ["Ongoing", "Sooner", "Later"]
     # The past is there for who asks for it.
     assert "Past" in titles(client.get("/api/v1/events?from=2019-01-01T00:00:00Z"))
 
