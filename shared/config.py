@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     # Events: `pre` holds organizers' events for an admin's approval before they are listed.
     moderation_mode: Literal["post", "pre"] = "post"
     # Cached reads: how long an entry may live at most (changes invalidate them at once).
-    cache_event_page_seconds: int = Field(default=300, ge=1)
+    cache_event_page_seconds: int = Field(default=60, ge=1)
     cache_list_page_seconds: int = Field(default=15, ge=1)
 
     log_level: str = "INFO"

@@ -1,9 +1,12 @@
-"""Scheduled: hand Celery again the work rows whose task was lost (e.g. no broker at commit)."""
+"""Scheduled: hand Celery again the work rows whose task was lost (e.g. no broker at commit),
+retry cache invalidations Redis refused, forget expired revocations."""
 
 import logging
 
+import redis
 from mangum import Mangum
 
+from shared.cache.versioned import retry_deferred
 from shared.db import unit_of_work
 from shared.kit import Function, Scaling
 from shared.notifications.service import sweep_pending
@@ -11,7 +14,8 @@ from shared.security.revocation import forget_expired
 
 fn = Function(
     "sweep_tasks",
-    summary="Re-enqueue work still pending after its timeout; forget expired revocations.",
+    summary="Re-enqueue work still pending after its timeout, retry deferred cache "
+    "invalidations, forget expired revocations.",
     schedule="* * * * *",
     secrets=("rabbitmq_url",),
     scaling=Scaling(min_scale=0, max_scale=1, concurrency=1),
@@ -26,6 +30,13 @@ def sweep() -> None:
     mails = sweep_pending()
     if mails:
         logger.info("re-enqueued pending work", extra={"mails": mails})
+    try:
+        bumped = retry_deferred()
+    except redis.RedisError:
+        logger.warning("Redis still unavailable; cache invalidations stay deferred")
+    else:
+        if bumped:
+            logger.info("retried deferred cache invalidations", extra={"keys": bumped})
 
 
 app = fn.app()

@@ -18,7 +18,7 @@ from sqlalchemy import event as orm_events
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from shared.cache import VersionedCache
+from shared.cache.versioned import VersionedCache
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
 from shared.events import repository
@@ -26,6 +26,7 @@ from shared.events.models import Category, Event
 from shared.events.repository import EventFilters
 from shared.events.schemas import CategoryList, CategoryPublic, EventPublic
 from shared.events.service import is_visible, list_events, visible_event
+from shared.pagination import DEFAULT_LIMIT
 
 PAGES = VersionedCache("event", lambda: get_settings().cache_event_page_seconds)
 LISTS = VersionedCache("events", lambda: get_settings().cache_list_page_seconds)
@@ -51,8 +52,11 @@ def event_page(event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin
 
 
 def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -> bytes:
-    """A page of the public list as JSON; first pages are cached per filter set."""
-    if cursor is not None:
+    """A page of the public list as JSON. Cached: the first page of the popular lists (all,
+    by category, tag or organizer, default size); free text and dates are endless and would
+    let a client fill Redis with one-off pages."""
+    popular = filters.q is None and filters.starts_from is None and filters.starts_before is None
+    if cursor is not None or not popular or limit != DEFAULT_LIMIT:
         with unit_of_work() as session:
             page = list_events(session, filters, cursor=cursor, limit=limit)
         return page.model_dump_json().encode()

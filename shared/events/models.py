@@ -103,6 +103,13 @@ class Event(Base):
             postgresql_where="status = 'published' AND moderation = 'approved'",
         ),
         Index("ix_events_search", "search", postgresql_using="gin"),
+        # The admins' queues (pending, hidden): small, oldest first.
+        Index(
+            "ix_events_moderation_queue",
+            "created_at",
+            "id",
+            postgresql_where="moderation <> 'approved'",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

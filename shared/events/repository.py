@@ -38,7 +38,8 @@ def with_tags() -> LoaderOption:
 
 
 def get(session: Session, event_id: uuid.UUID, *, for_update: bool = False) -> Event | None:
-    return session.get(Event, event_id, with_for_update=for_update)
+    # Locking reads again: an event loaded earlier in the session may hold old counters.
+    return session.get(Event, event_id, with_for_update=for_update, populate_existing=for_update)
 
 
 def category_exists(session: Session, slug: str) -> bool:

@@ -2,6 +2,7 @@
 
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
+from shared.cache.models import PendingInvalidation
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
 from shared.moderation.models import AbuseReport
@@ -28,6 +29,7 @@ __all__ = [
     "Notification",
     "OneTimeToken",
     "OutboxMessage",
+    "PendingInvalidation",
     "ProcessedCloudEvent",
     "RefreshToken",
     "Registration",

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, exists, func, select, text, tuple_, update
+from sqlalchemy import CompoundSelect, Select, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.audit.service import record
@@ -68,15 +69,20 @@ def report_abuse(
         "Too many reports from this account; try again later.",
     )
     visible_event(session, event_id, reporter_id, is_admin)
-    session.execute(
-        insert(AbuseReport)
-        .values(id=uuid.uuid4(), event_id=event_id, reporter_id=reporter_id, reason=reason)
-        .on_conflict_do_update(
-            index_elements=["event_id", "reporter_id"],
-            index_where=text("resolved_at IS NULL"),
-            set_={"reason": reason},
-        )
-    )
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(AbuseReport)
+                .values(id=uuid.uuid4(), event_id=event_id, reporter_id=reporter_id, reason=reason)
+                .on_conflict_do_update(
+                    index_elements=["event_id", "reporter_id"],
+                    index_where=text("resolved_at IS NULL"),
+                    set_={"reason": reason},
+                )
+            )
+    except IntegrityError:
+        # Deleted between the check and the insert (the foreign key caught it).
+        raise EventNotFound(f"No event {event_id}.") from None
 
 
 def _open_reports() -> Select[int]:
@@ -85,20 +91,32 @@ def _open_reports() -> Select[int]:
     )
 
 
+def _queue_ids(which: Queue | None) -> Select[uuid.UUID] | CompoundSelect[uuid.UUID]:
+    """The events in a queue, found from small sets (the partial index of events awaiting a
+    decision, open reports), never by walking every event."""
+    pending = select(Event.id).where(
+        Event.moderation == Moderation.pending, Event.status == EventStatus.published
+    )
+    flagged = (
+        select(Event.id)
+        .join(AbuseReport, AbuseReport.event_id == Event.id)
+        .where(AbuseReport.resolved_at.is_(None), Event.moderation == Moderation.approved)
+    )
+    if which == "pending":
+        return pending
+    if which == "flagged":
+        return flagged
+    if which == "hidden":
+        return select(Event.id).where(Event.moderation == Moderation.hidden)
+    return pending.union(flagged)
+
+
 def queue(session: Session, which: Queue | None, *, cursor: str | None, limit: int) -> QueuePage:
     """Oldest first. Without `which`: what needs a decision (pending and flagged)."""
-    has_reports = exists(_open_reports().with_only_columns(AbuseReport.id))
-    pending = and_(Event.moderation == Moderation.pending, Event.status == EventStatus.published)
-    flagged = and_(Event.moderation == Moderation.approved, has_reports)
-    condition = {
-        "pending": pending,
-        "flagged": flagged,
-        "hidden": Event.moderation == Moderation.hidden,
-        None: pending | flagged,
-    }[which]
+    members = _queue_ids(which).subquery()
     query = (
         select(Event, _open_reports().scalar_subquery())
-        .where(condition)
+        .where(Event.id.in_(select(members.c.id)))
         .options(events.with_tags())
     )
     if cursor:

@@ -43,10 +43,10 @@ def waitlist_positions(session: Session, registrations: list[Registration]) -> d
     return {row[0]: int(row[1]) + 1 for row in rows}
 
 
-def event_for_update(session: Session, event_id: uuid.UUID) -> Event:
-    event = session.get(Event, event_id, with_for_update=True)
-    assert event is not None, "a registration's event exists (foreign key)"
-    return event
+def event_for_update(session: Session, event_id: uuid.UUID) -> Event | None:
+    """The event, locked and read again (its counters may have moved since it was loaded);
+    None when it was deleted meanwhile, taking its registrations with it."""
+    return session.get(Event, event_id, with_for_update=True, populate_existing=True)
 
 
 def first_waiting(session: Session, event_id: uuid.UUID) -> Registration | None:

@@ -101,6 +101,8 @@ def cancel(session: Session, registration: Registration, by_user_id: uuid.UUID) 
     """Cancel one registration; a freed seat goes to the first person waiting, in the same
     transaction (the event row is locked, so concurrent cancellations queue up)."""
     event = repository.event_for_update(session, registration.event_id)
+    if event is None:
+        return  # the event was deleted meanwhile, and the registration with it
     # Read again under the event's lock: a promotion may have committed since it was loaded.
     session.refresh(registration)
     was = registration.status
@@ -126,7 +128,10 @@ def cancel(session: Session, registration: Registration, by_user_id: uuid.UUID) 
 
 
 def promote_waiting(session: Session, event: Event) -> None:
-    """Fill free seats from the waitlist, first come first served."""
+    """Fill free seats from the waitlist, first come first served, while the event is open:
+    nobody is given a seat at a cancelled or finished event."""
+    if event.status != EventStatus.published or event.ends_at <= datetime.now(UTC):
+        return
     while event.capacity is None or event.seats_taken < event.capacity:
         waiting = repository.first_waiting(session, event.id)
         if waiting is None:
@@ -149,10 +154,11 @@ class NotRegistered(NotFound):
 
 
 def leave(session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, is_admin: bool) -> None:
-    """The caller cancels their own active registration; the seat goes to the waitlist."""
-    visible_event(session, event_id, user_id, is_admin)
+    """The caller cancels their own active registration; the seat goes to the waitlist.
+    Someone registered may leave even once the event is hidden from everyone else."""
     registration = repository.active_for(session, event_id, user_id)
     if registration is None:
+        visible_event(session, event_id, user_id, is_admin)  # 404 for an unknown event
         raise NotRegistered("You have no active registration for this event.")
     cancel(session, registration, by_user_id=user_id)
 

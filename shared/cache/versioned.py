@@ -1,0 +1,172 @@
+"""Cached values that a change invalidates at once, and that Redis trouble never makes wrong.
+
+An entry lives under its scope's current version (`cache:<name>:<scope>:<version>:<key>`).
+Invalidating a scope increments the version, so a reader that loaded old data from
+PostgreSQL before a change files it under a version nobody reads any more: no entry can
+outlive the change that made it stale. An increment Redis refuses is written to
+PostgreSQL (`cache_invalidations`) and retried by `sweep_tasks` every minute; the entries'
+TTL bounds the rest (a process that dies between its commit and the increment).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+from prometheus_client import Counter
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+
+from shared.cache import get_redis
+from shared.cache.models import PendingInvalidation
+from shared.db import get_engine
+
+logger = logging.getLogger("eventmgr.cache")
+
+_READ = """
+local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('GET', ARGV[1] .. version .. ':' .. ARGV[2])}
+"""
+# After a Redis error, go straight to PostgreSQL for a moment instead of waiting on timeouts.
+_PAUSE_SECONDS = 5.0
+_paused_until = 0.0
+_VERSION_TTL_SECONDS = 86_400
+_RETRY_BATCH = 1000
+
+CACHE_LOOKUPS = Counter(
+    "eventmgr_cache_lookups_total",
+    "Cache lookups, by cache and result (hit, miss, unavailable).",
+    ["cache", "result"],
+)
+CACHE_INVALIDATIONS_DEFERRED = Counter(
+    "eventmgr_cache_invalidations_deferred_total",
+    "Cache version bumps Redis refused, left to sweep_tasks.",
+)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    value: bytes | None
+    # The scope's version when read; `store` files the value loaded meanwhile under it.
+    version: bytes | None
+
+
+def _usable() -> redis.Redis | None:
+    if time.monotonic() < _paused_until:
+        return None
+    return get_redis()
+
+
+def _failed(error: redis.RedisError) -> None:
+    global _paused_until
+    _paused_until = time.monotonic() + _PAUSE_SECONDS
+    logger.warning("Redis unavailable; reading from PostgreSQL", extra={"error": str(error)})
+
+
+def forget_failures() -> None:
+    global _paused_until
+    _paused_until = 0.0
+
+
+def _bump(client: redis.Redis, version_keys: list[str]) -> None:
+    pipe = client.pipeline(transaction=False)
+    for key in version_keys:
+        pipe.incr(key)
+        pipe.expire(key, _VERSION_TTL_SECONDS)
+    pipe.execute()
+
+
+class VersionedCache:
+    def __init__(self, name: str, ttl: Callable[[], int]) -> None:
+        self.name = name
+        self._ttl = ttl
+
+    def _version_key(self, scope: str) -> str:
+        return f"cache:{self.name}:v:{scope}"
+
+    def _entry_prefix(self, scope: str) -> str:
+        return f"cache:{self.name}:{scope}:"
+
+    def get(self, scope: str, key: str) -> Lookup:
+        client = _usable()
+        if client is None:
+            CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
+            return Lookup(None, None)
+        try:
+            version, value = client.eval(
+                _READ, 1, self._version_key(scope), self._entry_prefix(scope), key
+            )
+        except redis.RedisError as error:
+            _failed(error)
+            CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
+            return Lookup(None, None)
+        CACHE_LOOKUPS.labels(self.name, "hit" if value is not None else "miss").inc()
+        return Lookup(value, version)
+
+    def store(self, scope: str, key: str, lookup: Lookup, value: bytes) -> None:
+        if lookup.version is None:
+            return
+        client = _usable()
+        if client is None:
+            return
+        entry = f"{self._entry_prefix(scope)}{lookup.version.decode()}:{key}"
+        try:
+            client.set(entry, value, ex=self._ttl())
+        except redis.RedisError as error:
+            _failed(error)
+
+    def invalidate(self, *scopes: str) -> None:
+        """Call after the change is committed."""
+        keys = sorted({self._version_key(scope) for scope in scopes})
+        if not keys:
+            return
+        client = _usable()
+        if client is not None:
+            try:
+                _bump(client, keys)
+                return
+            except redis.RedisError as error:
+                _failed(error)
+        elif get_redis() is None:
+            return  # no Redis configured: nothing is cached
+        _defer(keys)
+
+
+def _defer(version_keys: list[str]) -> None:
+    CACHE_INVALIDATIONS_DEFERRED.inc(len(version_keys))
+    try:
+        with get_engine().begin() as connection:
+            connection.execute(
+                insert(PendingInvalidation)
+                .values([{"version_key": key} for key in version_keys])
+                .on_conflict_do_nothing()
+            )
+    except Exception:
+        # Both stores failing at once: the TTL is the last bound.
+        logger.exception("could not record a cache invalidation to retry")
+
+
+def retry_deferred() -> int:
+    """Bump what Redis refused earlier (run by `sweep_tasks`); how many were done."""
+    client = get_redis()
+    if client is None:
+        return 0
+    with get_engine().begin() as connection:
+        keys = list(
+            connection.scalars(
+                select(PendingInvalidation.version_key)
+                .order_by(PendingInvalidation.created_at)
+                .limit(_RETRY_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not keys:
+            return 0
+        _bump(client, keys)  # a RedisError leaves the rows for the next run
+        connection.execute(
+            delete(PendingInvalidation).where(PendingInvalidation.version_key.in_(keys))
+        )
+    return len(keys)
