@@ -51,4 +51,26 @@ else
   echo "RabbitMQ is not installed: apt-get install rabbitmq-server"; failed=1
 fi
 
+# Tools the observability tests run: promtool and prometheus, amtool (Debian packages).
+missing=()
+command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
+command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing ${missing[*]}"
+    # policy-rc.d: install the binaries, start no daemon.
+    made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+      made_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; } \
+      || { echo "Could not install ${missing[*]}"; failed=1; }
+    [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  else
+    echo "Missing ${missing[*]}: apt-get install ${missing[*]}"; failed=1
+  fi
+fi
+
 exit "$failed"

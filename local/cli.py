@@ -98,6 +98,7 @@ def dispatcher() -> None:
     from shared.logs import configure_logging
 
     configure_logging()
+    _serve_metrics()
     run_forever(load_triggers())
 
 
@@ -110,6 +111,7 @@ def worker(
     from shared.logs import configure_logging
 
     configure_logging()
+    _serve_metrics()
     run_worker(concurrency)
 
 
@@ -121,6 +123,7 @@ def scheduler() -> None:
     from shared.logs import configure_logging
 
     configure_logging()
+    _serve_metrics()
     running = Scheduler(load_schedules())
     running.run()
 
@@ -223,3 +226,12 @@ def _prepared(path: Path) -> DataDir:
     data_dir = DataDir.at(path)
     data_dir.prepare()
     return data_dir
+
+
+def _serve_metrics() -> None:
+    """Processes without an HTTP app of their own serve /metrics on `METRICS_PORT`."""
+    from shared.config import get_settings
+    from shared.metrics import serve_metrics
+
+    settings = get_settings()
+    serve_metrics(settings.metrics_port, settings.metrics_host)

@@ -10,6 +10,9 @@ OpenAPI document, `/docs`, and `/metrics` for every function at once.
 from __future__ import annotations
 
 import hmac
+import logging
+import secrets
+import time
 from functools import cached_property
 from typing import Any
 
@@ -18,15 +21,20 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local.registry import Deployed
+from shared import logs
 from shared.config import get_settings
 from shared.db import ping
 from shared.kit import problem
+from shared.kit.context import REQUEST_ID, new_span_id, new_trace_id, parse_traceparent
 from shared.metrics import exposition
 
 LOOPBACK = {"127.0.0.1", "::1"}
+EDGE_HEADERS = (b"x-request-id", b"traceparent")
+OWN_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/metrics"}
+access_log = logging.getLogger("eventmgr.gateway")
 FUNCTION_PREFIX = "/function/"
 
 
@@ -46,6 +54,9 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
+        await _traced(self._route, scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         response = self._own_route(scope, path)
         if response is not None:
@@ -95,6 +106,7 @@ class Gateway:
         """The function that declares this method and path."""
         for route, app in self.table:
             if route.matches(scope)[0] == Match.FULL:
+                scope.setdefault("state", {})["gateway_route"] = route.path
                 return app
         return None
 
@@ -118,6 +130,7 @@ class Gateway:
         if not self._internal(scope):
             await problem(401, "This path is internal.", headers=_BEARER)(scope, receive, send)
             return
+        scope.setdefault("state", {})["gateway_route"] = f"/function/{name}"
         inner = dict(scope)
         inner["path"] = "/" + rest
         inner["raw_path"] = inner["path"].encode()
@@ -178,6 +191,59 @@ def _straight_from_loopback(scope: Scope, headers: dict[bytes, bytes]) -> bool:
     host = headers.get(b"host", b"").decode("latin-1").lower()
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     return name in LOOPBACK_NAMES
+
+
+async def _traced(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """The edge of the platform, as Nginx is in deployments: every request leaves with a
+    request id and a W3C trace context the functions continue, and gets one access line."""
+    started = time.perf_counter()
+    headers = dict(scope.get("headers", ()))
+    incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+    request_id = incoming if REQUEST_ID.match(incoming) else secrets.token_hex(8)
+    parent = parse_traceparent(headers.get(b"traceparent", b"").decode("latin-1"))
+    trace_id = parent[0] if parent else new_trace_id()
+    span_id = new_span_id()
+    # Repeated headers stay as they came; only these two are set anew.
+    passed = [(k, v) for k, v in scope.get("headers", ()) if k not in EDGE_HEADERS]
+    passed.append((b"x-request-id", request_id.encode()))
+    passed.append((b"traceparent", f"00-{trace_id}-{span_id}-01".encode()))
+    scope = {**scope, "headers": passed, "state": dict(scope.get("state", {}))}
+    status = 500
+
+    async def observed(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        await send(message)
+
+    tokens = [
+        logs.function_name.set("gateway"),
+        logs.request_id.set(request_id),
+        logs.trace_id.set(trace_id),
+        logs.span_id.set(span_id),
+    ]
+    try:
+        await app(scope, receive, observed)
+    finally:
+        route = scope["state"].get("gateway_route") or (
+            scope["path"] if scope["path"] in OWN_PATHS else "unmatched"
+        )
+        access_log.info(
+            "%s %s %s",
+            scope["method"],
+            route,
+            status,
+            extra={
+                "http.request.method": scope["method"],
+                "url.path": route,
+                "http.response.status_code": status,
+                "event.duration": int((time.perf_counter() - started) * 1e9),
+            },
+        )
+        for var, token in zip(
+            (logs.function_name, logs.request_id, logs.trace_id, logs.span_id), tokens, strict=True
+        ):
+            var.reset(token)  # type: ignore[attr-defined]
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

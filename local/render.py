@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eventing.triggers import DEFAULT_FILE, Schedule, Trigger, dump_triggers
+from local.dashboards import rendered_dashboards
 from local.registry import Deployed
 
 
@@ -36,17 +37,26 @@ def trigger_table(deployed: dict[str, Deployed]) -> Rendered:
     return Rendered(DEFAULT_FILE, dump_triggers(triggers_of(deployed), schedules_of(deployed)))
 
 
-RENDERERS: list[Callable[[dict[str, Deployed]], Rendered]] = [trigger_table]
+def dashboards(deployed: dict[str, Deployed]) -> list[Rendered]:
+    return [Rendered(path, content) for path, content in rendered_dashboards(deployed)]
+
+
+RENDERERS: list[Callable[[dict[str, Deployed]], Rendered | list[Rendered]]] = [
+    trigger_table,
+    dashboards,
+]
 
 
 def render(deployed: dict[str, Deployed], *, check: bool) -> list[Path]:
     """Write every derived file; with `check`, write nothing and answer the stale ones."""
     stale = []
     for renderer in RENDERERS:
-        rendered = renderer(deployed)
-        current = rendered.path.read_text() if rendered.path.exists() else None
-        if current != rendered.content:
-            stale.append(rendered.path)
-            if not check:
-                rendered.path.write_text(rendered.content)
+        produced = renderer(deployed)
+        for rendered in produced if isinstance(produced, list) else [produced]:
+            current = rendered.path.read_text() if rendered.path.exists() else None
+            if current != rendered.content:
+                stale.append(rendered.path)
+                if not check:
+                    rendered.path.parent.mkdir(parents=True, exist_ok=True)
+                    rendered.path.write_text(rendered.content)
     return stale

@@ -96,24 +96,29 @@ def _run(
         gateway, host=host, port=port, lifespan="off", log_config=None, access_log=False
     )
     server = uvicorn.Server(config)
+    from local.embedded import free_port
+
+    worker_metrics_port = free_port()
     record: dict[str, Any] = {
         "pid": os.getpid(),
         "url": url,
         "database_url": database_url,
         "redis_url": redis_url,
         "pids": pids,
+        # The Celery worker is its own process: its metrics have their own port.
+        "worker_metrics_url": f"http://127.0.0.1:{worker_metrics_port}/metrics",
         "started_at": datetime.now(UTC).isoformat(),
     }
     data_dir.write_run_file(record)
     _say(f"Event Manager is up at {url}  (API docs: {url}/docs)")
     _say(f"Data: {data_dir.root}  (mail lands in {data_dir.path('outbox')})")
     _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
-    with background(deployed):
+    with background(deployed, worker_metrics_port):
         server.run()
 
 
 @contextlib.contextmanager
-def background(deployed: dict[str, Deployed]) -> Iterator[None]:
+def background(deployed: dict[str, Deployed], worker_metrics_port: int) -> Iterator[None]:
     """Delivery of CloudEvents, the schedules and a Celery worker, for as long as we serve."""
     from eventing.scheduler import Scheduler
     from local.render import schedules_of, triggers_of
@@ -123,7 +128,7 @@ def background(deployed: dict[str, Deployed]) -> Iterator[None]:
     stops: list[Callable[[], None]] = []
     try:
         # The worker first: it is forked, and forking is only safe before threads start.
-        stops.append(_start_worker())
+        stops.append(_start_worker(worker_metrics_port))
         if get_settings().rabbitmq_url:
             stops.append(_start_rabbitmq_dispatcher(triggers))
         else:
@@ -161,12 +166,13 @@ def _start_rabbitmq_dispatcher(triggers: list[Trigger]) -> Callable[[], None]:
     return halt
 
 
-def _start_worker() -> Callable[[], None]:
+def _start_worker(metrics_port: int) -> Callable[[], None]:
     from local.embedded import die_with_parent
 
     process = subprocess.Popen(
         [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
         preexec_fn=die_with_parent,  # before any thread of ours exists (see above)
+        env={**os.environ, "METRICS_PORT": str(metrics_port), "METRICS_HOST": "127.0.0.1"},
     )
 
     def halt() -> None:

@@ -8,6 +8,7 @@ another worker.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,7 @@ from celery import Celery, signals
 from shared import logs
 from shared.config import get_settings
 from shared.kit.context import parse_traceparent
+from shared.metrics import CELERY_TASK_DURATION, CELERY_TASKS
 
 # Task modules live beside the domain they serve; named here as strings only.
 TASK_MODULES = ["shared.notifications.tasks"]
@@ -60,6 +62,16 @@ def trace_headers() -> dict[str, Any]:
     return {"traceparent": f"00-{trace}-{span}-01"} if trace and span else {}
 
 
+@signals.task_postrun.connect
+def _count(task: Any = None, state: str | None = None, **_: Any) -> None:
+    name = getattr(task, "name", "unknown")
+    outcome = {"SUCCESS": "success", "RETRY": "retry"}.get(state or "", "failure")
+    CELERY_TASKS.labels(name, outcome).inc()
+    started = getattr(getattr(task, "request", None), "eventmgr_started", None)
+    if started is not None:
+        CELERY_TASK_DURATION.labels(name).observe(time.perf_counter() - started)
+
+
 @signals.task_prerun.connect
 def _adopt_trace(task: Any = None, **_: Any) -> None:
     request = getattr(task, "request", None)
@@ -67,5 +79,7 @@ def _adopt_trace(task: Any = None, **_: Any) -> None:
         (getattr(request, "headers", None) or {}).get("traceparent")
     )
     parent = parse_traceparent(value)
+    if request is not None:
+        request.eventmgr_started = time.perf_counter()
     logs.function_name.set("worker")
     logs.trace_id.set(parent[0] if parent else None)

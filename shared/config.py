@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     cache_event_page_seconds: int = Field(default=60, ge=1)
     cache_list_page_seconds: int = Field(default=15, ge=1)
 
+    # Worker, dispatcher and scheduler serve Prometheus metrics here (functions use /metrics).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - containers are reached on their own address
+
     log_level: str = "INFO"
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")

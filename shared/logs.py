@@ -7,6 +7,7 @@ so every line logged while serving a request carries it without being passed aro
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -18,6 +19,34 @@ function_name: ContextVar[str] = ContextVar("function_name", default="eventmgr")
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 trace_id: ContextVar[str | None] = ContextVar("trace_id", default=None)
 span_id: ContextVar[str | None] = ContextVar("span_id", default=None)
+
+
+# Secrets must never reach a log, whoever wrote the line: these shapes are masked in every
+# string field (messages, exception texts, stack traces, extras) as the last line of defence.
+_SECRET_SHAPES = [
+    # JWTs (access tokens, signed links): header.payload.signature, base64url.
+    (re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]+"), "[redacted-jwt]"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [redacted]"),
+    # Secrets in query strings and form bodies: ?token=..., password=..., X-Amz-Signature=...
+    (
+        re.compile(
+            r"(?i)\b([\w-]*(?:token|password|secret|signature|credential|api[_-]?key))"
+            r"(\"?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^&\s\"',}]+)"
+        ),
+        r"\1\2[redacted]",
+    ),
+    # Secrets in paths: calendar feed links and one-click unsubscribe links.
+    (re.compile(r"(/(?:feeds|unsubscribe|verify|reset)/)[^/\s\"'?]{16,}"), r"\1[redacted]"),
+    # Credentials in URLs: scheme://user:password@host
+    (re.compile(r"(\w+://[^:/\s@]+:)[^@\s/]+@"), r"\1[redacted]@"),
+]
+_SECRET_KEYS = re.compile(r"(?i)(password|token|secret|authorization|api_key|cookie)")
+
+
+def scrub(text: str) -> str:
+    for shape, replacement in _SECRET_SHAPES:
+        text = shape.sub(replacement, text)
+    return text
 
 
 class EcsFormatter(JsonFormatter):
@@ -34,6 +63,8 @@ class EcsFormatter(JsonFormatter):
             ("http.request.id", request_id),
             ("trace.id", trace_id),
             ("span.id", span_id),
+            # One request (or one CloudEvent, one task) is one ECS transaction.
+            ("transaction.id", span_id),
         ):
             value = var.get()
             if value:
@@ -43,6 +74,9 @@ class EcsFormatter(JsonFormatter):
             log_data["error.type"] = type(error).__name__
             log_data["error.message"] = str(error)
             log_data["error.stack_trace"] = log_data.pop("exc_info", None)
+        for key, value in log_data.items():
+            if isinstance(value, str):
+                log_data[key] = "[redacted]" if _SECRET_KEYS.search(key) else scrub(value)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         moment = datetime.fromtimestamp(record.created, tz=UTC)

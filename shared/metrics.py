@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 
 HTTP_REQUESTS = Counter(
     "eventmgr_http_requests_total",
@@ -18,7 +29,19 @@ HTTP_DURATION = Histogram(
 
 
 def exposition() -> tuple[bytes, str]:
+    """This process's metrics; with `PROMETHEUS_MULTIPROC_DIR` set (several worker processes
+    behind one port) the sum of every process's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def serve_metrics(port: int | None, host: str) -> None:
+    """For processes with no HTTP app of their own (worker, dispatcher, scheduler)."""
+    if port:
+        start_http_server(port, addr=host)
 
 
 OUTBOX_PUBLISHED = Counter(
@@ -41,4 +64,20 @@ DISPATCHER_DELIVERIES = Counter(
 RATE_LIMIT_FALLBACKS = Counter(
     "eventmgr_rate_limit_fallbacks_total",
     "Rate-limit checks counted in-process because Redis did not answer.",
+)
+CELERY_TASKS = Counter(
+    "eventmgr_celery_tasks_total",
+    "Celery task runs, by task and outcome (success, retry, failure).",
+    ["task", "outcome"],
+)
+CELERY_TASK_DURATION = Histogram(
+    "eventmgr_celery_task_duration_seconds",
+    "Time a Celery task ran, by task.",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)
+MAIL_SENT = Counter(
+    "eventmgr_mail_total",
+    "Mails handed to the mail backend, by backend and outcome (sent, retried, failed).",
+    ["backend", "outcome"],
 )

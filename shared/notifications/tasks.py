@@ -18,6 +18,7 @@ from sqlalchemy import or_, update
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.mail import MailDeliveryError, compose, get_mailer
+from shared.metrics import MAIL_SENT
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 from shared.notifications.templates import render
 
@@ -74,6 +75,7 @@ def send_email(self: Any, notification_id: str) -> str:
     notification = claim(uuid.UUID(notification_id))
     if notification is None:
         return "skipped"  # sent already, given up, or another worker holds it
+    backend = "unknown"
     try:
         rendered = render(notification)
         message = compose(
@@ -83,16 +85,22 @@ def send_email(self: Any, notification_id: str) -> str:
             text=rendered.text,
             html=rendered.html,
         )
-        get_mailer().send(message)
+        mailer = get_mailer()
+        backend = type(mailer).__name__.removesuffix("Mailer").lower()
+        mailer.send(message)
     except MailDeliveryError as error:
         if error.retryable and notification.attempts < MAX_MAIL_ATTEMPTS:
+            MAIL_SENT.labels(backend, "retried").inc()
             finish(notification.id, DeliveryStatus.pending, str(error))
             raise self.retry(countdown=min(600, 2**notification.attempts)) from error
+        MAIL_SENT.labels(backend, "failed").inc()
         return _give_up(notification, error)
     except Exception as error:
         # A bug or bad data (unknown kind, missing field): retrying would fail the same way.
         logger.exception("mail could not be prepared")
+        MAIL_SENT.labels(backend, "failed").inc()
         return _give_up(notification, error)
+    MAIL_SENT.labels(backend, "sent").inc()
     finish(notification.id, DeliveryStatus.sent, None)
     logger.info(
         "mail sent",

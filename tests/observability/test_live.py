@@ -1,0 +1,244 @@
+"""A real Prometheus scraping `eventmgr up` while a scenario touches every function: every
+dashboard query returns data, every alert rule evaluates; the logs of that scenario are ECS
+JSON, one trace crosses gateway, function, consumer and Celery task, and no secret is in them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from local.dashboards import expressions
+from local.registry import function_names
+from tests.local.test_runner import Runner, cli, start_runner, wait_for_link
+
+DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+PASSWORDS = ("admin-password-1", "organizer-password-1", "participant-password-1")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runner, dict[str, Any]]]:
+    base = tmp_path_factory.mktemp("observed")
+    runner = start_runner(base / "data", base / "runner.log")
+    try:
+        secrets = scenario(runner)
+        yield runner, secrets
+    finally:
+        if runner.process.poll() is None:
+            runner.stop()
+
+
+def scenario(runner: Runner) -> dict[str, Any]:
+    """Touch every function once, the way people and the platform do."""
+    for email, password, role in (
+        ("admin@example.org", PASSWORDS[0], "admin"),
+        ("org@example.org", PASSWORDS[1], "organizer"),
+    ):
+        made = cli(
+            "users",
+            "create",
+            "--email",
+            email,
+            "--password",
+            password,
+            "--role",
+            role,
+            data_dir=runner.data_dir,
+        )
+        assert made.returncode == 0, made.stderr
+    api = httpx.Client(base_url=runner.url, timeout=30)
+
+    def login(email: str, password: str) -> dict[str, Any]:
+        answer = api.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert answer.status_code == 200, answer.text
+        tokens: dict[str, Any] = answer.json()
+        return tokens
+
+    admin = login("admin@example.org", PASSWORDS[0])
+    organizer = login("org@example.org", PASSWORDS[1])
+    as_admin = {"Authorization": f"Bearer {admin['access_token']}"}
+    as_organizer = {"Authorization": f"Bearer {organizer['access_token']}"}
+    signup = api.post(
+        "/api/v1/auth/register",
+        json={"email": "pat@example.org", "password": PASSWORDS[2], "full_name": "Pat"},
+        headers={"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"},
+    )
+    assert signup.status_code == 201, signup.text
+    link = wait_for_link(runner, "pat@example.org")
+    assert httpx.get(link).status_code == 200
+    pat = login("pat@example.org", PASSWORDS[2])
+    as_pat = {"Authorization": f"Bearer {pat['access_token']}"}
+    assert (
+        api.post("/api/v1/auth/password-reset", json={"email": "pat@example.org"}).status_code
+        == 202
+    )
+    assert api.get("/api/v1/users/me", headers=as_pat).status_code == 200
+    assert api.get("/api/v1/admin/users", headers=as_admin).status_code == 200
+    event = api.post(
+        "/api/v1/events",
+        headers=as_organizer,
+        json={
+            "title": "Observed meetup",
+            "description": "Metrics and logs",
+            "starts_at": "2031-09-01T18:00:00+00:00",
+            "ends_at": "2031-09-01T22:00:00+00:00",
+            "timezone": "UTC",
+            "category": "meetup",
+            "capacity": 5,
+            "status": "published",
+        },
+    ).json()
+    path = f"/api/v1/events/{event['id']}"
+    assert api.patch(path, headers=as_organizer, json={"title": "Observed"}).status_code == 200
+    assert api.get("/api/v1/events").status_code == 200
+    assert api.get(path).status_code == 200
+    assert api.get("/api/v1/categories").status_code == 200
+    assert api.post(f"{path}/registrations", headers=as_pat).status_code == 201
+    assert api.get("/api/v1/me/registrations", headers=as_pat).status_code == 200
+    assert api.get(f"{path}/registrations", headers=as_organizer).status_code == 200
+    report = api.post(f"{path}/reports-abuse", headers=as_pat, json={"reason": "test"})
+    assert report.status_code == 202
+    assert api.delete(f"{path}/registrations/me", headers=as_pat).status_code == 204
+    # Scheduled runs and a scrape of the platform's figures, as the scheduler and
+    # Prometheus call them (internal: straight from loopback).
+    for name in ("relay_outbox", "sweep_tasks"):
+        assert api.post(f"/function/{name}/").status_code < 300
+    assert api.get("/function/platform_metrics/metrics").status_code == 200
+    return {
+        "tokens": [admin, organizer, pat],
+        "link_token": link.split("token=", 1)[1],
+    }
+
+
+@pytest.fixture(scope="module")
+def prometheus(platform: tuple[Runner, dict[str, Any]], tmp_path_factory) -> Iterator[str]:
+    runner, _ = platform
+    binary = shutil.which("prometheus")
+    assert binary, "the prometheus Debian package (make test installs it)"
+    base = tmp_path_factory.mktemp("prometheus")
+    record = json.loads((runner.data_dir / "run.json").read_text())
+    worker = httpx.URL(record["worker_metrics_url"])
+    shutil.copy(DASHBOARDS / "prometheus/alerts.yml", base / "alerts.yml")
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(base / "alerts.yml")],
+        "scrape_configs": [
+            {
+                "job_name": "eventmgr-up",
+                "static_configs": [{"targets": [httpx.URL(runner.url).netloc.decode()]}],
+            },
+            {
+                "job_name": "worker",
+                "static_configs": [{"targets": [f"{worker.host}:{worker.port}"]}],
+            },
+        ],
+    }
+    (base / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={base / 'prometheus.yml'}",
+            f"--storage.tsdb.path={base / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                targets = httpx.get(f"{url}/api/v1/targets").json()["data"]["activeTargets"]
+                if len(targets) == 2 and all(t["health"] == "up" for t in targets):
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise AssertionError("Prometheus did not scrape both targets")
+        time.sleep(5)  # a few samples each, for rate()
+        yield url
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def query(prometheus: str, expr: str) -> dict[str, Any]:
+    answer = httpx.get(f"{prometheus}/api/v1/query", params={"query": expr}).json()
+    assert answer["status"] == "success", (expr, answer)
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+@pytest.mark.parametrize("board", ["overview", "business", "eventing"])
+def test_every_dashboard_query_returns_data(prometheus: str, board: str):
+    text = (DASHBOARDS / f"grafana/dashboards/{board}.json").read_text()
+    empty = [
+        expr
+        for expr in expressions(text)
+        if not query(prometheus, expr.replace("$__rate_interval", "1m"))["result"]
+    ]
+    assert empty == []
+
+
+def test_every_alert_rule_is_loaded_and_evaluates(prometheus: str):
+    rules = httpx.get(f"{prometheus}/api/v1/rules").json()["data"]["groups"][0]["rules"]
+    assert len(rules) == 7
+    assert all(rule["health"] == "ok" for rule in rules), rules
+    firing = httpx.get(f"{prometheus}/api/v1/alerts").json()["data"]["alerts"]
+    assert [alert["labels"]["alertname"] for alert in firing] == []
+    for rule in yaml.safe_load((DASHBOARDS / "prometheus/alerts.yml").read_text())["groups"][0][
+        "rules"
+    ]:
+        query(prometheus, rule["expr"])
+
+
+def test_logs_are_ecs_and_one_trace_crosses_every_hop(platform: tuple[Runner, dict[str, Any]]):
+    runner, _ = platform
+    records = [json.loads(line) for line in runner.lines() if line.startswith("{")]
+    assert records
+    for record in records:
+        assert {"@timestamp", "log.level", "message", "service.name"} <= record.keys(), record
+    access = [r for r in records if "http.response.status_code" in r]
+    for line in access:
+        assert {
+            "http.request.method",
+            "url.path",
+            "event.duration",
+            "trace.id",
+            "transaction.id",
+        } <= line.keys()
+        assert "{" in line["url.path"] or "?" not in line["url.path"]
+    traced = {r["service.name"] for r in records if r.get("trace.id") == TRACE}
+    assert {"gateway", "register", "notify", "worker"} <= traced, traced
+    names = {r["service.name"] for r in access}
+    assert set(function_names()) - {"platform_metrics"} <= names | {"verify_email"}
+
+
+def test_no_secret_reaches_the_logs(platform: tuple[Runner, dict[str, Any]]):
+    runner, secrets = platform
+    text = runner.log.read_text()
+    leaked = [p for p in PASSWORDS if p in text]
+    for tokens in secrets["tokens"]:
+        leaked += [kind for kind in ("access_token", "refresh_token") if tokens[kind] in text]
+    if secrets["link_token"] in text:
+        leaked.append("verification link token")
+    assert leaked == []
