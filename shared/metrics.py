@@ -14,6 +14,7 @@ from prometheus_client import (
     multiprocess,
     start_http_server,
 )
+from prometheus_client.registry import Collector
 
 HTTP_REQUESTS = Counter(
     "eventmgr_http_requests_total",
@@ -28,12 +29,23 @@ HTTP_DURATION = Histogram(
 )
 
 
+# Collectors that read shared state at scrape time (PostgreSQL), not per-process values.
+_READERS: list[Collector] = []
+
+
+def register_reader(collector: Collector) -> None:
+    _READERS.append(collector)
+    REGISTRY.register(collector)
+
+
 def exposition() -> tuple[bytes, str]:
     """This process's metrics; with `PROMETHEUS_MULTIPROC_DIR` set (several worker processes
-    behind one port) the sum of every process's."""
+    behind one port) the sum of every process's, plus the readers of shared state."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        for reader in _READERS:
+            registry.register(reader)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 

@@ -3,9 +3,9 @@ mail, moderation, the outbox and dead letters. One small instance that never sca
 so Prometheus always has someone to ask, and the figures are never counted twice."""
 
 from mangum import Mangum
-from prometheus_client import REGISTRY
 
 from shared.kit import Function, Scaling
+from shared.metrics import register_reader
 from shared.stats.collector import PlatformCollector
 
 fn = Function(
@@ -13,7 +13,7 @@ fn = Function(
     summary="The platform's figures, read from PostgreSQL at scrape time.",
     scaling=Scaling(min_scale=1, max_scale=1, concurrency=10),
 )
-REGISTRY.register(PlatformCollector())
+register_reader(PlatformCollector())
 
 app = fn.app()
 handler = Mangum(app, lifespan="off")

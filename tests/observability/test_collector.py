@@ -22,3 +22,29 @@ def test_figures_are_read_from_postgresql(client):
     assert 'eventmgr_events{moderation="hidden",status="cancelled"} 0.0' in text
     assert "eventmgr_outbox_pending" in text
     assert "eventmgr_platform_figures_up 1.0" in text
+
+
+def test_several_processes_behind_one_port_add_up(tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR (gunicorn-style workers), /metrics sums every process."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from shared.metrics import HTTP_REQUESTS, exposition\n"
+        "HTTP_REQUESTS.labels('login', 'POST', '/api/v1/auth/login', '200').inc()\n"
+        "print(exposition()[0].decode())\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    ]
+    assert 'function="login"' in outputs[1]
+    assert "eventmgr_http_requests_total" in outputs[1]
+    line = next(
+        line for line in outputs[1].splitlines() if line.startswith("eventmgr_http_requests_total{")
+    )
+    assert line.endswith(" 2.0")
