@@ -29,7 +29,7 @@ from bench.startup import CLEAN_ENV, EVENTMGR
 from local.embedded import free_port
 
 matplotlib.use("Agg")
-from matplotlib import pyplot  # noqa: E402 - after choosing the file backend
+from matplotlib import pyplot
 
 OUTPUT = Path("docs/overview.png")
 STEP = "5s"
