@@ -51,8 +51,9 @@ else
   echo "RabbitMQ is not installed: apt-get install rabbitmq-server"; failed=1
 fi
 
-# Tools the observability tests run: promtool and prometheus, amtool (Debian packages).
+# Tools the tests run: promtool and prometheus, amtool, nginx (Debian packages).
 missing=()
+command -v nginx >/dev/null || missing+=(nginx)
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 if [ ${#missing[@]} -gt 0 ]; then

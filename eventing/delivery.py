@@ -33,7 +33,10 @@ class Result:
 
 
 def function_url(function: str) -> str:
-    return get_settings().function_url_template.format(name=function)
+    """`{name}` is the function's name, `{service}` the same with dashes (DNS names in
+    compose and Kubernetes cannot hold underscores)."""
+    template = get_settings().function_url_template
+    return template.format(name=function, service=function.replace("_", "-"))
 
 
 def request_parts(cloudevent: BaseCloudEvent) -> tuple[dict[str, str], bytes]:

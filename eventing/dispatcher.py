@@ -26,7 +26,7 @@ from eventing.delivery import Outcome, deliver
 from eventing.topology import FunctionQueues, declare, retry_delays_ms
 from eventing.triggers import Trigger, by_function
 from shared.config import get_settings
-from shared.metrics import DISPATCHER_DELIVERIES
+from shared.metrics import DISPATCHER_DELIVERIES, announce_consumers
 
 logger = logging.getLogger("eventmgr.dispatcher")
 ATTEMPT_HEADER = "x-eventmgr-attempt"
@@ -53,6 +53,7 @@ class Dispatcher:
         if not self.url:
             raise ValueError("the dispatcher needs RABBITMQ_URL")
         self.exchange = settings.rabbitmq_exchange
+        announce_consumers(sorted({trigger.function for trigger in triggers}))
         self.attempts = settings.dispatcher_attempts
         self.delays = retry_delays_ms(
             settings.dispatcher_attempts, settings.dispatcher_backoff_base_seconds

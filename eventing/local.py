@@ -24,7 +24,7 @@ from eventing.delivery import Outcome, deliver
 from eventing.triggers import Trigger, consumers_of
 from shared.config import get_settings
 from shared.db import unit_of_work
-from shared.metrics import DISPATCHER_DELIVERIES
+from shared.metrics import DISPATCHER_DELIVERIES, announce_consumers
 from shared.outbox.models import DeadLetter, LocalDelivery, OutboxMessage
 from shared.outbox.publishing import to_cloudevent
 
@@ -37,6 +37,7 @@ class LocalPublisher:
 
     def __init__(self, triggers: list[Trigger], wake: threading.Event) -> None:
         self.triggers = triggers
+        announce_consumers(sorted({trigger.function for trigger in triggers}))
         self.wake = wake
 
     def publish(self, messages: Sequence[OutboxMessage]) -> set[uuid.UUID]:

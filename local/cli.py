@@ -39,12 +39,19 @@ def up(
     data_dir: DataDirOption = Path(".eventmgr"),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the gateway.")] = 8080,
+    processes: Annotated[
+        bool,
+        typer.Option(
+            "--processes",
+            help="Each function its own process behind a real Nginx (the production routing).",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole platform in this process: every function behind one gateway."""
     from local.runner import serve
 
     try:
-        serve(DataDir.at(data_dir), host, port)
+        serve(DataDir.at(data_dir), host, port, processes=processes)
     except AlreadyRunning as error:
         typer.echo(f"eventmgr up: {error}", err=True)
         raise typer.Exit(1) from error
@@ -157,6 +164,7 @@ def invoke(
 
     with database_for_command(prepared) as url:
         os.environ["DATABASE_URL"] = url
+        _forget_settings()
         import importlib
 
         function = importlib.import_module(f"functions.{name}.handler").fn
@@ -197,6 +205,7 @@ def create_user(
         raise typer.Exit(2) from error
     with database_for_command(_prepared(data_dir)) as url:
         os.environ["DATABASE_URL"] = url
+        _forget_settings()
         upgrade(url)
         from shared.db import unit_of_work
         from shared.users.service import create_user as create
@@ -235,3 +244,12 @@ def _serve_metrics() -> None:
 
     settings = get_settings()
     serve_metrics(settings.metrics_port, settings.metrics_host)
+
+
+def _forget_settings() -> None:
+    """Settings read before the database URL was known must not be used after it."""
+    from shared.config import get_settings
+    from shared.db.engine import dispose
+
+    get_settings.cache_clear()
+    dispose()

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from local.deploy.common import PORT, service_name
 from local.registry import Deployed
 
 DASHBOARDS = Path("dashboards")
@@ -152,6 +153,14 @@ def overview(deployed: dict[str, Deployed]) -> Board:
     for name in sorted(deployed):
         selector = f'function="{name}"'
         board.row(f"{name}: {deployed[name].function.summary}")
+        if _exporter(deployed[name]):
+            # No routes, CloudEvents or schedule: its work is answering scrapes.
+            board.panel(
+                "Scrapes per second",
+                [(f"sum(rate(eventmgr_metrics_scrapes_total{{{selector}}}[{RATE}]))", "scrapes")],
+                unit="ops",
+            )
+            continue
         board.panel(
             "Requests per second, by status",
             [
@@ -173,6 +182,11 @@ def overview(deployed: dict[str, Deployed]) -> Board:
             unit="s",
         )
     return board
+
+
+def _exporter(item: Deployed) -> bool:
+    function = item.function
+    return not (function.router.routes or function.consumes or function.schedule)
 
 
 def business() -> Board:
@@ -299,8 +313,9 @@ def eventing() -> Board:
 
 
 def scrape_config(deployed: dict[str, Deployed]) -> dict[str, Any]:
-    """Prometheus in docker-compose: every function on `<name>:8080/metrics` with the internal
-    token, the worker, dispatcher and scheduler on their metrics port."""
+    """Prometheus in docker-compose: every function on `<service>:8080/metrics` (its compose
+    service name, with dashes) with the internal token, the worker, dispatcher and scheduler
+    on their metrics port."""
     return {
         "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
         "rule_files": ["alerts.yml"],  # beside this file in /etc/prometheus
@@ -311,7 +326,7 @@ def scrape_config(deployed: dict[str, Deployed]) -> dict[str, Any]:
                 "metrics_path": "/metrics",
                 "authorization": {"credentials_file": "/run/secrets/internal_token"},
                 "static_configs": [
-                    {"targets": [f"{name}:8080"], "labels": {"service": name}}
+                    {"targets": [f"{service_name(name)}:{PORT}"], "labels": {"service": name}}
                     for name in sorted(deployed)
                 ],
             },

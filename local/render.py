@@ -41,9 +41,25 @@ def dashboards(deployed: dict[str, Deployed]) -> list[Rendered]:
     return [Rendered(path, content) for path, content in rendered_dashboards(deployed)]
 
 
+def deployment_files(deployed: dict[str, Deployed]) -> list[Rendered]:
+    """Every module of `local/deploy/` with a `render(deployed)` (one per target)."""
+    import importlib
+    import pkgutil
+
+    from local import deploy
+
+    produced: list[Rendered] = []
+    for module in pkgutil.iter_modules(deploy.__path__):
+        target = importlib.import_module(f"local.deploy.{module.name}")
+        if hasattr(target, "render"):
+            produced.extend(target.render(deployed))
+    return produced
+
+
 RENDERERS: list[Callable[[dict[str, Deployed]], Rendered | list[Rendered]]] = [
     trigger_table,
     dashboards,
+    deployment_files,
 ]
 
 

@@ -32,39 +32,42 @@ def _raise_stop(signum: int, _: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
-def serve(data_dir: DataDir, host: str, port: int) -> None:
+def serve(data_dir: DataDir, host: str, port: int, *, processes: bool = False) -> None:
     started = time.monotonic()
     # uvicorn handles the signals while it serves, then re-raises them: they land here too.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_stop)
     with contextlib.suppress(Stop):
-        _serve(data_dir, host, port, started)
+        _serve(data_dir, host, port, started, processes)
 
 
-def _serve(data_dir: DataDir, host: str, port: int, started: float) -> None:
+def _serve(data_dir: DataDir, host: str, port: int, started: float, processes: bool) -> None:
     with data_dir.runner_lock():
         os.environ["EVENTMGR_DATA_DIR"] = str(data_dir.root)
         for key, value in data_dir.key_environment().items():
             os.environ.setdefault(key, value)
         os.environ.setdefault("PUBLIC_URL", f"http://{_display_host(host)}:{port}")
-        # Internal calls (deliveries, schedules) reach the functions through this gateway.
-        os.environ.setdefault(
-            "FUNCTION_URL_TEMPLATE", f"http://{_display_host(host)}:{port}/function/{{name}}/"
+        # Internal calls (deliveries, schedules) reach the functions through this gateway,
+        # or with --processes through Nginx's loopback-only internal server.
+        from local.embedded import free_port
+
+        internal_port = free_port()
+        internal = (
+            f"http://127.0.0.1:{internal_port}"
+            if processes
+            else f"http://{_display_host(host)}:{port}"
         )
+        os.environ.setdefault("FUNCTION_URL_TEMPLATE", f"{internal}/function/{{name}}/")
         services = start_for_runner(data_dir)
         try:
             os.environ["DATABASE_URL"] = services.database_url
             if services.redis_url:
                 os.environ["REDIS_URL"] = services.redis_url
-            _run(
-                data_dir,
-                services.database_url,
-                services.redis_url,
-                services.pids,
-                host,
-                port,
-                started,
-            )
+            arguments = (data_dir, services.database_url, services.redis_url, services.pids)
+            if processes:
+                _run_processes(*arguments, host, port, internal_port, started)
+            else:
+                _run(*arguments, host, port, started)
         finally:
             # Cleanup must finish: a second Ctrl-C here would leave servers behind.
             for signum in (signal.SIGINT, signal.SIGTERM):
@@ -115,6 +118,55 @@ def _run(
     _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
     with background(deployed, worker_metrics_port):
         server.run()
+
+
+def _run_processes(
+    data_dir: DataDir,
+    database_url: str,
+    redis_url: str | None,
+    pids: dict[str, int],
+    host: str,
+    port: int,
+    internal_port: int,
+    started: float,
+) -> None:
+    from local.embedded import free_port
+    from local.processes import Processes
+    from local.registry import load_functions
+    from shared.migrations import upgrade
+
+    upgrade(database_url)
+    deployed = load_functions()
+    children = Processes()
+    try:
+        ports = children.start_functions(deployed)
+        children.wait_healthy(ports)
+        listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        url = f"http://{_display_host(host)}:{port}"
+        worker_metrics_port = free_port()
+        # Written before Nginx answers: a CLI command may follow the first /healthz at once.
+        data_dir.write_run_file(
+            {
+                "pid": os.getpid(),
+                "url": url,
+                "mode": "processes",
+                "functions": {name: f"http://127.0.0.1:{p}" for name, p in ports.items()},
+                "database_url": database_url,
+                "redis_url": redis_url,
+                "pids": {**pids, **{n: c.pid for n, c in children.children.items()}},
+                "worker_metrics_url": f"http://127.0.0.1:{worker_metrics_port}/metrics",
+                "started_at": datetime.now(UTC).isoformat(),
+            }
+        )
+        children.start_nginx(deployed, ports, data_dir.path("gateway"), listen, internal_port)
+        _say(f"Event Manager is up at {url}, each function its own process behind Nginx")
+        _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
+        with background(deployed, worker_metrics_port):
+            children.wait()
+    except RuntimeError as error:
+        _say(f"eventmgr up --processes: {error}")
+    finally:
+        children.stop()
 
 
 @contextlib.contextmanager

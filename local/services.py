@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local.datadir import DataDir
+from shared.config import get_settings
 
 
 @dataclass
@@ -59,7 +60,8 @@ def start_for_runner(data_dir: DataDir) -> Services:
 @contextlib.contextmanager
 def database_for_command(data_dir: DataDir) -> Iterator[str]:
     """The database URL a CLI command should use, starting the embedded one if need be."""
-    configured = os.environ.get("DATABASE_URL")
+    # The environment, or a mounted secret file (compose and OpenFaaS give it as a file).
+    configured = os.environ.get("DATABASE_URL") or get_settings().database_url
     if configured:
         yield configured
         return

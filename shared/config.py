@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     dispatcher_backoff_base_seconds: float = Field(default=1.0, gt=0)
     dispatcher_prefetch: int = Field(default=20, ge=1, le=1000)
     dispatcher_http_timeout_seconds: float = Field(default=10.0, gt=0)
-    # Where a function's internal `POST /` lives, by name (compose: one host per function).
+    # Where a function's internal `POST /` lives: `{name}` is the function's name, `{service}`
+    # the same with dashes (compose: `http://{service}:8080/`, one host per function).
     function_url_template: str = "http://{name}:8080/"
     # The rendered trigger table the dispatcher reads (default: the one inside `eventing/`).
     triggers_file: Path | None = None

@@ -26,21 +26,45 @@ span_id: ContextVar[str | None] = ContextVar("span_id", default=None)
 _SECRET_SHAPES = [
     # JWTs (access tokens, signed links): header.payload.signature, base64url.
     (re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]+"), "[redacted-jwt]"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [redacted]"),
-    # Secrets in query strings and form bodies: ?token=..., password=..., X-Amz-Signature=...
+    (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[\w.~+/=-]{8,}"), r"\1\2[redacted]"),
+    (re.compile(r"\bSG\.[\w-]{10,}\.[\w-]{10,}"), "[redacted-sendgrid-key]"),
+    # Secrets in query strings, form bodies, JSON and Python reprs: token=…, "password": "…",
+    # 'refresh_token': '…', X-Amz-Signature=…
     (
         re.compile(
-            r"(?i)\b([\w-]*(?:token|password|secret|signature|credential|api[_-]?key))"
-            r"(\"?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^&\s\"',}]+)"
+            r"(?i)\b([\w-]*(?:token|password|passwd|secret|signature|credential|api[_-]?key|cookie))"
+            r"([\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^&\s\"',}]+)"
         ),
         r"\1\2[redacted]",
     ),
+    # What pydantic echoes of a refused input.
+    (re.compile(r"(input_value=)('[^']*'|\"[^\"]*\"|\S+)"), r"\1[redacted]"),
     # Secrets in paths: calendar feed links and one-click unsubscribe links.
     (re.compile(r"(/(?:feeds|unsubscribe|verify|reset)/)[^/\s\"'?]{16,}"), r"\1[redacted]"),
-    # Credentials in URLs: scheme://user:password@host
-    (re.compile(r"(\w+://[^:/\s@]+:)[^@\s/]+@"), r"\1[redacted]@"),
+    # Credentials in URLs: scheme://user:password@host, redis://:password@host
+    (re.compile(r"(\w+://[^:/\s@]*:)[^@\s/]+@"), r"\1[redacted]@"),
 ]
-_SECRET_KEYS = re.compile(r"(?i)(password|token|secret|authorization|api_key|cookie)")
+# Whole key names (or their last dotted/underscored segment) that only ever hold secrets;
+# `token_id`, `token_type` and friends stay readable.
+_SECRET_KEYS = re.compile(
+    r"(?i)(?:^|[._-])(password|passwd|secret|authorization|api_key|cookie|set-cookie|"
+    r"token|access_token|refresh_token|private_key)$"
+)
+
+
+def _clean(key: str, value: Any) -> Any:
+    """Mask secrets at any depth of a field: nested extras, lists, objects' reprs."""
+    if _SECRET_KEYS.search(key):
+        return "[redacted]"
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {str(k): _clean(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_clean("", item) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return scrub(str(value))
 
 
 def scrub(text: str) -> str:
@@ -74,9 +98,8 @@ class EcsFormatter(JsonFormatter):
             log_data["error.type"] = type(error).__name__
             log_data["error.message"] = str(error)
             log_data["error.stack_trace"] = log_data.pop("exc_info", None)
-        for key, value in log_data.items():
-            if isinstance(value, str):
-                log_data[key] = "[redacted]" if _SECRET_KEYS.search(key) else scrub(value)
+        for key in list(log_data):
+            log_data[key] = _clean(key, log_data[key])
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         moment = datetime.fromtimestamp(record.created, tz=UTC)

@@ -93,3 +93,16 @@ MAIL_SENT = Counter(
     "Mails handed to the mail backend, by backend and outcome (sent, retried, failed).",
     ["backend", "outcome"],
 )
+SCRAPES = Counter(
+    "eventmgr_metrics_scrapes_total",
+    "Times a function's /metrics was read (scrapes are not counted as HTTP traffic).",
+    ["function"],
+)
+
+
+def announce_consumers(functions: list[str]) -> None:
+    """Create every consumer's delivery series at 0, so the first dead letter is an increase
+    that alerts see (a series born at 1 has no increase)."""
+    for function in functions:
+        for outcome in ("delivered", "retried", "dead_lettered"):
+            DISPATCHER_DELIVERIES.labels(function, outcome)

@@ -22,7 +22,8 @@ def has_nul(value: Any) -> bool:
 
 
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # hide_input_in_errors: a refused password or token never shows in a logged error text.
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -63,7 +63,9 @@ def _usable() -> redis.Redis | None:
 def _failed(error: redis.RedisError) -> None:
     global _paused_until
     _paused_until = time.monotonic() + _PAUSE_SECONDS
-    logger.warning("Redis unavailable; reading from PostgreSQL", extra={"error": str(error)})
+    logger.warning(
+        "Redis unavailable; reading from PostgreSQL", extra={"error.message": str(error)}
+    )
 
 
 def forget_failures() -> None:

@@ -21,6 +21,7 @@ from shared.metrics import HTTP_DURATION, HTTP_REQUESTS
 access_log = logging.getLogger("eventmgr.access")
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+OPERATIONS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def new_trace_id() -> str:
@@ -120,8 +121,12 @@ class RequestContext:
     def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
         route = route_template(scope)
         method = scope["method"]
-        HTTP_REQUESTS.labels(self.function, method, route, str(status)).inc()
-        HTTP_DURATION.labels(self.function, method, route).observe(elapsed)
+        # Scrapes and probes are not traffic: counted, they would pass for a function's load
+        # in the alerts and pull its latency down. Their access lines are debug-level.
+        operational = route in OPERATIONS
+        if not operational:
+            HTTP_REQUESTS.labels(self.function, method, route, str(status)).inc()
+            HTTP_DURATION.labels(self.function, method, route).observe(elapsed)
         fields: dict[str, Any] = {
             "http.request.method": method,
             "url.path": route,
@@ -134,7 +139,8 @@ class RequestContext:
         client = scope.get("client")
         if client:
             fields["client.ip"] = client[0]
-        access_log.info("%s %s %s", method, route, status, extra=fields)
+        level = logging.DEBUG if operational and status < 400 else logging.INFO
+        access_log.log(level, "%s %s %s", method, route, status, extra=fields)
 
 
 def _has_nul(scope: Scope) -> bool:

@@ -1,7 +1,8 @@
 """What every function answers besides its own routes: health, readiness, metrics, and `POST /`.
 
 `POST /` is the internal entry for CloudEvents (HTTP binary or structured mode) and, with an
-empty body, for a scheduled run. It answers 204 once handled; Knative replies are not used.
+empty body, for a scheduled run. A Knative PingSource's CloudEvent (`dev.knative.sources.ping`)
+is a scheduled run too. It answers 204 once handled; Knative replies are not used.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from shared.kit.auth import Internal
 from shared.kit.consuming import consume_once, read
 from shared.kit.context import parse_traceparent
 from shared.kit.problems import ProblemResponse, problem
-from shared.metrics import exposition
+from shared.metrics import SCRAPES, exposition
 
 if TYPE_CHECKING:
     from shared.kit.function import Function
 
 
 logger = logging.getLogger("eventmgr.consumer")
+
+# What a Knative PingSource sends on the function's schedule.
+SCHEDULE_CLOUDEVENT_TYPE = "dev.knative.sources.ping"
 
 
 class MalformedCloudEvent(DomainError):
@@ -58,23 +62,29 @@ def operations_router(function: Function) -> APIRouter:
 
     @router.get("/metrics")
     def metrics(_: Internal) -> Response:
+        SCRAPES.labels(function.name).inc()
         body, content_type = exposition()
         return Response(body, media_type=content_type)
+
+    async def scheduled_run() -> Response:
+        if function.scheduled_job is None:
+            raise NotFound(f"{function.name} has no scheduled job.")
+        await run_in_threadpool(function.scheduled_job)
+        return Response(status_code=204)
 
     @router.post("/", status_code=204)
     async def receive(request: Request, _: Internal) -> Response:
         body = await request.body()
         headers = {key.lower(): value for key, value in request.headers.items()}
         if not body and "ce-specversion" not in headers:
-            if function.scheduled_job is None:
-                raise NotFound(f"{function.name} has no scheduled job.")
-            await run_in_threadpool(function.scheduled_job)
-            return Response(status_code=204)
+            return await scheduled_run()
         try:
             cloudevent = from_http(HTTPMessage(headers, body), JSONFormat())
         except Exception as error:
             raise MalformedCloudEvent(f"Not a CloudEvent 1.0 in HTTP mode: {error}") from error
         handler = function.cloudevent_handlers.get(cloudevent.get_type())
+        if handler is None and cloudevent.get_type() == SCHEDULE_CLOUDEVENT_TYPE:
+            return await scheduled_run()
         if handler is None:
             raise NotConsumedHere(f"{function.name} does not consume {cloudevent.get_type()}.")
         received = read(cloudevent)

@@ -58,17 +58,17 @@ class Runner:
         return self.log.read_text().splitlines()
 
 
-def start_runner(data_dir: Path, log: Path) -> Runner:
+def start_runner(data_dir: Path, log: Path, *options: str) -> Runner:
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [EVENTMGR, "up", "--data-dir", str(data_dir), "--port", str(port)],
+            [EVENTMGR, "up", "--data-dir", str(data_dir), "--port", str(port), *options],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=clean_env(),
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
         try:
@@ -77,7 +77,7 @@ def start_runner(data_dir: Path, log: Path) -> Runner:
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
-    raise AssertionError(f"eventmgr up did not answer within 90 s:\n{log.read_text()}")
+    raise AssertionError(f"eventmgr up did not answer within 180 s:\n{log.read_text()}")
 
 
 def processes_using(data_dir: Path) -> list[psutil.Process]:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from local.dashboards import expressions
+from local.deploy.common import service_name
 from local.registry import load_functions
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
@@ -48,7 +49,7 @@ def test_every_function_has_a_dashboard_row_and_a_scrape_target():
         for group in job["static_configs"]
         for target in group["targets"]
     }
-    assert {f"{name}:8080" for name in names} <= targets
+    assert {f"{service_name(name)}:8080" for name in names} <= targets
 
 
 @pytest.mark.parametrize("board", ["overview", "business", "eventing"])

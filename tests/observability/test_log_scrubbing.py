@@ -43,3 +43,20 @@ def test_secret_named_fields_are_masked_and_others_kept():
     )
     assert line["password"] == "[redacted]"
     assert (line["user.id"], line["http.request.method"]) == ("42", "POST")
+
+
+def test_nested_extras_reprs_and_pydantic_echoes_are_masked():
+    line = formatted(
+        "refused {'refresh_token': 'opaque-refresh-value'}; input_value='hunter2 hunter2'",
+        body={"password": "pw-in-body", "items": ["token=abcdefgh"]},
+        error=ValueError("redis://:redispass@cache:6379/0"),
+    )
+    text = json.dumps(line)
+    for secret in ("opaque-refresh-value", "hunter2", "pw-in-body", "abcdefgh", "redispass"):
+        assert secret not in text
+
+
+def test_ordinary_words_and_id_fields_are_kept():
+    line = formatted("basic setup done", token_type="bearer", **{"token_id": "abc"})
+    assert line["message"] == "basic setup done"
+    assert (line["token_type"], line["token_id"]) == ("bearer", "abc")

@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+# Rendered by `eventmgr render` (local/deploy/dockerfile.py); do not edit.
+#
+# One image per function:  docker build --target runtime --build-arg FUNCTION=login .
+#   FUNCTION  the folder under functions/ (empty for the `eventmgr` CLI image)
+#   EXTRAS    comma-separated pyproject extras the function declares (may be empty)
+# Targets: `runtime` (uvicorn on 8080: compose, Knative, CI) and `openfaas` (the same app
+# behind of-watchdog). `openfaas` comes last because `faas-cli build` cannot pick a target.
+
+FROM ghcr.io/openfaas/of-watchdog:0.10.11 AS watchdog
+
+FROM python:3.11.11-slim-bookworm AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+ARG EXTRAS=""
+# Dependencies from pyproject.toml alone: no package is there yet, so this installs only the
+# dependencies (and the `eventmgr` script). The layer is shared by every function with the
+# same extras and survives code changes.
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir "./${EXTRAS:+[$EXTRAS]}"
+WORKDIR /app
+COPY shared ./shared
+COPY eventing ./eventing
+COPY functions ./functions
+COPY local ./local
+# Bytecode at build: no compile on every cold start. Hash-based .pyc stay valid whatever
+# the file times in the image are.
+RUN python -m compileall -q -j 0 --invalidation-mode unchecked-hash /app
+
+FROM python:3.11.11-slim-bookworm AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/app \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    EVENTMGR_DATA_DIR=/tmp/eventmgr
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --no-log-init --uid 10001 --gid app --home-dir /app \
+        --shell /usr/sbin/nologin app
+# Owned by root: the app user can read the code, not change it.
+COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /app /app
+WORKDIR /app
+ARG FUNCTION=""
+ENV FUNCTION=${FUNCTION}
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"]
+# The client address is the app's job (TRUSTED_PROXIES), not uvicorn's: --no-proxy-headers.
+CMD ["sh", "-c", "exec uvicorn \"functions.${FUNCTION}.handler:app\" --host 0.0.0.0 --port 8080 --no-proxy-headers --no-access-log --no-server-header"]
+
+FROM runtime AS openfaas
+COPY --from=watchdog /fwatchdog /usr/bin/fwatchdog
+ENV mode=http \
+    upstream_url=http://127.0.0.1:8000 \
+    fprocess="uvicorn functions.${FUNCTION}.handler:app --host 127.0.0.1 --port 8000 --no-proxy-headers --no-access-log --no-server-header"
+CMD ["fwatchdog"]

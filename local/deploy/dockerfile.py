@@ -1,0 +1,114 @@
+"""The one Dockerfile every image is built from, and its `.dockerignore`.
+
+Rendered rather than hand-written so the port, the health check and the watchdog's upstream
+agree with what compose, `stack.yml` and CI say about the same images.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from local.deploy.common import PORT, http_check
+from local.registry import Deployed
+
+if TYPE_CHECKING:
+    from local.render import Rendered
+
+PYTHON_IMAGE = "python:3.11.11-slim-bookworm"
+WATCHDOG_IMAGE = "ghcr.io/openfaas/of-watchdog:0.10.11"
+# Behind the watchdog the app listens on loopback only; the watchdog owns PORT.
+UPSTREAM_PORT = 8000
+UID = 10001
+
+# Both targets run the same uvicorn; only the address and port differ.
+UVICORN_FLAGS = "--no-proxy-headers --no-access-log --no-server-header"
+APP = "functions.${FUNCTION}.handler:app"
+SERVE = ["sh", "-c", f'exec uvicorn "{APP}" --host 0.0.0.0 --port {PORT} {UVICORN_FLAGS}']
+UPSTREAM = f"uvicorn {APP} --host 127.0.0.1 --port {UPSTREAM_PORT} {UVICORN_FLAGS}"
+
+DOCKERFILE = f"""\
+# syntax=docker/dockerfile:1
+# Rendered by `eventmgr render` (local/deploy/dockerfile.py); do not edit.
+#
+# One image per function:  docker build --target runtime --build-arg FUNCTION=login .
+#   FUNCTION  the folder under functions/ (empty for the `eventmgr` CLI image)
+#   EXTRAS    comma-separated pyproject extras the function declares (may be empty)
+# Targets: `runtime` (uvicorn on {PORT}: compose, Knative, CI) and `openfaas` (the same app
+# behind of-watchdog). `openfaas` comes last because `faas-cli build` cannot pick a target.
+
+FROM {WATCHDOG_IMAGE} AS watchdog
+
+FROM {PYTHON_IMAGE} AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+ARG EXTRAS=""
+# Dependencies from pyproject.toml alone: no package is there yet, so this installs only the
+# dependencies (and the `eventmgr` script). The layer is shared by every function with the
+# same extras and survives code changes.
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir "./${{EXTRAS:+[$EXTRAS]}}"
+WORKDIR /app
+COPY shared ./shared
+COPY eventing ./eventing
+COPY functions ./functions
+COPY local ./local
+# Bytecode at build: no compile on every cold start. Hash-based .pyc stay valid whatever
+# the file times in the image are.
+RUN python -m compileall -q -j 0 --invalidation-mode unchecked-hash /app
+
+FROM {PYTHON_IMAGE} AS runtime
+ENV PATH=/opt/venv/bin:$PATH \\
+    PYTHONPATH=/app \\
+    PYTHONUNBUFFERED=1 \\
+    PYTHONDONTWRITEBYTECODE=1 \\
+    EVENTMGR_DATA_DIR=/tmp/eventmgr
+RUN groupadd --system --gid {UID} app \\
+    && useradd --system --no-log-init --uid {UID} --gid app --home-dir /app \\
+        --shell /usr/sbin/nologin app
+# Owned by root: the app user can read the code, not change it.
+COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /app /app
+WORKDIR /app
+ARG FUNCTION=""
+ENV FUNCTION=${{FUNCTION}}
+USER {UID}:{UID}
+EXPOSE {PORT}
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \\
+    CMD {json.dumps(http_check(PORT, "/healthz"))}
+# The client address is the app's job (TRUSTED_PROXIES), not uvicorn's: --no-proxy-headers.
+CMD {json.dumps(SERVE)}
+
+FROM runtime AS openfaas
+COPY --from=watchdog /fwatchdog /usr/bin/fwatchdog
+ENV mode=http \\
+    upstream_url=http://127.0.0.1:{UPSTREAM_PORT} \\
+    fprocess="{UPSTREAM}"
+CMD ["fwatchdog"]
+"""
+
+# Only what the image copies reaches the builder (no .venv, .eventmgr, secrets or .env).
+DOCKERIGNORE = """\
+# Rendered by `eventmgr render` (local/deploy/dockerfile.py); do not edit.
+*
+!pyproject.toml
+!README.md
+!shared/
+!eventing/
+!functions/
+!local/
+**/__pycache__
+**/*.pyc
+"""
+
+
+def render(deployed: dict[str, Deployed]) -> list[Rendered]:
+    from local.render import Rendered
+
+    return [
+        Rendered(Path("Dockerfile"), DOCKERFILE),
+        Rendered(Path(".dockerignore"), DOCKERIGNORE),
+    ]

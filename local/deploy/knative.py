@@ -1,0 +1,676 @@
+"""Knative: every function a Knative Service, CloudEvents through a RabbitMQ Broker.
+
+Rendered under `knative/` and applied with `kubectl apply -k knative/` (see
+docs/deploy-knative.md):
+
+- one Knative Service per function (`functions/<name>.yaml`): its scaling hints as autoscaling
+  annotations, probes on /readyz and /healthz, and its own secrets only, one Kubernetes Secret
+  per secret mounted as a file in `SECRETS_DIR`. Functions without public routes are
+  cluster-local; the public ones are reached through the gateway.
+- the public gateway (`gateway.yaml`): the rendered Nginx config in a ConfigMap, Deployment,
+  Service.
+- the RabbitMQ Broker, a Trigger per consumed CloudEvent type, a PingSource per schedule, the
+  SinkBinding that gives every function `K_SINK` (the broker), and the `dead-letters` Service
+  that receives what no retry could deliver (it logs each one, with its error).
+- the Celery worker Deployment scaled by KEDA on the queue's length, and the migration Job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from local.deploy.common import (
+    CLI_IMAGE,
+    METRICS_PORT,
+    MIGRATE,
+    PORT,
+    PROCESSES,
+    Process,
+    image,
+    public_routes,
+    secret_file,
+    secrets_of,
+    service_name,
+)
+from local.deploy.gateway import config_files
+from local.registry import Deployed
+from local.render import Rendered
+from shared.config import Settings
+
+ROOT = Path("knative")
+NAMESPACE = "eventmanager"
+HEADER = "# Rendered by `eventmgr render` from the function declarations; do not edit.\n"
+
+# Where secrets are mounted; the settings read one file per secret from there.
+SECRETS_DIR = "/var/run/secrets/eventmanager"
+# Optional ConfigMap of plain settings (PUBLIC_URL, CORS_ORIGINS, TRUSTED_PROXIES, ...).
+SETTINGS_CONFIGMAP = "eventmanager-settings"
+
+BROKER = "default"
+BROKER_CONFIG = "rabbitmq-broker"
+RABBITMQ_CLUSTER = "rabbitmq"
+DEAD_LETTERS = "dead-letters"
+# Logs every CloudEvent it receives (with the knativeerror* extensions of a dead letter).
+DEAD_LETTERS_IMAGE = "gcr.io/knative-releases/knative.dev/eventing/cmd/event_display"
+SCHEDULE_TIMEZONE = "UTC"  # as `eventmgr scheduler`
+
+GATEWAY = "gateway"
+GATEWAY_IMAGE = "nginx:1.27-alpine"
+GATEWAY_CONF_DIR = "/etc/nginx"
+
+WORKER = "worker"
+# Mail goes through SendGrid (or SMTP): the worker is given whichever of the two exists.
+MAIL_SECRETS = ("sendgrid_api_key", "smtp_url")
+# KEDA reads the queue length from the RabbitMQ management API (this secret holds its URL).
+RABBITMQ_MANAGEMENT_SECRET = "rabbitmq-management-url"  # noqa: S105 - a Secret's name
+KSVC = "serving.knative.dev/v1"
+PART_OF = "eventmanager"
+
+FUNCTION_RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "192Mi"},
+    "limits": {"cpu": "1", "memory": "512Mi"},
+}
+WORKER_RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "256Mi"},
+    "limits": {"cpu": "1", "memory": "512Mi"},
+}
+GATEWAY_RESOURCES = {
+    "requests": {"cpu": "50m", "memory": "64Mi"},
+    "limits": {"cpu": "1", "memory": "256Mi"},
+}
+CONTAINER_SECURITY = {
+    "runAsNonRoot": True,  # the images run as uid 10001
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+Document = dict[str, Any]
+
+
+def _default(setting: str) -> Any:
+    return Settings.model_fields[setting].default
+
+
+def _labels(name: str, component: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": PART_OF,
+    }
+
+
+def _metadata(name: str, component: str, **extra: Any) -> Document:
+    return {"name": name, "namespace": NAMESPACE, "labels": _labels(name, component), **extra}
+
+
+def dns_label(text: str) -> str:
+    """A DNS-1123 label (≤63): lower case, dashes, a hash suffix when it had to be cut."""
+    label = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(label) > 63:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+        label = f"{label[:54].rstrip('-')}-{digest}"
+    return label
+
+
+def _service_ref(name: str) -> Document:
+    return {"ref": {"apiVersion": KSVC, "kind": "Service", "name": name}}
+
+
+def _delivery() -> Document:
+    """Retries as the dispatcher does elsewhere (DISPATCHER_ATTEMPTS, exponential from
+    DISPATCHER_BACKOFF_BASE_SECONDS), then the dead-letter sink."""
+    attempts = int(_default("dispatcher_attempts"))
+    base = float(_default("dispatcher_backoff_base_seconds"))
+    return {
+        "retry": attempts - 1,
+        "backoffPolicy": "exponential",
+        "backoffDelay": f"PT{base:g}S",
+        "deadLetterSink": _service_ref(DEAD_LETTERS),
+    }
+
+
+def _environment(*extra: Document) -> list[Document]:
+    return [
+        {"name": "LOG_LEVEL", "value": str(_default("log_level"))},
+        {"name": "SECRETS_DIR", "value": SECRETS_DIR},
+        *extra,
+    ]
+
+
+def _settings_from() -> list[Document]:
+    return [{"configMapRef": {"name": SETTINGS_CONFIGMAP, "optional": True}}]
+
+
+def _secrets_volume(secrets: list[str], optional: tuple[str, ...] = ()) -> Document:
+    """One Kubernetes Secret per secret, each projected as the file the settings read."""
+    sources = []
+    for secret in secrets:
+        source: Document = {
+            "name": secret_file(secret),
+            "items": [{"key": secret_file(secret), "path": secret_file(secret)}],
+        }
+        if secret in optional:
+            source["optional"] = True
+        sources.append({"secret": source})
+    return {"name": "secrets", "projected": {"sources": sources}}
+
+
+def _secrets_mount() -> Document:
+    return {"name": "secrets", "mountPath": SECRETS_DIR, "readOnly": True}
+
+
+# Knative Services.
+
+
+def function_service(name: str, item: Deployed, public: bool) -> Document:
+    function = item.function
+    scaling = function.scaling
+    service = service_name(name)
+    metadata = _metadata(service, "function")
+    if not public:
+        metadata["labels"]["networking.knative.dev/visibility"] = "cluster-local"
+    container = {
+        "name": "function",
+        "image": image(name),
+        "ports": [{"name": "http1", "containerPort": PORT}],
+        "env": _environment(),
+        "envFrom": _settings_from(),
+        "resources": FUNCTION_RESOURCES,
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": PORT}},
+        "livenessProbe": {
+            "httpGet": {"path": "/healthz", "port": PORT},
+            "periodSeconds": 10,
+            "failureThreshold": 3,
+        },
+        "volumeMounts": [_secrets_mount()],
+        "securityContext": CONTAINER_SECURITY,
+    }
+    return {
+        "apiVersion": KSVC,
+        "kind": "Service",
+        "metadata": metadata,
+        "spec": {
+            "template": {
+                "metadata": {
+                    "labels": _labels(service, "function"),
+                    "annotations": {
+                        "autoscaling.knative.dev/min-scale": str(scaling.min_scale),
+                        "autoscaling.knative.dev/max-scale": str(scaling.max_scale),
+                        "autoscaling.knative.dev/target": str(scaling.concurrency),
+                    },
+                },
+                "spec": {
+                    "containerConcurrency": scaling.concurrency,
+                    "automountServiceAccountToken": False,
+                    "containers": [container],
+                    "volumes": [_secrets_volume(secrets_of(item))],
+                },
+            }
+        },
+    }
+
+
+def dead_letters_service() -> Document:
+    metadata = _metadata(DEAD_LETTERS, "eventing")
+    metadata["labels"]["networking.knative.dev/visibility"] = "cluster-local"
+    return {
+        "apiVersion": KSVC,
+        "kind": "Service",
+        "metadata": metadata,
+        "spec": {
+            "template": {
+                "metadata": {
+                    "labels": _labels(DEAD_LETTERS, "eventing"),
+                    "annotations": {
+                        "autoscaling.knative.dev/min-scale": "0",
+                        "autoscaling.knative.dev/max-scale": "1",
+                    },
+                },
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "containers": [
+                        {
+                            "name": "event-display",
+                            "image": DEAD_LETTERS_IMAGE,
+                            "resources": {
+                                "requests": {"cpu": "10m", "memory": "32Mi"},
+                                "limits": {"cpu": "200m", "memory": "64Mi"},
+                            },
+                            "securityContext": CONTAINER_SECURITY,
+                        }
+                    ],
+                },
+            }
+        },
+    }
+
+
+# Eventing.
+
+
+def broker() -> list[Document]:
+    config = {
+        "apiVersion": "eventing.knative.dev/v1alpha1",
+        "kind": "RabbitmqBrokerConfig",
+        "metadata": _metadata(BROKER_CONFIG, "eventing"),
+        "spec": {
+            "rabbitmqClusterReference": {"name": RABBITMQ_CLUSTER, "namespace": NAMESPACE},
+            "queueType": "quorum",
+        },
+    }
+    metadata = _metadata(BROKER, "eventing")
+    metadata["annotations"] = {"eventing.knative.dev/broker.class": "RabbitMQBroker"}
+    return [
+        config,
+        {
+            "apiVersion": "eventing.knative.dev/v1",
+            "kind": "Broker",
+            "metadata": metadata,
+            "spec": {
+                "config": {
+                    "apiVersion": "eventing.knative.dev/v1alpha1",
+                    "kind": "RabbitmqBrokerConfig",
+                    "name": BROKER_CONFIG,
+                },
+                "delivery": _delivery(),
+            },
+        },
+    ]
+
+
+def trigger_name(function: str, cloudevent_type: str) -> str:
+    short = cloudevent_type.removeprefix("org.eventmanager.")
+    return dns_label(f"{service_name(function)}-{short}")
+
+
+def triggers(deployed: dict[str, Deployed]) -> list[Document]:
+    documents = []
+    for name, item in sorted(deployed.items()):
+        function = item.function
+        for cloudevent_type in sorted(function.consumes):
+            attributes = {"type": cloudevent_type}
+            source = function.source_filters.get(cloudevent_type)
+            if source:
+                attributes["source"] = source
+            metadata = _metadata(trigger_name(name, cloudevent_type), "eventing")
+            metadata["labels"]["eventmanager.org/function"] = service_name(name)
+            # In flight at once per trigger, like the dispatcher's prefetch (no order promised).
+            metadata["annotations"] = {
+                "rabbitmq.eventing.knative.dev/parallelism": str(_default("dispatcher_prefetch"))
+            }
+            documents.append(
+                {
+                    "apiVersion": "eventing.knative.dev/v1",
+                    "kind": "Trigger",
+                    "metadata": metadata,
+                    "spec": {
+                        "broker": BROKER,
+                        "filter": {"attributes": attributes},
+                        "subscriber": _service_ref(service_name(name)),
+                        "delivery": _delivery(),
+                    },
+                }
+            )
+    return documents
+
+
+def ping_sources(deployed: dict[str, Deployed]) -> list[Document]:
+    """The schedule's tick is a `dev.knative.sources.ping` CloudEvent: the kit runs the
+    function's scheduled job for it, as for an empty `POST /`."""
+    documents = []
+    for name, item in sorted(deployed.items()):
+        if not item.function.schedule:
+            continue
+        metadata = _metadata(dns_label(f"{service_name(name)}-schedule"), "eventing")
+        metadata["labels"]["eventmanager.org/function"] = service_name(name)
+        documents.append(
+            {
+                "apiVersion": "sources.knative.dev/v1",
+                "kind": "PingSource",
+                "metadata": metadata,
+                "spec": {
+                    "schedule": item.function.schedule,
+                    "timezone": SCHEDULE_TIMEZONE,
+                    "sink": _service_ref(service_name(name)),
+                },
+            }
+        )
+    return documents
+
+
+def sink_binding() -> Document:
+    return {
+        "apiVersion": "sources.knative.dev/v1",
+        "kind": "SinkBinding",
+        "metadata": _metadata("functions-publish-to-broker", "eventing"),
+        "spec": {
+            "subject": {
+                "apiVersion": KSVC,
+                "kind": "Service",
+                "selector": {
+                    "matchLabels": {
+                        "app.kubernetes.io/component": "function",
+                        "app.kubernetes.io/part-of": PART_OF,
+                    }
+                },
+            },
+            "sink": {
+                "ref": {"apiVersion": "eventing.knative.dev/v1", "kind": "Broker", "name": BROKER}
+            },
+        },
+    }
+
+
+# The public gateway.
+
+
+def gateway(deployed: dict[str, Deployed]) -> list[Document]:
+    files = config_files(deployed, "knative")
+    # ConfigMap keys cannot hold "/": keep the file's own name.
+    data = {Path(path).name: content for path, content in sorted(files.items())}
+    included = sorted(Path(path).name for path in files if path != "nginx.conf")
+    checksum = hashlib.sha256(
+        "".join(f"{key}\0{value}\0" for key, value in sorted(data.items())).encode()
+    ).hexdigest()
+    labels = _labels(GATEWAY, "gateway")
+    probe = {"httpGet": {"path": "/healthz", "port": PORT}, "periodSeconds": 10}
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _metadata(GATEWAY, "gateway"),
+        "data": data,
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(GATEWAY, "gateway"),
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": GATEWAY}},
+            "template": {
+                "metadata": {
+                    "labels": labels,
+                    # A new config rolls the pods (a subPath mount is never updated in place).
+                    "annotations": {"eventmanager.org/config-sha256": checksum},
+                },
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "containers": [
+                        {
+                            "name": "nginx",
+                            "image": GATEWAY_IMAGE,
+                            "ports": [{"name": "http", "containerPort": PORT}],
+                            "readinessProbe": probe,
+                            "livenessProbe": probe,
+                            "resources": GATEWAY_RESOURCES,
+                            "volumeMounts": [
+                                {
+                                    "name": "nginx-conf",
+                                    "mountPath": f"{GATEWAY_CONF_DIR}/nginx.conf",
+                                    "subPath": "nginx.conf",
+                                    "readOnly": True,
+                                },
+                                {
+                                    "name": "eventmanager-conf",
+                                    "mountPath": f"{GATEWAY_CONF_DIR}/eventmanager",
+                                    "readOnly": True,
+                                },
+                            ],
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "seccompProfile": {"type": "RuntimeDefault"},
+                            },
+                        }
+                    ],
+                    "volumes": [
+                        {
+                            "name": "nginx-conf",
+                            "configMap": {
+                                "name": GATEWAY,
+                                "items": [{"key": "nginx.conf", "path": "nginx.conf"}],
+                            },
+                        },
+                        {
+                            "name": "eventmanager-conf",
+                            "configMap": {
+                                "name": GATEWAY,
+                                "items": [{"key": key, "path": key} for key in included],
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(GATEWAY, "gateway"),
+        "spec": {
+            "type": "LoadBalancer",
+            # Keep the client's address: Nginx passes it on in X-Forwarded-For.
+            "externalTrafficPolicy": "Local",
+            "selector": {"app.kubernetes.io/name": GATEWAY},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+        },
+    }
+    budget = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _metadata(GATEWAY, "gateway"),
+        "spec": {
+            "minAvailable": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": GATEWAY}},
+        },
+    }
+    return [config_map, deployment, service, budget]
+
+
+# The Celery worker and the migration.
+
+
+def _worker() -> Process:
+    return next(process for process in PROCESSES if process.name == WORKER)
+
+
+def worker_secrets() -> list[str]:
+    declared = _worker().secrets
+    return [*declared, *(secret for secret in MAIL_SECRETS if secret not in declared)]
+
+
+def worker() -> list[Document]:
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(WORKER, "worker"),
+        # No replicas: KEDA owns the count (0 while the queue is empty).
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/name": WORKER}},
+            "template": {
+                "metadata": {"labels": _labels(WORKER, "worker")},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    # Celery's warm shutdown finishes the task at hand (late acks otherwise).
+                    "terminationGracePeriodSeconds": 60,
+                    "containers": [
+                        {
+                            "name": "worker",
+                            "image": image(CLI_IMAGE),
+                            "command": list(_worker().command),
+                            "env": _environment(
+                                {"name": "METRICS_PORT", "value": str(METRICS_PORT)}
+                            ),
+                            "envFrom": _settings_from(),
+                            "ports": [{"name": "metrics", "containerPort": METRICS_PORT}],
+                            "resources": WORKER_RESOURCES,
+                            "volumeMounts": [_secrets_mount()],
+                            "securityContext": CONTAINER_SECURITY,
+                        }
+                    ],
+                    "volumes": [_secrets_volume(worker_secrets(), optional=MAIL_SECRETS)],
+                },
+            },
+        },
+    }
+    authentication = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "TriggerAuthentication",
+        "metadata": _metadata("rabbitmq-management", "worker"),
+        "spec": {
+            "secretTargetRef": [
+                {
+                    "parameter": "host",
+                    "name": RABBITMQ_MANAGEMENT_SECRET,
+                    "key": RABBITMQ_MANAGEMENT_SECRET,
+                }
+            ]
+        },
+    }
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": _metadata(WORKER, "worker"),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": WORKER},
+            "minReplicaCount": 0,
+            "maxReplicaCount": 10,
+            "pollingInterval": 15,
+            "cooldownPeriod": 300,
+            "triggers": [
+                {
+                    "type": "rabbitmq",
+                    # The management API counts unacknowledged messages too, so a worker busy
+                    # with the last task is not scaled away under it.
+                    "metadata": {
+                        "protocol": "http",
+                        "queueName": str(_default("celery_queue")),
+                        "mode": "QueueLength",
+                        "value": "10",
+                    },
+                    "authenticationRef": {"name": "rabbitmq-management"},
+                }
+            ],
+        },
+    }
+    return [deployment, authentication, scaled]
+
+
+def migrate_job() -> Document:
+    """`eventmgr migrate` takes DATABASE_URL from the environment only (else it would start an
+    embedded database), so the Job sets it from the Secret. No RabbitMQ URL: there is no
+    dispatcher topology to declare when the Knative broker delivers."""
+    database = secret_file("database_url")
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _metadata(MIGRATE.name, "migration"),
+        "spec": {
+            "backoffLimit": 4,
+            "activeDeadlineSeconds": 900,
+            "template": {
+                "metadata": {"labels": _labels(MIGRATE.name, "migration")},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "automountServiceAccountToken": False,
+                    "containers": [
+                        {
+                            "name": "migrate",
+                            "image": image(CLI_IMAGE),
+                            "command": list(MIGRATE.command),
+                            "env": [
+                                {"name": "LOG_LEVEL", "value": str(_default("log_level"))},
+                                {
+                                    "name": "DATABASE_URL",
+                                    "valueFrom": {
+                                        "secretKeyRef": {"name": database, "key": database}
+                                    },
+                                },
+                            ],
+                            "resources": WORKER_RESOURCES,
+                            # It prepares a data dir (EVENTMGR_DATA_DIR, under /tmp in the image).
+                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108
+                            "securityContext": CONTAINER_SECURITY,
+                        }
+                    ],
+                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                },
+            },
+        },
+    }
+
+
+def namespace() -> Document:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": NAMESPACE,
+            "labels": {
+                "app.kubernetes.io/part-of": PART_OF,
+                # SinkBinding only acts in namespaces that opt in.
+                "bindings.knative.dev/include": "true",
+            },
+        },
+    }
+
+
+# Files.
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (the Nginx config) as literal blocks; no anchors or aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def dump(documents: list[Document]) -> str:
+    return HEADER + yaml.dump_all(
+        documents, Dumper=_Dumper, sort_keys=False, explicit_start=True, width=1000
+    )
+
+
+def render(deployed: dict[str, Deployed]) -> list[Rendered]:
+    public = {route.function for route in public_routes(deployed)}
+    files: dict[str, list[Document]] = {"namespace.yaml": [namespace()]}
+    for name, item in sorted(deployed.items()):
+        files[f"functions/{service_name(name)}.yaml"] = [
+            function_service(name, item, name in public)
+        ]
+    files["broker.yaml"] = broker()
+    files["dead-letters.yaml"] = [dead_letters_service()]
+    files["triggers.yaml"] = triggers(deployed)
+    files["pingsources.yaml"] = ping_sources(deployed)
+    files["sinkbinding.yaml"] = [sink_binding()]
+    files["gateway.yaml"] = gateway(deployed)
+    files["worker.yaml"] = worker()
+    files["migrate-job.yaml"] = [migrate_job()]
+    files = {path: documents for path, documents in files.items() if documents}
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "namespace": NAMESPACE,
+        "resources": list(files),
+    }
+    rendered = [Rendered(ROOT / path, dump(documents)) for path, documents in files.items()]
+    rendered.append(
+        Rendered(
+            ROOT / "kustomization.yaml",
+            HEADER + yaml.safe_dump(kustomization, sort_keys=False, width=1000),
+        )
+    )
+    return rendered
