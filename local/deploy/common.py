@@ -101,6 +101,13 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=4096)
 
 
+def dump_yaml_documents(documents: list[Any]) -> str:
+    """Several documents in one file (Kubernetes manifests), each after `---`."""
+    return yaml.dump_all(
+        documents, Dumper=_Dumper, sort_keys=False, explicit_start=True, width=4096
+    )
+
+
 def http_check(port: int, path: str) -> list[str]:
     """A container health check without curl (slim images have none): Python's urllib."""
     code = f"import urllib.request as u; u.urlopen('http://127.0.0.1:{port}{path}', timeout=2)"

@@ -31,6 +31,7 @@ from local.deploy.common import (
     PORT,
     PROCESSES,
     Process,
+    dump_yaml_documents,
     image,
     public_routes,
     secret_file,
@@ -623,25 +624,8 @@ def namespace() -> Document:
 # Files.
 
 
-class _Dumper(yaml.SafeDumper):
-    """Multi-line strings (the Nginx config) as literal blocks; no anchors or aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _string)
-
-
 def dump(documents: list[Document]) -> str:
-    return HEADER + yaml.dump_all(
-        documents, Dumper=_Dumper, sort_keys=False, explicit_start=True, width=1000
-    )
+    return HEADER + dump_yaml_documents(documents)
 
 
 def render(deployed: dict[str, Deployed]) -> list[Rendered]:
