@@ -71,7 +71,9 @@ class RequestContext:
         trace_id = parent[0] if parent else new_trace_id()
         span_id = new_span_id()
         state = scope.setdefault("state", {})
-        state.update(request_id=request_id, trace_id=trace_id, span_id=span_id)
+        state.update(
+            request_id=request_id, trace_id=trace_id, span_id=span_id, function=self.function
+        )
         tokens = [
             logs.function_name.set(self.function),
             logs.request_id.set(request_id),

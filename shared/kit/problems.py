@@ -78,9 +78,26 @@ async def _on_domain(_: Request, error: Exception) -> ProblemResponse:
     )
 
 
-async def _on_unexpected(_: Request, error: Exception) -> ProblemResponse:
-    logger.error("unhandled error", exc_info=error)
-    return problem(500, "Something went wrong on our side; it has been logged.")
+async def _on_unexpected(request: Request, error: Exception) -> ProblemResponse:
+    # Starlette calls this outside the request's own middleware, whose context is gone by
+    # now: the ids come back from the request state, for the log line and the answer.
+    state = request.scope.get("state", {})
+    context = {
+        "function": state.get("function"),
+        "http.request.id": state.get("request_id"),
+        "trace.id": state.get("trace_id"),
+        "span.id": state.get("span_id"),
+        "transaction.id": state.get("span_id"),
+    }
+    logger.error("unhandled error", exc_info=error, extra={k: v for k, v in context.items() if v})
+    headers = {}
+    if state.get("request_id"):
+        headers["X-Request-ID"] = state["request_id"]
+    if state.get("trace_id") and state.get("span_id"):
+        headers["traceparent"] = f"00-{state['trace_id']}-{state['span_id']}-01"
+    return problem(
+        500, "Something went wrong on our side; it has been logged.", headers=headers or None
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

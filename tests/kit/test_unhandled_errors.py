@@ -1,0 +1,46 @@
+"""A bug answers a plain 500 problem that still carries the request's ids, and the one log line
+about it can be found by the same trace id."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.testclient import TestClient
+
+from shared.kit import Function
+
+broken = Function("broken_for_test", summary="test")
+
+
+@broken.get("/boom")
+def _boom() -> None:
+    raise RuntimeError("a bug, with password=hunter2-hunter2 in its message")
+
+
+class Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_bug_is_a_500_problem_with_its_trace(db_url):
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    client = TestClient(broken.app(), raise_server_exceptions=False)
+    kept = Kept()
+    logging.getLogger("eventmgr.errors").addHandler(kept)
+    try:
+        answer = client.get("/boom", headers={"traceparent": f"00-{trace}-b7ad6b7169203331-01"})
+    finally:
+        logging.getLogger("eventmgr.errors").removeHandler(kept)
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "hunter2" not in answer.text
+    assert answer.headers["traceparent"].startswith(f"00-{trace}-")
+    assert answer.headers["x-request-id"]
+    errors = [r for r in kept.records if r.getMessage() == "unhandled error"]
+    assert len(errors) == 1
+    assert getattr(errors[0], "trace.id") == trace
+    assert errors[0].function == "broken_for_test"  # type: ignore[attr-defined]
