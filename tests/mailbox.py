@@ -23,12 +23,13 @@ def mails(outbox_dir: Path) -> list[email.message.EmailMessage]:
     ]
 
 
-def deliver_outbox_to_notify(client) -> None:
-    """What the dispatcher does: POST each recorded CloudEvent to the consumer."""
+def deliver_outbox_to_notify(client, kinds: tuple[str, ...] = ("org.eventmanager.user.",)) -> None:
+    """What the dispatcher does: POST each recorded CloudEvent (of these type prefixes) to the
+    consumer; those delivered before are skipped by the consumer itself."""
     with unit_of_work() as session:
         rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)).all()
     for row in rows:
-        if not row.type.startswith("org.eventmanager.user."):
+        if not row.type.startswith(kinds):
             continue
         response = client.post(
             "/function/notify/",

@@ -4,6 +4,11 @@ from mangum import Mangum
 from sqlalchemy.orm import Session
 
 from shared.catalog import (
+    EventCancelled,
+    EventDeleted,
+    EventUpdated,
+    RegistrationCreated,
+    RegistrationPromoted,
     UserPasswordChanged,
     UserPasswordResetRequested,
     UserRegistered,
@@ -11,6 +16,7 @@ from shared.catalog import (
 )
 from shared.kit import Function
 from shared.kit.consuming import ReceivedCloudEvent
+from shared.notifications import event_notices
 from shared.notifications.service import notify_by_email
 from shared.users import repository as users
 from shared.users.models import User
@@ -19,11 +25,26 @@ REGISTERED = UserRegistered.cloudevent_type
 VERIFICATION_REQUESTED = UserVerificationRequested.cloudevent_type
 RESET_REQUESTED = UserPasswordResetRequested.cloudevent_type
 PASSWORD_CHANGED = UserPasswordChanged.cloudevent_type
+JOINED = RegistrationCreated.cloudevent_type
+PROMOTED = RegistrationPromoted.cloudevent_type
+EVENT_UPDATED = EventUpdated.cloudevent_type
+EVENT_CANCELLED = EventCancelled.cloudevent_type
+EVENT_DELETED = EventDeleted.cloudevent_type
 
 fn = Function(
     "notify",
     summary="Tell people what concerns them (mail now; in-app and push later).",
-    consumes=(REGISTERED, VERIFICATION_REQUESTED, RESET_REQUESTED, PASSWORD_CHANGED),
+    consumes=(
+        REGISTERED,
+        VERIFICATION_REQUESTED,
+        RESET_REQUESTED,
+        PASSWORD_CHANGED,
+        JOINED,
+        PROMOTED,
+        EVENT_UPDATED,
+        EVENT_CANCELLED,
+        EVENT_DELETED,
+    ),
     secrets=("rabbitmq_url",),
 )
 
@@ -66,6 +87,37 @@ def send_password_notice(session: Session, cloudevent: ReceivedCloudEvent) -> No
     user = _account_holder(session, cloudevent)
     if user is not None:
         _mail(session, user, "password_changed")
+
+
+@fn.on(JOINED)
+def confirm_registration(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, RegistrationCreated)
+    event_notices.registration_news(session, cloudevent.data.registration_id, promoted=False)
+
+
+@fn.on(PROMOTED)
+def announce_promotion(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, RegistrationPromoted)
+    event_notices.registration_news(session, cloudevent.data.registration_id, promoted=True)
+
+
+@fn.on(EVENT_UPDATED)
+def announce_change(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, EventUpdated)
+    if cloudevent.data.notice_worthy:
+        event_notices.event_changed(session, cloudevent.data.event_id, cloudevent.data.changes)
+
+
+@fn.on(EVENT_CANCELLED)
+def announce_cancellation(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, EventCancelled)
+    event_notices.event_cancelled(session, cloudevent.data.event_id, cloudevent.data.reason)
+
+
+@fn.on(EVENT_DELETED)
+def announce_deletion(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, EventDeleted)
+    event_notices.event_deleted(session, cloudevent.data)
 
 
 app = fn.app()

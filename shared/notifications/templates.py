@@ -34,6 +34,7 @@ class UnknownKind(LookupError):
 
 def render(notification: Notification) -> Rendered:
     # The account mails register themselves on import.
+    import shared.notifications.event_mails
     import shared.notifications.mails  # noqa: F401
 
     try:

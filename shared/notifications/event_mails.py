@@ -1,0 +1,153 @@
+"""The mails about events and seats, in English and Russian, times in the reader's zone.
+
+A row's payload holds raw values (ISO times, the reader's IANA zone); the wording and the
+local times are made when the mail is sent, so a template fix reaches rows still pending.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.notifications.models import Notification
+from shared.notifications.templates import Rendered, renderer
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "hello": "Hello,",
+        "confirmed.subject": "You are registered: {title}",
+        "confirmed.body": "Your seat for “{title}” on {starts} is confirmed.",
+        "waitlisted.subject": "On the waitlist: {title}",
+        "waitlisted.body": "“{title}” on {starts} is full; you are number {position} on the "
+        "waitlist. We will write as soon as a seat is yours.",
+        "promoted.subject": "A seat is yours: {title}",
+        "promoted.body": "A seat came free for “{title}” on {starts}: it is yours now.",
+        "changed.subject": "Changed: {title}",
+        "changed.body": "“{title}”, which you registered for, has changed:",
+        "cancelled.subject": "Cancelled: {title}",
+        "cancelled.body": "“{title}” on {starts} is cancelled.",
+        "deleted.subject": "No longer taking place: {title}",
+        "deleted.body": "“{title}” on {starts} was removed by its organizer; your "
+        "registration ends with it.",
+        "reason": "Reason: {reason}",
+        "field.starts_at": "Starts",
+        "field.ends_at": "Ends",
+        "field.timezone": "Time zone",
+        "field.venue": "Place",
+        "field.online_url": "Online link",
+        "field.status": "Status",
+        "none": "none",
+        "was": "was",
+    },
+    "ru": {
+        "hello": "Здравствуйте!",
+        "confirmed.subject": "Вы зарегистрированы: {title}",
+        "confirmed.body": "Ваше место на «{title}» ({starts}) подтверждено.",
+        "waitlisted.subject": "Вы в листе ожидания: {title}",
+        "waitlisted.body": "На «{title}» ({starts}) мест нет; вы номер {position} в листе "
+        "ожидания. Мы напишем, как только место освободится.",
+        "promoted.subject": "Место ваше: {title}",
+        "promoted.body": "На «{title}» ({starts}) освободилось место — теперь оно ваше.",
+        "changed.subject": "Изменения: {title}",
+        "changed.body": "В «{title}», куда вы зарегистрированы, есть изменения:",
+        "cancelled.subject": "Отменено: {title}",
+        "cancelled.body": "«{title}» ({starts}) отменено.",
+        "deleted.subject": "Не состоится: {title}",
+        "deleted.body": "Организатор удалил «{title}» ({starts}); ваша регистрация "
+        "закрыта вместе с ним.",
+        "reason": "Причина: {reason}",
+        "field.starts_at": "Начало",
+        "field.ends_at": "Окончание",
+        "field.timezone": "Часовой пояс",
+        "field.venue": "Место",
+        "field.online_url": "Ссылка",
+        "field.status": "Статус",
+        "none": "нет",
+        "was": "было",
+    },
+}
+TIME_FIELDS = {"starts_at", "ends_at"}
+
+
+def local_time(value: str, zone: str) -> str:
+    """An ISO time as the reader reads it: in their zone, with the zone's abbreviation."""
+    try:
+        where = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        where = ZoneInfo("UTC")
+    return datetime.fromisoformat(value).astimezone(where).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _words(notification: Notification) -> dict[str, str]:
+    return WORDS.get(notification.locale, WORDS["en"])
+
+
+def _facts(notification: Notification) -> dict[str, Any]:
+    payload = notification.payload
+    return {
+        "title": payload["title"],
+        "starts": local_time(payload["starts_at"], payload.get("reader_timezone", "UTC")),
+        "position": payload.get("position") or "?",
+        "reason": payload.get("reason") or "",
+    }
+
+
+def _mail(notification: Notification, kind: str, extra: list[str] | None = None) -> Rendered:
+    words, facts = _words(notification), _facts(notification)
+    paragraphs = [words["hello"], words[f"{kind}.body"].format(**facts), *(extra or [])]
+    text = "\n\n".join(paragraphs) + "\n"
+    html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    return Rendered(subject=words[f"{kind}.subject"].format(**facts), text=text, html=html)
+
+
+@renderer("registration_confirmed")
+def registration_confirmed(notification: Notification) -> Rendered:
+    return _mail(notification, "confirmed")
+
+
+@renderer("registration_waitlisted")
+def registration_waitlisted(notification: Notification) -> Rendered:
+    return _mail(notification, "waitlisted")
+
+
+@renderer("registration_promoted")
+def registration_promoted(notification: Notification) -> Rendered:
+    return _mail(notification, "promoted")
+
+
+@renderer("event_changed")
+def event_changed(notification: Notification) -> Rendered:
+    words = _words(notification)
+    zone = notification.payload.get("reader_timezone", "UTC")
+    lines = []
+    for field, (old, new) in sorted(notification.payload["changes"].items()):
+        lines.append(
+            f"{words.get(f'field.{field}', field)}: {_value(field, new, zone, words)} "
+            f"({words['was']}: {_value(field, old, zone, words)})"
+        )
+    return _mail(notification, "changed", ["\n".join(lines)])
+
+
+def _value(field: str, value: Any, zone: str, words: dict[str, str]) -> str:
+    if value is None:
+        return words["none"]
+    if field in TIME_FIELDS:
+        return local_time(str(value), zone)
+    if isinstance(value, dict):  # a venue
+        return ", ".join(str(value[k]) for k in ("name", "address") if value.get(k))
+    return str(value)
+
+
+@renderer("event_cancelled")
+def event_cancelled(notification: Notification) -> Rendered:
+    words, reason = _words(notification), notification.payload.get("reason")
+    return _mail(
+        notification, "cancelled", [words["reason"].format(reason=reason)] if reason else []
+    )
+
+
+@renderer("event_deleted")
+def event_deleted(notification: Notification) -> Rendered:
+    return _mail(notification, "deleted")

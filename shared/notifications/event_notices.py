@@ -1,0 +1,106 @@
+"""Who is told what about events and seats. Current state decides, not the CloudEvent: it
+may arrive late, twice (the consumer skips duplicates) or after later changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.catalog import EventDeleted
+from shared.events.models import Event, EventStatus
+from shared.notifications.service import notify_by_email
+from shared.registrations import repository as registrations
+from shared.registrations.models import Registration, RegistrationStatus
+from shared.users.models import User
+
+# What registered people are told about; other changes (title, tags...) do not mail anyone.
+NOTICE_FIELDS = {"starts_at", "ends_at", "timezone", "venue", "online_url"}
+
+
+def _tell(session: Session, person: User, kind: str, payload: dict[str, Any]) -> None:
+    notify_by_email(
+        session,
+        kind=kind,
+        recipient=person.email,
+        user_id=person.id,
+        locale=person.locale,
+        payload={**payload, "reader_timezone": person.timezone},
+    )
+
+
+def _about(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": str(event.id),
+        "title": event.title,
+        "starts_at": event.starts_at.isoformat(),
+    }
+
+
+def registration_news(session: Session, registration_id: uuid.UUID, *, promoted: bool) -> None:
+    """A confirmation, a waitlist place, or a promotion, as the registration stands now."""
+    registration = session.get(Registration, registration_id)
+    if registration is None or registration.status == RegistrationStatus.cancelled:
+        return
+    person = session.get(User, registration.user_id)
+    event = session.get(Event, registration.event_id)
+    if person is None or not person.is_active or event is None:
+        return
+    if registration.status == RegistrationStatus.waitlisted:
+        if promoted:
+            return  # moved back? nothing to celebrate
+        place = registrations.waitlist_positions(session, [registration])[registration.id]
+        _tell(session, person, "registration_waitlisted", {**_about(event), "position": place})
+        return
+    kind = "registration_promoted" if promoted else "registration_confirmed"
+    _tell(session, person, kind, _about(event))
+
+
+def _registered_people(session: Session, event_id: uuid.UUID) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .join(Registration, Registration.user_id == User.id)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status != RegistrationStatus.cancelled,
+                User.is_active.is_(True),
+            )
+            .order_by(Registration.queue_seq)
+        )
+    )
+
+
+def event_changed(session: Session, event_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    """Time or place moved: everyone registered hears what changed, old and new."""
+    notice = {field: change for field, change in changes.items() if field in NOTICE_FIELDS}
+    event = session.get(Event, event_id)
+    if not notice or event is None or event.status != EventStatus.published:
+        return  # a cancellation has its own mail
+    for person in _registered_people(session, event_id):
+        _tell(session, person, "event_changed", {**_about(event), "changes": notice})
+
+
+def event_cancelled(session: Session, event_id: uuid.UUID, reason: str | None) -> None:
+    event = session.get(Event, event_id)
+    if event is None or event.status != EventStatus.cancelled:
+        return
+    for person in _registered_people(session, event_id):
+        _tell(session, person, "event_cancelled", {**_about(event), "reason": reason})
+
+
+def event_deleted(session: Session, gone: EventDeleted) -> None:
+    """The row is gone: who was registered comes from the CloudEvent itself."""
+    if gone.status != EventStatus.published.value:
+        return  # drafts had nobody; a cancelled event's people were told already
+    about = {
+        "event_id": str(gone.event_id),
+        "title": gone.title,
+        "starts_at": gone.starts_at.isoformat(),
+    }
+    for entry in gone.registrations:
+        person = session.get(User, entry.user_id)
+        if person is not None and person.is_active:
+            _tell(session, person, "event_deleted", about)

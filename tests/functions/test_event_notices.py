@@ -1,0 +1,97 @@
+"""People hear about their seats and about changes to their events, in their language and
+their time zone, once each."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from shared.db import unit_of_work
+from shared.users.models import User
+from tests.factories import bearer, create_event, new_user, token_for
+from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+
+EVERYTHING = ("org.eventmanager.",)
+
+
+def mailed(outbox_dir) -> list[tuple[str, str, str]]:
+    """(to, subject, text) of every mail so far."""
+    found = []
+    for message in mails(outbox_dir):
+        body = message.get_body(("plain",))
+        assert body is not None
+        found.append((str(message["To"]), str(message["Subject"]), body.get_content()))
+    return found
+
+
+def deliver(client) -> None:
+    deliver_outbox_to_notify(client, EVERYTHING)
+    send_pending_mail()
+
+
+def test_seats_changes_and_cancellation_are_told(client, outbox_dir):
+    owner = bearer(client, "organizer")
+    event = create_event(client, owner, capacity=1, title="Jazz night")
+    path = f"/api/v1/events/{event['id']}"
+    seated, waiting = new_user(), new_user()
+    with unit_of_work() as session:
+        session.execute(
+            update(User).where(User.id == waiting.id).values(locale="ru", timezone="Europe/Moscow")
+        )
+    for person in (seated, waiting):
+        client.post(
+            f"{path}/registrations", headers={"Authorization": f"Bearer {token_for(person)}"}
+        )
+    deliver(client)
+    first = mailed(outbox_dir)
+    assert (seated.email, "You are registered: Jazz night") in [(to, s) for to, s, _ in first]
+    [(_, subject, text)] = [m for m in first if m[0] == waiting.email]
+    assert subject == "Вы в листе ожидания: Jazz night"
+    assert "номер 1" in text
+    assert "2031-05-01 19:00 MSK" in text  # 18:00 in Berlin, read in Moscow
+
+    moved = client.patch(
+        path,
+        headers=owner,
+        json={"starts_at": "2031-05-02T18:00:00+02:00", "ends_at": "2031-05-02T21:00:00+02:00"},
+    )
+    assert moved.status_code == 200
+    client.patch(path, headers=owner, json={"title": "Jazz night!"})  # not notice-worthy
+    deliver(client)
+    changed = [m for m in mailed(outbox_dir) if m[1].startswith(("Changed", "Изменения"))]
+    assert sorted(to for to, _, _ in changed) == sorted([seated.email, waiting.email])
+    english = next(text for to, _, text in changed if to == seated.email)
+    assert "Starts: 2031-05-02 16:00 UTC (was: 2031-05-01 16:00 UTC)" in english
+
+    client.delete(
+        f"{path}/registrations/me", headers={"Authorization": f"Bearer {token_for(seated)}"}
+    )
+    deliver(client)
+    assert [s for to, s, _ in mailed(outbox_dir) if to == waiting.email][-1] == (
+        "Место ваше: Jazz night!"
+    )
+
+    client.post(f"{path}/cancel", headers=owner, json={"reason": "The band is ill"})
+    deliver(client)
+    deliver(client)  # a redelivery tells no one twice
+    cancelled = [m for m in mailed(outbox_dir) if m[1].startswith(("Cancelled", "Отменено"))]
+    assert [(to, "Причина: The band is ill" in text) for to, _, text in cancelled] == [
+        (waiting.email, True)
+    ]
+    assert not [m for m in mailed(outbox_dir)[len(first) :] if "Статус" in m[2]]
+
+
+def test_people_registered_to_a_deleted_event_are_told(client, outbox_dir):
+    owner = bearer(client, "organizer")
+    event = create_event(client, owner, title="Gone soon")
+    person = new_user()
+    client.post(
+        f"/api/v1/events/{event['id']}/registrations",
+        headers={"Authorization": f"Bearer {token_for(person)}"},
+    )
+    draft = create_event(client, owner, status="draft", title="Never published")
+    assert client.delete(f"/api/v1/events/{event['id']}", headers=owner).status_code == 204
+    assert client.delete(f"/api/v1/events/{draft['id']}", headers=owner).status_code == 204
+    deliver(client)
+    subjects = [s for to, s, _ in mailed(outbox_dir) if to == person.email]
+    # The confirmation arrived after the event was gone: current state decides, no mail.
+    assert subjects == ["No longer taking place: Gone soon"]
