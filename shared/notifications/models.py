@@ -33,12 +33,12 @@ class Notification(Base):
             "enqueued_at",
             postgresql_where="email_status IN ('pending', 'sending')",
         ),
+        # A person's in-app list, newest first (also every lookup by user).
+        Index("ix_notifications_inbox", "user_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    user_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Which template renders it (e.g. "message", "verify_email").
     kind: Mapped[str] = mapped_column(String(50))
     recipient: Mapped[str] = mapped_column(String(320))
@@ -55,4 +55,6 @@ class Notification(Base):
     enqueued_at: Mapped[datetime | None]
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # When its reader marked it read in the app.
+    read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()

@@ -95,3 +95,48 @@ def test_people_registered_to_a_deleted_event_are_told(client, outbox_dir):
     subjects = [s for to, s, _ in mailed(outbox_dir) if to == person.email]
     # The confirmation arrived after the event was gone: current state decides, no mail.
     assert subjects == ["No longer taking place: Gone soon"]
+
+
+def test_the_in_app_list_shows_what_was_mailed_and_marks_read(client, outbox_dir):
+    owner = bearer(client, "organizer")
+    event = create_event(client, owner, title="Quiz night")
+    person = new_user()
+    me = {"Authorization": f"Bearer {token_for(person)}"}
+    client.post(f"/api/v1/events/{event['id']}/registrations", headers=me)
+    client.post(f"/api/v1/events/{event['id']}/cancel", headers=owner)
+    deliver(client)
+    page = client.get("/api/v1/me/notifications", headers=me).json()
+    assert [item["title"] for item in page["items"]] == [
+        "Cancelled: Quiz night",
+        "You are registered: Quiz night",
+    ]
+    assert page["items"][0]["event_id"] == event["id"]
+    assert page["items"][0]["read_at"] is None
+    first = client.get("/api/v1/me/notifications?limit=1", headers=me).json()
+    rest = client.get(
+        f"/api/v1/me/notifications?limit=1&cursor={first['next_cursor']}", headers=me
+    ).json()
+    assert [i["id"] for i in first["items"] + rest["items"]] == [i["id"] for i in page["items"]]
+    newest = page["items"][0]["id"]
+    path = f"/api/v1/me/notifications/{newest}/read"
+    assert client.post(path, headers=me).status_code == 204
+    assert client.post(path, headers=me).status_code == 204  # twice: the same
+    assert client.get("/api/v1/me/notifications", headers=me).json()["items"][0]["read_at"]
+    stranger = bearer(client)
+    assert client.post(path, headers=stranger).status_code == 404
+    assert client.get("/api/v1/me/notifications", headers=stranger).json()["items"] == []
+    assert client.get("/api/v1/me/notifications").status_code == 401
+
+
+def test_mails_with_secrets_never_show_in_the_app(client, outbox_dir):
+    signup = client.post(
+        "/api/v1/auth/register",
+        json={"email": "new@example.org", "password": "long enough pw", "full_name": "New"},
+    )
+    assert signup.status_code == 201
+    deliver(client)
+    login = client.post(
+        "/api/v1/auth/login", json={"email": "new@example.org", "password": "long enough pw"}
+    ).json()
+    me = {"Authorization": f"Bearer {login['access_token']}"}
+    assert client.get("/api/v1/me/notifications", headers=me).json()["items"] == []

@@ -111,6 +111,7 @@ def scenario(runner: Runner) -> dict[str, Any]:
     assert api.get("/api/v1/categories").status_code == 200
     assert api.post(f"{path}/registrations", headers=as_pat).status_code == 201
     assert api.get("/api/v1/me/registrations", headers=as_pat).status_code == 200
+    assert api.get("/api/v1/me/notifications", headers=as_pat).status_code == 200
     assert api.get(f"{path}/registrations", headers=as_organizer).status_code == 200
     report = api.post(f"{path}/reports-abuse", headers=as_pat, json={"reason": "test"})
     assert report.status_code == 202
