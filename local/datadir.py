@@ -67,6 +67,8 @@ class DataDir:
             "JWT_PRIVATE_KEY": self.secret("jwt-signing-key.pem", generate_private_key_pem),
             "INTERNAL_TOKEN": self.secret("internal-token"),
             "CURSOR_SECRET": self.secret("cursor-secret"),
+            "UNSUBSCRIBE_SECRET": self.secret("unsubscribe-secret"),
+            "VAPID_PRIVATE_KEY": self.secret("vapid-private-key.pem", generate_private_key_pem),
         }
 
     @contextlib.contextmanager

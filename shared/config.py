@@ -85,6 +85,26 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     # How long one SMTP or SendGrid call may take (well under the mail task's lease).
     mail_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    # Mails handed to the backend per call (SendGrid takes 1,000 personalizations at most).
+    mail_batch_size: int = Field(default=1000, ge=1, le=1000)
+    # SendGrid's Signed Event Webhook verification key (the base64 text its settings show).
+    sendgrid_webhook_public_key: str | None = None
+    # Signs the one-click unsubscribe links in mails.
+    unsubscribe_secret: str | None = None
+
+    # Web Push: the VAPID key pair's private half (PEM, or the raw key in base64url), the
+    # contact the push services may write to, and the only hosts subscriptions may point at.
+    vapid_private_key: str | None = None
+    # Its public half (base64url) for browsers; derived from the private key when unset.
+    vapid_public_key: str | None = None
+    vapid_subject: str = "mailto:admin@eventmanager.local"
+    push_allowed_hosts: Annotated[list[str], NoDecode] = [
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "web.push.apple.com",
+        "*.notify.windows.com",
+    ]
+    push_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
     # Throttling (per account and per client address; Redis, or per process without it).
     login_failures_per_account: int = Field(default=5, ge=1)
@@ -107,7 +127,7 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "push_allowed_hosts", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -90,8 +90,20 @@ CELERY_TASK_DURATION = Histogram(
 )
 MAIL_SENT = Counter(
     "eventmgr_mail_total",
-    "Mails handed to the mail backend, by backend and outcome (sent, retried, failed).",
+    "Mails handed to the mail backend, by backend and outcome (sent, retried, failed, "
+    "skipped: the address is suppressed).",
     ["backend", "outcome"],
+)
+PUSH_SENT = Counter(
+    "eventmgr_push_total",
+    "Web Push messages by outcome (sent, gone: the subscription expired, failed, retried).",
+    ["outcome"],
+)
+REMINDERS = Counter(
+    "eventmgr_reminders_total",
+    "Event reminders due and recorded, by kind (24h, 1h) and what was done (notified, "
+    "covered: a nearer reminder went instead).",
+    ["kind", "outcome"],
 )
 SCRAPES = Counter(
     "eventmgr_metrics_scrapes_total",

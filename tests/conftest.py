@@ -30,6 +30,7 @@ os.environ.update(
         "REDIS_URL": REDIS_URL,
         "INTERNAL_TOKEN": "internal-test-token",
         "CURSOR_SECRET": "cursor-test-secret",
+        "UNSUBSCRIBE_SECRET": "unsubscribe-test-secret",
         "CORS_ORIGINS": "https://app.example.org",
         "PUBLIC_URL": "http://testserver",
         "SECRETS_DIR": str(_DATA_DIR / "no-secrets"),
@@ -40,6 +41,7 @@ from shared import ratelimit  # noqa: E402
 from shared.security.tokens import generate_private_key_pem  # noqa: E402
 
 os.environ["JWT_PRIVATE_KEY"] = generate_private_key_pem()
+os.environ["VAPID_PRIVATE_KEY"] = generate_private_key_pem()
 os.environ.pop("DATABASE_URL", None)
 
 
@@ -51,6 +53,7 @@ def reset_process_state() -> None:
     from shared.db.engine import dispose
     from shared.kit.client import _trusted
     from shared.mail import get_mailer
+    from shared.notifications import push, unsubscribe
     from shared.outbox.publishing import get_publisher
     from shared.pagination import forget_key
     from shared.security.tokens import forget_keys
@@ -64,6 +67,8 @@ def reset_process_state() -> None:
     get_publisher.cache_clear()
     celery_app.cache_clear()
     _trusted.cache_clear()
+    push.forget_key()
+    unsubscribe.forget_key()
 
 
 def database_url(name: str) -> str:

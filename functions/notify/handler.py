@@ -6,6 +6,8 @@ from sqlalchemy.orm import Session
 from shared.catalog import (
     EventCancelled,
     EventDeleted,
+    EventHidden,
+    EventRestored,
     EventUpdated,
     RegistrationCreated,
     RegistrationPromoted,
@@ -17,7 +19,7 @@ from shared.catalog import (
 from shared.kit import Function
 from shared.kit.consuming import ReceivedCloudEvent
 from shared.notifications import event_notices
-from shared.notifications.service import notify_by_email
+from shared.notifications.service import notify
 from shared.users import repository as users
 from shared.users.models import User
 
@@ -30,10 +32,12 @@ PROMOTED = RegistrationPromoted.cloudevent_type
 EVENT_UPDATED = EventUpdated.cloudevent_type
 EVENT_CANCELLED = EventCancelled.cloudevent_type
 EVENT_DELETED = EventDeleted.cloudevent_type
+EVENT_HIDDEN = EventHidden.cloudevent_type
+EVENT_RESTORED = EventRestored.cloudevent_type
 
 fn = Function(
     "notify",
-    summary="Tell people what concerns them (mail now; in-app and push later).",
+    summary="Tell people what concerns them: in-app, by mail and by Web Push.",
     consumes=(
         REGISTERED,
         VERIFICATION_REQUESTED,
@@ -44,6 +48,8 @@ fn = Function(
         EVENT_UPDATED,
         EVENT_CANCELLED,
         EVENT_DELETED,
+        EVENT_HIDDEN,
+        EVENT_RESTORED,
     ),
     secrets=("rabbitmq_url",),
 )
@@ -57,7 +63,8 @@ def _account_holder(session: Session, cloudevent: ReceivedCloudEvent) -> User | 
 
 
 def _mail(session: Session, user: User, kind: str) -> None:
-    notify_by_email(
+    """Account mails go whatever the settings say: they are about the account's safety."""
+    notify(
         session,
         kind=kind,
         recipient=user.email,
@@ -118,6 +125,19 @@ def announce_cancellation(session: Session, cloudevent: ReceivedCloudEvent) -> N
 def announce_deletion(session: Session, cloudevent: ReceivedCloudEvent) -> None:
     assert isinstance(cloudevent.data, EventDeleted)
     event_notices.event_deleted(session, cloudevent.data)
+
+
+@fn.on(EVENT_HIDDEN)
+def tell_organizer_hidden(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, EventHidden)
+    data = cloudevent.data
+    event_notices.moderation_news(session, data.event_id, "event_hidden", data.reason)
+
+
+@fn.on(EVENT_RESTORED)
+def tell_organizer_restored(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, EventRestored)
+    event_notices.moderation_news(session, cloudevent.data.event_id, "event_restored", None)
 
 
 app = fn.app()

@@ -76,7 +76,17 @@ PROCESSES = (
     Process("dispatcher", ("eventmgr", "dispatcher"), ("internal_token", "rabbitmq_url")),
     Process("scheduler", ("eventmgr", "scheduler"), ("internal_token",)),
     Process(
-        "worker", ("eventmgr", "worker"), ("database_url", "rabbitmq_url", "redis_url", "smtp_url")
+        "worker",
+        ("eventmgr", "worker"),
+        (
+            "database_url",
+            "rabbitmq_url",
+            "redis_url",
+            "smtp_url",
+            "sendgrid_api_key",
+            "unsubscribe_secret",
+            "vapid_private_key",
+        ),
     ),
 )
 

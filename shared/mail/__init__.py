@@ -24,6 +24,7 @@ def get_mailer() -> Mailer:
             settings.sendgrid_api_key,
             settings.sendgrid_api_url,
             timeout=settings.mail_timeout_seconds,
+            batch=settings.mail_batch_size,
         )
     if settings.smtp_url:
         from shared.mail.smtp import SmtpMailer

@@ -8,8 +8,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
+from shared.mail.message import Mailer
 
-class FileMailer:
+
+class FileMailer(Mailer):
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 

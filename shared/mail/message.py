@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Protocol
 
 
 class MailDeliveryError(Exception):
@@ -16,8 +15,22 @@ class MailDeliveryError(Exception):
         self.retryable = retryable
 
 
-class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+class Mailer:
+    """A backend sends one message, or many: `send_many` answers, per message, None (taken)
+    or the error. Backends that can send many at once (SendGrid) override it."""
+
+    def send(self, message: EmailMessage) -> None:
+        raise NotImplementedError
+
+    def send_many(self, messages: list[EmailMessage]) -> list[MailDeliveryError | None]:
+        outcomes: list[MailDeliveryError | None] = []
+        for message in messages:
+            try:
+                self.send(message)
+                outcomes.append(None)
+            except MailDeliveryError as error:
+                outcomes.append(error)
+        return outcomes
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,29 @@
-"""SendGrid backend, through the official client (v3 Mail Send API)."""
+"""SendGrid backend, through the official client (v3 Mail Send API).
+
+Many messages go in few requests: messages alike but for their recipient (and their own
+unsubscribe link) share one request with a personalization each, up to 1,000. A 429 waits as
+long as SendGrid's rate-limit headers say, a 5xx backs off; both are retried a few times here,
+then left to the task's retry. A request is taken whole or not at all, so nothing is sent twice.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import getaddresses
+from typing import Any
 
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import (
-    Attachment,
-    Content,
-    Disposition,
-    FileContent,
-    FileName,
-    FileType,
-    From,
-    Header,
-    Mail,
-    To,
-)
 
-from shared.mail.message import MailDeliveryError
+from shared.mail.message import MailDeliveryError, Mailer
+
+logger = logging.getLogger("eventmgr.mail")
 
 # Headers SendGrid sets itself and refuses to be given.
 _RESERVED = {
@@ -37,54 +39,158 @@ _RESERVED = {
     "bcc",
     "reply-to",
 }
+# Headers that differ per recipient: they go in the recipient's personalization.
+_PERSONAL = {"list-unsubscribe", "list-unsubscribe-post"}
+# Where a recipient's unsubscribe link sits in the shared body (SendGrid substitutes it).
+UNSUBSCRIBE_TAG = "%unsubscribe_url%"
+PERSONALIZATIONS_PER_REQUEST = 1000
+ATTEMPTS = 4
+LONGEST_WAIT = 30.0
 
 
-class SendGridMailer:
-    def __init__(self, api_key: str, api_url: str, *, timeout: float = 20.0) -> None:
+class SendGridMailer(Mailer):
+    def __init__(
+        self,
+        api_key: str,
+        api_url: str,
+        *,
+        timeout: float = 20.0,
+        batch: int = PERSONALIZATIONS_PER_REQUEST,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.client = SendGridAPIClient(api_key=api_key, host=api_url.rstrip("/"))
         # The official client has no timeout knob of its own; its HTTP client does.
         self.client.client.timeout = timeout
+        self.batch = min(batch, PERSONALIZATIONS_PER_REQUEST)
+        self.sleep = sleep
 
     def send(self, message: EmailMessage) -> None:
-        try:
-            response = self.client.send(to_sendgrid(message))
-        except HTTPError as error:
-            status = int(getattr(error, "status_code", 0) or 0)
-            retryable = status == 429 or status >= 500
-            raise MailDeliveryError(f"SendGrid answered {status}", retryable=retryable) from error
-        except OSError as error:
-            raise MailDeliveryError(f"SendGrid unreachable: {error}", retryable=True) from error
-        if response.status_code >= 300:
-            raise MailDeliveryError(
-                f"SendGrid answered {response.status_code}",
-                retryable=response.status_code >= 500,
-            )
+        (error,) = self.send_many([message])
+        if error is not None:
+            raise error
+
+    def send_many(self, messages: list[EmailMessage]) -> list[MailDeliveryError | None]:
+        outcomes: list[MailDeliveryError | None] = [None] * len(messages)
+        groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
+        for index, message in enumerate(messages):
+            shared_part = _shared_part(message)
+            key = hashlib.sha256(json.dumps(shared_part, sort_keys=True).encode()).hexdigest()
+            groups.setdefault(key, (shared_part, []))[1].append(index)
+        for shared_part, indexes in groups.values():
+            for start in range(0, len(indexes), self.batch):
+                chunk = indexes[start : start + self.batch]
+                body = {
+                    **shared_part,
+                    "personalizations": [_personalization(messages[i]) for i in chunk],
+                }
+                error = self._post(body)
+                for i in chunk:
+                    outcomes[i] = error
+        return outcomes
+
+    def _post(self, body: dict[str, Any]) -> MailDeliveryError | None:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                response = self.client.send(body)
+            except HTTPError as error:
+                status = int(getattr(error, "status_code", 0) or 0)
+                retryable = status == 429 or status >= 500
+                failure = MailDeliveryError(f"SendGrid answered {status}", retryable=retryable)
+                if not retryable:
+                    logger.warning("SendGrid refused a request", extra={"http.status": status})
+                    return failure
+                if attempt < ATTEMPTS:
+                    self.sleep(_wait(status, getattr(error, "headers", None), attempt))
+                    continue
+                return failure
+            except OSError as error:
+                failure = MailDeliveryError(f"SendGrid unreachable: {error}", retryable=True)
+                if attempt < ATTEMPTS:
+                    self.sleep(_wait(0, None, attempt))
+                    continue
+                return failure
+            if response.status_code >= 300:
+                return MailDeliveryError(
+                    f"SendGrid answered {response.status_code}",
+                    retryable=response.status_code >= 500,
+                )
+            return None
+        raise AssertionError("unreachable")
 
 
-def to_sendgrid(message: EmailMessage) -> Mail:
-    sender_name, sender_address = getaddresses([message["From"]])[0]
-    mail = Mail(from_email=From(sender_address, sender_name or None))
-    mail.subject = str(message["Subject"])
-    for name, address in getaddresses(message.get_all("To", [])):
-        mail.add_to(To(address, name or None))
-    text = message.get_body(("plain",))
-    html = message.get_body(("html",))
-    if text is not None:
-        mail.add_content(Content("text/plain", text.get_content()))
-    if html is not None:
-        mail.add_content(Content("text/html", html.get_content()))
-    for name, value in message.items():
-        if name.lower() not in _RESERVED:
-            mail.add_header(Header(name, str(value)))
-    for part in message.iter_attachments():
-        payload = part.get_payload(decode=True)
+def _wait(status: int, headers: Any, attempt: int) -> float:
+    """How long to wait before trying again: until the rate limit resets, when SendGrid
+    says so (X-RateLimit-Reset is a Unix time), else an exponential backoff."""
+    if status == 429 and headers is not None:
+        reset = headers.get("X-RateLimit-Reset")
+        if reset:
+            try:
+                return min(LONGEST_WAIT, max(0.0, float(reset) - time.time()) + 0.1)
+            except ValueError:
+                pass
+        after = headers.get("Retry-After")
+        if after and after.isdigit():
+            return min(LONGEST_WAIT, float(after))
+    return float(min(LONGEST_WAIT, 2 ** (attempt - 1)))
+
+
+def _unsubscribe_url(message: EmailMessage) -> str | None:
+    value = message.get("List-Unsubscribe")
+    return str(value).strip().strip("<>") if value else None
+
+
+def _shared_part(message: EmailMessage) -> dict[str, Any]:
+    """Everything but the recipient: two messages with equal shared parts share a request."""
+    url = _unsubscribe_url(message)
+
+    def generic(text: str) -> str:
+        return text.replace(url, UNSUBSCRIBE_TAG) if url else text
+
+    sender_name, sender_address = getaddresses([str(message["From"])])[0]
+    part: dict[str, Any] = {
+        "from": {"email": sender_address, **({"name": sender_name} if sender_name else {})},
+        "subject": str(message["Subject"]),
+        "content": [],
+    }
+    for subtype in ("plain", "html"):
+        body = message.get_body((subtype,))
+        if body is not None:
+            content = body.get_content()
+            part["content"].append({"type": f"text/{subtype}", "value": generic(content)})
+    headers = {
+        name: str(value)
+        for name, value in message.items()
+        if name.lower() not in _RESERVED | _PERSONAL
+    }
+    if headers:
+        part["headers"] = headers
+    attachments = []
+    for attachment in message.iter_attachments():
+        payload = attachment.get_payload(decode=True)
         assert isinstance(payload, bytes)
-        mail.add_attachment(
-            Attachment(
-                FileContent(base64.b64encode(payload).decode()),
-                FileName(part.get_filename() or "attachment"),
-                FileType(part.get_content_type()),
-                Disposition("attachment"),
-            )
+        attachments.append(
+            {
+                "content": base64.b64encode(payload).decode(),
+                "filename": attachment.get_filename() or "attachment",
+                "type": attachment.get_content_type(),
+                "disposition": "attachment",
+            }
         )
-    return mail
+    if attachments:
+        part["attachments"] = attachments
+    return part
+
+
+def _personalization(message: EmailMessage) -> dict[str, Any]:
+    to = [
+        {"email": address, **({"name": name} if name else {})}
+        for name, address in getaddresses(message.get_all("To", []))
+    ]
+    personal: dict[str, Any] = {"to": to}
+    headers = {name: str(value) for name, value in message.items() if name.lower() in _PERSONAL}
+    if headers:
+        personal["headers"] = headers
+    url = _unsubscribe_url(message)
+    if url:
+        personal["substitutions"] = {UNSUBSCRIBE_TAG: url}
+    return personal

@@ -7,10 +7,10 @@ import ssl
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from shared.mail.message import MailDeliveryError
+from shared.mail.message import MailDeliveryError, Mailer
 
 
-class SmtpMailer:
+class SmtpMailer(Mailer):
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
@@ -25,27 +25,50 @@ class SmtpMailer:
         self.timeout = timeout
 
     def send(self, message: EmailMessage) -> None:
-        context = ssl.create_default_context()
+        (error,) = self.send_many([message])
+        if error is not None:
+            raise error
+
+    def send_many(self, messages: list[EmailMessage]) -> list[MailDeliveryError | None]:
+        """One connection for the whole batch; a refused message does not stop the rest."""
+        outcomes: list[MailDeliveryError | None] = []
         try:
-            client: smtplib.SMTP
-            if self.implicit_tls:
-                client = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=context
-                )
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            with client:
-                if self.starttls:
-                    client.starttls(context=context)
-                if self.username and self.password:
-                    client.login(self.username, self.password)
-                client.send_message(message)
-        except smtplib.SMTPResponseException as error:
-            # 4xx replies are temporary by definition; 5xx are final.
-            raise MailDeliveryError(
-                f"SMTP {error.smtp_code}: {error.smtp_error!r}", retryable=error.smtp_code < 500
-            ) from error
-        except smtplib.SMTPRecipientsRefused as error:
-            raise MailDeliveryError(f"recipients refused: {error}", retryable=False) from error
+            with self._connect() as client:
+                for message in messages:
+                    outcomes.append(_send_one(client, message))
         except (OSError, smtplib.SMTPException) as error:
-            raise MailDeliveryError(f"SMTP unavailable: {error}", retryable=True) from error
+            failure = MailDeliveryError(f"SMTP unavailable: {error}", retryable=True)
+            outcomes.extend([failure] * (len(messages) - len(outcomes)))
+        return outcomes
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        client: smtplib.SMTP
+        if self.implicit_tls:
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                client.starttls(context=context)
+            if self.username and self.password:
+                client.login(self.username, self.password)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+
+def _send_one(client: smtplib.SMTP, message: EmailMessage) -> MailDeliveryError | None:
+    try:
+        client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        return MailDeliveryError(f"recipients refused: {error}", retryable=False)
+    except smtplib.SMTPResponseException as error:
+        # 4xx replies are temporary by definition; 5xx are final.
+        if error.smtp_code == 421:  # the server is closing the connection
+            raise
+        return MailDeliveryError(
+            f"SMTP {error.smtp_code}: {error.smtp_error!r}", retryable=error.smtp_code < 500
+        )
+    return None

@@ -6,7 +6,13 @@ from shared.cache.models import PendingInvalidation
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
 from shared.moderation.models import AbuseReport
-from shared.notifications.models import Notification
+from shared.notifications.models import (
+    MailSuppression,
+    Notification,
+    NotificationSettings,
+    PushSubscription,
+    ReminderSent,
+)
 from shared.outbox.models import (
     DeadLetter,
     LocalDelivery,
@@ -26,13 +32,17 @@ __all__ = [
     "Event",
     "LocalDelivery",
     "LoginSession",
+    "MailSuppression",
     "Notification",
+    "NotificationSettings",
     "OneTimeToken",
     "OutboxMessage",
     "PendingInvalidation",
     "ProcessedCloudEvent",
+    "PushSubscription",
     "RefreshToken",
     "Registration",
+    "ReminderSent",
     "RevokedAccessToken",
     "RevokedSession",
     "Tag",

@@ -11,8 +11,11 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.config import get_settings
+from shared.mail import Attachment
 from shared.notifications.models import Notification
 from shared.notifications.templates import Rendered, renderer
+from shared.notifications.unsubscribe import link_for
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -40,6 +43,20 @@ WORDS: dict[str, dict[str, str]] = {
         "field.status": "Status",
         "none": "none",
         "was": "was",
+        "reminder_24h.subject": "Reminder: {title}",
+        "reminder_24h.body": "A reminder: “{title}” starts on {starts}.",
+        "reminder_1h.subject": "Starting soon: {title}",
+        "reminder_1h.body": "“{title}” starts within the hour, at {starts}.",
+        "hidden.subject": "Your event was hidden: {title}",
+        "hidden.body": "A moderator hid “{title}” ({starts}): it is no longer listed and "
+        "nobody can register.",
+        "restored.subject": "Your event is visible again: {title}",
+        "restored.body": "A moderator restored “{title}” ({starts}): it is listed again.",
+        "where": "Where: {where}",
+        "unsubscribe": "You get this mail because you registered for an event on Event "
+        "Manager. Stop these mails: {link}",
+        "unsubscribe.organizer": "You get this mail because you organize an event on Event "
+        "Manager. Stop these mails: {link}",
     },
     "ru": {
         "hello": "Здравствуйте!",
@@ -66,6 +83,20 @@ WORDS: dict[str, dict[str, str]] = {
         "field.status": "Статус",
         "none": "нет",
         "was": "было",
+        "reminder_24h.subject": "Напоминание: {title}",
+        "reminder_24h.body": "Напоминаем: «{title}» начнётся {starts}.",
+        "reminder_1h.subject": "Скоро начало: {title}",
+        "reminder_1h.body": "«{title}» начнётся меньше чем через час, в {starts}.",
+        "hidden.subject": "Ваше событие скрыто: {title}",
+        "hidden.body": "Модератор скрыл «{title}» ({starts}): его больше не видно в списках, "
+        "и регистрация закрыта.",
+        "restored.subject": "Ваше событие снова видно: {title}",
+        "restored.body": "Модератор вернул «{title}» ({starts}): оно снова в списках.",
+        "where": "Где: {where}",
+        "unsubscribe": "Вы получили это письмо, потому что зарегистрировались на событие в "
+        "Event Manager. Отказаться от таких писем: {link}",
+        "unsubscribe.organizer": "Вы получили это письмо как организатор события в Event "
+        "Manager. Отказаться от таких писем: {link}",
     },
 }
 TIME_FIELDS = {"starts_at", "ends_at"}
@@ -94,12 +125,41 @@ def _facts(notification: Notification) -> dict[str, Any]:
     }
 
 
-def _mail(notification: Notification, kind: str, extra: list[str] | None = None) -> Rendered:
+def _mail(
+    notification: Notification,
+    kind: str,
+    extra: list[str] | None = None,
+    *,
+    footer: str = "unsubscribe",
+    attachments: tuple[Attachment, ...] = (),
+) -> Rendered:
+    """A notice: its paragraphs, then the one-click unsubscribe line (in text and HTML)."""
     words, facts = _words(notification), _facts(notification)
     paragraphs = [words["hello"], words[f"{kind}.body"].format(**facts), *(extra or [])]
+    unsubscribe = link_for(notification.user_id) if notification.user_id else None
     text = "\n\n".join(paragraphs) + "\n"
     html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
-    return Rendered(subject=words[f"{kind}.subject"].format(**facts), text=text, html=html)
+    if unsubscribe:
+        text += "\n-- \n" + words[footer].format(link=unsubscribe) + "\n"
+        before, _, _ = words[footer].partition("{link}")
+        html += (
+            f'<hr><p style="font-size:small">{escape(before)}'
+            f'<a href="{escape(unsubscribe)}">{escape(unsubscribe)}</a></p>'
+        )
+    return Rendered(
+        subject=words[f"{kind}.subject"].format(**facts),
+        text=text,
+        html=html,
+        unsubscribe_url=unsubscribe,
+        attachments=attachments,
+        link=_event_link(notification),
+    )
+
+
+def _event_link(notification: Notification) -> str | None:
+    event_id = notification.payload.get("event_id")
+    base = get_settings().public_url.rstrip("/")
+    return f"{base}/api/v1/events/{event_id}" if event_id else None
 
 
 @renderer("registration_confirmed")
@@ -151,3 +211,22 @@ def event_cancelled(notification: Notification) -> Rendered:
 @renderer("event_deleted")
 def event_deleted(notification: Notification) -> Rendered:
     return _mail(notification, "deleted")
+
+
+@renderer("event_reminder")
+def event_reminder(notification: Notification) -> Rendered:
+    words, where = _words(notification), notification.payload.get("where")
+    extra = [words["where"].format(where=where)] if where else []
+    return _mail(notification, f"reminder_{notification.payload['reminder']}", extra)
+
+
+@renderer("event_hidden")
+def event_hidden(notification: Notification) -> Rendered:
+    words, reason = _words(notification), notification.payload.get("reason")
+    extra = [words["reason"].format(reason=reason)] if reason else []
+    return _mail(notification, "hidden", extra, footer="unsubscribe.organizer")
+
+
+@renderer("event_restored")
+def event_restored(notification: Notification) -> Rendered:
+    return _mail(notification, "restored", footer="unsubscribe.organizer")

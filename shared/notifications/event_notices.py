@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.catalog import EventDeleted
-from shared.events.models import Event, EventStatus
-from shared.notifications.service import notify_by_email
+from shared.events.models import Event, EventStatus, Moderation
+from shared.notifications.preferences import Reach, reach_of
+from shared.notifications.service import notify
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
@@ -20,15 +21,27 @@ from shared.users.models import User
 NOTICE_FIELDS = {"starts_at", "ends_at", "timezone", "venue", "online_url"}
 
 
-def _tell(session: Session, person: User, kind: str, payload: dict[str, Any]) -> None:
-    notify_by_email(
+def _tell(
+    session: Session, person: User, kind: str, payload: dict[str, Any], reach: Reach | None = None
+) -> None:
+    """A notice to one person, by the channels they chose (read in bulk by `_tell_all`)."""
+    reach = reach or reach_of(session, [person.id])[person.id]
+    notify(
         session,
         kind=kind,
         recipient=person.email,
         user_id=person.id,
         locale=person.locale,
         payload={**payload, "reader_timezone": person.timezone},
+        email=reach.email,
+        push=reach.push,
     )
+
+
+def _tell_all(session: Session, people: list[User], kind: str, payload: dict[str, Any]) -> None:
+    reach = reach_of(session, [person.id for person in people])
+    for person in people:
+        _tell(session, person, kind, payload, reach[person.id])
 
 
 def _about(event: Event) -> dict[str, Any]:
@@ -79,16 +92,20 @@ def event_changed(session: Session, event_id: uuid.UUID, changes: dict[str, Any]
     event = session.get(Event, event_id)
     if not notice or event is None or event.status != EventStatus.published:
         return  # a cancellation has its own mail
-    for person in _registered_people(session, event_id):
-        _tell(session, person, "event_changed", {**_about(event), "changes": notice})
+    _tell_all(
+        session,
+        _registered_people(session, event_id),
+        "event_changed",
+        {**_about(event), "changes": notice},
+    )
 
 
 def event_cancelled(session: Session, event_id: uuid.UUID, reason: str | None) -> None:
     event = session.get(Event, event_id)
     if event is None or event.status != EventStatus.cancelled:
         return
-    for person in _registered_people(session, event_id):
-        _tell(session, person, "event_cancelled", {**_about(event), "reason": reason})
+    payload = {**_about(event), "reason": reason}
+    _tell_all(session, _registered_people(session, event_id), "event_cancelled", payload)
 
 
 def event_deleted(session: Session, gone: EventDeleted) -> None:
@@ -108,6 +125,17 @@ def event_deleted(session: Session, gone: EventDeleted) -> None:
             select(User).where(User.id.in_(ids), User.is_active.is_(True))
         )
     }
-    for user_id in ids:
-        if user_id in people:
-            _tell(session, people[user_id], "event_deleted", about)
+    _tell_all(session, [people[i] for i in ids if i in people], "event_deleted", about)
+
+
+def moderation_news(session: Session, event_id: uuid.UUID, kind: str, reason: str | None) -> None:
+    """The organizer hears that a moderator hid or restored their event."""
+    event = session.get(Event, event_id)
+    if event is None:
+        return
+    hidden = event.moderation == Moderation.hidden
+    if (kind == "event_hidden") != hidden:
+        return  # restored (or hidden) again since: the later notice tells
+    organizer = session.get(User, event.organizer_id)
+    if organizer is not None and organizer.is_active:
+        _tell(session, organizer, kind, {**_about(event), "reason": reason})

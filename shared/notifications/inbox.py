@@ -26,6 +26,9 @@ IN_APP_KINDS = (
     "event_changed",
     "event_cancelled",
     "event_deleted",
+    "event_reminder",
+    "event_hidden",
+    "event_restored",
     "password_changed",
 )
 
@@ -75,7 +78,7 @@ def _item(row: Notification) -> InboxItem:
         id=row.id,
         kind=row.kind,
         title=rendered.subject,
-        text=rendered.text.strip(),
+        text=rendered.summary,
         event_id=uuid.UUID(event_id) if event_id else None,
         created_at=row.created_at,
         read_at=row.read_at,

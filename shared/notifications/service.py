@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
+from shared.notifications.channels import EMAIL, PUSH, Channel
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 
 logger = logging.getLogger("eventmgr.notifications")
 
 
-def notify_by_email(
+def notify(
     session: Session,
     *,
     kind: str,
@@ -25,8 +26,11 @@ def notify_by_email(
     payload: dict[str, Any],
     user_id: uuid.UUID | None = None,
     locale: str = "en",
+    email: bool = True,
+    push: bool = False,
 ) -> Notification:
-    """A notification row now; its mail task is enqueued once this transaction commits."""
+    """A notification row now (the in-app list shows it); its mail and push tasks are
+    enqueued once this transaction commits. A channel the person turned off is skipped."""
     notification = Notification(
         id=uuid.uuid4(),
         user_id=user_id,
@@ -34,53 +38,90 @@ def notify_by_email(
         recipient=recipient,
         locale=locale,
         payload=payload,
-        email_status=DeliveryStatus.pending,
+        email_status=DeliveryStatus.pending if email else DeliveryStatus.skipped,
+        last_error=None if email else "mail turned off",
         attempts=0,
+        push_status=DeliveryStatus.pending if push else None,
+        push_attempts=0,
         enqueued_at=datetime.now(UTC),
     )
     session.add(notification)
-    after_commit(session, lambda: enqueue([notification.id]))
+    _enqueue_after_commit(session, notification)
     return notification
 
 
-def enqueue(ids: list[uuid.UUID]) -> int:
+def _enqueue_after_commit(session: Session, notification: Notification) -> None:
+    """Ids collect per transaction and go to Celery in batches: a notice to 5,000 people
+    is 5 mail tasks, not 5,000."""
+    batch: dict[str, list[uuid.UUID]] | None = session.info.get("notifications.enqueue")
+    if batch is None:
+        batch = session.info["notifications.enqueue"] = {"email": [], "push": []}
+        ids = batch
+
+        def hand_over() -> None:
+            enqueue(ids["email"])
+            enqueue_push(ids["push"])
+
+        after_commit(session, hand_over)
+    if notification.email_status == DeliveryStatus.pending:
+        batch["email"].append(notification.id)
+    if notification.push_status == DeliveryStatus.pending:
+        batch["push"].append(notification.id)
+
+
+def _chunks(ids: list[uuid.UUID]) -> list[list[str]]:
+    size = get_settings().mail_batch_size
+    return [[str(i) for i in ids[start : start + size]] for start in range(0, len(ids), size)]
+
+
+def _hand(task: Any, ids: list[uuid.UUID]) -> int:
     """Hand ids to Celery. A broker that is down only delays them: the sweep comes back."""
     from shared.celery_app import celery_app, trace_headers
-    from shared.notifications.tasks import send_email
 
     celery_app()
     sent = 0
-    for notification_id in ids:
+    for chunk in _chunks(ids):
         try:
-            send_email.apply_async(
-                args=[str(notification_id)], headers=trace_headers(), retry=False
-            )
-            sent += 1
+            task.apply_async(args=[chunk], headers=trace_headers(), retry=False)
+            sent += len(chunk)
         except Exception:
-            logger.warning(
-                "could not enqueue mail %s; the sweep will", notification_id, exc_info=True
-            )
+            logger.warning("could not enqueue %d notifications; the sweep will", len(chunk))
             break
     return sent
 
 
+def enqueue(ids: list[uuid.UUID]) -> int:
+    from shared.notifications.tasks import send_emails
+
+    return _hand(send_emails, ids)
+
+
+def enqueue_push(ids: list[uuid.UUID]) -> int:
+    from shared.notifications.tasks import send_pushes
+
+    return _hand(send_pushes, ids)
+
+
 def sweep_pending(limit: int = 500) -> int:
-    """Re-enqueue mail still pending (or stuck sending) after the timeout."""
+    """Re-enqueue mail and push still pending (or stuck sending) after the timeout."""
+    return enqueue(_stale(EMAIL, limit)) + enqueue_push(_stale(PUSH, limit))
+
+
+def _stale(channel: Channel, limit: int) -> list[uuid.UUID]:
     now = datetime.now(UTC)
     cutoff = now - timedelta(seconds=get_settings().task_pending_timeout_seconds)
-    unsent = or_(
-        Notification.email_status == DeliveryStatus.pending,
-        (Notification.email_status == DeliveryStatus.sending) & (Notification.claimed_until < now),
-    )
+    unsent = channel.unsent(now)
     with unit_of_work() as session:
         # Tried as often as allowed: stop, and say so, instead of sweeping it forever.
         session.execute(
             update(Notification)
-            .where(unsent, Notification.attempts >= MAX_MAIL_ATTEMPTS)
+            .where(unsent, channel.attempts >= MAX_MAIL_ATTEMPTS)
             .values(
-                email_status=DeliveryStatus.failed,
-                claimed_until=None,
-                last_error=func.coalesce(Notification.last_error, "gave up"),
+                {
+                    channel.status: DeliveryStatus.failed,
+                    channel.claimed_until: None,
+                    Notification.last_error: func.coalesce(Notification.last_error, "gave up"),
+                }
             )
         )
         stale = (
@@ -93,7 +134,7 @@ def sweep_pending(limit: int = 500) -> int:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        ids = list(
+        return list(
             session.scalars(
                 update(Notification)
                 .where(Notification.id.in_(stale.scalar_subquery()))
@@ -102,4 +143,3 @@ def sweep_pending(limit: int = 500) -> int:
                 execution_options={"synchronize_session": False},
             )
         )
-    return enqueue(ids)

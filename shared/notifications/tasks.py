@@ -1,109 +1,140 @@
-"""`send_email(notification_id)`: render and send one notification's mail, once.
+"""The Celery tasks that deliver notifications: `send_emails(ids)` and `send_pushes(ids)`.
 
-The task claims the row (pending → sending, with a lease) before sending, so a duplicate
-task finds nothing to do; a worker that dies mid-send leaves a lease that runs out, and the
-sweep sends again (mail is at-least-once, never silently lost).
+A task claims its rows (pending → sending, with a lease) before sending, so a duplicate task
+finds nothing to do; a worker that dies mid-send leaves a lease that runs out, and the sweep
+sends again (delivery is at-least-once, never silently lost). Mail goes to the backend in one
+call per batch, so SendGrid gets up to 1,000 recipients per request.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from celery import shared_task
-from sqlalchemy import or_, update
 
 from shared.config import get_settings
-from shared.db import unit_of_work
-from shared.mail import MailDeliveryError, compose, get_mailer
+from shared.mail import compose, get_mailer
 from shared.metrics import MAIL_SENT
+from shared.notifications import push, suppression
+from shared.notifications.channels import EMAIL, PUSH
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 from shared.notifications.templates import render
 
 logger = logging.getLogger("eventmgr.mail")
-LEASE = timedelta(minutes=5)
 
 
-def claim(notification_id: uuid.UUID) -> Notification | None:
-    now = datetime.now(UTC)
-    with unit_of_work() as session:
-        return session.scalars(
-            update(Notification)
-            .where(
-                Notification.id == notification_id,
-                Notification.attempts < MAX_MAIL_ATTEMPTS,
-                or_(
-                    Notification.email_status == DeliveryStatus.pending,
-                    (Notification.email_status == DeliveryStatus.sending)
-                    & (Notification.claimed_until < now),
-                ),
-            )
-            .values(
-                email_status=DeliveryStatus.sending,
-                claimed_until=now + LEASE,
-                attempts=Notification.attempts + 1,
-            )
-            .returning(Notification),
-            execution_options={"synchronize_session": False},
-        ).first()
-
-
-def _give_up(notification: Notification, error: Exception) -> str:
-    finish(notification.id, DeliveryStatus.failed, f"{type(error).__name__}: {error}")
-    logger.warning("mail failed for good", extra={"error.message": str(error)})
-    return "failed"
-
-
-def finish(notification_id: uuid.UUID, status: DeliveryStatus, error: str | None) -> None:
-    with unit_of_work() as session:
-        session.execute(
-            update(Notification)
-            .where(Notification.id == notification_id)
-            .values(
-                email_status=status,
-                claimed_until=None,
-                last_error=error[:1000] if error else None,
-                sent_at=datetime.now(UTC) if status == DeliveryStatus.sent else None,
-            )
-        )
+@shared_task(name="notifications.send_emails", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
+def send_emails(self: Any, notification_ids: list[str]) -> dict[str, int]:
+    tally, retry = deliver_mails([uuid.UUID(i) for i in notification_ids])
+    if retry:
+        raise self.retry(args=[[str(row.id) for row in retry]], countdown=_backoff(retry))
+    return tally
 
 
 @shared_task(name="notifications.send_email", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
 def send_email(self: Any, notification_id: str) -> str:
-    notification = claim(uuid.UUID(notification_id))
-    if notification is None:
-        return "skipped"  # sent already, given up, or another worker holds it
-    backend = "unknown"
-    try:
-        rendered = render(notification)
-        message = compose(
-            sender=get_settings().mail_from,
-            to=notification.recipient,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-        )
-        mailer = get_mailer()
-        backend = type(mailer).__name__.removesuffix("Mailer").lower()
-        mailer.send(message)
-    except MailDeliveryError as error:
-        if error.retryable and notification.attempts < MAX_MAIL_ATTEMPTS:
-            MAIL_SENT.labels(backend, "retried").inc()
-            finish(notification.id, DeliveryStatus.pending, str(error))
-            raise self.retry(countdown=min(600, 2**notification.attempts)) from error
-        MAIL_SENT.labels(backend, "failed").inc()
-        return _give_up(notification, error)
-    except Exception as error:
-        # A bug or bad data (unknown kind, missing field): retrying would fail the same way.
-        logger.exception("mail could not be prepared")
-        MAIL_SENT.labels(backend, "failed").inc()
-        return _give_up(notification, error)
-    MAIL_SENT.labels(backend, "sent").inc()
-    finish(notification.id, DeliveryStatus.sent, None)
-    logger.info(
-        "mail sent",
-        extra={"notification.id": notification_id, "notification.kind": notification.kind},
+    """One notification's mail (what a person debugging a row runs by hand)."""
+    tally, retry = deliver_mails([uuid.UUID(notification_id)])
+    if retry:
+        raise self.retry(countdown=_backoff(retry))
+    return next((outcome for outcome, count in tally.items() if count), "skipped")
+
+
+def _backoff(rows: list[Notification]) -> int:
+    return int(min(600, 2 ** min(row.attempts for row in rows)))
+
+
+def deliver_mails(ids: list[uuid.UUID]) -> tuple[dict[str, int], list[Notification]]:
+    """Send the mails of these rows still to send; answers the tally and the rows to retry."""
+    tally = {"sent": 0, "failed": 0, "skipped": 0}
+    rows = EMAIL.claim(ids)
+    if not rows:
+        return tally, []
+    blocked = suppression.suppressed(row.recipient for row in rows)
+    skipped = [row.id for row in rows if row.recipient.lower() in blocked]
+    EMAIL.finish(skipped, DeliveryStatus.skipped, "address suppressed")
+    tally["skipped"] = len(skipped)
+    ready: list[tuple[Notification, EmailMessage]] = []
+    for row in rows:
+        if row.id in skipped:
+            continue
+        try:
+            ready.append((row, _message(row)))
+        except Exception as error:
+            # A bug or bad data (unknown kind, missing field): retrying would fail the same way.
+            logger.exception("mail could not be prepared", extra={"notification.id": str(row.id)})
+            EMAIL.finish([row.id], DeliveryStatus.failed, f"{type(error).__name__}: {error}")
+            tally["failed"] += 1
+    mailer = get_mailer()
+    backend = type(mailer).__name__.removesuffix("Mailer").lower()
+    outcomes = mailer.send_many([message for _, message in ready]) if ready else []
+    sent: list[uuid.UUID] = []
+    retry: list[Notification] = []
+    for (row, _), outcome in zip(ready, outcomes, strict=True):
+        if outcome is None:
+            sent.append(row.id)
+        elif outcome.retryable and row.attempts < MAX_MAIL_ATTEMPTS:
+            retry.append(row)
+        else:
+            tally["failed"] += 1
+            EMAIL.finish([row.id], DeliveryStatus.failed, f"MailDeliveryError: {outcome}")
+            logger.warning("mail failed for good", extra={"error.message": str(outcome)})
+    EMAIL.finish(sent, DeliveryStatus.sent)
+    EMAIL.finish([row.id for row in retry], DeliveryStatus.pending, "backend busy, retrying")
+    tally["sent"] = len(sent)
+    for word, count in (*tally.items(), ("retried", len(retry))):
+        if count:
+            MAIL_SENT.labels(backend, word).inc(count)
+    if sent:
+        logger.info("mail sent", extra={"mail.count": len(sent)})
+    return tally, retry
+
+
+def _message(row: Notification) -> EmailMessage:
+    rendered = render(row)
+    headers = {}
+    if rendered.unsubscribe_url:
+        # RFC 8058: mail apps show an unsubscribe button that POSTs without asking.
+        headers = {
+            "List-Unsubscribe": f"<{rendered.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    return compose(
+        sender=get_settings().mail_from,
+        to=row.recipient,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        headers=headers,
+        attachments=rendered.attachments,
     )
-    return "sent"
+
+
+@shared_task(name="notifications.send_pushes", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
+def send_pushes(self: Any, notification_ids: list[str]) -> dict[str, int]:
+    rows = PUSH.claim(uuid.UUID(i) for i in notification_ids)
+    tally = {"sent": 0, "failed": 0, "skipped": 0, "retried": 0}
+    retry: list[Notification] = []
+    for row in rows:
+        try:
+            outcome = push.deliver(row)
+        except push.PushUnavailable as error:
+            logger.warning("push failed", extra={"error.message": str(error)})
+            if row.push_attempts < MAX_MAIL_ATTEMPTS:
+                retry.append(row)
+                continue
+            outcome = DeliveryStatus.failed
+        except Exception:
+            logger.exception("push could not be prepared", extra={"notification.id": str(row.id)})
+            outcome = DeliveryStatus.failed
+        PUSH.finish([row.id], outcome)
+        tally[outcome.value] += 1
+    if retry:
+        tally["retried"] = len(retry)
+        PUSH.finish([row.id for row in retry], DeliveryStatus.pending)
+        countdown = int(min(600, 2 ** min(row.push_attempts for row in retry)))
+        raise self.retry(args=[[str(row.id) for row in retry]], countdown=countdown)
+    return tally

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared.mail import Attachment
 from shared.notifications.models import Notification
 
 
@@ -14,6 +15,16 @@ class Rendered:
     subject: str
     text: str
     html: str | None = None
+    # Notices carry a one-click unsubscribe link (RFC 8058); account mails do not.
+    unsubscribe_url: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    # Web Push: where a click on the notification leads.
+    link: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """The text without the mail's signature block (the in-app list and push show it)."""
+        return self.text.split("\n-- \n", 1)[0].strip()
 
 
 Renderer = Callable[[Notification], Rendered]

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from local.embedded import free_port
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
-from shared.notifications.service import enqueue, notify_by_email, sweep_pending
+from shared.notifications.service import enqueue, notify, sweep_pending
 from tests.conftest import reset_process_state
 from tests.eventing.conftest import wait_until
 
@@ -59,7 +59,7 @@ def worker(mail_dir, monkeypatch):
 
 def message(recipient: str) -> None:
     with unit_of_work() as session:
-        notify_by_email(
+        notify(
             session,
             kind="message",
             recipient=recipient,
@@ -141,9 +141,7 @@ def test_a_mail_that_cannot_be_prepared_fails_for_good_instead_of_looping(mail_d
     from shared.notifications.tasks import send_email
 
     with unit_of_work() as session:
-        row = notify_by_email(
-            session, kind="no-such-template", recipient="x@example.org", payload={}
-        )
+        row = notify(session, kind="no-such-template", recipient="x@example.org", payload={})
         notification_id = row.id
     assert send_email.apply(args=[str(notification_id)]).get() == "failed"
     with unit_of_work() as session:

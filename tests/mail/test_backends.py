@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import json
 import threading
+import time
 from collections.abc import Iterator
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,10 +87,12 @@ def test_smtp_down_is_a_retryable_failure():
 
 
 class SendGridStandIn(BaseHTTPRequestHandler):
-    """Records Mail Send requests and answers with the queued status codes."""
+    """Records Mail Send requests and answers with the queued status codes (a 429 with
+    SendGrid's rate-limit headers)."""
 
     answers: list[int] = []
     received: list[dict] = []
+    reset_in = 0
 
     def do_POST(self):
         length = int(self.headers["Content-Length"])
@@ -102,6 +105,10 @@ class SendGridStandIn(BaseHTTPRequestHandler):
         )
         status = type(self).answers.pop(0) if type(self).answers else 202
         self.send_response(status)
+        if status == 429:
+            self.send_header("X-RateLimit-Limit", "600")
+            self.send_header("X-RateLimit-Remaining", "0")
+            self.send_header("X-RateLimit-Reset", str(int(time.time()) + type(self).reset_in))
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -113,6 +120,7 @@ class SendGridStandIn(BaseHTTPRequestHandler):
 def sendgrid_api() -> Iterator[str]:
     SendGridStandIn.answers = []
     SendGridStandIn.received = []
+    SendGridStandIn.reset_in = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), SendGridStandIn)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -130,15 +138,25 @@ def test_sendgrid_posts_the_message_with_the_official_client(sendgrid_api):
     assert body["personalizations"][0]["to"] == [{"email": "petr@example.org", "name": "Пётр"}]
     assert [c["type"] for c in body["content"]] == ["text/plain", "text/html"]
     assert body["attachments"][0]["filename"] == "event.ics"
-    assert body["headers"]["List-Unsubscribe"] == "<https://events.example.org/unsubscribe/t>"
+    [personal] = body["personalizations"]
+    assert personal["headers"]["List-Unsubscribe"] == "<https://events.example.org/unsubscribe/t>"
 
 
 @pytest.mark.parametrize(("status", "retryable"), [(429, True), (503, True), (400, False)])
 def test_sendgrid_refusals_say_whether_to_retry(sendgrid_api, status, retryable):
-    SendGridStandIn.answers = [status]
+    # Retryable refusals are tried again a few times here before the task's own retry.
+    SendGridStandIn.answers = [status] * 10
+    SendGridStandIn.reset_in = 2
+    waits: list[float] = []
     with pytest.raises(MailDeliveryError) as failure:
-        SendGridMailer("SG.test-key", sendgrid_api).send(sample())
+        SendGridMailer("SG.test-key", sendgrid_api, sleep=waits.append).send(sample())
     assert failure.value.retryable is retryable
+    assert len(SendGridStandIn.received) == (4 if retryable else 1)
+    if status == 429:  # as long as X-RateLimit-Reset says (a whole second, 1 to 2 s away)
+        assert len(waits) == 3
+        assert all(1.0 <= wait <= 2.2 for wait in waits), waits
+    else:  # exponential backoff
+        assert waits == ([1.0, 2.0, 4.0] if retryable else [])
 
 
 def test_settings_choose_the_backend(monkeypatch, tmp_path):

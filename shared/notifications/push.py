@@ -1,0 +1,249 @@
+"""Web Push (RFC 8030 + VAPID, RFC 8292; payloads encrypted per RFC 8291) with `pywebpush`.
+
+A subscription's endpoint is a URL the platform will POST to, so it is accepted only as an
+https URL on a push service in `PUSH_ALLOWED_HOSTS`, checked when subscribing and again when
+sending, and redirects are never followed: no one can make the platform call an address of
+their choosing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import uuid
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared.config import get_settings
+from shared.db import unit_of_work
+from shared.errors import DomainError, InvalidInput, NotFound
+from shared.metrics import PUSH_SENT
+from shared.notifications.models import DeliveryStatus, Notification, PushSubscription
+from shared.notifications.templates import render
+from shared.validation import RequestModel
+
+logger = logging.getLogger("eventmgr.push")
+# A push message's encrypted payload must stay under 4 KiB (RFC 8291); text is cut well below.
+MAX_TEXT = 1000
+# How long a push service keeps a message for an offline browser.
+TTL_SECONDS = 24 * 3600
+
+
+class PushNotConfigured(DomainError):
+    status = 503
+    title = "Web Push is not configured"
+    slug = "push-not-configured"
+
+
+class SubscriptionNotFound(NotFound):
+    title = "Push subscription not found"
+    slug = "push-subscription-not-found"
+
+
+class PushUnavailable(Exception):
+    """The push service did not take the message this time (429, 5xx, network)."""
+
+
+def allowed(endpoint: str) -> bool:
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not host or parts.username or parts.password:
+        return False
+    for pattern in get_settings().push_allowed_hosts:
+        pattern = pattern.lower()
+        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
+
+
+def _decoded(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+class SubscriptionKeys(RequestModel):
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+
+    @field_validator("p256dh")
+    @classmethod
+    def _point(cls, value: str) -> str:
+        # The browser's P-256 public key, uncompressed: 65 bytes starting with 0x04.
+        try:
+            raw = _decoded(value)
+        except (binascii.Error, ValueError) as error:
+            raise ValueError("must be base64url") from error
+        if len(raw) != 65 or raw[0] != 4:
+            raise ValueError("must be an uncompressed P-256 public key")
+        return value
+
+    @field_validator("auth")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        try:
+            raw = _decoded(value)
+        except (binascii.Error, ValueError) as error:
+            raise ValueError("must be base64url") from error
+        if len(raw) != 16:
+            raise ValueError("must be 16 bytes")
+        return value
+
+
+class SubscriptionIn(RequestModel):
+    """What the browser's `PushSubscription.toJSON()` gives."""
+
+    endpoint: str = Field(max_length=2000)
+    keys: SubscriptionKeys
+    expirationTime: int | None = None  # noqa: N815 - the browser's own field name
+
+
+class SubscriptionOut(BaseModel):
+    id: uuid.UUID
+    endpoint_host: str
+
+
+def subscribe(session: Session, user_id: uuid.UUID, body: SubscriptionIn) -> SubscriptionOut:
+    if not allowed(body.endpoint):
+        raise InvalidInput(
+            "The endpoint must be an https URL of a known push service.", field="endpoint"
+        )
+    application_server_key()  # refuse early when push is not set up at all
+    values = {"user_id": user_id, "p256dh": body.keys.p256dh, "auth": body.keys.auth}
+    # One browser, one endpoint: a second sign-in in the same browser takes it over.
+    subscription_id = session.scalars(
+        insert(PushSubscription)
+        .values(id=uuid.uuid4(), endpoint=body.endpoint, **values)
+        .on_conflict_do_update(index_elements=["endpoint"], set_=values)
+        .returning(PushSubscription.id)
+    ).one()
+    return SubscriptionOut(id=subscription_id, endpoint_host=urlsplit(body.endpoint).hostname or "")
+
+
+def unsubscribe(session: Session, user_id: uuid.UUID, subscription_id: uuid.UUID) -> None:
+    gone = session.execute(
+        delete(PushSubscription)
+        .where(PushSubscription.id == subscription_id, PushSubscription.user_id == user_id)
+        .returning(PushSubscription.id)
+    ).first()
+    if gone is None:
+        raise SubscriptionNotFound(f"No push subscription {subscription_id}.")
+
+
+@lru_cache
+def _vapid() -> Any:
+    from py_vapid import Vapid
+
+    key = get_settings().vapid_private_key
+    if not key:
+        raise PushNotConfigured("VAPID_PRIVATE_KEY is not set.")
+    if "BEGIN" in key:
+        return Vapid.from_pem(key.encode())
+    return Vapid.from_string(key)
+
+
+def forget_key() -> None:
+    _vapid.cache_clear()
+
+
+def application_server_key() -> str:
+    """The public key browsers pass to `pushManager.subscribe` (base64url, uncompressed)."""
+    configured = get_settings().vapid_public_key
+    if configured:
+        return configured
+    raw = _vapid().public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class _NoRedirects(requests.Session):
+    """A push service answers; it never sends the platform elsewhere."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
+
+
+def payload_of(row: Notification) -> str:
+    rendered = render(row)
+    return json.dumps(
+        {
+            "id": str(row.id),
+            "kind": row.kind,
+            "title": rendered.subject,
+            "body": rendered.summary[:MAX_TEXT],
+            "url": rendered.link,
+        }
+    )
+
+
+def deliver(row: Notification) -> DeliveryStatus:
+    """Push one notification to every browser its person subscribed.
+
+    Sent when one browser took it. A subscription the service says is gone (404, 410) is
+    removed. When no browser took it but one may later (429, 5xx, network), PushUnavailable
+    asks the task to retry."""
+    from pywebpush import WebPushException, webpush
+
+    with unit_of_work() as session:
+        subscriptions = list(
+            session.scalars(select(PushSubscription).where(PushSubscription.user_id == row.user_id))
+        )
+    try:
+        vapid = _vapid()
+    except PushNotConfigured:
+        return DeliveryStatus.skipped
+    data = payload_of(row)
+    delivered, transient, gone = 0, 0, []
+    with _NoRedirects() as http:
+        for subscription in subscriptions:
+            if not allowed(subscription.endpoint):
+                continue  # the allowlist changed since it subscribed
+            info = {
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            }
+            try:
+                response = webpush(
+                    info,
+                    data,
+                    vapid_private_key=vapid,
+                    vapid_claims={"sub": get_settings().vapid_subject},
+                    timeout=get_settings().push_timeout_seconds,
+                    ttl=TTL_SECONDS,
+                    requests_session=http,
+                )
+            except WebPushException as error:
+                status = error.response.status_code if error.response is not None else 0
+                if status in (404, 410):
+                    gone.append(subscription.id)
+                elif status == 429 or status >= 500 or status == 0:
+                    transient += 1
+                else:
+                    logger.warning("push refused", extra={"http.status": status})
+                continue
+            except requests.RequestException:
+                transient += 1
+                continue
+            if isinstance(response, requests.Response) and 200 <= response.status_code < 300:
+                delivered += 1
+    if gone:
+        with unit_of_work() as session:
+            session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+        PUSH_SENT.labels("gone").inc(len(gone))
+    if delivered:
+        PUSH_SENT.labels("sent").inc(delivered)
+        return DeliveryStatus.sent
+    if transient:
+        PUSH_SENT.labels("retried").inc(transient)
+        raise PushUnavailable(f"{transient} push services did not answer")
+    return DeliveryStatus.skipped if not subscriptions or gone else DeliveryStatus.failed

@@ -1,0 +1,149 @@
+"""Event reminders, each sent exactly once per registration, kind and start time.
+
+A run records what is due in `reminders_sent` (primary key: registration, kind, start time)
+with ON CONFLICT DO NOTHING, and creates notifications only for the rows it inserted, in the
+same transaction. Two overlapping runs, or a retried one, therefore never remind anyone twice;
+a moved event has a new start time, so its reminders are due again.
+
+A reminder whose moment has passed is still due while the event has not started (a run was
+missed, or the person registered late). When several are due at once, only the nearest is
+sent; the others are recorded as covered by it, so nobody gets "in 24 hours" and "in 1 hour"
+in the same minute.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Interval, Select, String, cast, column, exists, func, select, update, values
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.orm import Session
+
+from shared.config import get_settings
+from shared.db import unit_of_work
+from shared.events.models import Event, EventStatus, Moderation
+from shared.metrics import REMINDERS
+from shared.notifications.models import (
+    DEFAULT_REMINDERS,
+    NotificationSettings,
+    ReminderSent,
+)
+from shared.notifications.preferences import reach_of
+from shared.notifications.service import notify
+from shared.registrations.models import Registration, RegistrationStatus
+from shared.users.models import User
+
+LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+FARTHEST = max(LEADS.values())
+
+# The reminder kinds as a table to join: (kind, how long before the start).
+KINDS = values(column("kind", String), column("lead", Interval), name="reminder_kinds").data(
+    list(LEADS.items())
+)
+
+
+def run(now: datetime | None = None) -> int:
+    """Send every reminder due now, batch by batch; answers how many were sent."""
+    total = 0
+    while True:
+        with unit_of_work() as session:
+            sent, recorded = _batch(session, now or datetime.now(UTC))
+        total += sent
+        if not recorded:
+            # Nothing left, or an overlapping run holds the rest: either way it is handled.
+            return total
+
+
+def _due(now: datetime) -> Select[tuple[uuid.UUID, str, datetime]]:
+    wanted = func.coalesce(NotificationSettings.reminders, cast(DEFAULT_REMINDERS, ARRAY(String)))
+    done = exists().where(
+        ReminderSent.registration_id == Registration.id,
+        ReminderSent.kind == KINDS.c.kind,
+        ReminderSent.starts_at == Event.starts_at,
+    )
+    return (
+        select(Registration.id, KINDS.c.kind, Event.starts_at)
+        .select_from(Event)
+        .join(Registration, Registration.event_id == Event.id)
+        .join(KINDS, Event.starts_at - KINDS.c.lead <= now)
+        .outerjoin(NotificationSettings, NotificationSettings.user_id == Registration.user_id)
+        .where(
+            # Written like `ix_events_listed_start`'s predicate, so that index finds them.
+            Event.status == EventStatus.published,
+            Event.moderation == Moderation.approved,
+            Event.starts_at > now,
+            Event.starts_at <= now + FARTHEST,
+            Registration.status == RegistrationStatus.confirmed,
+            KINDS.c.kind == func.any(wanted),
+            ~done,
+        )
+        # One order for every run: overlapping runs meet on rows in the same order.
+        .order_by(Registration.id, KINDS.c.kind)
+        .limit(get_settings().mail_batch_size)
+    )
+
+
+def _batch(session: Session, now: datetime) -> tuple[int, int]:
+    inserted = list(
+        session.execute(
+            insert(ReminderSent)
+            .from_select(["registration_id", "kind", "starts_at"], _due(now))
+            .on_conflict_do_nothing()
+            .returning(ReminderSent.registration_id, ReminderSent.kind, ReminderSent.starts_at)
+        )
+    )
+    if not inserted:
+        return 0, 0
+    due: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for registration_id, kind, _ in inserted:
+        due[registration_id].append(kind)
+    rows = session.execute(
+        select(Registration.id, User, Event)
+        .join(User, User.id == Registration.user_id)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Registration.id.in_(due), User.is_active.is_(True))
+    ).all()
+    reach = reach_of(session, [person.id for _, person, _ in rows])
+    carried_by = []
+    for registration_id, person, event in rows:
+        nearest = min(due[registration_id], key=lambda kind: LEADS[kind])
+        notification = notify(
+            session,
+            kind="event_reminder",
+            recipient=person.email,
+            user_id=person.id,
+            locale=person.locale,
+            payload={
+                "event_id": str(event.id),
+                "title": event.title,
+                "starts_at": event.starts_at.isoformat(),
+                "reminder": nearest,
+                "where": _where(event),
+                "reader_timezone": person.timezone,
+            },
+            email=reach[person.id].email,
+            push=reach[person.id].push,
+        )
+        carried_by.append(
+            {
+                "registration_id": registration_id,
+                "kind": nearest,
+                "starts_at": event.starts_at,
+                "notification_id": notification.id,
+            }
+        )
+        REMINDERS.labels(nearest, "notified").inc()
+        for kind in due[registration_id]:
+            if kind != nearest:
+                REMINDERS.labels(kind, "covered").inc()
+    if carried_by:
+        session.flush()  # the notifications exist before rows point at them
+        session.execute(update(ReminderSent), carried_by)  # by primary key, in one go
+    return len(carried_by), len(inserted)
+
+
+def _where(event: Event) -> str | None:
+    place = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
+    return place or event.online_url

@@ -1,0 +1,54 @@
+"""One-click unsubscribe links (RFC 8058): a signed token naming one person, no login.
+
+The token is signed, not stored: it never expires (a link in a year-old mail still works)
+and it can do one thing only, turn that person's mail notices off.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from functools import lru_cache
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from shared.config import get_settings
+from shared.errors import NotFound
+
+PATH = "/api/v1/unsubscribe/"
+
+
+class UnknownLink(NotFound):
+    title = "Unsubscribe link not valid"
+    slug = "unsubscribe-link-not-valid"
+
+
+@lru_cache
+def _serializer() -> URLSafeSerializer:
+    secret = get_settings().unsubscribe_secret
+    if not secret:
+        logging.getLogger("eventmgr.notifications").warning(
+            "UNSUBSCRIBE_SECRET is unset: unsubscribe links work only on this instance"
+        )
+        secret = secrets.token_urlsafe(32)
+    return URLSafeSerializer(secret, salt="unsubscribe")
+
+
+def forget_key() -> None:
+    _serializer.cache_clear()
+
+
+def token_for(user_id: uuid.UUID) -> str:
+    return str(_serializer().dumps(user_id.hex))
+
+
+def link_for(user_id: uuid.UUID) -> str:
+    return f"{get_settings().public_url.rstrip('/')}{PATH}{token_for(user_id)}"
+
+
+def person_of(token: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(hex=str(_serializer().loads(token)))
+    except (BadSignature, ValueError, TypeError) as error:
+        raise UnknownLink("This unsubscribe link is not valid.") from error
