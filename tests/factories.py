@@ -6,6 +6,8 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import insert
+
 from shared.db import unit_of_work
 from shared.security.passwords import hash_password
 from shared.security.tokens import issue_access_token
@@ -76,3 +78,26 @@ def create_event(client: Any, headers: dict[str, str], **overrides: Any) -> dict
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def many_users(count: int) -> list[uuid.UUID]:
+    """`count` participants written in one statement (for tests of bulk behaviour)."""
+    hashed = _password_hash()
+    ids = [uuid.uuid4() for _ in range(count)]
+    rows = [
+        {
+            "id": user_id,
+            "email": f"crowd-{uuid.uuid4().hex[:12]}@example.org",
+            "password_hash": hashed,
+            "full_name": "Crowd",
+            "role": Role.participant,
+            "email_verified": True,
+            "is_active": True,
+            "locale": "en",
+            "timezone": "UTC",
+        }
+        for user_id in ids
+    ]
+    with unit_of_work() as session:
+        session.execute(insert(User), rows)
+    return ids

@@ -203,7 +203,7 @@ def deliver(row: Notification) -> DeliveryStatus:
     except PushNotConfigured:
         return DeliveryStatus.skipped
     data = payload_of(row)
-    delivered, transient, gone = 0, 0, []
+    delivered, transient, refused, gone = 0, 0, 0, []
     with _NoRedirects() as http:
         for subscription in subscriptions:
             if not allowed(subscription.endpoint):
@@ -228,7 +228,8 @@ def deliver(row: Notification) -> DeliveryStatus:
                     gone.append(subscription.id)
                 elif status == 429 or status >= 500 or status == 0:
                     transient += 1
-                else:
+                else:  # a redirect, or a 4xx: the service will not take it
+                    refused += 1
                     logger.warning("push refused", extra={"http.status": status})
                 continue
             except requests.RequestException:
@@ -246,4 +247,7 @@ def deliver(row: Notification) -> DeliveryStatus:
     if transient:
         PUSH_SENT.labels("retried").inc(transient)
         raise PushUnavailable(f"{transient} push services did not answer")
-    return DeliveryStatus.skipped if not subscriptions or gone else DeliveryStatus.failed
+    if refused:
+        PUSH_SENT.labels("failed").inc(refused)
+        return DeliveryStatus.failed
+    return DeliveryStatus.skipped  # no browser left to push to

@@ -104,6 +104,7 @@ class SendGridStandIn(BaseHTTPRequestHandler):
             }
         )
         status = type(self).answers.pop(0) if type(self).answers else 202
+        type(self).received[-1]["status"] = status
         self.send_response(status)
         if status == 429:
             self.send_header("X-RateLimit-Limit", "600")
