@@ -309,6 +309,20 @@ def eventing() -> Board:
         ],
         unit="ops",
     )
+    board.panel(
+        "Web Push, by outcome",
+        [(f"sum by (outcome) (rate(eventmgr_push_total[{RATE}]))", "{{outcome}}")],
+        unit="ops",
+    )
+    board.panel(
+        "Reminders, by kind and outcome",
+        [
+            (
+                f"sum by (kind, outcome) (increase(eventmgr_reminders_total[{RATE}]))",
+                "{{kind}} {{outcome}}",
+            )
+        ],
+    )
     return board
 
 

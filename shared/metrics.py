@@ -105,6 +105,13 @@ REMINDERS = Counter(
     "covered: a nearer reminder went instead).",
     ["kind", "outcome"],
 )
+# Every known label set exists from the start at 0, so dashboards and alerts see a flat line
+# rather than no data before the first reminder or push.
+for _outcome in ("sent", "gone", "failed", "retried"):
+    PUSH_SENT.labels(_outcome)
+for _kind in ("24h", "1h"):
+    for _outcome in ("notified", "covered"):
+        REMINDERS.labels(_kind, _outcome)
 SCRAPES = Counter(
     "eventmgr_metrics_scrapes_total",
     "Times a function's /metrics was read (scrapes are not counted as HTTP traffic).",

@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from shared.config import get_settings
-from shared.mail.message import Attachment, MailDeliveryError, Mailer, compose
+from shared.mail.message import Attachment, Mail, MailDeliveryError, Mailer, compose
 
-__all__ = ["Attachment", "MailDeliveryError", "Mailer", "compose", "get_mailer"]
+__all__ = ["Attachment", "Mail", "MailDeliveryError", "Mailer", "compose", "get_mailer"]
 
 
 @lru_cache

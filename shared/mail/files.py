@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
-from shared.mail.message import Mailer
+from shared.mail.message import Mail, Mailer
 
 
 class FileMailer(Mailer):
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: Mail) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         final = self.directory / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
         partial = final.with_suffix(".part")
         # Written aside and renamed: a reader never sees half a message.
-        partial.write_bytes(message.as_bytes(policy=SMTP))
+        partial.write_bytes(mail.as_message().as_bytes(policy=SMTP))
         partial.replace(final)

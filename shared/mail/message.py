@@ -1,10 +1,12 @@
-"""A mail is an RFC 5322 `EmailMessage`; every backend sends exactly that."""
+"""A mail is a `Mail`: what every backend is handed. SMTP and the file outbox send it as an
+RFC 5322 message; SendGrid reads its fields straight into its JSON (building RFC 5322 text for
+it would cost more than everything else a mail takes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, getaddresses, make_msgid
 
 
 class MailDeliveryError(Exception):
@@ -15,29 +17,70 @@ class MailDeliveryError(Exception):
         self.retryable = retryable
 
 
-class Mailer:
-    """A backend sends one message, or many: `send_many` answers, per message, None (taken)
-    or the error. Backends that can send many at once (SendGrid) override it."""
-
-    def send(self, message: EmailMessage) -> None:
-        raise NotImplementedError
-
-    def send_many(self, messages: list[EmailMessage]) -> list[MailDeliveryError | None]:
-        outcomes: list[MailDeliveryError | None] = []
-        for message in messages:
-            try:
-                self.send(message)
-                outcomes.append(None)
-            except MailDeliveryError as error:
-                outcomes.append(error)
-        return outcomes
-
-
 @dataclass(frozen=True)
 class Attachment:
     filename: str
     content: bytes
     content_type: str  # e.g. "text/calendar"
+
+
+@dataclass(frozen=True)
+class Mail:
+    sender: str
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+    def header(self, name: str) -> str | None:
+        return next((v for n, v in self.headers if n.lower() == name.lower()), None)
+
+    def recipients(self) -> list[tuple[str, str]]:
+        """(display name, address) of each recipient."""
+        return getaddresses([self.to])
+
+    def as_message(self) -> EmailMessage:
+        """The RFC 5322 message, with its Date and Message-ID."""
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = self.to
+        message["Subject"] = self.subject
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        message["Message-ID"] = make_msgid(domain=_domain_of(self.sender))
+        for name, value in self.headers:
+            message[name] = value
+        message.set_content(self.text)
+        if self.html is not None:
+            message.add_alternative(self.html, subtype="html")
+        for attachment in self.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.content,
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment.filename,
+            )
+        return message
+
+
+class Mailer:
+    """A backend sends one mail, or many: `send_many` answers, per mail, None (taken) or
+    the error. Backends that can send many at once (SendGrid) override it."""
+
+    def send(self, mail: Mail) -> None:
+        raise NotImplementedError
+
+    def send_many(self, mails: list[Mail]) -> list[MailDeliveryError | None]:
+        outcomes: list[MailDeliveryError | None] = []
+        for mail in mails:
+            try:
+                self.send(mail)
+                outcomes.append(None)
+            except MailDeliveryError as error:
+                outcomes.append(error)
+        return outcomes
 
 
 def compose(
@@ -49,24 +92,8 @@ def compose(
     html: str | None = None,
     headers: dict[str, str] | None = None,
     attachments: tuple[Attachment, ...] = (),
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(text)
-    if html is not None:
-        message.add_alternative(html, subtype="html")
-    for attachment in attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        message.add_attachment(
-            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
-    return message
+) -> Mail:
+    return Mail(sender, to, subject, text, html, tuple((headers or {}).items()), attachments)
 
 
 def _domain_of(sender: str) -> str:

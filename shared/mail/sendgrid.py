@@ -14,14 +14,13 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from email.message import EmailMessage
 from email.utils import getaddresses
 from typing import Any
 
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 
-from shared.mail.message import MailDeliveryError, Mailer
+from shared.mail.message import Mail, MailDeliveryError, Mailer
 
 logger = logging.getLogger("eventmgr.mail")
 
@@ -64,16 +63,16 @@ class SendGridMailer(Mailer):
         self.batch = min(batch, PERSONALIZATIONS_PER_REQUEST)
         self.sleep = sleep
 
-    def send(self, message: EmailMessage) -> None:
-        (error,) = self.send_many([message])
+    def send(self, mail: Mail) -> None:
+        (error,) = self.send_many([mail])
         if error is not None:
             raise error
 
-    def send_many(self, messages: list[EmailMessage]) -> list[MailDeliveryError | None]:
-        outcomes: list[MailDeliveryError | None] = [None] * len(messages)
+    def send_many(self, mails: list[Mail]) -> list[MailDeliveryError | None]:
+        outcomes: list[MailDeliveryError | None] = [None] * len(mails)
         groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
-        for index, message in enumerate(messages):
-            shared_part = _shared_part(message)
+        for index, mail in enumerate(mails):
+            shared_part = _shared_part(mail)
             key = hashlib.sha256(json.dumps(shared_part, sort_keys=True).encode()).hexdigest()
             groups.setdefault(key, (shared_part, []))[1].append(index)
         for shared_part, indexes in groups.values():
@@ -81,7 +80,7 @@ class SendGridMailer(Mailer):
                 chunk = indexes[start : start + self.batch]
                 body = {
                     **shared_part,
-                    "personalizations": [_personalization(messages[i]) for i in chunk],
+                    "personalizations": [_personalization(mails[i]) for i in chunk],
                 }
                 error = self._post(body)
                 for i in chunk:
@@ -134,63 +133,54 @@ def _wait(status: int, headers: Any, attempt: int) -> float:
     return float(min(LONGEST_WAIT, 2 ** (attempt - 1)))
 
 
-def _unsubscribe_url(message: EmailMessage) -> str | None:
-    value = message.get("List-Unsubscribe")
-    return str(value).strip().strip("<>") if value else None
+def _unsubscribe_url(mail: Mail) -> str | None:
+    value = mail.header("List-Unsubscribe")
+    return value.strip().strip("<>") if value else None
 
 
-def _shared_part(message: EmailMessage) -> dict[str, Any]:
-    """Everything but the recipient: two messages with equal shared parts share a request."""
-    url = _unsubscribe_url(message)
+def _shared_part(mail: Mail) -> dict[str, Any]:
+    """Everything but the recipient: two mails with equal shared parts share a request."""
+    url = _unsubscribe_url(mail)
 
     def generic(text: str) -> str:
         return text.replace(url, UNSUBSCRIBE_TAG) if url else text
 
-    sender_name, sender_address = getaddresses([str(message["From"])])[0]
+    sender_name, sender_address = getaddresses([mail.sender])[0]
     part: dict[str, Any] = {
         "from": {"email": sender_address, **({"name": sender_name} if sender_name else {})},
-        "subject": str(message["Subject"]),
-        "content": [],
+        "subject": mail.subject,
+        "content": [{"type": "text/plain", "value": generic(mail.text)}],
     }
-    for subtype in ("plain", "html"):
-        body = message.get_body((subtype,))
-        if body is not None:
-            content = body.get_content()
-            part["content"].append({"type": f"text/{subtype}", "value": generic(content)})
+    if mail.html is not None:
+        part["content"].append({"type": "text/html", "value": generic(mail.html)})
     headers = {
-        name: str(value)
-        for name, value in message.items()
-        if name.lower() not in _RESERVED | _PERSONAL
+        name: value for name, value in mail.headers if name.lower() not in _RESERVED | _PERSONAL
     }
     if headers:
         part["headers"] = headers
-    attachments = []
-    for attachment in message.iter_attachments():
-        payload = attachment.get_payload(decode=True)
-        assert isinstance(payload, bytes)
-        attachments.append(
+    if mail.attachments:
+        part["attachments"] = [
             {
-                "content": base64.b64encode(payload).decode(),
-                "filename": attachment.get_filename() or "attachment",
-                "type": attachment.get_content_type(),
+                "content": base64.b64encode(attachment.content).decode(),
+                "filename": attachment.filename,
+                "type": attachment.content_type,
                 "disposition": "attachment",
             }
-        )
-    if attachments:
-        part["attachments"] = attachments
+            for attachment in mail.attachments
+        ]
     return part
 
 
-def _personalization(message: EmailMessage) -> dict[str, Any]:
+def _personalization(mail: Mail) -> dict[str, Any]:
     to = [
         {"email": address, **({"name": name} if name else {})}
-        for name, address in getaddresses(message.get_all("To", []))
+        for name, address in mail.recipients()
     ]
     personal: dict[str, Any] = {"to": to}
-    headers = {name: str(value) for name, value in message.items() if name.lower() in _PERSONAL}
+    headers = {name: value for name, value in mail.headers if name.lower() in _PERSONAL}
     if headers:
         personal["headers"] = headers
-    url = _unsubscribe_url(message)
+    url = _unsubscribe_url(mail)
     if url:
         personal["substitutions"] = {UNSUBSCRIBE_TAG: url}
     return personal

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from shared.mail.message import MailDeliveryError, Mailer
+from shared.mail.message import Mail, MailDeliveryError, Mailer
 
 
 class SmtpMailer(Mailer):
@@ -24,21 +23,21 @@ class SmtpMailer(Mailer):
         self.starttls = query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes")
         self.timeout = timeout
 
-    def send(self, message: EmailMessage) -> None:
-        (error,) = self.send_many([message])
+    def send(self, mail: Mail) -> None:
+        (error,) = self.send_many([mail])
         if error is not None:
             raise error
 
-    def send_many(self, messages: list[EmailMessage]) -> list[MailDeliveryError | None]:
+    def send_many(self, mails: list[Mail]) -> list[MailDeliveryError | None]:
         """One connection for the whole batch; a refused message does not stop the rest."""
         outcomes: list[MailDeliveryError | None] = []
         try:
             with self._connect() as client:
-                for message in messages:
-                    outcomes.append(_send_one(client, message))
+                for mail in mails:
+                    outcomes.append(_send_one(client, mail))
         except (OSError, smtplib.SMTPException) as error:
             failure = MailDeliveryError(f"SMTP unavailable: {error}", retryable=True)
-            outcomes.extend([failure] * (len(messages) - len(outcomes)))
+            outcomes.extend([failure] * (len(mails) - len(outcomes)))
         return outcomes
 
     def _connect(self) -> smtplib.SMTP:
@@ -59,9 +58,9 @@ class SmtpMailer(Mailer):
         return client
 
 
-def _send_one(client: smtplib.SMTP, message: EmailMessage) -> MailDeliveryError | None:
+def _send_one(client: smtplib.SMTP, mail: Mail) -> MailDeliveryError | None:
     try:
-        client.send_message(message)
+        client.send_message(mail.as_message())
     except smtplib.SMTPRecipientsRefused as error:
         return MailDeliveryError(f"recipients refused: {error}", retryable=False)
     except smtplib.SMTPResponseException as error:

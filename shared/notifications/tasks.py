@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from email.message import EmailMessage
 from typing import Any
 
 from celery import shared_task
 
 from shared.config import get_settings
-from shared.mail import compose, get_mailer
+from shared.mail import Mail, compose, get_mailer
 from shared.metrics import MAIL_SENT
 from shared.notifications import push, suppression
 from shared.notifications.channels import EMAIL, PUSH
@@ -57,7 +56,7 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[dict[str, int], list[Notificati
     skipped = [row.id for row in rows if row.recipient.lower() in blocked]
     EMAIL.finish(skipped, DeliveryStatus.skipped, "address suppressed")
     tally["skipped"] = len(skipped)
-    ready: list[tuple[Notification, EmailMessage]] = []
+    ready: list[tuple[Notification, Mail]] = []
     for row in rows:
         if row.id in skipped:
             continue
@@ -93,7 +92,7 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[dict[str, int], list[Notificati
     return tally, retry
 
 
-def _message(row: Notification) -> EmailMessage:
+def _message(row: Notification) -> Mail:
     rendered = render(row)
     headers = {}
     if rendered.unsubscribe_url:

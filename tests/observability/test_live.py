@@ -112,13 +112,17 @@ def scenario(runner: Runner) -> dict[str, Any]:
     assert api.post(f"{path}/registrations", headers=as_pat).status_code == 201
     assert api.get("/api/v1/me/registrations", headers=as_pat).status_code == 200
     assert api.get("/api/v1/me/notifications", headers=as_pat).status_code == 200
+    settings = api.get("/api/v1/me/notification-settings", headers=as_pat)
+    assert settings.status_code == 200
+    assert api.get("/api/v1/unsubscribe/not-a-valid-token-at-all").status_code == 404
+    assert api.post("/api/v1/webhooks/sendgrid", json=[]).status_code == 401  # unsigned
     assert api.get(f"{path}/registrations", headers=as_organizer).status_code == 200
     report = api.post(f"{path}/reports-abuse", headers=as_pat, json={"reason": "test"})
     assert report.status_code == 202
     assert api.delete(f"{path}/registrations/me", headers=as_pat).status_code == 204
     # Scheduled runs and a scrape of the platform's figures, as the scheduler and
     # Prometheus call them (internal: straight from loopback).
-    for name in ("relay_outbox", "sweep_tasks"):
+    for name in ("relay_outbox", "sweep_tasks", "send_reminder"):
         assert api.post(f"/function/{name}/").status_code < 300
     assert api.get("/function/platform_metrics/metrics").status_code == 200
     return {

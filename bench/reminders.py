@@ -1,0 +1,212 @@
+"""Reminders handed to the mail backend per second, for 10,000 due registrations.
+
+`python -m bench.reminders`. One published event starts in 23 hours with 10,000 confirmed
+people, so every one of them is due the 24 h reminder. The platform's path is timed whole:
+`send_reminder`'s run (the exactly-once records and the notification rows, in batches of
+1,000) and then the mail tasks' work (claim, render, compose, hand to SendGrid in requests of
+1,000 personalizations, mark sent), done in-process batch by batch as the worker would.
+
+The backend is a SendGrid stand-in on loopback answering 202. The baseline, in the same run,
+does the least any reminder sender must: one query for the addresses, the same mails composed
+and handed to the same SendGrid client. The ratio is what the platform's guarantees cost
+(exactly-once records, a notification row per mail, claims and statuses, rendering in the
+reader's language and time zone with a personal unsubscribe link).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import psycopg
+
+from shared.security.tokens import generate_private_key_pem
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DATABASE = "eventmgr_bench_reminders"
+PEOPLE = 10_000
+
+
+class SendGrid(BaseHTTPRequestHandler):
+    requests = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).requests += 1
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def start_sendgrid() -> str:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SendGrid)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def prepare(sendgrid: str) -> None:
+    os.environ.update(
+        DATABASE_URL=f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
+        SENDGRID_API_KEY="SG.bench-key",
+        SENDGRID_API_URL=sendgrid,
+        # Mail tasks are run in-process below; what is enqueued waits in a queue of its own.
+        CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//",
+        CELERY_QUEUE="eventmgr-bench-reminders",
+        JWT_PRIVATE_KEY=generate_private_key_pem(),
+        UNSUBSCRIBE_SECRET="bench-unsubscribe-secret",  # noqa: S106 - a throwaway
+        LOG_LEVEL="WARNING",
+    )
+    with psycopg.connect(ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{DATABASE}"')
+    from shared.migrations import upgrade
+
+    upgrade(os.environ["DATABASE_URL"])
+
+
+def seed() -> None:
+    from sqlalchemy import insert
+
+    from shared.db import unit_of_work
+    from shared.events.models import Event, EventStatus, Moderation
+    from shared.registrations.models import Registration, RegistrationStatus
+    from shared.users.models import Role, User
+
+    def person(role: Role) -> dict[str, object]:
+        return {
+            "id": uuid.uuid4(),
+            "email": f"{role.value}-{uuid.uuid4().hex[:12]}@bench.example",
+            "password_hash": "not-a-real-hash",
+            "full_name": "Bench Person",
+            "role": role,
+            "email_verified": True,
+            "is_active": True,
+            "locale": "en",
+            "timezone": "Europe/Berlin",
+        }
+
+    organizer = person(Role.organizer)
+    people = [person(Role.participant) for _ in range(PEOPLE)]
+    starts = datetime.now(UTC) + timedelta(hours=23)
+    event_id = uuid.uuid4()
+    with unit_of_work() as session:
+        session.execute(insert(User), [organizer, *people])
+        session.execute(
+            insert(Event).values(
+                id=event_id,
+                organizer_id=organizer["id"],
+                title="Bench conference",
+                description="Reminders for everyone",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=8),
+                timezone="Europe/Berlin",
+                category_slug="conference",
+                venue_name="Hall A",
+                status=EventStatus.published,
+                moderation=Moderation.approved,
+                seats_taken=PEOPLE,
+            )
+        )
+        session.execute(
+            insert(Registration),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "event_id": event_id,
+                    "user_id": p["id"],
+                    "status": RegistrationStatus.confirmed,
+                }
+                for p in people
+            ],
+        )
+
+
+def platform() -> tuple[float, float, int]:
+    """Seconds for the reminder run, seconds for the mail tasks, mails sent."""
+    from sqlalchemy import select
+
+    from shared.db import unit_of_work
+    from shared.notifications import reminders
+    from shared.notifications.models import Notification
+    from shared.notifications.tasks import deliver_mails
+
+    started = time.perf_counter()
+    recorded = reminders.run()
+    run_seconds = time.perf_counter() - started
+    assert recorded == PEOPLE, recorded
+    with unit_of_work() as session:
+        ids = list(session.scalars(select(Notification.id).order_by(Notification.created_at)))
+    started = time.perf_counter()
+    sent = 0
+    for start in range(0, len(ids), 1000):
+        tally, retry = deliver_mails(ids[start : start + 1000])
+        assert not retry
+        sent += tally["sent"]
+    return run_seconds, time.perf_counter() - started, sent
+
+
+def baseline() -> float:
+    """The least any reminder sender must do, with none of the platform's bookkeeping: read
+    the 10,000 addresses in one query, compose the same mails, hand them to the same client."""
+    from sqlalchemy import select
+
+    from shared.db import unit_of_work
+    from shared.events.models import Event
+    from shared.mail import compose, get_mailer
+    from shared.registrations.models import Registration
+    from shared.users.models import User
+
+    started = time.perf_counter()
+    with unit_of_work() as session:
+        rows = session.execute(
+            select(User.email, Event.title)
+            .join(Registration, Registration.user_id == User.id)
+            .join(Event, Event.id == Registration.event_id)
+        ).all()
+    mails = [
+        compose(
+            sender="Event Manager <no-reply@bench.example>",
+            to=email,
+            subject=f"Reminder: {title}",
+            text=f"A reminder: “{title}” starts tomorrow.\n",
+            html=f"<p>A reminder: “{title}” starts tomorrow.</p>",
+        )
+        for email, title in rows
+    ]
+    mailer = get_mailer()
+    for start in range(0, len(mails), 1000):
+        assert not any(mailer.send_many(mails[start : start + 1000]))
+    return time.perf_counter() - started
+
+
+def purge_queue() -> None:
+    from shared.celery_app import celery_app
+
+    celery_app().control.purge()
+
+
+def main() -> None:
+    prepare(start_sendgrid())
+    seed()
+    run_seconds, mail_seconds, sent = platform()
+    requests = SendGrid.requests
+    bare = baseline()
+    purge_queue()
+    total = run_seconds + mail_seconds
+    print(f"due registrations: {PEOPLE}; mails sent: {sent} in {requests} SendGrid requests")
+    print(f"send_reminder run (records + notification rows): {run_seconds:.2f} s")
+    print(f"mail tasks (claim, render, compose, send, mark): {mail_seconds:.2f} s")
+    print(f"platform: {sent / total:,.0f} reminders/s handed to the mail backend")
+    print(f"baseline (one query, compose, same client): {PEOPLE / bare:,.0f} mails/s")
+    print(f"ratio: {(sent / total) / (PEOPLE / bare):.2f}x of the bare backend's rate")
+
+
+if __name__ == "__main__":
+    main()
