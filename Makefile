@@ -35,6 +35,7 @@ services:
 bench: $(VENV)/.dev services
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.events
+	$(BIN)/python -m bench.reminders
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
