@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # again within this many seconds without ending its session. 0: never.
     refresh_reuse_grace_seconds: int = Field(default=0, ge=0, le=300)
     internal_token: str | None = None
+    # Who may make internal calls (`POST /`, `/metrics`): `token` asks for the internal token;
+    # `network` trusts whoever can reach the function at all, for targets whose deliveries
+    # cannot carry a header (Knative Triggers and PingSources) and whose functions only the
+    # platform can reach (cluster-local Services behind a NetworkPolicy).
+    internal_auth: Literal["token", "network"] = "token"
 
     # HTTP.
     public_url: str = "http://127.0.0.1:8080"

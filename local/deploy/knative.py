@@ -5,8 +5,12 @@ docs/deploy-knative.md):
 
 - one Knative Service per function (`functions/<name>.yaml`): its scaling hints as autoscaling
   annotations, probes on /readyz and /healthz, and its own secrets only, one Kubernetes Secret
-  per secret mounted as a file in `SECRETS_DIR`. Functions without public routes are
-  cluster-local; the public ones are reached through the gateway.
+  per secret mounted as a file in `SECRETS_DIR`. Every function is cluster-local: clients
+  reach the public routes through the gateway only.
+- a NetworkPolicy (`network-policy.yaml`) that lets only Knative's data plane, the ingress,
+  and the namespace's own pods reach the functions. Triggers and PingSources cannot send the
+  internal token, so functions run with `INTERNAL_AUTH=network`: being reachable is the
+  authorization, and this policy decides who can reach them.
 - the public gateway (`gateway.yaml`): the rendered Nginx config in a ConfigMap, Deployment,
   Service.
 - the RabbitMQ Broker, a Trigger per consumed CloudEvent type, a PingSource per schedule, the
@@ -33,7 +37,6 @@ from local.deploy.common import (
     Process,
     dump_yaml_documents,
     image,
-    public_routes,
     secret_file,
     secrets_of,
     service_name,
@@ -169,18 +172,19 @@ def _secrets_mount() -> Document:
 # Knative Services.
 
 
-def function_service(name: str, item: Deployed, public: bool) -> Document:
+def function_service(name: str, item: Deployed) -> Document:
     function = item.function
     scaling = function.scaling
     service = service_name(name)
     metadata = _metadata(service, "function")
-    if not public:
-        metadata["labels"]["networking.knative.dev/visibility"] = "cluster-local"
+    # No function has an external URL: clients come through the gateway, which never routes
+    # the internal endpoints.
+    metadata["labels"]["networking.knative.dev/visibility"] = "cluster-local"
     container = {
         "name": "function",
         "image": image(name),
         "ports": [{"name": "http1", "containerPort": PORT}],
-        "env": _environment(),
+        "env": _environment({"name": "INTERNAL_AUTH", "value": "network"}),
         "envFrom": _settings_from(),
         "resources": FUNCTION_RESOURCES,
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": PORT}},
@@ -606,6 +610,39 @@ def migrate_job() -> Document:
     }
 
 
+# Namespaces whose pods deliver to the functions: Knative Serving's activator, the ingress
+# (Kourier) and Knative Eventing's adapters (PingSource). The RabbitMQ broker's dispatchers,
+# the gateway and the worker run in the platform's own namespace.
+PLATFORM_NAMESPACES = ("knative-serving", "kourier-system", "knative-eventing")
+
+
+def network_policy() -> Document:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _metadata("functions-ingress", "function"),
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/component": "function"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {
+                    "from": [
+                        {"podSelector": {}},
+                        *(
+                            {
+                                "namespaceSelector": {
+                                    "matchLabels": {"kubernetes.io/metadata.name": name}
+                                }
+                            }
+                            for name in PLATFORM_NAMESPACES
+                        ),
+                    ]
+                }
+            ],
+        },
+    }
+
+
 def namespace() -> Document:
     return {
         "apiVersion": "v1",
@@ -629,12 +666,10 @@ def dump(documents: list[Document]) -> str:
 
 
 def render(deployed: dict[str, Deployed]) -> list[Rendered]:
-    public = {route.function for route in public_routes(deployed)}
     files: dict[str, list[Document]] = {"namespace.yaml": [namespace()]}
     for name, item in sorted(deployed.items()):
-        files[f"functions/{service_name(name)}.yaml"] = [
-            function_service(name, item, name in public)
-        ]
+        files[f"functions/{service_name(name)}.yaml"] = [function_service(name, item)]
+    files["network-policy.yaml"] = [network_policy()]
     files["broker.yaml"] = broker()
     files["dead-letters.yaml"] = [dead_letters_service()]
     files["triggers.yaml"] = triggers(deployed)

@@ -89,11 +89,15 @@ def internal_caller(
     """The platform's own calls (dispatcher, scheduler, Prometheus, `eventmgr invoke`).
 
     The local runner marks requests that came straight from loopback as trusted; nothing a
-    client sends can set that mark.
+    client sends can set that mark. With `INTERNAL_AUTH=network` the deployment, not the
+    request, decides: only the platform's own components can reach the function.
     """
     if request.scope.get("state", {}).get("internal_trusted"):
         return
-    expected = get_settings().internal_token
+    settings = get_settings()
+    if settings.internal_auth == "network":
+        return
+    expected = settings.internal_token
     if not expected or credentials is None:
         raise Unauthenticated("This endpoint is internal.")
     if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):

@@ -18,7 +18,7 @@ import yaml
 from fastapi import FastAPI
 
 from local.deploy import knative
-from local.deploy.common import public_routes, secret_file, secrets_of, service_name
+from local.deploy.common import secret_file, secrets_of, service_name
 from local.deploy.gateway import config_files
 from local.registry import Deployed, load_functions
 from shared.config import Settings, _read_secret_files
@@ -37,6 +37,7 @@ CORE_KINDS = {
     "Deployment",
     "Job",
     "PodDisruptionBudget",
+    "NetworkPolicy",
 }
 KSVC = "serving.knative.dev/v1"
 
@@ -82,8 +83,9 @@ def function_services(documents) -> dict[str, dict[str, Any]]:
 
 
 def is_core(api_version: str) -> bool:
+    """The Kubernetes API's own groups: none (v1), one word (apps, batch), or *.k8s.io."""
     group = api_version.rpartition("/")[0]
-    return "." not in group
+    return "." not in group or group.endswith(".k8s.io")
 
 
 def test_every_document_is_valid_against_its_schema(documents):
@@ -124,6 +126,7 @@ def test_every_document_is_valid_against_its_schema(documents):
         "ScaledObject",
         "TriggerAuthentication",
         "Job",
+        "NetworkPolicy",
     } <= checked
 
 
@@ -164,21 +167,33 @@ def test_every_function_is_a_knative_service_scaled_as_declared(deployed, docume
         assert "LOG_LEVEL" in env
 
 
-def test_functions_without_public_routes_are_cluster_local(deployed, documents):
-    public = {service_name(route.function) for route in public_routes(deployed)}
+def test_no_function_is_reachable_but_through_the_gateway_and_the_platform(documents):
     services = function_services(documents)
-    local = {
-        name
-        for name, service in services.items()
-        if service["metadata"]["labels"].get("networking.knative.dev/visibility") == "cluster-local"
-    }
-    assert local == set(services) - public
-    assert {"notify", "relay-outbox", "sweep-tasks", "platform-metrics"} <= local
-    assert "login" not in local
+    for name, service in services.items():
+        labels = service["metadata"]["labels"]
+        assert labels["networking.knative.dev/visibility"] == "cluster-local", name
+        [container] = service["spec"]["template"]["spec"]["containers"]
+        env = {variable["name"]: variable.get("value") for variable in container["env"]}
+        # Triggers and PingSources cannot send the internal token: reachability is the check.
+        assert env["INTERNAL_AUTH"] == "network", name
+        pod_labels = service["spec"]["template"]["metadata"]["labels"]
+        assert pod_labels["app.kubernetes.io/component"] == "function"
     dead_letters = of_kind(documents, KSVC, "Service")[knative.DEAD_LETTERS]
     assert dead_letters["metadata"]["labels"]["networking.knative.dev/visibility"] == (
         "cluster-local"
     )
+    (policy,) = of_kind(documents, "networking.k8s.io/v1", "NetworkPolicy").values()
+    assert policy["spec"]["podSelector"] == {
+        "matchLabels": {"app.kubernetes.io/component": "function"}
+    }
+    [rule] = policy["spec"]["ingress"]
+    allowed = {
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for peer in rule["from"]
+        if "namespaceSelector" in peer
+    }
+    assert allowed == {"knative-serving", "kourier-system", "knative-eventing"}
+    assert {"podSelector": {}} in rule["from"]  # the gateway, broker dispatchers, worker
 
 
 def mounted_secrets(document: dict[str, Any]) -> set[str]:
