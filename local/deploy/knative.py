@@ -70,6 +70,8 @@ GATEWAY_CONF_DIR = "/etc/nginx"
 WORKER = "worker"
 # Mail goes through SendGrid (or SMTP): the worker is given whichever of the two exists.
 MAIL_SECRETS = ("sendgrid_api_key", "smtp_url")
+# Secrets the worker runs without: mail falls back to files, push is skipped without VAPID.
+OPTIONAL_WORKER_SECRETS = (*MAIL_SECRETS, "vapid_private_key")
 # KEDA reads the queue length from the RabbitMQ management API (this secret holds its URL).
 RABBITMQ_MANAGEMENT_SECRET = "rabbitmq-management-url"  # noqa: S105 - a Secret's name
 KSVC = "serving.knative.dev/v1"
@@ -518,7 +520,9 @@ def worker() -> list[Document]:
                             "securityContext": CONTAINER_SECURITY,
                         }
                     ],
-                    "volumes": [_secrets_volume(worker_secrets(), optional=MAIL_SECRETS)],
+                    "volumes": [
+                        _secrets_volume(worker_secrets(), optional=OPTIONAL_WORKER_SECRETS)
+                    ],
                 },
             },
         },
