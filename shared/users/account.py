@@ -13,7 +13,8 @@ from shared.auth.models import LoginSession
 from shared.auth.service import end_all_sessions
 from shared.errors import NotFound
 from shared.events.models import Event
-from shared.notifications.models import Notification
+from shared.notifications.models import Notification, NotificationSettings, PushSubscription
+from shared.notifications.preferences import preferences_of
 from shared.registrations import repository as registrations
 from shared.registrations.service import cancel
 from shared.security.passwords import verify_password
@@ -84,6 +85,15 @@ def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
                 .order_by(Notification.created_at)
             )
         ],
+        "notification_settings": preferences_of(session, user_id).model_dump(),
+        "push_subscriptions": [
+            {"id": str(p.id), "endpoint": p.endpoint, "created_at": p.created_at.isoformat()}
+            for p in session.scalars(
+                select(PushSubscription)
+                .where(PushSubscription.user_id == user_id)
+                .order_by(PushSubscription.created_at)
+            )
+        ],
     }
 
 
@@ -105,4 +115,6 @@ def delete_account(session: Session, user_id: uuid.UUID, password: str) -> None:
     user.email_verified = False
     session.execute(delete(OneTimeToken).where(OneTimeToken.user_id == user_id))
     session.execute(delete(Notification).where(Notification.user_id == user_id))
+    session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))
+    session.execute(delete(NotificationSettings).where(NotificationSettings.user_id == user_id))
     end_all_sessions(session, user_id, "account-deleted")

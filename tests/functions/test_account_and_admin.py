@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from shared.audit.models import AuditEntry
 from shared.db import unit_of_work
+from shared.notifications.models import NotificationSettings, PushSubscription
 from shared.outbox.models import OutboxMessage
 from shared.users.models import User
 from tests.factories import PASSWORD, bearer, create_event, login, make_user
@@ -14,6 +15,10 @@ from tests.kit.test_app import assert_problem
 
 def auth(client, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {login(client, email)['access_token']}"}
+
+
+# A browser's subscription keys: a P-256 point (65 bytes) and a 16-byte secret, base64url.
+KEYS = {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}
 
 
 def test_export_has_what_we_keep(client):
@@ -25,6 +30,12 @@ def test_export_has_what_we_keep(client):
     assert data["profile"]["email"] == email
     assert [r["event_title"] for r in data["registrations"]] == ["Gala"]
     assert len(data["login_sessions"]) == 1
+    assert data["notification_settings"] == {
+        "email": True,
+        "push": True,
+        "reminders": ["24h", "1h"],
+    }
+    assert data["push_subscriptions"] == []
     assert "password" not in str(data).lower()
 
 
@@ -36,6 +47,17 @@ def test_deleting_an_account_cancels_frees_seats_and_erases(client):
     assert client.post(path, headers=me).json()["status"] == "confirmed"
     waiting = client.post(path, headers=bearer(client)).json()
     assert waiting["status"] == "waitlisted"
+    client.put(
+        "/api/v1/me/notification-settings",
+        headers=me,
+        json={"email": False, "push": True, "reminders": []},
+    )
+    subscribed = client.post(
+        "/api/v1/me/push-subscriptions",
+        headers=me,
+        json={"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": KEYS},
+    )
+    assert subscribed.status_code == 201, subscribed.text
     assert_problem(
         client.request(
             "DELETE", "/api/v1/users/me", headers=me, json={"password": "not the password"}
@@ -47,6 +69,8 @@ def test_deleting_an_account_cancels_frees_seats_and_erases(client):
     page = client.get(f"/api/v1/events/{event['id']}").json()
     assert (page["seats_taken"], page["waitlist_count"]) == (1, 0)  # the next one got the seat
     with unit_of_work() as session:
+        assert session.scalars(select(PushSubscription)).all() == []
+        assert session.scalars(select(NotificationSettings)).all() == []
         types = session.scalars(select(OutboxMessage.type)).all()
         erased = session.scalars(select(User).where(User.full_name == "Deleted user")).one()
     assert "org.eventmanager.registration.cancelled" in types
