@@ -54,6 +54,8 @@ def reset_process_state() -> None:
     from shared.outbox.publishing import get_publisher
     from shared.pagination import forget_key
     from shared.security.tokens import forget_keys
+    from shared.storage import get_storage
+    from shared.storage.links import forget_key as forget_link_key
 
     dispose()
     get_settings.cache_clear()
@@ -64,6 +66,8 @@ def reset_process_state() -> None:
     get_publisher.cache_clear()
     celery_app.cache_clear()
     _trusted.cache_clear()
+    get_storage.cache_clear()
+    forget_link_key()
 
 
 def database_url(name: str) -> str:

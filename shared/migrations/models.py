@@ -3,8 +3,10 @@
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
 from shared.cache.models import PendingInvalidation
+from shared.calendars.models import CalendarFeed
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
+from shared.media.models import Media
 from shared.moderation.models import AbuseReport
 from shared.notifications.models import Notification
 from shared.outbox.models import (
@@ -21,11 +23,13 @@ __all__ = [
     "AbuseReport",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
     "Category",
     "DeadLetter",
     "Event",
     "LocalDelivery",
     "LoginSession",
+    "Media",
     "Notification",
     "OneTimeToken",
     "OutboxMessage",

@@ -6,7 +6,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import BinaryIO
+from typing import IO
 
 from shared.errors import DomainError
 
@@ -55,7 +55,7 @@ class StoredObject:
 
 class Storage(ABC):
     @abstractmethod
-    def put(self, key: str, stream: BinaryIO, length: int, content_type: str) -> StoredObject:
+    def put(self, key: str, stream: IO[bytes], length: int, content_type: str) -> StoredObject:
         """Store what `stream` yields, read in chunks; `length` -1 when unknown."""
 
     @abstractmethod

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from shared.storage.base import (
     CHUNK,
@@ -36,7 +36,7 @@ class LocalStorage(Storage):
         check_key(key)
         return self.objects / key, self.meta / f"{key}.json"
 
-    def put(self, key: str, stream: BinaryIO, length: int, content_type: str) -> StoredObject:
+    def put(self, key: str, stream: IO[bytes], length: int, content_type: str) -> StoredObject:
         target, meta = self._paths(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         meta.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +88,7 @@ class LocalStorage(Storage):
         return count
 
 
-def _copy(source: BinaryIO, target: BinaryIO) -> int:
+def _copy(source: IO[bytes], target: IO[bytes]) -> int:
     size = 0
     while chunk := source.read(CHUNK):
         target.write(chunk)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import BinaryIO, TypeVar
+from typing import IO, BinaryIO, TypeVar, cast
 
 import urllib3
 from minio import Minio
@@ -93,13 +93,13 @@ class S3Storage(Storage):
                 raise StorageUnavailable("Object storage did not answer; try again.") from error
             self._bucket_ready = True
 
-    def put(self, key: str, stream: BinaryIO, length: int, content_type: str) -> StoredObject:
+    def put(self, key: str, stream: IO[bytes], length: int, content_type: str) -> StoredObject:
         check_key(key)
         self._call(
             lambda: self.client.put_object(
                 self.bucket,
                 key,
-                stream,
+                cast(BinaryIO, stream),
                 length,
                 content_type=content_type,
                 # Unknown length: uploaded in parts, never held whole.
