@@ -46,6 +46,7 @@ os.environ.pop("DATABASE_URL", None)
 def reset_process_state() -> None:
     """Forget everything cached from the settings, after a test changed the environment."""
     from shared.cache import forget_state
+    from shared.calendars.feeds import forget_key as forget_feed_key
     from shared.celery_app import celery_app
     from shared.config import get_settings
     from shared.db.engine import dispose
@@ -68,6 +69,7 @@ def reset_process_state() -> None:
     _trusted.cache_clear()
     get_storage.cache_clear()
     forget_link_key()
+    forget_feed_key()
 
 
 def database_url(name: str) -> str:
