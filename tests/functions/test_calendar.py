@@ -4,6 +4,7 @@ feed follows registrations, cancellations and deletions, cheaply when nothing ch
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,7 +13,9 @@ import pytest
 import vobject
 from sqlalchemy import update
 
+from local.deploy.gateway import nginx_conf
 from shared.db import unit_of_work
+from shared.logs import scrub
 from shared.users.models import User
 from tests.delivery import deliver_outbox
 from tests.factories import bearer, create_event, new_user, token_for
@@ -235,3 +238,17 @@ def test_a_blocked_persons_feed_is_gone(client, person):
     with unit_of_work() as session:
         session.execute(update(User).where(User.id == person.id).values(is_active=False))
     assert_problem(client.get(path), 404)
+
+
+def test_feed_tokens_never_reach_a_log(client, person):
+    me = {"Authorization": f"Bearer {token_for(person)}"}
+    url = client.get("/api/v1/me/calendar-feed", headers=me).json()["url"]
+    path = feed_path(url)
+    token = path.rsplit("/", 1)[1].removesuffix(".ics")
+    assert token not in scrub(f"GET {path} 200")
+    assert token not in scrub(f"fetching {url} failed")
+    # The Nginx gateway's access line (gateway/nginx.conf) masks it the same way.
+    found = re.search(r'"~\^\(\?<head>(.+?)\)\[\^/\]\+\$" "\$head\[redacted\]"', nginx_conf())
+    assert found, "the gateway masks tokens in paths"
+    masked = re.sub(rf"^({found.group(1)})[^/]+$", r"\1[redacted]", path)
+    assert masked == "/api/v1/calendar/feeds/[redacted]"
