@@ -148,6 +148,8 @@ class _Reader:
             if len(components) > 1 and masters:
                 raise Skip("several events share this UID")
             return [self._draft(uid, c) for c in components], None
+        if str(master.get("STATUS", "")).upper() == "CANCELLED":
+            raise Skip("cancelled in the calendar")
         for rule in _all(master, "RRULE"):
             if str(rule.get("FREQ", [""])[0]).upper() in TOO_FREQUENT:
                 raise Skip("repeats more often than daily")
@@ -167,6 +169,8 @@ class _Reader:
             if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
                 continue
             drafts.append(self._draft(uid, occurrence))
+        if not drafts:
+            raise Skip("every upcoming occurrence is cancelled")
         return drafts, note
 
     def _occurrences(self, components: list[Any]) -> Iterator[Any]:

@@ -15,6 +15,7 @@ from typing import IO
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
 from shared.media.errors import MediaTooLarge, NoFile, UnsupportedMedia
 from shared.media.kinds import ACCEPTED, SNIFF_BYTES, MediaKind, sniff
@@ -133,6 +134,9 @@ async def receive_file(
     except MultipartParseError as error:
         _close(receiver)
         raise NoFile("The multipart body is malformed.") from error
+    except ClientDisconnect:
+        _close(receiver)
+        raise NoFile("The upload was interrupted before its end.") from None
     except BaseException:
         _close(receiver)
         raise
