@@ -120,6 +120,33 @@ class Settings(BaseSettings):
 
     reports_per_user_per_hour: int = Field(default=10, ge=1)
 
+    # Object storage: MinIO/S3 when S3_ENDPOINT is set (host:port), else a local directory
+    # (<data dir>/media) whose downloads are signed links served by the gateway.
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_bucket: str = "eventmanager-media"
+    s3_secure: bool = True
+    s3_region: str = "us-east-1"
+    # Where clients reach storage when that is not where the functions do (host:port);
+    # presigned URLs are signed for this address.
+    s3_public_endpoint: str | None = None
+    # HMAC key of the local backend's download links.
+    storage_url_secret: str | None = None
+
+    # Media of events.
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Decoded pixels an image may have (all frames of an animation together).
+    media_max_pixels: int = Field(default=40_000_000, ge=1)
+    media_max_per_event: int = Field(default=50, ge=1)
+    media_url_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+
+    # Calendars: HMAC key from which personal feed links are derived (only hashes are stored).
+    calendar_feed_secret: str | None = None
+    calendar_import_max_events: int = Field(default=200, ge=1, le=10_000)
+    # Occurrences of one recurring series an import turns into drafts.
+    calendar_import_max_occurrences: int = Field(default=52, ge=1, le=1000)
+
     # Events: `pre` holds organizers' events for an admin's approval before they are listed.
     moderation_mode: Literal["post", "pre"] = "post"
     # Cached reads: how long an entry may live at most (changes invalidate them at once).
@@ -149,6 +176,10 @@ class Settings(BaseSettings):
     @property
     def mail_outbox_dir(self) -> Path:
         return self.eventmgr_data_dir / "outbox"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.eventmgr_data_dir / "media"
 
     @property
     def keys_dir(self) -> Path:

@@ -125,3 +125,14 @@ def announce_consumers(functions: list[str]) -> None:
     for function in functions:
         for outcome in ("delivered", "retried", "dead_lettered"):
             DISPATCHER_DELIVERIES.labels(function, outcome)
+
+
+MEDIA_UPLOADS = Counter(
+    "eventmgr_media_uploads_total",
+    "Media uploads by outcome (stored, too_large, unsupported_type, too_many_pixels, refused).",
+    ["outcome"],
+)
+MEDIA_STORED_BYTES = Counter(
+    "eventmgr_media_stored_bytes_total",
+    "Bytes of media written to object storage (after images were re-encoded).",
+)

@@ -48,6 +48,7 @@ os.environ.pop("DATABASE_URL", None)
 def reset_process_state() -> None:
     """Forget everything cached from the settings, after a test changed the environment."""
     from shared.cache import forget_state
+    from shared.calendars.feeds import forget_key as forget_feed_key
     from shared.celery_app import celery_app
     from shared.config import get_settings
     from shared.db.engine import dispose
@@ -57,6 +58,8 @@ def reset_process_state() -> None:
     from shared.outbox.publishing import get_publisher
     from shared.pagination import forget_key
     from shared.security.tokens import forget_keys
+    from shared.storage import get_storage
+    from shared.storage.links import forget_key as forget_link_key
 
     dispose()
     get_settings.cache_clear()
@@ -69,6 +72,9 @@ def reset_process_state() -> None:
     _trusted.cache_clear()
     push.forget_key()
     unsubscribe.forget_key()
+    get_storage.cache_clear()
+    forget_link_key()
+    forget_feed_key()
 
 
 def database_url(name: str) -> str:

@@ -50,8 +50,15 @@ KNOBS = {
     "CORS_ORIGINS": ("", "comma-separated browser origins allowed to call the API"),
     "MODERATION_MODE": ("post", "`pre`: organizers' events wait for an admin's approval"),
     "MAIL_FROM": ("Event Manager <no-reply@eventmanager.local>", "sender of every mail"),
+    "S3_ENDPOINT": ("minio:9000", "object storage as the functions reach it (host:port or URL)"),
+    "S3_SECURE": ("false", "TLS to S3_ENDPOINT when it is host:port"),
+    "S3_BUCKET": ("eventmanager-media", "the bucket of media and reports (made when missing)"),
+    "S3_PUBLIC_ENDPOINT": (
+        "http://127.0.0.1:9000",
+        "object storage as clients reach it: download links are signed for this address",
+    ),
 }
-BUCKET = "eventmanager-media"
+BUCKET = KNOBS["S3_BUCKET"][0]
 ELASTIC_VERSION = "8.15.3"
 LOOPBACK = "127.0.0.1"
 HEADER = """\
@@ -143,18 +150,25 @@ def infrastructure() -> dict[str, Any]:
                 {"source": "minio_root_password", "target": "secret_key"},
             ],
             "volumes": ["minio-data:/data"],
-            "ports": [f"{LOOPBACK}:9001:9001"],
+            # 9000: presigned download links (S3_PUBLIC_ENDPOINT); 9001: the console.
+            "ports": [f"{LOOPBACK}:9000:9000", f"{LOOPBACK}:9001:9001"],
             "healthcheck": check(["mc", "ready", "local"]),
         },
         "minio-setup": {
             "image": "minio/mc:RELEASE.2024-11-21T17-21-54Z",
             "depends_on": healthy("minio"),
-            "secrets": ["minio_root_user", "minio_root_password"],
+            # The functions get their own MinIO user (s3_access_key / s3_secret_key), never
+            # the root credentials.
+            "secrets": ["minio_root_user", "minio_root_password", "s3_access_key", "s3_secret_key"],
             "entrypoint": ["/bin/sh", "-c"],
             "command": [
                 'mc alias set local http://minio:9000 "$$(cat /run/secrets/minio_root_user)"'
                 ' "$$(cat /run/secrets/minio_root_password)"'
                 f" && mc mb --ignore-existing local/{BUCKET}"
+                ' && mc admin user add local "$$(cat /run/secrets/s3_access_key)"'
+                ' "$$(cat /run/secrets/s3_secret_key)"'
+                " && (mc admin policy attach local readwrite"
+                ' --user "$$(cat /run/secrets/s3_access_key)" || true)'  # attached already
             ],
         },
         "mailpit": {
@@ -302,13 +316,17 @@ def after_migrate(*infrastructure: str) -> dict[str, dict[str, str]]:
 
 
 def function_service(name: str, deployed: Deployed) -> dict[str, Any]:
+    depends_on = after_migrate("postgres", "redis", "rabbitmq")
+    if "s3_access_key" in deployed.function.secrets:
+        # Its MinIO user exists once minio-setup has run.
+        depends_on["minio-setup"] = {"condition": "service_completed_successfully"}
     return {
         "build": our_build(name, extras_of(deployed)),
         "image": image(name, IMAGE_TAG),
         "restart": "unless-stopped",
         "environment": {**settings(), "TRUSTED_PROXIES": GATEWAY_ADDRESS},
         "secrets": mounted(secrets_of(deployed, rabbitmq=True)),
-        "depends_on": after_migrate("postgres", "redis", "rabbitmq"),
+        "depends_on": depends_on,
         "healthcheck": check(http_check(PORT, "/healthz"), interval="15s", retries=5),
     }
 

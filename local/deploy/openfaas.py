@@ -35,6 +35,12 @@ ENVIRONMENT = {
     # The watchdog (loopback) and the cluster's pod network (the OpenFaaS gateway, Nginx):
     # set TRUSTED_PROXIES to your cluster's pod CIDR.
     "TRUSTED_PROXIES": "${TRUSTED_PROXIES:-127.0.0.1/32,10.0.0.0/8}",
+    # Object storage (media, reports): empty S3_ENDPOINT means a local directory, which a
+    # function's container loses on restart, so set it.
+    "S3_ENDPOINT": "${S3_ENDPOINT:-}",
+    "S3_SECURE": "${S3_SECURE:-true}",
+    "S3_BUCKET": "${S3_BUCKET:-eventmanager-media}",
+    "S3_PUBLIC_ENDPOINT": "${S3_PUBLIC_ENDPOINT:-}",
     # of-watchdog's own limits (its default is 10 s); the OpenFaaS gateway's must be as long.
     "read_timeout": "65s",
     "write_timeout": "65s",

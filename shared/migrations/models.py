@@ -3,8 +3,10 @@
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
 from shared.cache.models import PendingInvalidation
+from shared.calendars.models import CalendarFeed
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
+from shared.media.models import Media
 from shared.moderation.models import AbuseReport
 from shared.notifications.models import (
     MailSuppression,
@@ -27,12 +29,14 @@ __all__ = [
     "AbuseReport",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
     "Category",
     "DeadLetter",
     "Event",
     "LocalDelivery",
     "LoginSession",
     "MailSuppression",
+    "Media",
     "Notification",
     "NotificationSettings",
     "OneTimeToken",

@@ -20,10 +20,16 @@ import yaml
 from local.dashboards import expressions
 from local.registry import function_names
 from tests.local.test_runner import Runner, cli, start_runner, wait_for_link
+from tests.media.files import png
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PASSWORDS = ("admin-password-1", "organizer-password-1", "participant-password-1")
+CALENDAR = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+    b"UID:observed@example.org\r\nDTSTAMP:20300101T000000Z\r\nSUMMARY:Imported\r\n"
+    b"DTSTART:20311001T100000Z\r\nDTEND:20311001T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
 
 
 def free_port() -> int:
@@ -119,6 +125,20 @@ def scenario(runner: Runner) -> dict[str, Any]:
     assert api.get(f"{path}/registrations", headers=as_organizer).status_code == 200
     report = api.post(f"{path}/reports-abuse", headers=as_pat, json={"reason": "test"})
     assert report.status_code == 202
+    # Media and calendars: an upload and its signed download, the event's .ics, the
+    # personal feed (whose token must stay out of the logs), an import.
+    poster = api.post(f"{path}/media", headers=as_organizer, files={"file": ("p.png", png())})
+    assert poster.status_code == 201, poster.text
+    assert httpx.get(poster.json()["url"]).status_code == 200
+    assert api.get(f"{path}/calendar.ics").status_code == 200
+    feed = api.get("/api/v1/me/calendar-feed", headers=as_pat).json()["url"]
+    assert httpx.get(feed).status_code == 200
+    imported = api.post(
+        "/api/v1/calendar/import",
+        headers={**as_organizer, "Content-Type": "text/calendar"},
+        content=CALENDAR,
+    )
+    assert imported.status_code == 201, imported.text
     assert api.delete(f"{path}/registrations/me", headers=as_pat).status_code == 204
     # Scheduled runs and a scrape of the platform's figures, as the scheduler and
     # Prometheus call them (internal: straight from loopback).
@@ -128,6 +148,8 @@ def scenario(runner: Runner) -> dict[str, Any]:
     return {
         "tokens": [admin, organizer, pat],
         "link_token": link.split("token=", 1)[1],
+        "feed_token": feed.rsplit("/", 1)[1].removesuffix(".ics"),
+        "download_signature": poster.json()["url"].split("signature=", 1)[1],
     }
 
 
@@ -246,4 +268,8 @@ def test_no_secret_reaches_the_logs(platform: tuple[Runner, dict[str, Any]]):
         leaked += [kind for kind in ("access_token", "refresh_token") if tokens[kind] in text]
     if secrets["link_token"] in text:
         leaked.append("verification link token")
+    if secrets["feed_token"] in text:
+        leaked.append("calendar feed token")
+    if secrets["download_signature"] in text:
+        leaked.append("download link signature")
     assert leaked == []

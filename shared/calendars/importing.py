@@ -1,0 +1,278 @@
+"""Importing an .ics file into draft events.
+
+Each VEVENT becomes a draft through the same `create_event` as the API (same validation,
+same `event.created`). Recurring series (RRULE/RDATE, with their moved or cancelled
+occurrences) are expanded into separate drafts: the occurrences that have not ended yet, at
+most CALENDAR_IMPORT_MAX_OCCURRENCES of them. What cannot become an event is skipped with a
+reason; a file that is no calendar, or holds too many events, is refused whole (422) and
+nothing is created.
+
+Times: a TZID that names an IANA zone becomes the event's zone. UTC, floating and custom-zone
+times keep their instant and take the calendar's zone (X-WR-TIMEZONE), else the importer's
+profile zone. All-day entries start at 00:00 of their first day and end at 00:00 after their
+last day, in that same zone. An entry without an end lasts an hour (a day when all-day).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+import icalendar
+import recurring_ical_events
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from shared.calendars.schemas import ImportResult, SkippedEntry
+from shared.config import get_settings
+from shared.errors import DomainError, InvalidInput
+from shared.events import repository as event_rows
+from shared.events.schemas import EventCreate
+from shared.events.service import create_event, normalize_tag
+from shared.users import repository as users
+
+ZONES = frozenset(available_timezones())
+TOO_FREQUENT = {"SECONDLY", "MINUTELY", "HOURLY"}
+DEFAULT_LENGTH = timedelta(hours=1)
+MAX_TITLE = 200
+MAX_DESCRIPTION = 20_000
+
+
+class InvalidCalendar(DomainError):
+    status = 422
+    title = "Not an importable calendar"
+    slug = "invalid-calendar"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, errors=[{"loc": ["body"], "msg": detail, "type": "value_error"}])
+
+
+class Skip(Exception):
+    """This entry cannot become an event; the message says why."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    uid: str
+    data: EventCreate
+
+
+def import_calendar(session: Session, user_id: uuid.UUID, body: bytes) -> ImportResult:
+    calendar = _parse(body)
+    limit = get_settings().calendar_import_max_events
+    entries = [c for c in calendar.subcomponents if c.name == "VEVENT"]
+    if not entries:
+        raise InvalidCalendar("The calendar holds no event (VEVENT).")
+    if len(entries) > limit:
+        raise InvalidCalendar(f"The calendar holds {len(entries)} events; at most {limit}.")
+    user = users.by_id(session, user_id)
+    reader = _Reader(session, calendar, user.timezone if user else "UTC")
+    drafts, skipped = reader.drafts(entries)
+    if len(drafts) > limit:
+        raise InvalidCalendar(
+            f"The calendar expands to {len(drafts)} events with its recurring series; "
+            f"at most {limit} can be imported at once."
+        )
+    created = []
+    for draft in drafts:
+        try:
+            with session.begin_nested():
+                created.append(create_event(session, user_id, draft.data).id)
+        except InvalidInput as refusal:
+            skipped.append(SkippedEntry(uid=draft.uid, reason=refusal.detail))
+    return ImportResult(created=created, skipped=skipped)
+
+
+def _parse(body: bytes) -> icalendar.Calendar:
+    if not body.strip():
+        raise InvalidCalendar("The body is empty; send an .ics file (text/calendar).")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidCalendar("The file is not UTF-8 text, so not an iCalendar file.") from None
+    if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
+        raise InvalidCalendar("The file does not start with BEGIN:VCALENDAR.")
+    try:
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except Exception as error:  # the parser raises many kinds; every one means the same
+        raise InvalidCalendar(f"The file is not valid iCalendar: {_short(error)}") from None
+    if not calendars or calendars[0].name != "VCALENDAR":
+        raise InvalidCalendar("The file holds no complete VCALENDAR (… END:VCALENDAR).")
+    if len(calendars) > 1:
+        raise InvalidCalendar("Send exactly one VCALENDAR per file.")
+    calendar: icalendar.Calendar = calendars[0]
+    return calendar
+
+
+class _Reader:
+    def __init__(self, session: Session, calendar: icalendar.Calendar, fallback_zone: str):
+        self.calendar = calendar
+        declared = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+        self.zone_name = declared if declared in ZONES else fallback_zone
+        self.zone = ZoneInfo(self.zone_name)
+        self.categories = {c.slug.lower(): c.slug for c in event_rows.categories(session)}
+        self.max_occurrences = get_settings().calendar_import_max_occurrences
+        self.now = datetime.now(UTC)
+
+    def drafts(self, entries: Sequence[Any]) -> tuple[list[Draft], list[SkippedEntry]]:
+        series: dict[str, list[Any]] = defaultdict(list)
+        for index, entry in enumerate(entries, 1):
+            series[str(entry.get("UID", "")).strip() or f"(no UID, event #{index})"].append(entry)
+        drafts: list[Draft] = []
+        skipped: list[SkippedEntry] = []
+        for uid, components in series.items():
+            try:
+                found, note = self._series(uid, components)
+            except Skip as reason:
+                skipped.append(SkippedEntry(uid=uid, reason=str(reason)))
+                continue
+            except Exception as error:  # a malformed entry skips itself, never the request
+                skipped.append(SkippedEntry(uid=uid, reason=f"unreadable: {_short(error)}"))
+                continue
+            drafts.extend(found)
+            if note:
+                skipped.append(SkippedEntry(uid=uid, reason=note))
+        return drafts, skipped
+
+    def _series(self, uid: str, components: list[Any]) -> tuple[list[Draft], str | None]:
+        masters = [c for c in components if "RECURRENCE-ID" not in c]
+        master = masters[0] if masters else components[0]
+        if not ("RRULE" in master or "RDATE" in master):
+            if len(components) > 1 and masters:
+                raise Skip("several events share this UID")
+            return [self._draft(uid, c) for c in components], None
+        if str(master.get("STATUS", "")).upper() == "CANCELLED":
+            raise Skip("cancelled in the calendar")
+        for rule in _all(master, "RRULE"):
+            if str(rule.get("FREQ", [""])[0]).upper() in TOO_FREQUENT:
+                raise Skip("repeats more often than daily")
+        occurrences = self._occurrences(components)
+        upcoming = list(itertools.islice(occurrences, self.max_occurrences + 1))
+        if not upcoming:
+            raise Skip("the recurring series has no upcoming occurrence")
+        note = None
+        if len(upcoming) > self.max_occurrences:
+            upcoming = upcoming[: self.max_occurrences]
+            note = (
+                f"recurring series: only its next {self.max_occurrences} occurrences were "
+                "imported, it goes on after them"
+            )
+        drafts = []
+        for occurrence in upcoming:
+            if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
+                continue
+            drafts.append(self._draft(uid, occurrence))
+        if not drafts:
+            raise Skip("every upcoming occurrence is cancelled")
+        return drafts, note
+
+    def _occurrences(self, components: list[Any]) -> Iterator[Any]:
+        """The series' occurrences that have not ended yet, in order (moved and cancelled
+        ones as the calendar says)."""
+        one_series = icalendar.Calendar()
+        for timezone in self.calendar.walk("VTIMEZONE"):
+            one_series.add_component(timezone)
+        for component in components:
+            one_series.add_component(component)
+        query = recurring_ical_events.of(one_series)
+        return iter(query.after(self.now))
+
+    def _draft(self, uid: str, entry: Any) -> Draft:
+        if str(entry.get("STATUS", "")).upper() == "CANCELLED":
+            raise Skip("cancelled in the calendar")
+        title = " ".join(str(entry.get("SUMMARY", "")).split())
+        if not title:
+            raise Skip("no title (SUMMARY)")
+        starts, ends, zone = self._times(entry)
+        description = str(entry.get("DESCRIPTION", "")).strip()
+        page = str(entry.get("URL", "")).strip()
+        if page:
+            description = f"{description}\n\n{page}".strip()
+        location = " ".join(str(entry.get("LOCATION", "")).split())
+        fields: dict[str, Any] = {
+            "title": _cut(title, MAX_TITLE),
+            "description": _cut(description.replace("\x00", ""), MAX_DESCRIPTION),
+            "starts_at": starts,
+            "ends_at": ends,
+            "timezone": zone,
+            "status": "draft",
+            **self._category_and_tags(entry),
+        }
+        if location.lower().startswith(("https://", "http://")):
+            fields["online_url"] = location
+        elif location:
+            venue: dict[str, Any] = {"name": _cut(location, 200), "address": _cut(location, 500)}
+            geo = entry.get("GEO")
+            if geo is not None:
+                venue.update(lat=geo.latitude, lon=geo.longitude)
+            fields["venue"] = venue
+        try:
+            return Draft(uid, EventCreate.model_validate(fields))
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"]) or "event"
+            raise Skip(f"{where}: {problem['msg']}") from None
+
+    def _times(self, entry: Any) -> tuple[datetime, datetime, str]:
+        if "DTSTART" not in entry:
+            raise Skip("no start (DTSTART)")
+        start = entry.decoded("DTSTART")
+        if "DTEND" in entry:
+            end = entry.decoded("DTEND")
+        elif "DURATION" in entry:
+            end = start + entry.decoded("DURATION")
+        else:
+            end = start + (timedelta(days=1) if _all_day(start) else DEFAULT_LENGTH)
+        zone_name = self.zone_name
+        if isinstance(start, datetime) and start.tzinfo is not None:
+            tzid = entry["DTSTART"].params.get("TZID") or getattr(start.tzinfo, "key", None)
+            zone_name = _iana_name(tzid) or self.zone_name
+        return self._aware(start), self._aware(end), zone_name
+
+    def _aware(self, moment: date | datetime) -> datetime:
+        if not isinstance(moment, datetime):
+            return datetime(moment.year, moment.month, moment.day, tzinfo=self.zone)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=self.zone)
+
+    def _category_and_tags(self, entry: Any) -> dict[str, Any]:
+        names = [str(name) for item in _all(entry, "CATEGORIES") for name in item.cats]
+        known = [self.categories.get(n.strip().lower()) for n in names]
+        category = next((slug for slug in known if slug), "other")
+        tags = sorted({normalize_tag(n)[:50] for n in names if n.strip()} - {category})[:20]
+        return {"category": category, "tags": tags}
+
+
+def _all(entry: Any, name: str) -> list[Any]:
+    """A property that may appear several times: icalendar gives a list only then."""
+    value = entry.get(name)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _iana_name(tzid: str | None) -> str | None:
+    """The IANA name a TZID stands for; Outlook's Windows names (`W. Europe Standard Time`)
+    mapped. UTC is no place: the calendar's zone is a better guess."""
+    name = WINDOWS_TO_OLSON.get(tzid or "", tzid)
+    if name in ZONES and name not in ("UTC", "Etc/UTC"):
+        return name
+    return None
+
+
+def _all_day(moment: date | datetime) -> bool:
+    return not isinstance(moment, datetime)
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _short(error: Exception) -> str:
+    return (str(error) or type(error).__name__).splitlines()[0][:200]

@@ -1,0 +1,175 @@
+"""Organizers import a real calendar export: time zones (IANA and Outlook's Windows names),
+all-day entries and recurring series become drafts, and what cannot is named with a reason.
+A file that is no calendar, too big or too full is refused whole, and nothing is created."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.db import unit_of_work
+from shared.events.models import Event
+from tests.conftest import reset_process_state
+from tests.factories import bearer
+from tests.kit.test_app import assert_problem
+from tests.media import files
+
+EXPORT = (Path(__file__).parent.parent / "calendars" / "data" / "team-calendar.ics").read_bytes()
+IMPORT = "/api/v1/calendar/import"
+CALENDAR = {"Content-Type": "text/calendar"}
+
+
+def events_count() -> int:
+    with unit_of_work() as session:
+        return session.scalar(select(func.count()).select_from(Event)) or 0
+
+
+def send(client, body: bytes, headers):
+    return client.post(IMPORT, content=body, headers={**headers, **CALENDAR})
+
+
+@pytest.fixture
+def organizer(client):
+    return bearer(client, "organizer")
+
+
+def test_a_real_export_becomes_drafts(client, organizer):
+    answer = send(client, EXPORT, organizer)
+    assert answer.status_code == 201, answer.text
+    result = answer.json()
+    skipped = {entry["uid"]: entry["reason"] for entry in result["skipped"]}
+    assert set(skipped) == {
+        "standup@example.com",
+        "old-course@example.com",
+        "ping@example.com",
+        "party@example.com",
+        "untitled@example.com",
+        "backwards@example.com",
+    }
+    assert "next 52 occurrences" in skipped["standup@example.com"]
+    assert "no upcoming" in skipped["old-course@example.com"]
+    assert "more often than daily" in skipped["ping@example.com"]
+    assert "cancelled" in skipped["party@example.com"]
+    assert "SUMMARY" in skipped["untitled@example.com"]
+    assert "ends_at" in skipped["backwards@example.com"]
+
+    drafts = [
+        client.get(f"/api/v1/events/{i}", headers=organizer).json() for i in result["created"]
+    ]
+    assert {d["status"] for d in drafts} == {"draft"}
+    by_title: dict[str, list[dict]] = {}
+    for draft in drafts:
+        by_title.setdefault(draft["title"], []).append(draft)
+    # 1 + 1 + 1 + 1 single events, 5 weekly syncs (6, one excluded), 52 standups.
+    assert len(drafts) == 61
+    assert len(by_title["Daily standup"]) == 52
+
+    [planning] = by_title["Quarterly planning"]  # Outlook's "W. Europe Standard Time"
+    assert planning["timezone"] == "Europe/Berlin"
+    assert planning["starts_at"] == "2031-03-10T08:00:00Z"
+    assert planning["venue"]["name"] == "Room 4.12, Alexanderplatz 1, Berlin"
+    assert (planning["venue"]["lat"], planning["venue"]["lon"]) == (52.5219, 13.4132)
+    assert planning["description"] == "Agenda:\n1. Goals\n2. Budget"
+    assert (planning["category"], planning["tags"]) == ("conference", ["planning"])
+
+    [meetup] = by_title["NYC meetup"]
+    assert meetup["timezone"] == "America/New_York"
+    assert meetup["starts_at"] == "2031-04-15T22:30:00Z"
+    assert meetup["online_url"] == "https://meet.example.com/nyc"
+    assert meetup["description"].endswith("https://example.com/meetups/nyc")
+
+    [offsite] = by_title["Team offsite"]  # all day: 00:00 of the first day to 00:00 after
+    assert offsite["timezone"] == "Europe/Berlin"
+    assert (offsite["starts_at"], offsite["ends_at"]) == (
+        "2031-05-31T22:00:00Z",
+        "2031-06-02T22:00:00Z",
+    )
+    assert offsite["category"] == "workshop"
+
+    [call] = by_title["Call with partners"]  # UTC, no end: an hour, in the calendar's zone
+    assert (call["starts_at"], call["ends_at"]) == ("2031-07-01T15:00:00Z", "2031-07-01T16:00:00Z")
+    assert call["timezone"] == "Europe/Berlin"
+
+    syncs = sorted(
+        by_title["Weekly sync"] + by_title["Weekly sync (moved)"], key=lambda d: d["starts_at"]
+    )
+    assert [s["starts_at"] for s in syncs] == [
+        "2031-01-06T09:00:00Z",
+        "2031-01-13T09:00:00Z",
+        "2031-01-28T13:00:00Z",  # the 27th's moved to the 28th, 14:00
+        "2031-02-03T09:00:00Z",
+        "2031-02-10T09:00:00Z",
+    ]
+    standups = sorted(d["starts_at"] for d in by_title["Daily standup"])
+    assert datetime.fromisoformat(standups[0]) > datetime.now().astimezone()  # upcoming only
+    assert events_count() == 61
+
+
+def test_the_import_goes_through_the_same_validation(client, organizer):
+    oversized = EXPORT.replace(b"SUMMARY:NYC meetup", b"SUMMARY:" + b"N" * 500)
+    result = send(client, oversized, organizer).json()
+    titles = [
+        client.get(f"/api/v1/events/{i}", headers=organizer).json()["title"]
+        for i in result["created"]
+    ]
+    long_title = next(t for t in titles if t.startswith("NNN"))
+    assert len(long_title) == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"", "empty"),
+        (b'{"title": "not a calendar"}', "BEGIN:VCALENDAR"),
+        (files.png(), "UTF-8"),
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "no event"),
+        (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\n", "no complete VCALENDAR"),
+        (b"BEGIN:VCALENDAR\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "not valid iCalendar"),
+        (EXPORT + EXPORT, "one VCALENDAR"),
+    ],
+)
+def test_bad_files_are_422_and_create_nothing(client, organizer, body, detail):
+    problem = assert_problem(send(client, body, organizer), 422)
+    assert detail in problem["detail"]
+    assert problem["errors"]
+    assert events_count() == 0
+
+
+def test_limits(client, organizer, monkeypatch):
+    too_big = (
+        b"BEGIN:VCALENDAR\r\n" + b"X-FILLER:" + b"x" * (1024 * 1024) + b"\r\nEND:VCALENDAR\r\n"
+    )
+    assert_problem(send(client, too_big, organizer), 413)
+    monkeypatch.setenv("CALENDAR_IMPORT_MAX_EVENTS", "5")
+    reset_process_state()
+    assert "at most 5" in assert_problem(send(client, EXPORT, organizer), 422)["detail"]
+    monkeypatch.setenv("CALENDAR_IMPORT_MAX_EVENTS", "60")  # 12 entries, 61 after expansion
+    reset_process_state()
+    assert "expands to 61" in assert_problem(send(client, EXPORT, organizer), 422)["detail"]
+    monkeypatch.setenv("CALENDAR_IMPORT_MAX_OCCURRENCES", "3")
+    reset_process_state()
+    result = send(client, EXPORT, organizer).json()
+    assert len(result["created"]) == 4 + 3 + 3  # singles, weekly sync (3 of 5), standups
+    assert events_count() == 10
+
+
+def test_no_input_makes_it_fail(client, organizer):
+    """Cut anywhere, or with a line mangled, a calendar is a 201 or a 422, never a 500."""
+    lines = EXPORT.split(b"\r\n")
+    for cut in range(0, len(EXPORT), 97):
+        answer = send(client, EXPORT[:cut], organizer)
+        assert answer.status_code in (201, 422), (cut, answer.text)
+    for index in range(0, len(lines), 3):
+        mangled = lines.copy()
+        mangled[index] = mangled[index].split(b":")[0] + b":\x01garbage;;=="
+        answer = send(client, b"\r\n".join(mangled), organizer)
+        assert answer.status_code in (201, 422), (index, answer.text)
+
+
+def test_who_may_import(client):
+    assert_problem(send(client, EXPORT, {}), 401)
+    assert_problem(send(client, EXPORT, bearer(client)), 403)
+    assert send(client, EXPORT, bearer(client, "admin")).status_code == 201
