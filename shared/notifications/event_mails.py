@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.config import get_settings
-from shared.mail import Attachment
 from shared.notifications.models import Notification
 from shared.notifications.templates import Rendered, renderer
 from shared.notifications.unsubscribe import link_for
@@ -131,7 +130,6 @@ def _mail(
     extra: list[str] | None = None,
     *,
     footer: str = "unsubscribe",
-    attachments: tuple[Attachment, ...] = (),
 ) -> Rendered:
     """A notice: its paragraphs, then the one-click unsubscribe line (in text and HTML)."""
     words, facts = _words(notification), _facts(notification)
@@ -151,7 +149,6 @@ def _mail(
         text=text,
         html=html,
         unsubscribe_url=unsubscribe,
-        attachments=attachments,
         link=_event_link(notification),
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 from celery import shared_task
 
 from shared.config import get_settings
-from shared.mail import Mail, compose, get_mailer
+from shared.mail import Attachment, Mail, compose, get_mailer
 from shared.metrics import MAIL_SENT
 from shared.notifications import push, suppression
 from shared.notifications.channels import EMAIL, PUSH
@@ -57,11 +57,14 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[dict[str, int], list[Notificati
     EMAIL.finish(skipped, DeliveryStatus.skipped, "address suppressed")
     tally["skipped"] = len(skipped)
     ready: list[tuple[Notification, Mail]] = []
-    for row in rows:
-        if row.id in skipped:
-            continue
+    # Only the worker sends: functions that enqueue these tasks need no calendar library.
+    from shared.notifications.invitations import invitations
+
+    to_send = [row for row in rows if row.id not in skipped]
+    attached = invitations(to_send)
+    for row in to_send:
         try:
-            ready.append((row, _message(row)))
+            ready.append((row, _message(row, attached.get(row.id, ()))))
         except Exception as error:
             # A bug or bad data (unknown kind, missing field): retrying would fail the same way.
             logger.exception("mail could not be prepared", extra={"notification.id": str(row.id)})
@@ -92,7 +95,7 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[dict[str, int], list[Notificati
     return tally, retry
 
 
-def _message(row: Notification) -> Mail:
+def _message(row: Notification, attachments: tuple[Attachment, ...]) -> Mail:
     rendered = render(row)
     headers = {}
     if rendered.unsubscribe_url:
@@ -108,7 +111,7 @@ def _message(row: Notification) -> Mail:
         text=rendered.text,
         html=rendered.html,
         headers=headers,
-        attachments=rendered.attachments,
+        attachments=attachments,
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.mail import Attachment
 from shared.notifications.models import Notification
 
 
@@ -17,7 +16,6 @@ class Rendered:
     html: str | None = None
     # Notices carry a one-click unsubscribe link (RFC 8058); account mails do not.
     unsubscribe_url: str | None = None
-    attachments: tuple[Attachment, ...] = ()
     # Web Push: where a click on the notification leads.
     link: str | None = None
 

@@ -140,3 +140,42 @@ def test_mails_with_secrets_never_show_in_the_app(client, outbox_dir):
     ).json()
     me = {"Authorization": f"Bearer {login['access_token']}"}
     assert client.get("/api/v1/me/notifications", headers=me).json()["items"] == []
+
+
+def test_notices_carry_the_calendar_entry_that_calendars_update(client, outbox_dir):
+    import icalendar
+
+    owner = bearer(client, "organizer")
+    event = create_event(client, owner, title="Film club")
+    path = f"/api/v1/events/{event['id']}"
+    person = new_user()
+    client.post(f"{path}/registrations", headers={"Authorization": f"Bearer {token_for(person)}"})
+    deliver(client)
+    client.patch(
+        path,
+        headers=owner,
+        json={"starts_at": "2031-05-01T19:00:00+02:00", "ends_at": "2031-05-01T22:00:00+02:00"},
+    )
+    deliver(client)
+    client.post(f"{path}/cancel", headers=owner, json={"reason": "Projector broke"})
+    deliver(client)
+    entries = []
+    for message in mails(outbox_dir):
+        [attachment] = [a for a in message.iter_attachments() if a.get_filename() == "event.ics"]
+        assert attachment.get_content_type() == "text/calendar"
+        content = attachment.get_payload(decode=True)
+        assert isinstance(content, bytes)
+        calendar = icalendar.Calendar.from_ical(content)
+        [entry] = calendar.walk("VEVENT")
+        entries.append((str(message["Subject"]), str(calendar["METHOD"]), entry))
+    assert [(subject, method) for subject, method, _ in entries] == [
+        ("You are registered: Film club", "REQUEST"),
+        ("Changed: Film club", "REQUEST"),
+        ("Cancelled: Film club", "CANCEL"),
+    ]
+    assert len({str(entry["UID"]) for _, _, entry in entries}) == 1  # one entry, updated
+    sequences = [int(str(entry["SEQUENCE"])) for _, _, entry in entries]
+    assert sequences == sorted(sequences)
+    assert sequences[0] < sequences[1]
+    assert str(entries[0][2]["ATTENDEE"]) == f"mailto:{person.email}"
+    assert str(entries[2][2]["STATUS"]) == "CANCELLED"

@@ -106,6 +106,20 @@ def wait_for_link(runner: Runner, address: str, timeout: float = 60) -> str:
     raise AssertionError(f"no verification mail for {address}:\n{runner.log.read_text()[-3000:]}")
 
 
+def wait_for_mail(
+    runner: Runner, address: str, subject: str, timeout: float = 60
+) -> email.message.EmailMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted((runner.data_dir / "outbox").glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if address in str(message["To"]) and str(message["Subject"]) == subject:
+                assert isinstance(message, email.message.EmailMessage)
+                return message
+        time.sleep(0.2)
+    raise AssertionError(f"no mail {subject!r} for {address}:\n{runner.log.read_text()[-3000:]}")
+
+
 def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [EVENTMGR, *args, "--data-dir", str(data_dir)],
@@ -186,6 +200,28 @@ def test_the_whole_flow_over_plain_http(runner: Runner):
     )
     assert joined.status_code == 201
     assert joined.json()["status"] == "confirmed"
+    # The confirmation is mailed with the event's calendar entry, an invitation calendars add.
+    confirmation = wait_for_mail(runner, "pat@example.org", "You are registered: Launch party")
+    [invitation] = [
+        part for part in confirmation.iter_attachments() if part.get_filename() == "event.ics"
+    ]
+    calendar_bytes = invitation.get_payload(decode=True)
+    assert isinstance(calendar_bytes, bytes)
+    calendar_text = calendar_bytes.decode()
+    assert "METHOD:REQUEST" in calendar_text
+    assert "SUMMARY:Launch party" in calendar_text
+    assert confirmation["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # A new time is a notice to everyone registered, with the old and the new time.
+    moved = api.patch(
+        f"/api/v1/events/{event.json()['id']}",
+        headers=organizer,
+        json={"starts_at": "2031-09-02T18:00:00+00:00", "ends_at": "2031-09-02T22:00:00+00:00"},
+    )
+    assert moved.status_code == 200, moved.text
+    notice = wait_for_mail(runner, "pat@example.org", "Changed: Launch party")
+    notice_body = notice.get_body(("plain",))
+    assert notice_body is not None
+    assert "Starts: 2031-09-02 18:00 UTC (was: 2031-09-01 18:00 UTC)" in notice_body.get_content()
     # Signing up mailed a verification link, through the whole embedded path: outbox →
     # in-process delivery → notify → notification row → Celery worker → .eml in the outbox.
     link = wait_for_link(runner, "pat@example.org")
