@@ -53,8 +53,22 @@ def test_file_outbox_writes_parseable_rfc5322(tmp_path):
 
 
 class Sink:
+    """Takes every message, except to addresses starting with "nobody" (550 at RCPT)."""
+
     def __init__(self) -> None:
         self.messages: list[bytes] = []
+        self.connections = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if address.startswith("nobody"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         self.messages.append(envelope.original_content)
@@ -78,6 +92,21 @@ def test_smtp_delivers_to_a_real_smtp_server(smtp_sink):
     parsed = email.message_from_bytes(raw, policy=policy.default)
     assert parsed["Subject"] == "Вы зарегистрированы — Python meetup"
     assert len(list(parsed.iter_attachments())) == 1
+
+
+def test_smtp_sends_a_batch_over_one_connection_and_a_refusal_stops_only_its_mail(smtp_sink):
+    sink, port = smtp_sink
+    mails = [
+        compose(sender="a@events.example.org", to=f"{who}@example.org", subject="s", text="t")
+        for who in ("ann", "nobody", "bob")
+    ]
+    outcomes = SmtpMailer(f"smtp://127.0.0.1:{port}").send_many(mails)
+    assert outcomes[0] is None
+    assert outcomes[2] is None
+    assert outcomes[1] is not None
+    assert outcomes[1].retryable is False  # 5xx: final
+    assert len(sink.messages) == 2
+    assert sink.connections == 1
 
 
 def test_smtp_down_is_a_retryable_failure():
