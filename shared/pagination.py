@@ -6,15 +6,13 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
-import secrets
 import uuid
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from shared.config import get_settings
 from shared.errors import InvalidInput
+from shared.security.instance_keys import instance_key
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -22,13 +20,7 @@ MAX_LIMIT = 100
 
 @lru_cache
 def _key() -> bytes:
-    configured = get_settings().cursor_secret
-    if configured:
-        return configured.encode()
-    logging.getLogger("eventmgr.pagination").warning(
-        "CURSOR_SECRET is unset: cursors are valid only on this instance"
-    )
-    return secrets.token_bytes(32)
+    return instance_key("cursor_secret", "cursors are valid only on this instance")
 
 
 def encode_cursor(position: list[Any]) -> str:

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from shared.db import unit_of_work
 from shared.notifications.models import Notification
 from shared.notifications.tasks import send_email
-from shared.outbox.models import OutboxMessage
-from tests.kit.test_app import INTERNAL
+from tests.delivery import deliver_outbox
 
 
 def mails(outbox_dir: Path) -> list[email.message.EmailMessage]:
@@ -24,25 +23,10 @@ def mails(outbox_dir: Path) -> list[email.message.EmailMessage]:
 
 
 def deliver_outbox_to_notify(client, kinds: tuple[str, ...] = ("org.eventmanager.user.",)) -> None:
-    """What the dispatcher does: POST each recorded CloudEvent (of these type prefixes) to the
-    consumer; those delivered before are skipped by the consumer itself."""
-    with unit_of_work() as session:
-        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)).all()
-    for row in rows:
-        if not row.type.startswith(kinds):
-            continue
-        response = client.post(
-            "/function/notify/",
-            json=row.data,
-            headers={
-                **INTERNAL,
-                "ce-specversion": "1.0",
-                "ce-type": row.type,
-                "ce-source": row.source,
-                "ce-id": str(row.id),
-            },
-        )
-        assert response.status_code in (204, 422), response.text
+    """What the dispatcher does for `notify`: each recorded CloudEvent of these type prefixes."""
+    types = tuple(kind.removeprefix("org.eventmanager.") for kind in kinds)
+    for status in deliver_outbox(client, "notify", types):
+        assert status in (204, 422), status
 
 
 def mailed_link(outbox_dir) -> tuple[str, email.message.EmailMessage]:

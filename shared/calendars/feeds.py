@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from shared.calendars.models import CalendarFeed
 from shared.calendars.schemas import FeedLink
 from shared.config import get_settings
 from shared.errors import NotFound
+from shared.security.instance_keys import instance_key
 from shared.security.secrets import digest
 from shared.users import repository as users
 
@@ -52,13 +51,7 @@ class FeedContent:
 
 @lru_cache
 def _key() -> bytes:
-    configured = get_settings().calendar_feed_secret
-    if configured:
-        return configured.encode()
-    logging.getLogger("eventmgr.calendars").warning(
-        "CALENDAR_FEED_SECRET is unset: feed links change whenever this process restarts"
-    )
-    return secrets.token_bytes(32)
+    return instance_key("calendar_feed_secret", "feed links change whenever this process restarts")
 
 
 def forget_key() -> None:

@@ -66,8 +66,14 @@ def allowed(endpoint: str) -> bool:
     return False
 
 
-def _decoded(value: str) -> bytes:
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+def _decoded(value: str, length: int) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("must be base64url") from error
+    if len(raw) != length:
+        raise ValueError(f"must be {length} bytes")
+    return raw
 
 
 class SubscriptionKeys(RequestModel):
@@ -78,23 +84,14 @@ class SubscriptionKeys(RequestModel):
     @classmethod
     def _point(cls, value: str) -> str:
         # The browser's P-256 public key, uncompressed: 65 bytes starting with 0x04.
-        try:
-            raw = _decoded(value)
-        except (binascii.Error, ValueError) as error:
-            raise ValueError("must be base64url") from error
-        if len(raw) != 65 or raw[0] != 4:
+        if _decoded(value, 65)[0] != 4:
             raise ValueError("must be an uncompressed P-256 public key")
         return value
 
     @field_validator("auth")
     @classmethod
     def _secret(cls, value: str) -> str:
-        try:
-            raw = _decoded(value)
-        except (binascii.Error, ValueError) as error:
-            raise ValueError("must be base64url") from error
-        if len(raw) != 16:
-            raise ValueError("must be 16 bytes")
+        _decoded(value, 16)  # the browser's 16-byte auth secret
         return value
 
 

@@ -6,8 +6,6 @@ and it can do one thing only, turn that person's mail notices off.
 
 from __future__ import annotations
 
-import logging
-import secrets
 import uuid
 from functools import lru_cache
 
@@ -15,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from shared.config import get_settings
 from shared.errors import NotFound
+from shared.security.instance_keys import instance_key
 
 PATH = "/api/v1/unsubscribe/"
 
@@ -26,12 +25,7 @@ class UnknownLink(NotFound):
 
 @lru_cache
 def _serializer() -> URLSafeSerializer:
-    secret = get_settings().unsubscribe_secret
-    if not secret:
-        logging.getLogger("eventmgr.notifications").warning(
-            "UNSUBSCRIBE_SECRET is unset: unsubscribe links work only on this instance"
-        )
-        secret = secrets.token_urlsafe(32)
+    secret = instance_key("unsubscribe_secret", "unsubscribe links work only on this instance")
     return URLSafeSerializer(secret, salt="unsubscribe")
 
 

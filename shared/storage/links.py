@@ -11,8 +11,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import logging
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +19,7 @@ from urllib.parse import urlencode
 
 from shared.config import get_settings
 from shared.errors import DomainError, NotFound
+from shared.security.instance_keys import instance_key
 from shared.storage.base import InvalidKey, check_key
 
 # The public route that serves them (declared by the `upload_media` function).
@@ -41,13 +40,7 @@ class Download:
 
 @lru_cache
 def _key() -> bytes:
-    configured = get_settings().storage_url_secret
-    if configured:
-        return configured.encode()
-    logging.getLogger("eventmgr.storage").warning(
-        "STORAGE_URL_SECRET is unset: download links work only on this instance"
-    )
-    return secrets.token_bytes(32)
+    return instance_key("storage_url_secret", "download links work only on this instance")
 
 
 def forget_key() -> None:
