@@ -80,10 +80,7 @@ def one_click(token: Token, accept_language: Language = None) -> HTMLResponse:
     """Whatever the body: RFC 8058 says it is `List-Unsubscribe=One-Click`, and nothing
     but the signed token decides whose mail stops."""
     locale = locale_from_accept_language(accept_language)
-    try:
-        user_id = person_of(token)
-    except UnknownLink:
-        return _invalid(locale)
+    user_id = person_of(token)  # a link that is not ours: 404 problem+json
     with unit_of_work() as session:
         preferences.stop_email(session, user_id)
     words = WORDS[locale]

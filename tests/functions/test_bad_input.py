@@ -17,6 +17,8 @@ from tests.factories import bearer, create_event, event_body
 ODD_IDS = ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "%00", "1" * 300, "'; --"]
 ODD_VALUES = [None, 0, -1, 10**30, 1.5, True, "", "x" * 5000, [], {}, ["a"], {"a": 1}, "\u0000"]
 ODD_BODIES = [b"", b"{", b"null", b"[]", b"0", b'"x"', b"[" * 5000, b"{}", b"\xff\xfe\x00"]
+# The one-click unsubscribe link opens a page in a browser (its POST is the API).
+HTML_PAGES_UNDER_API = ("/api/v1/unsubscribe/",)
 ODD_TOKENS = ["Bearer ", "Bearer x.y.z", "Basic dXNlcjpwYXNz", "Bearer " + "a" * 5000]
 
 
@@ -41,8 +43,13 @@ def check(response) -> None:
     )
     if response.status_code >= 400:
         # Pages for people (mail links) answer in HTML; the API in problem+json.
-        page = not response.request.url.path.startswith("/api/")
-        expected = "text/html" if page and response.status_code == 400 else "application/problem"
+        path = response.request.url.path
+        page = not path.startswith("/api/") or (
+            response.request.method == "GET" and path.startswith(HTML_PAGES_UNDER_API)
+        )
+        expected = (
+            "text/html" if page and response.status_code in (400, 404) else "application/problem"
+        )
         assert response.headers["content-type"].startswith(expected)
 
 
