@@ -273,16 +273,30 @@ def rebuild(session: Session) -> RebuildCounts:
 # --- reading -------------------------------------------------------------------------------
 
 
-def event_totals(session: Session, event_id: uuid.UUID) -> EventTotals | None:
-    return session.get(EventTotals, event_id)
+# Reads select columns, not ORM objects: an event's days may be hundreds of rows, and
+# mapping each into the session would cost more than the query.
 
 
-def event_days(session: Session, event_id: uuid.UUID) -> list[EventDay]:
-    return list(
-        session.scalars(
-            select(EventDay).where(EventDay.event_id == event_id).order_by(EventDay.day)
+def event_totals(session: Session, event_id: uuid.UUID) -> tuple[int, int, int, int, int] | None:
+    """(registrations, confirmed, waitlisted, checked_in, cancelled)."""
+    t = EventTotals
+    row = session.execute(
+        select(t.registrations, t.confirmed, t.waitlisted, t.checked_in, t.cancelled).where(
+            t.event_id == event_id
         )
+    ).first()
+    return (row[0], row[1], row[2], row[3], row[4]) if row else None
+
+
+def event_days(session: Session, event_id: uuid.UUID) -> list[tuple[date, int, int, int]]:
+    """(day, registrations, cancellations, check-ins), oldest first."""
+    d = EventDay
+    rows = session.execute(
+        select(d.day, d.registrations, d.cancellations, d.check_ins)
+        .where(d.event_id == event_id)
+        .order_by(d.day)
     )
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 def popular_categories(

@@ -75,40 +75,28 @@ def event_statistics(event_id: uuid.UUID, viewer_id: uuid.UUID, viewer_is_admin:
         lookup = cache.EVENTS.get(str(event_id), STATISTICS)
         if lookup.value is not None:
             return lookup.value
-        body = _event_statistics(session, event_id).model_dump_json().encode()
+        body = event_figures(session, event_id).model_dump_json().encode()
     cache.EVENTS.store(str(event_id), STATISTICS, lookup, body)
     return body
 
 
-def _event_statistics(session: Session, event_id: uuid.UUID) -> EventStatistics:
-    totals = repository.event_totals(session, event_id)
-    by_day = [
-        DayFigures(
-            date=day.day,
-            registrations=day.registrations,
-            cancellations=day.cancellations,
-            check_ins=day.check_ins,
-        )
-        for day in repository.event_days(session, event_id)
-    ]
-    if totals is None:  # nothing rolled up yet: its first CloudEvent is on its way
-        return EventStatistics(
-            event_id=event_id,
-            registrations=0,
-            confirmed=0,
-            waitlisted=0,
-            cancelled=0,
-            checked_in=0,
-            by_day=by_day,
-        )
+def event_figures(session: Session, event_id: uuid.UUID) -> EventStatistics:
+    """The figures as the rollups hold them (what the endpoint answers, uncached). An event
+    whose first CloudEvent is still on its way has nothing rolled up yet: zeros."""
+    registrations, confirmed, waitlisted, checked_in, cancelled = repository.event_totals(
+        session, event_id
+    ) or (0, 0, 0, 0, 0)
     return EventStatistics(
         event_id=event_id,
-        registrations=totals.registrations,
-        confirmed=totals.confirmed,
-        waitlisted=totals.waitlisted,
-        cancelled=totals.cancelled,
-        checked_in=totals.checked_in,
-        by_day=by_day,
+        registrations=registrations,
+        confirmed=confirmed,
+        waitlisted=waitlisted,
+        cancelled=cancelled,
+        checked_in=checked_in,
+        by_day=[
+            DayFigures(date=day, registrations=made, cancellations=left, check_ins=came)
+            for day, made, left, came in repository.event_days(session, event_id)
+        ],
     )
 
 
