@@ -36,6 +36,7 @@ bench: $(VENV)/.dev services
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.analytics
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

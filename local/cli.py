@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 users = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(users, name="users")
+analytics = typer.Typer(help="The statistics rollups.", no_args_is_help=True)
+app.add_typer(analytics, name="analytics")
 
 DataDirOption = Annotated[
     Path,
@@ -229,6 +231,32 @@ def create_user(
 
             dispose()
     typer.echo(f"Created {role.value} {checked.email} ({user_id})")
+
+
+@analytics.command("rebuild")
+def rebuild_analytics(data_dir: DataDirOption = Path(".eventmgr")) -> None:
+    """Recount every statistics rollup from registrations and events, in one transaction
+    (track_activity waits meanwhile, then goes on; readers see the old figures until the end)."""
+    import time
+
+    from local.services import database_for_command
+
+    with database_for_command(_prepared(data_dir)) as url:
+        os.environ["DATABASE_URL"] = url
+        _forget_settings()
+        from shared.analytics.service import rebuild
+        from shared.db.engine import dispose
+
+        started = time.perf_counter()
+        try:
+            counts = rebuild()
+        finally:
+            dispose()
+    typer.echo(
+        f"Rebuilt the analytics rollups in {time.perf_counter() - started:.1f} s: "
+        f"{counts.events} events, {counts.event_days} event days, "
+        f"{counts.person_events} person-event rows, {counts.category_days} category days."
+    )
 
 
 def _prepared(path: Path) -> DataDir:

@@ -152,6 +152,8 @@ class Settings(BaseSettings):
     # Cached reads: how long an entry may live at most (changes invalidate them at once).
     cache_event_page_seconds: int = Field(default=60, ge=1)
     cache_list_page_seconds: int = Field(default=15, ge=1)
+    # Statistics answers (a change forgets an event's and a person's at once).
+    cache_analytics_seconds: int = Field(default=30, ge=1)
 
     # Worker, dispatcher and scheduler serve Prometheus metrics here (functions use /metrics).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -100,7 +100,7 @@ def test_database() -> Iterator[str]:
     _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 
-def _empty_tables(url: str) -> None:
+def empty_tables(url: str) -> None:
     """Back to a fresh installation: every row gone, the default categories back.
 
     Deleting a few rows is ~100x faster than cloning a database (fsync-bound on this kind of
@@ -119,7 +119,7 @@ def _empty_tables(url: str) -> None:
 
 @pytest.fixture
 def db_url(test_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    _empty_tables(test_database)
+    empty_tables(test_database)
     # The suite's own Redis database: rate limits and cached state start from nothing.
     redis.Redis.from_url(REDIS_URL).flushdb()
     ratelimit._local.counters.clear()

@@ -1,5 +1,6 @@
 """Every table, for Alembic: the migrations are the only module that knows them all."""
 
+from shared.analytics.models import CategoryDay, EventDay, EventTotals, PersonEvent
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
 from shared.cache.models import PendingInvalidation
@@ -31,8 +32,11 @@ __all__ = [
     "Base",
     "CalendarFeed",
     "Category",
+    "CategoryDay",
     "DeadLetter",
     "Event",
+    "EventDay",
+    "EventTotals",
     "LocalDelivery",
     "LoginSession",
     "MailSuppression",
@@ -42,6 +46,7 @@ __all__ = [
     "OneTimeToken",
     "OutboxMessage",
     "PendingInvalidation",
+    "PersonEvent",
     "ProcessedCloudEvent",
     "PushSubscription",
     "RefreshToken",

@@ -145,6 +145,11 @@ def scenario(runner: Runner) -> dict[str, Any]:
     for name in ("relay_outbox", "sweep_tasks", "send_reminder"):
         assert api.post(f"/function/{name}/").status_code < 300
     assert api.get("/function/platform_metrics/metrics").status_code == 200
+    # Statistics (track_activity was delivered every registration and event CloudEvent).
+    assert api.get(f"/api/v1/analytics/events/{event['id']}", headers=as_organizer).is_success
+    assert api.get("/api/v1/analytics/categories/popular").is_success
+    me = api.get("/api/v1/users/me", headers=as_pat).json()
+    assert api.get(f"/api/v1/analytics/users/{me['id']}/activity", headers=as_pat).is_success
     return {
         "tokens": [admin, organizer, pat],
         "link_token": link.split("token=", 1)[1],

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class DayFigures(BaseModel):
+    """One UTC day: registrations made, cancellations made and check-ins made that day."""
+
+    date: date
+    registrations: int
+    cancellations: int
+    check_ins: int
+
+
+class EventStatistics(BaseModel):
+    event_id: uuid.UUID
+    # Every registration ever made; the four below split it by current status.
+    registrations: int
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+    checked_in: int
+    by_day: list[DayFigures]
+
+
+class PopularCategory(BaseModel):
+    category: str
+    events: int
+    registrations: int
+
+
+class PopularCategories(BaseModel):
+    items: list[PopularCategory]
+
+
+class ActivityEvent(BaseModel):
+    event_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    # Of the person's latest registration for it.
+    status: str
+    registered_at: datetime
+
+
+class UserActivity(BaseModel):
+    user_id: uuid.UUID
+    registered: int
+    attended: int
+    cancelled: int
+    events: list[ActivityEvent]
