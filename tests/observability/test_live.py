@@ -146,8 +146,8 @@ def scenario(runner: Runner) -> dict[str, Any]:
         json={"kind": "event_attendance", "event_id": event["id"], "format": "pdf"},
     )
     assert asked.status_code == 202, asked.text
-    report = ready_report(api, asked.json()["id"], as_organizer)
-    assert httpx.get(report["download_url"]).content.startswith(b"%PDF")
+    built = ready_report(api, asked.json()["id"], as_organizer)
+    assert httpx.get(built["download_url"]).content.startswith(b"%PDF")
     assert api.delete(f"{path}/registrations/me", headers=as_pat).status_code == 204
     # Scheduled runs and a scrape of the platform's figures, as the scheduler and
     # Prometheus call them (internal: straight from loopback).
@@ -159,7 +159,7 @@ def scenario(runner: Runner) -> dict[str, Any]:
         "link_token": link.split("token=", 1)[1],
         "feed_token": feed.rsplit("/", 1)[1].removesuffix(".ics"),
         "download_signature": poster.json()["url"].split("signature=", 1)[1],
-        "report_signature": report["download_url"].split("signature=", 1)[1],
+        "report_signature": built["download_url"].split("signature=", 1)[1],
     }
 
 
