@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from shared.catalog import ReportReady
+from shared.catalog import ReportFailed, ReportReady
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.metrics import REPORT_BUILD_SECONDS, REPORTS_BUILT
@@ -24,7 +24,7 @@ from shared.outbox.writer import emit
 from shared.reports import repository
 from shared.reports.builders import CONTENT_TYPES, builder_for
 from shared.reports.models import MAX_REPORT_ATTEMPTS, Report, ReportStatus, object_key
-from shared.reports.service import failed_cloudevent
+from shared.reports.service import failure_of
 from shared.reports.sources import ReportImpossible, source_of
 from shared.storage import StorageUnavailable, get_storage
 
@@ -132,7 +132,7 @@ def _fail(report: Report, reason: str) -> Outcome:
             finished_at=datetime.now(UTC),
         ):
             return Outcome.nothing
-        emit(session, failed_cloudevent(report))
+        emit(session, ReportFailed(**failure_of(report)))
     return Outcome.failed
 
 

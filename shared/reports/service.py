@@ -143,7 +143,7 @@ def sweep() -> dict[str, int]:
     with unit_of_work() as session:
         exhausted = repository.exhausted(session, SWEEP_BATCH)
         for report in exhausted:
-            emit(session, failed_cloudevent(report))
+            emit(session, ReportFailed(**failure_of(report)))
         cutoff = now - timedelta(seconds=settings.task_pending_timeout_seconds)
         lost = repository.stale(session, cutoff, SWEEP_BATCH)
     expired = _remove_expired(now - timedelta(days=settings.report_retention_days))
@@ -161,10 +161,11 @@ def _remove_expired(before: datetime) -> int:
     return len(gone)
 
 
-def failed_cloudevent(report: Report) -> ReportFailed:
-    return ReportFailed(
-        report_id=report.id,
-        requester_id=report.requester_id,
-        kind=report.kind.value,
-        error=report.error or "The report could not be built.",
-    )
+def failure_of(report: Report) -> dict[str, object]:
+    """The data of `report.failed`."""
+    return {
+        "report_id": report.id,
+        "requester_id": report.requester_id,
+        "kind": report.kind.value,
+        "error": report.error or "The report could not be built.",
+    }

@@ -14,6 +14,7 @@ import pytest
 
 from tests.factories import bearer, create_event, event_body
 
+UNSUBSCRIBE = "/api/v1/unsubscribe/"
 ODD_IDS = ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "%00", "1" * 300, "'; --"]
 ODD_VALUES = [None, 0, -1, 10**30, 1.5, True, "", "x" * 5000, [], {}, ["a"], {"a": 1}, "\u0000"]
 ODD_BODIES = [b"", b"{", b"null", b"[]", b"0", b'"x"', b"[" * 5000, b"{}", b"\xff\xfe\x00"]
@@ -40,9 +41,16 @@ def check(response) -> None:
         response.text,
     )
     if response.status_code >= 400:
-        # Pages for people (mail links) answer in HTML; the API in problem+json.
-        page = not response.request.url.path.startswith("/api/")
-        expected = "text/html" if page and response.status_code == 400 else "application/problem"
+        # Pages for people (mail links) answer in HTML; the API in problem+json. The one-click
+        # unsubscribe link is a page under /api/ (its GET and its form's POST): 404 for a bad
+        # link.
+        path = response.request.url.path
+        unsubscribe_page = path.startswith(UNSUBSCRIBE)
+        page = not path.startswith("/api/") or unsubscribe_page
+        statuses = (400, 404) if unsubscribe_page else (400,)
+        expected = (
+            "text/html" if page and response.status_code in statuses else "application/problem"
+        )
         assert response.headers["content-type"].startswith(expected)
 
 
