@@ -16,6 +16,7 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "hello": "Hello,",
         "event_attendance": "the attendance list of “{title}” ({format})",
+        "event_attendance.gone": "the attendance list of a deleted event ({format})",
         "organizer_summary": "the summary of your events ({format})",
         "ready.subject": "Your report is ready",
         "ready.body": "The report you asked for is ready: {what}.",
@@ -31,6 +32,7 @@ WORDS: dict[str, dict[str, str]] = {
     "ru": {
         "hello": "Здравствуйте!",
         "event_attendance": "список участников «{title}» ({format})",
+        "event_attendance.gone": "список участников удалённого события ({format})",
         "organizer_summary": "сводка по вашим событиям ({format})",
         "ready.subject": "Ваш отчёт готов",
         "ready.body": "Отчёт, который вы запросили, готов: {what}.",
@@ -52,9 +54,10 @@ def _words(notification: Notification) -> dict[str, str]:
 
 def _what(notification: Notification, words: dict[str, str]) -> str:
     payload = notification.payload
-    return words[payload["kind"]].format(
-        title=payload.get("title") or "", format=str(payload["format"]).upper()
-    )
+    kind, title = payload["kind"], payload.get("title")
+    if kind == "event_attendance" and not title:
+        kind = "event_attendance.gone"
+    return words[kind].format(title=title, format=str(payload["format"]).upper())
 
 
 def report_link(notification: Notification) -> str:

@@ -120,6 +120,11 @@ class Source:
     event_id: uuid.UUID | None
     events: Query | None
 
+    @property
+    def sheet_title(self) -> str:
+        """What one row is: a registration, or (in a summary) an event."""
+        return self.words["registrations" if self.events is None else "events"]
+
     def headers(self) -> list[str]:
         return [self.words[column.key] for column in self.columns]
 

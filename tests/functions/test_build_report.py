@@ -21,6 +21,7 @@ from shared.db import unit_of_work
 from shared.registrations.models import Registration
 from shared.reports import repository
 from shared.reports.models import Report
+from shared.users.models import User
 from tests.conftest import reset_process_state
 from tests.factories import create_event, many_users, new_user
 from tests.functions.test_participants import emitted
@@ -107,6 +108,7 @@ def test_xlsx_has_typed_cells_a_frozen_header_and_widths(client, owner):
     book = load_workbook(io.BytesIO(built_file(client, accepted["id"], owner)))
     sheet = book.active
     assert isinstance(sheet, Worksheet)
+    assert sheet.title == "Registrations"
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["B"].width >= 20
     header, *rows = list(sheet.iter_rows(values_only=True))
@@ -392,6 +394,7 @@ def test_a_failure_is_mailed_with_its_reason(client, owner, organizer, outbox_di
     assert mail["Subject"] == "Your report could not be built"
     plain = mail.get_body(("plain",))
     assert plain is not None
+    assert "the attendance list of a deleted event (CSV)" in plain.get_content()
     assert "The event was deleted" in plain.get_content()
 
 
@@ -401,3 +404,21 @@ def test_a_summary_with_nothing_in_it_is_still_a_page(client, owner):
     [page] = reader.pages
     assert "No registrations yet." in page.extract_text()
     assert len(page.images) == 1
+
+
+def test_a_russian_speaker_gets_the_report_and_the_mail_in_russian(
+    client, owner, organizer, outbox_dir
+):
+    with unit_of_work() as session:
+        session.execute(update(User).where(User.id == organizer.id).values(locale="ru"))
+    event = busy_event(client, owner)
+    accepted = ask(client, owner, kind="event_attendance", event_id=event["id"], format="csv")
+    header = built_file(client, accepted["id"], owner).decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Имя,Почта,Статус")
+    deliver_outbox_to_notify(client, ("org.eventmanager.report.",))
+    send_pending_mail()
+    [mail] = mails(outbox_dir)
+    assert mail["Subject"] == "Ваш отчёт готов"
+    plain = mail.get_body(("plain",))
+    assert plain is not None
+    assert "список участников «Python meetup» (CSV)" in plain.get_content()

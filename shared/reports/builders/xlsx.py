@@ -23,7 +23,7 @@ TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 def write_xlsx(source: Source, session: Session, target: IO[bytes]) -> int:
     book = Workbook(write_only=True)
-    sheet: WriteOnlyWorksheet = book.create_sheet(source.words["registrations"])
+    sheet: WriteOnlyWorksheet = book.create_sheet(source.sheet_title)
     # Both must be set before the first row is written.
     sheet.freeze_panes = "A2"
     for number, column in enumerate(source.columns, start=1):
