@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
 from shared.celery_app import celery_app
 from shared.config import get_settings
 
 
 def run_worker(concurrency: int = 4, queues: str | None = None) -> None:
+    settings = get_settings()
+    if not (settings.rabbitmq_url or settings.k_sink):
+        _deliver_embedded()
     arguments = [
         "worker",
         "--loglevel=INFO",
@@ -15,5 +20,16 @@ def run_worker(concurrency: int = 4, queues: str | None = None) -> None:
         "--without-gossip",
         "--without-mingle",
     ]
-    arguments.append(f"--queues={queues or get_settings().celery_queue}")
+    arguments.append(f"--queues={queues or settings.celery_queue}")
     celery_app().worker_main(arguments)
+
+
+def _deliver_embedded() -> None:
+    """Without a broker (the embedded mode), CloudEvents that tasks emit (`report.ready`) are
+    fanned out into `local_deliveries` right after their commit, where the runner's delivery
+    loop finds them within a second, instead of waiting for `relay_outbox`."""
+    from eventing.local import LocalPublisher
+    from eventing.triggers import load_triggers
+    from shared.outbox.publishing import install_publisher
+
+    install_publisher(LocalPublisher(load_triggers(), threading.Event()))

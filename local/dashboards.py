@@ -235,7 +235,7 @@ def eventing() -> Board:
     board = Board(
         "eventmanager-eventing",
         "Event Manager: eventing and queues",
-        "CloudEvents from the outbox to their consumers, Celery tasks, mail.",
+        "CloudEvents from the outbox to their consumers, Celery tasks, mail, reports.",
     )
     board.row("Outbox")
     board.panel("CloudEvents waiting in the outbox", [("eventmgr_outbox_pending", "pending")])
@@ -322,6 +322,26 @@ def eventing() -> Board:
                 "{{kind}} {{outcome}}",
             )
         ],
+    )
+    board.panel(
+        "Reports built, by format and outcome",
+        [
+            (
+                f"sum by (format, outcome) (increase(eventmgr_reports_total[{RATE}]))",
+                "{{format}} {{outcome}}",
+            )
+        ],
+    )
+    board.panel(
+        "Report build time p95, by format",
+        [
+            (
+                "histogram_quantile(0.95, sum by (format, le) "
+                f"(rate(eventmgr_report_build_seconds_bucket[{RATE}])))",
+                "{{format}}",
+            )
+        ],
+        unit="s",
     )
     return board
 

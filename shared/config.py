@@ -141,6 +141,13 @@ class Settings(BaseSettings):
     media_max_per_event: int = Field(default=50, ge=1)
     media_url_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
 
+    # Reports: requests per person and hour, how long a download link lives, how long a
+    # worker may hold one before the sweep hands it to another, and how long files are kept.
+    report_requests_per_user_per_hour: int = Field(default=20, ge=1)
+    report_url_ttl_seconds: int = Field(default=86_400, ge=60, le=7 * 86_400)
+    report_lease_seconds: int = Field(default=900, ge=30)
+    report_retention_days: int = Field(default=7, ge=1)
+
     # Calendars: HMAC key from which personal feed links are derived (only hashes are stored).
     calendar_feed_secret: str | None = None
     calendar_import_max_events: int = Field(default=200, ge=1, le=10_000)

@@ -136,3 +136,19 @@ MEDIA_STORED_BYTES = Counter(
     "eventmgr_media_stored_bytes_total",
     "Bytes of media written to object storage (after images were re-encoded).",
 )
+REPORTS_BUILT = Counter(
+    "eventmgr_reports_total",
+    "Report builds by format and outcome (ready, failed, retry: storage or the database was "
+    "unavailable and the build is tried again later).",
+    ["format", "outcome"],
+)
+REPORT_BUILD_SECONDS = Histogram(
+    "eventmgr_report_build_seconds",
+    "Time to build a report and store its file, by format.",
+    ["format"],
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
+)
+for _format in ("csv", "xlsx", "pdf"):
+    REPORT_BUILD_SECONDS.labels(_format)
+    for _outcome in ("ready", "failed", "retry"):
+        REPORTS_BUILT.labels(_format, _outcome)

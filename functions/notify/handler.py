@@ -11,6 +11,8 @@ from shared.catalog import (
     EventUpdated,
     RegistrationCreated,
     RegistrationPromoted,
+    ReportFailed,
+    ReportReady,
     UserPasswordChanged,
     UserPasswordResetRequested,
     UserRegistered,
@@ -18,8 +20,9 @@ from shared.catalog import (
 )
 from shared.kit import Function
 from shared.kit.consuming import ReceivedCloudEvent
-from shared.notifications import event_notices
+from shared.notifications import event_notices, report_notices
 from shared.notifications.service import notify
+from shared.reports.models import ReportStatus
 from shared.users import repository as users
 from shared.users.models import User
 
@@ -34,6 +37,8 @@ EVENT_CANCELLED = EventCancelled.cloudevent_type
 EVENT_DELETED = EventDeleted.cloudevent_type
 EVENT_HIDDEN = EventHidden.cloudevent_type
 EVENT_RESTORED = EventRestored.cloudevent_type
+REPORT_READY = ReportReady.cloudevent_type
+REPORT_FAILED = ReportFailed.cloudevent_type
 
 fn = Function(
     "notify",
@@ -50,6 +55,8 @@ fn = Function(
         EVENT_DELETED,
         EVENT_HIDDEN,
         EVENT_RESTORED,
+        REPORT_READY,
+        REPORT_FAILED,
     ),
     secrets=("rabbitmq_url",),
 )
@@ -138,6 +145,18 @@ def tell_organizer_hidden(session: Session, cloudevent: ReceivedCloudEvent) -> N
 def tell_organizer_restored(session: Session, cloudevent: ReceivedCloudEvent) -> None:
     assert isinstance(cloudevent.data, EventRestored)
     event_notices.moderation_news(session, cloudevent.data.event_id, "event_restored", None)
+
+
+@fn.on(REPORT_READY)
+def tell_report_ready(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, ReportReady)
+    report_notices.report_finished(session, cloudevent.data.report_id, ReportStatus.ready)
+
+
+@fn.on(REPORT_FAILED)
+def tell_report_failed(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, ReportFailed)
+    report_notices.report_finished(session, cloudevent.data.report_id, ReportStatus.failed)
 
 
 app = fn.app()

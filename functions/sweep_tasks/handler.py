@@ -1,5 +1,5 @@
 """Scheduled: hand Celery again the work rows whose task was lost (e.g. no broker at commit),
-retry cache invalidations Redis refused, forget expired revocations."""
+retry cache invalidations Redis refused, forget expired revocations, remove expired reports."""
 
 import logging
 
@@ -10,14 +10,17 @@ from shared.cache.versioned import retry_deferred
 from shared.db import unit_of_work
 from shared.kit import Function, Scaling
 from shared.notifications.service import sweep_pending
+from shared.reports.service import sweep as sweep_reports
 from shared.security.revocation import forget_expired
 
 fn = Function(
     "sweep_tasks",
     summary="Re-enqueue work still pending after its timeout, retry deferred cache "
-    "invalidations, forget expired revocations.",
+    "invalidations, forget expired revocations and reports.",
     schedule="* * * * *",
-    secrets=("rabbitmq_url",),
+    secrets=("rabbitmq_url", "s3_access_key", "s3_secret_key"),
+    # Expired reports' files are removed from object storage.
+    extras=("storage",),
     scaling=Scaling(min_scale=0, max_scale=1, concurrency=1),
 )
 logger = logging.getLogger("eventmgr.sweep")
@@ -30,6 +33,9 @@ def sweep() -> None:
     mails = sweep_pending()
     if mails:
         logger.info("re-enqueued pending work", extra={"mails": mails})
+    reports = sweep_reports()
+    if any(reports.values()):
+        logger.info("swept reports", extra={f"reports.{k}": v for k, v in reports.items()})
     try:
         bumped = retry_deferred()
     except redis.RedisError:

@@ -86,6 +86,9 @@ PROCESSES = (
             "sendgrid_api_key",
             "unsubscribe_secret",
             "vapid_private_key",
+            # Reports are written to object storage.
+            "s3_access_key",
+            "s3_secret_key",
         ),
     ),
 )

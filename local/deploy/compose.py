@@ -377,6 +377,10 @@ def compose(deployed: dict[str, Deployed]) -> dict[str, Any]:
     for process in PROCESSES:
         services[process.name] = process_service(process, deployed)
     services["worker"]["depends_on"]["mailpit"] = {"condition": "service_started"}
+    # It writes reports with the functions' MinIO user, which minio-setup creates.
+    services["worker"]["depends_on"]["minio-setup"] = {
+        "condition": "service_completed_successfully"
+    }
 
     used = {
         secret

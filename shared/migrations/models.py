@@ -23,6 +23,7 @@ from shared.outbox.models import (
     ProcessedCloudEvent,
 )
 from shared.registrations.models import Registration
+from shared.reports.models import Report
 from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
 from shared.users.models import OneTimeToken, User
 
@@ -52,6 +53,7 @@ __all__ = [
     "RefreshToken",
     "Registration",
     "ReminderSent",
+    "Report",
     "RevokedAccessToken",
     "RevokedSession",
     "Tag",

@@ -131,26 +131,38 @@ def _mail(
     *,
     footer: str = "unsubscribe",
 ) -> Rendered:
-    """A notice: its paragraphs, then the one-click unsubscribe line (in text and HTML)."""
+    """A notice about an event, in the reader's words."""
     words, facts = _words(notification), _facts(notification)
-    paragraphs = [words["hello"], words[f"{kind}.body"].format(**facts), *(extra or [])]
+    return notice(
+        notification,
+        subject=words[f"{kind}.subject"].format(**facts),
+        paragraphs=[words["hello"], words[f"{kind}.body"].format(**facts), *(extra or [])],
+        footer=words[footer],
+        link=_event_link(notification),
+    )
+
+
+def notice(
+    notification: Notification,
+    *,
+    subject: str,
+    paragraphs: list[str],
+    footer: str,
+    link: str | None,
+) -> Rendered:
+    """A notice: its paragraphs, then the one-click unsubscribe line (in text and HTML);
+    `footer` says why the mail came, with `{link}` where the unsubscribe link goes."""
     unsubscribe = link_for(notification.user_id) if notification.user_id else None
     text = "\n\n".join(paragraphs) + "\n"
     html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
     if unsubscribe:
-        text += "\n-- \n" + words[footer].format(link=unsubscribe) + "\n"
-        before, _, _ = words[footer].partition("{link}")
+        text += "\n-- \n" + footer.format(link=unsubscribe) + "\n"
+        before, _, _ = footer.partition("{link}")
         html += (
             f'<hr><p style="font-size:small">{escape(before)}'
             f'<a href="{escape(unsubscribe)}">{escape(unsubscribe)}</a></p>'
         )
-    return Rendered(
-        subject=words[f"{kind}.subject"].format(**facts),
-        text=text,
-        html=html,
-        unsubscribe_url=unsubscribe,
-        link=_event_link(notification),
-    )
+    return Rendered(subject=subject, text=text, html=html, unsubscribe_url=unsubscribe, link=link)
 
 
 def _event_link(notification: Notification) -> str | None:

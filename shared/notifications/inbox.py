@@ -30,6 +30,9 @@ IN_APP_KINDS = (
     "event_hidden",
     "event_restored",
     "password_changed",
+    # They point at the report, never at its file: no secret in the text.
+    "report_ready",
+    "report_failed",
 )
 
 

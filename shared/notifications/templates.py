@@ -44,7 +44,8 @@ class UnknownKind(LookupError):
 def render(notification: Notification) -> Rendered:
     # The account mails register themselves on import.
     import shared.notifications.event_mails
-    import shared.notifications.mails  # noqa: F401
+    import shared.notifications.mails
+    import shared.notifications.report_mails  # noqa: F401
 
     try:
         return RENDERERS[notification.kind](notification)

@@ -139,6 +139,15 @@ def scenario(runner: Runner) -> dict[str, Any]:
         content=CALENDAR,
     )
     assert imported.status_code == 201, imported.text
+    # A report: asked for (202 at once), built by the worker, downloaded by its fresh link.
+    asked = api.post(
+        "/api/v1/reports",
+        headers=as_organizer,
+        json={"kind": "event_attendance", "event_id": event["id"], "format": "pdf"},
+    )
+    assert asked.status_code == 202, asked.text
+    built = ready_report(api, asked.json()["id"], as_organizer)
+    assert httpx.get(built["download_url"]).content.startswith(b"%PDF")
     assert api.delete(f"{path}/registrations/me", headers=as_pat).status_code == 204
     # Scheduled runs and a scrape of the platform's figures, as the scheduler and
     # Prometheus call them (internal: straight from loopback).
@@ -155,7 +164,21 @@ def scenario(runner: Runner) -> dict[str, Any]:
         "link_token": link.split("token=", 1)[1],
         "feed_token": feed.rsplit("/", 1)[1].removesuffix(".ics"),
         "download_signature": poster.json()["url"].split("signature=", 1)[1],
+        "report_signature": built["download_url"].split("signature=", 1)[1],
     }
+
+
+def ready_report(api: httpx.Client, report_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = api.get(f"/api/v1/reports/{report_id}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        if body["status"] in ("ready", "failed"):
+            assert body["status"] == "ready", body
+            return body
+        time.sleep(0.2)
+    raise AssertionError("the report was not built within a minute")
 
 
 @pytest.fixture(scope="module")
@@ -277,4 +300,6 @@ def test_no_secret_reaches_the_logs(platform: tuple[Runner, dict[str, Any]]):
         leaked.append("calendar feed token")
     if secrets["download_signature"] in text:
         leaked.append("download link signature")
+    if secrets["report_signature"] in text:
+        leaked.append("report link signature")
     assert leaked == []

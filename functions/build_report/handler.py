@@ -1,0 +1,36 @@
+"""Reports on demand: asked for here and answered at once (202), built by the worker, read
+back here with a fresh download link once ready."""
+
+import uuid
+
+from mangum import Mangum
+
+from shared.db import unit_of_work
+from shared.kit import CurrentUser, Function, Organizer
+from shared.reports import service
+from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
+
+fn = Function(
+    "build_report",
+    summary="Reports in CSV, XLSX and PDF: asked for, built in the background, downloaded.",
+    secrets=("rabbitmq_url", "storage_url_secret", "s3_access_key", "s3_secret_key"),
+    extras=("reports",),
+)
+
+
+@fn.post("/api/v1/reports", status_code=202, response_model=ReportAccepted)
+def request_report(body: ReportRequest, user: Organizer) -> ReportAccepted:
+    with unit_of_work() as session:
+        return service.request_report(session, user.user_id, user.is_admin, body)
+
+
+@fn.get(
+    "/api/v1/reports/{report_id}", response_model=ReportPublic, response_model_exclude_none=True
+)
+def get_report(report_id: uuid.UUID, user: CurrentUser) -> ReportPublic:
+    with unit_of_work() as session:
+        return service.report_for(session, report_id, user.user_id, user.is_admin)
+
+
+app = fn.app()
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,100 @@
+"""The mails saying a report is ready or failed, in English and Russian.
+
+They never carry the download link itself (a presigned URL is a bearer capability for a file
+of people's names and addresses): they point at `GET /api/v1/reports/{id}`, which gives the
+signed-in requester a fresh link. So the text holds no secret and may show in the app too.
+"""
+
+from __future__ import annotations
+
+from shared.config import get_settings
+from shared.notifications.event_mails import notice
+from shared.notifications.models import Notification
+from shared.notifications.templates import Rendered, renderer
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "hello": "Hello,",
+        "event_attendance": "the attendance list of “{title}” ({format})",
+        "event_attendance.gone": "the attendance list of a deleted event ({format})",
+        "organizer_summary": "the summary of your events ({format})",
+        "ready.subject": "Your report is ready",
+        "ready.body": "The report you asked for is ready: {what}.",
+        "ready.fetch": "Signed in to Event Manager, fetch it here; each visit gives a download "
+        "link valid for 24 hours:\n{link}",
+        "failed.subject": "Your report could not be built",
+        "failed.body": "The report you asked for could not be built: {what}.",
+        "reason": "Reason: {reason}",
+        "again": "You can ask for it again.",
+        "footer": "You get this mail because you asked for a report on Event Manager. Stop "
+        "these mails: {link}",
+    },
+    "ru": {
+        "hello": "Здравствуйте!",
+        "event_attendance": "список участников «{title}» ({format})",
+        "event_attendance.gone": "список участников удалённого события ({format})",
+        "organizer_summary": "сводка по вашим событиям ({format})",
+        "ready.subject": "Ваш отчёт готов",
+        "ready.body": "Отчёт, который вы запросили, готов: {what}.",
+        "ready.fetch": "Войдите в Event Manager и откройте его здесь; каждый раз выдаётся "
+        "ссылка для скачивания, действующая 24 часа:\n{link}",
+        "failed.subject": "Отчёт не удалось построить",
+        "failed.body": "Отчёт, который вы запросили, построить не удалось: {what}.",
+        "reason": "Причина: {reason}",
+        "again": "Можно запросить его ещё раз.",
+        "footer": "Вы получили это письмо, потому что запросили отчёт в Event Manager. "
+        "Отказаться от таких писем: {link}",
+    },
+}
+
+
+def _words(notification: Notification) -> dict[str, str]:
+    return WORDS.get(notification.locale, WORDS["en"])
+
+
+def _what(notification: Notification, words: dict[str, str]) -> str:
+    payload = notification.payload
+    kind, title = payload["kind"], payload.get("title")
+    if kind == "event_attendance" and not title:
+        kind = "event_attendance.gone"
+    return words[kind].format(title=title, format=str(payload["format"]).upper())
+
+
+def report_link(notification: Notification) -> str:
+    base = get_settings().public_url.rstrip("/")
+    return f"{base}/api/v1/reports/{notification.payload['report_id']}"
+
+
+@renderer("report_ready")
+def report_ready(notification: Notification) -> Rendered:
+    words = _words(notification)
+    link = report_link(notification)
+    return notice(
+        notification,
+        subject=words["ready.subject"],
+        paragraphs=[
+            words["hello"],
+            words["ready.body"].format(what=_what(notification, words)),
+            words["ready.fetch"].format(link=link),
+        ],
+        footer=words["footer"],
+        link=link,
+    )
+
+
+@renderer("report_failed")
+def report_failed(notification: Notification) -> Rendered:
+    words = _words(notification)
+    reason = notification.payload.get("error") or ""
+    return notice(
+        notification,
+        subject=words["failed.subject"],
+        paragraphs=[
+            words["hello"],
+            words["failed.body"].format(what=_what(notification, words)),
+            words["reason"].format(reason=reason),
+            words["again"],
+        ],
+        footer=words["footer"],
+        link=report_link(notification),
+    )

@@ -1,0 +1,258 @@
+"""All SQL about reports: the rows themselves, and the (streamed) data a report is built from."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, and_, case, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from shared.events.models import Event
+from shared.registrations.models import Registration, RegistrationStatus
+from shared.reports.models import MAX_REPORT_ATTEMPTS, UNFINISHED, Report, ReportStatus
+from shared.users.models import User
+
+# A query of any columns (reports pick theirs).
+Query = Select[*tuple[Any, ...]]
+# Rows fetched per round trip of the server-side cursor: memory stays flat, whatever the size.
+FETCH = 2000
+
+
+def unclaimed(now: datetime) -> ColumnElement[bool]:
+    """Pending, or running under a lease that ran out (its worker died)."""
+    return or_(
+        Report.status == ReportStatus.pending,
+        and_(Report.status == ReportStatus.running, Report.claimed_until < now),
+    )
+
+
+def claim(session: Session, report_id: uuid.UUID, lease: timedelta) -> Report | None:
+    """Take the report to build, so a duplicate task finds nothing to do."""
+    now = datetime.now(UTC)
+    return session.scalar(
+        update(Report)
+        .where(Report.id == report_id, Report.attempts < MAX_REPORT_ATTEMPTS, unclaimed(now))
+        .values(
+            status=ReportStatus.running,
+            claimed_until=now + lease,
+            attempts=Report.attempts + 1,
+        )
+        .returning(Report),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def finish(session: Session, claimed: Report, **values: Any) -> bool:
+    """Record the outcome, only if this attempt still holds the report: a worker that
+    outlived its lease must not overwrite what the next attempt did."""
+    done = session.execute(
+        update(Report)
+        .where(
+            Report.id == claimed.id,
+            Report.status == ReportStatus.running,
+            Report.attempts == claimed.attempts,
+        )
+        .values(claimed_until=None, **values)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def stale(session: Session, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+    """Reports whose task was lost (pending since before `cutoff`, or running under a lease
+    that ran out), marked as handed over now; locked rows are another sweep's."""
+    now = datetime.now(UTC)
+    waiting = (
+        select(Report.id)
+        .where(
+            Report.status.in_(UNFINISHED),
+            unclaimed(now),
+            Report.attempts < MAX_REPORT_ATTEMPTS,
+            or_(Report.enqueued_at.is_(None), Report.enqueued_at < cutoff),
+        )
+        .order_by(Report.enqueued_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(
+        session.scalars(
+            update(Report)
+            .where(Report.id.in_(waiting.scalar_subquery()))
+            .values(enqueued_at=now)
+            .returning(Report.id),
+            execution_options={"synchronize_session": False},
+        )
+    )
+
+
+def exhausted(session: Session, limit: int) -> list[Report]:
+    """Reports tried as often as allowed whose last try died: failed, for good."""
+    now = datetime.now(UTC)
+    given_up = (
+        select(Report.id)
+        .where(
+            Report.status.in_(UNFINISHED),
+            unclaimed(now),
+            Report.attempts >= MAX_REPORT_ATTEMPTS,
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(
+        session.scalars(
+            update(Report)
+            .where(Report.id.in_(given_up.scalar_subquery()))
+            .values(
+                status=ReportStatus.failed,
+                claimed_until=None,
+                finished_at=now,
+                error=f"The report could not be built in {MAX_REPORT_ATTEMPTS} attempts; "
+                "ask for it again later.",
+            )
+            .returning(Report),
+            execution_options={"synchronize_session": False},
+        )
+    )
+
+
+def expired(session: Session, before: datetime, limit: int) -> list[tuple[uuid.UUID, str | None]]:
+    """Finished reports older than `before`, deleted; answers their ids and object keys."""
+    old = (
+        select(Report.id)
+        .where(Report.created_at < before, Report.status.not_in(UNFINISHED))
+        .order_by(Report.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.execute(
+        delete(Report)
+        .where(Report.id.in_(old.scalar_subquery()))
+        .returning(Report.id, Report.object_key),
+        execution_options={"synchronize_session": False},
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+# --- the data reports are built from -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Events starting in [start, end); an open end is None."""
+
+    start: datetime | None
+    end: datetime | None
+
+    def of(self, column: Any) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            where.append(column >= self.start)
+        if self.end is not None:
+            where.append(column < self.end)
+        return where
+
+
+def attendance_query(event_id: uuid.UUID) -> Query:
+    """One row per registration, in arrival order, with each waitlisted one's place in line
+    (a window over the event's waitlist: one pass, not a count per row)."""
+    waiting = Registration.status == RegistrationStatus.waitlisted
+    place = case(
+        (waiting, func.row_number().over(partition_by=waiting, order_by=Registration.queue_seq)),
+        else_=None,
+    )
+    return (
+        select(
+            User.full_name,
+            User.email,
+            Registration.status,
+            Registration.created_at,
+            Registration.checked_in_at,
+            Registration.cancelled_at,
+            place.label("waitlist_position"),
+        )
+        .join(User, User.id == Registration.user_id)
+        .where(Registration.event_id == event_id)
+        .order_by(Registration.queue_seq)
+    )
+
+
+def _count_of(status: RegistrationStatus) -> ColumnElement[int]:
+    return func.count().filter(Registration.status == status)
+
+
+def summary_query(organizer_id: uuid.UUID, period: Period) -> Query:
+    """One row per event of the organizer starting in the period, soonest first, with its
+    registrations counted by status (checked-in people hold a confirmed seat too)."""
+    counts = (
+        select(
+            Registration.event_id,
+            (
+                _count_of(RegistrationStatus.confirmed) + _count_of(RegistrationStatus.checked_in)
+            ).label("confirmed"),
+            _count_of(RegistrationStatus.waitlisted).label("waitlisted"),
+            _count_of(RegistrationStatus.cancelled).label("cancelled"),
+            _count_of(RegistrationStatus.checked_in).label("checked_in"),
+        )
+        .group_by(Registration.event_id)
+        .subquery()
+    )
+    return (
+        select(
+            Event.title,
+            Event.starts_at,
+            Event.status,
+            Event.capacity,
+            func.coalesce(counts.c.confirmed, 0),
+            func.coalesce(counts.c.waitlisted, 0),
+            func.coalesce(counts.c.cancelled, 0),
+            func.coalesce(counts.c.checked_in, 0),
+        )
+        .outerjoin(counts, counts.c.event_id == Event.id)
+        .where(Event.organizer_id == organizer_id, *period.of(Event.starts_at))
+        .order_by(Event.starts_at, Event.id)
+    )
+
+
+def stream(session: Session, query: Query) -> Iterator[Row[*tuple[Any, ...]]]:
+    """Rows through a server-side cursor, FETCH at a time: never the whole result in memory."""
+    yield from session.execute(query, execution_options={"yield_per": FETCH})
+
+
+def count(session: Session, query: Query) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def registrations_by_day(
+    session: Session, zone: str, *, event_id: uuid.UUID | None, events: Query | None
+) -> list[tuple[date, int]]:
+    """Registrations made per day (in `zone`), of one event or of a set of events: the PDF's
+    chart, aggregated by PostgreSQL."""
+    day = func.date(func.timezone(zone, Registration.created_at))
+    query = select(day, func.count()).group_by(day).order_by(day)
+    if event_id is not None:
+        query = query.where(Registration.event_id == event_id)
+    if events is not None:
+        query = query.where(Registration.event_id.in_(events.scalar_subquery()))
+    return [(row[0], int(row[1])) for row in session.execute(query)]
+
+
+def event_ids(organizer_id: uuid.UUID, period: Period) -> Query:
+    return select(Event.id).where(Event.organizer_id == organizer_id, *period.of(Event.starts_at))
+
+
+def status_counts(
+    session: Session, *, event_id: uuid.UUID | None, events: Query | None
+) -> dict[str, int]:
+    query = select(Registration.status, func.count()).group_by(Registration.status)
+    if event_id is not None:
+        query = query.where(Registration.event_id == event_id)
+    if events is not None:
+        query = query.where(Registration.event_id.in_(events.scalar_subquery()))
+    return {str(row[0].value): int(row[1]) for row in session.execute(query)}
+
+
+def requester(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)

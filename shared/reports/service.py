@@ -1,0 +1,171 @@
+"""Asking for reports and reading them back; handing them to Celery and sweeping up the lost.
+
+A request is checked (who may report on what), recorded as a pending row and answered at
+once; the row's id goes to Celery after the commit. The task (`shared.reports.tasks`) builds
+the file; `sweep` hands Celery again what it lost, fails what was tried too often, and
+removes reports older than `REPORT_RETENTION_DAYS` with their files.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from shared.catalog import ReportFailed
+from shared.config import get_settings
+from shared.db import after_commit, unit_of_work
+from shared.errors import Forbidden, NotFound
+from shared.events.service import owned_event
+from shared.outbox.writer import emit
+from shared.ratelimit import limit
+from shared.reports import repository
+from shared.reports.models import Report, ReportKind, ReportStatus
+from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
+from shared.storage import get_storage
+from shared.users.models import Role
+
+logger = logging.getLogger("eventmgr.reports")
+HOUR = 3600
+SWEEP_BATCH = 200
+
+
+class ReportNotFound(NotFound):
+    title = "Report not found"
+    slug = "report-not-found"
+
+
+class OrganizerNotFound(NotFound):
+    title = "Organizer not found"
+    slug = "organizer-not-found"
+
+
+class NotYourReport(Forbidden):
+    title = "Not yours to report on"
+    slug = "not-your-report"
+
+
+def request_report(
+    session: Session, requester_id: uuid.UUID, is_admin: bool, asked: ReportRequest
+) -> ReportAccepted:
+    """Check what is asked, record it pending, enqueue its build once committed."""
+    limit(
+        f"report-request:{requester_id}",
+        get_settings().report_requests_per_user_per_hour,
+        HOUR,
+        "Too many reports asked for from this account; try again later.",
+    )
+    organizer_id = None
+    if asked.kind == ReportKind.event_attendance:
+        assert asked.event_id is not None
+        # 404 for an event the caller cannot see, 403 for one they see but do not run.
+        owned_event(session, asked.event_id, requester_id, is_admin, lock=False)
+    else:
+        organizer_id = _summarized(session, requester_id, is_admin, asked.organizer_id)
+    report = Report(
+        id=uuid.uuid4(),
+        requester_id=requester_id,
+        kind=asked.kind,
+        format=asked.format,
+        event_id=asked.event_id,
+        organizer_id=organizer_id,
+        period_from=asked.period_from,
+        period_to=asked.period_to,
+        status=ReportStatus.pending,
+        attempts=0,
+        enqueued_at=datetime.now(UTC),
+    )
+    session.add(report)
+    after_commit(session, lambda: enqueue([report.id]))
+    return ReportAccepted(id=report.id)
+
+
+def _summarized(
+    session: Session, requester_id: uuid.UUID, is_admin: bool, organizer_id: uuid.UUID | None
+) -> uuid.UUID:
+    """Whose events a summary covers: the caller's own; an admin may name an organizer."""
+    if organizer_id is None or organizer_id == requester_id:
+        return requester_id
+    if not is_admin:
+        raise NotYourReport("Only admins may summarize another organizer's events.")
+    organizer = repository.requester(session, organizer_id)
+    if organizer is None or organizer.role == Role.participant:
+        raise OrganizerNotFound(f"No organizer {organizer_id}.")
+    return organizer_id
+
+
+def report_for(
+    session: Session, report_id: uuid.UUID, viewer_id: uuid.UUID, viewer_is_admin: bool
+) -> ReportPublic:
+    """The report's state for its requester or an admin; a fresh download link once ready.
+    Anyone else learns nothing, not even that it exists (404)."""
+    report = session.get(Report, report_id)
+    if report is None or not (viewer_is_admin or report.requester_id == viewer_id):
+        raise ReportNotFound(f"No report {report_id}.")
+    url = None
+    if report.status == ReportStatus.ready and report.object_key:
+        ttl = timedelta(seconds=get_settings().report_url_ttl_seconds)
+        url = get_storage().presigned_url(report.object_key, ttl, filename=report.filename)
+    return ReportPublic(
+        id=report.id,
+        status=report.status,
+        kind=report.kind,
+        format=report.format,
+        download_url=url,
+        error=report.error if report.status == ReportStatus.failed else None,
+    )
+
+
+def enqueue(ids: list[uuid.UUID]) -> int:
+    """Hand ids to Celery. A broker that is down only delays them: the sweep comes back."""
+    from shared.celery_app import celery_app, trace_headers
+    from shared.reports.tasks import build
+
+    celery_app()
+    sent = 0
+    for report_id in ids:
+        try:
+            build.apply_async(args=[str(report_id)], headers=trace_headers(), retry=False)
+        except Exception:
+            logger.warning("could not enqueue %d reports; the sweep will", len(ids) - sent)
+            break
+        sent += 1
+    return sent
+
+
+def sweep() -> dict[str, int]:
+    """Re-enqueue lost builds, fail the exhausted ones (telling their requesters), and remove
+    expired reports and their files. Safe to overlap: rows are claimed SKIP LOCKED."""
+    settings = get_settings()
+    now = datetime.now(UTC)
+    with unit_of_work() as session:
+        exhausted = repository.exhausted(session, SWEEP_BATCH)
+        for report in exhausted:
+            emit(session, ReportFailed(**failure_of(report)))
+        cutoff = now - timedelta(seconds=settings.task_pending_timeout_seconds)
+        lost = repository.stale(session, cutoff, SWEEP_BATCH)
+    expired = _remove_expired(now - timedelta(days=settings.report_retention_days))
+    return {"requeued": enqueue(lost) if lost else 0, "gave_up": len(exhausted), "removed": expired}
+
+
+def _remove_expired(before: datetime) -> int:
+    """Files first, then rows: a storage outage leaves both for the next sweep."""
+    with unit_of_work() as session:
+        gone = repository.expired(session, before, SWEEP_BATCH)
+        storage = get_storage()
+        for _, key in gone:
+            if key:
+                storage.delete(key)
+    return len(gone)
+
+
+def failure_of(report: Report) -> dict[str, object]:
+    """The data of `report.failed`."""
+    return {
+        "report_id": report.id,
+        "requester_id": report.requester_id,
+        "kind": report.kind.value,
+        "error": report.error or "The report could not be built.",
+    }

@@ -1,0 +1,261 @@
+"""What each kind of report holds: its title, columns, streamed rows and, for the PDF page, its
+figures and registrations per day. Builders only see a `Source`, so every format shows the
+same numbers.
+
+Times are shown in one zone per report (the event's own for an attendance list, the
+requester's for a summary), named in the subtitle; words are in the requester's language.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from shared.errors import DomainError
+from shared.events.models import Event
+from shared.reports import repository
+from shared.reports.models import Report, ReportKind
+from shared.reports.repository import Period, Query
+
+Cell = str | int | datetime | None
+CellKind = Literal["text", "number", "time"]
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "attendance.title": "Attendance: {title}",
+        "summary.title": "Events of {name}",
+        "period.any": "all events",
+        "period.from": "from {start}",
+        "period.to": "before {end}",
+        "times": "times in {zone}",
+        "as_of": "as of {time}",
+        "name": "Name",
+        "email": "Email",
+        "status": "Status",
+        "registered_at": "Registered at",
+        "checked_in_at": "Checked in at",
+        "cancelled_at": "Cancelled at",
+        "waitlist_position": "Waitlist position",
+        "event": "Event",
+        "starts_at": "Starts",
+        "capacity": "Capacity",
+        "confirmed": "Confirmed",
+        "waitlisted": "Waitlisted",
+        "cancelled": "Cancelled",
+        "checked_in": "Checked in",
+        "registrations": "Registrations",
+        "events": "Events",
+        "per_day": "Registrations per day",
+        "more": "… and {count} more",
+        "none": "No registrations yet.",
+    },
+    "ru": {
+        "attendance.title": "Участники: {title}",
+        "summary.title": "События организатора {name}",
+        "period.any": "все события",
+        "period.from": "с {start}",
+        "period.to": "до {end}",
+        "times": "время: {zone}",
+        "as_of": "на {time}",
+        "name": "Имя",
+        "email": "Почта",
+        "status": "Статус",
+        "registered_at": "Регистрация",
+        "checked_in_at": "Отмечен(а)",
+        "cancelled_at": "Отмена",
+        "waitlist_position": "Место в листе ожидания",
+        "event": "Событие",
+        "starts_at": "Начало",
+        "capacity": "Мест",
+        "confirmed": "Подтверждено",
+        "waitlisted": "В ожидании",
+        "cancelled": "Отменено",
+        "checked_in": "Пришли",
+        "registrations": "Регистраций",
+        "events": "Событий",
+        "per_day": "Регистрации по дням",
+        "more": "… и ещё {count}",
+        "none": "Регистраций пока нет.",
+    },
+}
+
+
+class ReportImpossible(DomainError):
+    """The report cannot be built as asked (its event is gone): failed, with this reason."""
+
+    status = 409
+    title = "Report impossible"
+    slug = "report-impossible"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    kind: CellKind
+    # Characters: the XLSX column width, and a PDF column's share of the page.
+    width: int
+
+
+@dataclass
+class Source:
+    """One report's content. `rows` streams; the rest are small aggregates."""
+
+    report: Report
+    words: dict[str, str]
+    zone: ZoneInfo
+    title: str
+    subtitle: str
+    columns: list[Column]
+    query: Query
+    filename_stem: str
+    # Only the attendance list has a single event; a summary aggregates a set of them.
+    event_id: uuid.UUID | None
+    events: Query | None
+
+    @property
+    def sheet_title(self) -> str:
+        """What one row is: a registration, or (in a summary) an event."""
+        return self.words["registrations" if self.events is None else "events"]
+
+    def headers(self) -> list[str]:
+        return [self.words[column.key] for column in self.columns]
+
+    def rows(self, session: Session) -> Iterator[list[Cell]]:
+        for row in repository.stream(session, self.query):
+            yield [self._cell(value) for value in row]
+
+    def _cell(self, value: Any) -> Cell:
+        if isinstance(value, datetime):
+            return value.astimezone(self.zone)
+        if isinstance(value, Enum):
+            return str(value.value)
+        return value  # type: ignore[no-any-return]
+
+    def count(self, session: Session) -> int:
+        return repository.count(session, self.query)
+
+    def first(self, session: Session, limit: int) -> list[list[Cell]]:
+        rows = session.execute(self.query.limit(limit))
+        return [[self._cell(value) for value in row] for row in rows]
+
+    def figures(self, session: Session) -> list[tuple[str, int]]:
+        by_status = repository.status_counts(session, event_id=self.event_id, events=self.events)
+        figures = []
+        if self.events is not None:
+            figures.append((self.words["events"], repository.count(session, self.events)))
+        figures += [
+            (self.words["registrations"], sum(by_status.values())),
+            # Checked-in people hold a confirmed seat too, as in the table.
+            (
+                self.words["confirmed"],
+                by_status.get("confirmed", 0) + by_status.get("checked_in", 0),
+            ),
+            (self.words["waitlisted"], by_status.get("waitlisted", 0)),
+            (self.words["cancelled"], by_status.get("cancelled", 0)),
+            (self.words["checked_in"], by_status.get("checked_in", 0)),
+        ]
+        return figures
+
+    def by_day(self, session: Session) -> list[tuple[date, int]]:
+        return repository.registrations_by_day(
+            session, self.zone.key, event_id=self.event_id, events=self.events
+        )
+
+
+ATTENDANCE = [
+    Column("name", "text", 26),
+    Column("email", "text", 30),
+    Column("status", "text", 11),
+    Column("registered_at", "time", 17),
+    Column("checked_in_at", "time", 17),
+    Column("cancelled_at", "time", 17),
+    Column("waitlist_position", "number", 15),
+]
+SUMMARY = [
+    Column("event", "text", 40),
+    Column("starts_at", "time", 17),
+    Column("status", "text", 11),
+    Column("capacity", "number", 10),
+    Column("confirmed", "number", 12),
+    Column("waitlisted", "number", 12),
+    Column("cancelled", "number", 12),
+    Column("checked_in", "number", 12),
+]
+
+
+def source_of(session: Session, report: Report) -> Source:
+    requester = repository.requester(session, report.requester_id)
+    locale = requester.locale if requester is not None else "en"
+    words = WORDS.get(locale, WORDS["en"])
+    if report.kind == ReportKind.event_attendance:
+        event = session.get(Event, report.event_id) if report.event_id else None
+        if event is None:
+            raise ReportImpossible("The event was deleted before its report could be built.")
+        zone = _zone(event.timezone)
+        return Source(
+            report=report,
+            words=words,
+            zone=zone,
+            title=words["attendance.title"].format(title=event.title),
+            subtitle=_subtitle(_time(event.starts_at, zone), zone, words),
+            columns=ATTENDANCE,
+            query=repository.attendance_query(event.id),
+            filename_stem=f"attendance-{_slug(event.title)}",
+            event_id=event.id,
+            events=None,
+        )
+    organizer_id = report.organizer_id or report.requester_id
+    organizer = repository.requester(session, organizer_id)
+    zone = _zone(requester.timezone if requester is not None else "UTC")
+    period = Period(report.period_from, report.period_to)
+    return Source(
+        report=report,
+        words=words,
+        zone=zone,
+        title=words["summary.title"].format(name=organizer.full_name if organizer else "?"),
+        subtitle=_subtitle(_period(period, zone, words), zone, words),
+        columns=SUMMARY,
+        query=repository.summary_query(organizer_id, period),
+        filename_stem="events-summary",
+        event_id=None,
+        events=repository.event_ids(organizer_id, period),
+    )
+
+
+def _subtitle(about: str, zone: ZoneInfo, words: dict[str, str]) -> str:
+    now = _time(datetime.now(zone), zone)
+    times = words["times"].format(zone=zone.key)
+    return f"{about} · {times} · {words['as_of'].format(time=now)}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _time(value: datetime, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _period(period: Period, zone: ZoneInfo, words: dict[str, str]) -> str:
+    parts = []
+    if period.start is not None:
+        parts.append(words["period.from"].format(start=_time(period.start, zone)))
+    if period.end is not None:
+        parts.append(words["period.to"].format(end=_time(period.end, zone)))
+    return " ".join(parts) or words["period.any"]
+
+
+def _slug(title: str) -> str:
+    """A download name people recognize; letters of any script are kept."""
+    return re.sub(r"[^\w]+", "-", title).strip("-_").lower()[:60] or "event"
