@@ -7,11 +7,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
+from shared.db.handover import hand_over
 from shared.notifications.channels import EMAIL, PUSH, Channel
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 
@@ -124,22 +125,4 @@ def _stale(channel: Channel, limit: int) -> list[uuid.UUID]:
                 }
             )
         )
-        stale = (
-            select(Notification.id)
-            .where(
-                unsent,
-                or_(Notification.enqueued_at.is_(None), Notification.enqueued_at < cutoff),
-            )
-            .order_by(Notification.enqueued_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list(
-            session.scalars(
-                update(Notification)
-                .where(Notification.id.in_(stale.scalar_subquery()))
-                .values(enqueued_at=now)
-                .returning(Notification.id),
-                execution_options={"synchronize_session": False},
-            )
-        )
+        return hand_over(session, Notification, unsent, cutoff, limit)

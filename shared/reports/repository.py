@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from shared.db.handover import hand_over
 from shared.events.models import Event
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.reports.models import MAX_REPORT_ATTEMPTS, UNFINISHED, Report, ReportStatus
@@ -64,28 +65,12 @@ def finish(session: Session, claimed: Report, **values: Any) -> bool:
 def stale(session: Session, cutoff: datetime, limit: int) -> list[uuid.UUID]:
     """Reports whose task was lost (pending since before `cutoff`, or running under a lease
     that ran out), marked as handed over now; locked rows are another sweep's."""
-    now = datetime.now(UTC)
-    waiting = (
-        select(Report.id)
-        .where(
-            Report.status.in_(UNFINISHED),
-            unclaimed(now),
-            Report.attempts < MAX_REPORT_ATTEMPTS,
-            or_(Report.enqueued_at.is_(None), Report.enqueued_at < cutoff),
-        )
-        .order_by(Report.enqueued_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    waiting = and_(
+        Report.status.in_(UNFINISHED),
+        unclaimed(datetime.now(UTC)),
+        Report.attempts < MAX_REPORT_ATTEMPTS,
     )
-    return list(
-        session.scalars(
-            update(Report)
-            .where(Report.id.in_(waiting.scalar_subquery()))
-            .values(enqueued_at=now)
-            .returning(Report.id),
-            execution_options={"synchronize_session": False},
-        )
-    )
+    return hand_over(session, Report, waiting, cutoff, limit)
 
 
 def exhausted(session: Session, limit: int) -> list[Report]:
