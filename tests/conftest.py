@@ -164,3 +164,12 @@ def live_url(db_url: str, gateway) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture
+def outbox_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
+    """Mail goes to files in a fresh outbox; links in it point at PUBLIC_URL."""
+    monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PUBLIC_URL", "https://events.example.org")
+    reset_process_state()
+    return tmp_path / "outbox"

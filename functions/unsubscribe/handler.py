@@ -82,7 +82,8 @@ def one_click(token: Token, accept_language: Language = None) -> HTMLResponse:
     locale = locale_from_accept_language(accept_language)
     user_id = person_of(token)  # a link that is not ours: 404 problem+json
     with unit_of_work() as session:
-        preferences.stop_email(session, user_id)
+        if not preferences.stop_email(session, user_id):
+            raise UnknownLink("This unsubscribe link is not valid.")
     words = WORDS[locale]
     return page(locale, words["done"], f"<p>{escape(words['done.text'])}</p>")
 

@@ -73,6 +73,7 @@ class Mailer:
         raise NotImplementedError
 
     def send_many(self, mails: list[Mail]) -> list[MailDeliveryError | None]:
+        """Every mail gets its own outcome: one that cannot be sent never stops the others."""
         outcomes: list[MailDeliveryError | None] = []
         for mail in mails:
             try:
@@ -80,7 +81,24 @@ class Mailer:
                 outcomes.append(None)
             except MailDeliveryError as error:
                 outcomes.append(error)
+            except OSError as error:  # e.g. a full disk for the file outbox: may pass
+                outcomes.append(
+                    MailDeliveryError(f"{type(error).__name__}: {error}", retryable=True)
+                )
+            except (ValueError, TypeError) as error:  # this mail cannot be made: never will
+                outcomes.append(
+                    MailDeliveryError(f"{type(error).__name__}: {error}", retryable=False)
+                )
         return outcomes
+
+
+def _named(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def one_line(text: str) -> str:
+    """A header value on one line: a title holding a line break must not end the header."""
+    return " ".join(text.split())
 
 
 def compose(
@@ -93,7 +111,9 @@ def compose(
     headers: dict[str, str] | None = None,
     attachments: tuple[Attachment, ...] = (),
 ) -> Mail:
-    return Mail(sender, to, subject, text, html, tuple((headers or {}).items()), attachments)
+    return Mail(
+        sender, to, one_line(subject), text, html, tuple((headers or {}).items()), attachments
+    )
 
 
 def _domain_of(sender: str) -> str:

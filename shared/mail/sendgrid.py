@@ -3,7 +3,9 @@
 Many messages go in few requests: messages alike but for their recipient (and their own
 unsubscribe link) share one request with a personalization each, up to 1,000. A 429 waits as
 long as SendGrid's rate-limit headers say, a 5xx backs off; both are retried a few times here,
-then left to the task's retry. A request is taken whole or not at all, so nothing is sent twice.
+then left to the task's retry. SendGrid takes a request whole or not at all, so a refusal never
+sends part of it; only a request whose answer was lost (a network error after SendGrid took it)
+may go twice, which is the at-least-once the mail task promises.
 """
 
 from __future__ import annotations

@@ -60,9 +60,16 @@ class SmtpMailer(Mailer):
 
 def _send_one(client: smtplib.SMTP, mail: Mail) -> MailDeliveryError | None:
     try:
-        client.send_message(mail.as_message())
+        message = mail.as_message()
+    except (ValueError, TypeError) as error:  # this mail cannot be made: never will
+        return MailDeliveryError(f"{type(error).__name__}: {error}", retryable=False)
+    try:
+        client.send_message(message)
     except smtplib.SMTPRecipientsRefused as error:
-        return MailDeliveryError(f"recipients refused: {error}", retryable=False)
+        # 4xx (greylisting, a full mailbox, too many connections) is worth another try.
+        codes = [code for code, _ in error.recipients.values()]
+        temporary = bool(codes) and all(400 <= code < 500 for code in codes)
+        return MailDeliveryError(f"recipients refused: {error}", retryable=temporary)
     except smtplib.SMTPResponseException as error:
         # 4xx replies are temporary by definition; 5xx are final.
         if error.smtp_code == 421:  # the server is closing the connection

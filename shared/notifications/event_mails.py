@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from shared.config import get_settings
 from shared.notifications.models import Notification
 from shared.notifications.templates import Rendered, renderer
-from shared.notifications.unsubscribe import link_for
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -150,19 +149,11 @@ def notice(
     footer: str,
     link: str | None,
 ) -> Rendered:
-    """A notice: its paragraphs, then the one-click unsubscribe line (in text and HTML);
-    `footer` says why the mail came, with `{link}` where the unsubscribe link goes."""
-    unsubscribe = link_for(notification.user_id) if notification.user_id else None
+    """A notice: its paragraphs in text and HTML; `footer` says why the mail came, with
+    `{link}` where the mail puts its one-click unsubscribe link."""
     text = "\n\n".join(paragraphs) + "\n"
     html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
-    if unsubscribe:
-        text += "\n-- \n" + footer.format(link=unsubscribe) + "\n"
-        before, _, _ = footer.partition("{link}")
-        html += (
-            f'<hr><p style="font-size:small">{escape(before)}'
-            f'<a href="{escape(unsubscribe)}">{escape(unsubscribe)}</a></p>'
-        )
-    return Rendered(subject=subject, text=text, html=html, unsubscribe_url=unsubscribe, link=link)
+    return Rendered(subject=subject, text=text, html=html, footer=footer, link=link)
 
 
 def _event_link(notification: Notification) -> str | None:

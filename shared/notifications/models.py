@@ -135,6 +135,6 @@ class ReminderSent(Base):
     starts_at: Mapped[datetime] = mapped_column(primary_key=True)
     # The notification that carried it; none when a nearer reminder went instead.
     notification_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("notifications.id", ondelete="SET NULL")
+        ForeignKey("notifications.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = created_at()

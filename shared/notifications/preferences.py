@@ -64,13 +64,17 @@ def save(session: Session, user_id: uuid.UUID, update: PreferencesUpdate) -> Pre
     return Preferences(**values)
 
 
-def stop_email(session: Session, user_id: uuid.UUID) -> None:
-    """One-click unsubscribe: mail off, the rest as it was."""
+def stop_email(session: Session, user_id: uuid.UUID) -> bool:
+    """One-click unsubscribe: mail off, the rest as it was. False when there is no such
+    person (a valid link whose account row was removed)."""
+    if session.get(User, user_id) is None:
+        return False
     session.execute(
         insert(NotificationSettings)
         .values(user_id=user_id, email=False, push=True, reminders=list(DEFAULT_REMINDERS))
         .on_conflict_do_update(index_elements=["user_id"], set_={"email": False})
     )
+    return True
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -33,8 +34,11 @@ from shared.notifications.templates import render
 from shared.validation import RequestModel
 
 logger = logging.getLogger("eventmgr.push")
-# A push message's encrypted payload must stay under 4 KiB (RFC 8291); text is cut well below.
-MAX_TEXT = 1000
+# A push message's encrypted payload must stay under 4 KiB (RFC 8291): the text is cut to
+# this many UTF-8 bytes, which leaves room for the rest of the JSON and the encryption.
+MAX_TEXT_BYTES = 2500
+# Browsers one person receives push in; a new one beyond this replaces the oldest.
+MAX_SUBSCRIPTIONS = 10
 # How long a push service keeps a message for an offline browser.
 TTL_SECONDS = 24 * 3600
 
@@ -83,9 +87,11 @@ class SubscriptionKeys(RequestModel):
     @field_validator("p256dh")
     @classmethod
     def _point(cls, value: str) -> str:
-        # The browser's P-256 public key, uncompressed: 65 bytes starting with 0x04.
-        if _decoded(value, 65)[0] != 4:
-            raise ValueError("must be an uncompressed P-256 public key")
+        # The browser's P-256 public key, uncompressed (65 bytes): a point on the curve.
+        try:
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _decoded(value, 65))
+        except ValueError as error:
+            raise ValueError("must be an uncompressed P-256 public key") from error
         return value
 
     @field_validator("auth")
@@ -101,6 +107,13 @@ class SubscriptionIn(RequestModel):
     endpoint: str = Field(max_length=2000)
     keys: SubscriptionKeys
     expirationTime: int | None = None  # noqa: N815 - the browser's own field name
+
+    @field_validator("endpoint")
+    @classmethod
+    def _ascii(cls, value: str) -> str:
+        if not value.isascii():  # push services hand out plain URLs; no IRIs
+            raise ValueError("must be an ASCII URL")
+        return value
 
 
 class SubscriptionOut(BaseModel):
@@ -122,6 +135,15 @@ def subscribe(session: Session, user_id: uuid.UUID, body: SubscriptionIn) -> Sub
         .on_conflict_do_update(index_elements=["endpoint"], set_=values)
         .returning(PushSubscription.id)
     ).one()
+    oldest_beyond_cap = (
+        select(PushSubscription.id)
+        .where(PushSubscription.user_id == user_id)
+        .order_by(PushSubscription.created_at.desc(), PushSubscription.id)
+        .offset(MAX_SUBSCRIPTIONS)
+    )
+    session.execute(
+        delete(PushSubscription).where(PushSubscription.id.in_(oldest_beyond_cap.scalar_subquery()))
+    )
     return SubscriptionOut(id=subscription_id, endpoint_host=urlsplit(body.endpoint).hostname or "")
 
 
@@ -170,20 +192,40 @@ class _NoRedirects(requests.Session):
         return super().request(*args, **kwargs)
 
 
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` UTF-8 bytes, never half a character."""
+    return text.encode()[:limit].decode(errors="ignore")
+
+
 def payload_of(row: Notification) -> str:
     rendered = render(row)
     return json.dumps(
         {
             "id": str(row.id),
             "kind": row.kind,
-            "title": rendered.subject,
-            "body": rendered.summary[:MAX_TEXT],
+            "title": _cut(rendered.subject, 300),
+            "body": _cut(rendered.summary, MAX_TEXT_BYTES),
             "url": rendered.link,
-        }
+        },
+        ensure_ascii=False,  # Cyrillic as 2 bytes, not as 6-byte escapes
     )
 
 
-def deliver(row: Notification) -> DeliveryStatus:
+def subscriptions_of(rows: list[Notification]) -> dict[uuid.UUID | None, list[PushSubscription]]:
+    """The browsers of everyone in a batch, in one query."""
+    people = {row.user_id for row in rows if row.user_id}
+    found: dict[uuid.UUID | None, list[PushSubscription]] = {}
+    if not people:
+        return found
+    with unit_of_work() as session:
+        for subscription in session.scalars(
+            select(PushSubscription).where(PushSubscription.user_id.in_(people))
+        ):
+            found.setdefault(subscription.user_id, []).append(subscription)
+    return found
+
+
+def deliver(row: Notification, subscriptions: list[PushSubscription]) -> DeliveryStatus:
     """Push one notification to every browser its person subscribed.
 
     Sent when one browser took it. A subscription the service says is gone (404, 410) is
@@ -191,10 +233,6 @@ def deliver(row: Notification) -> DeliveryStatus:
     asks the task to retry."""
     from pywebpush import WebPushException, webpush
 
-    with unit_of_work() as session:
-        subscriptions = list(
-            session.scalars(select(PushSubscription).where(PushSubscription.user_id == row.user_id))
-        )
     try:
         vapid = _vapid()
     except PushNotConfigured:
@@ -231,6 +269,10 @@ def deliver(row: Notification) -> DeliveryStatus:
                 continue
             except requests.RequestException:
                 transient += 1
+                continue
+            except (ValueError, TypeError) as error:  # its keys cannot encrypt: never will
+                refused += 1
+                logger.warning("push subscription unusable", extra={"error.message": str(error)})
                 continue
             if isinstance(response, requests.Response) and 200 <= response.status_code < 300:
                 delivered += 1

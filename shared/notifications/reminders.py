@@ -45,18 +45,21 @@ KINDS = values(column("kind", String), column("lead", Interval), name="reminder_
 
 
 def run(now: datetime | None = None) -> int:
-    """Send every reminder due now, batch by batch; answers how many were sent."""
-    total = 0
+    """Send every reminder due now, a page of registrations at a time (in id order, so each
+    page's query starts where the last one ended); answers how many were sent."""
+    moment = now or datetime.now(UTC)
+    total, after = 0, None
     while True:
         with unit_of_work() as session:
-            sent, recorded = _batch(session, now or datetime.now(UTC))
-        total += sent
-        if not recorded:
-            # Nothing left, or an overlapping run holds the rest: either way it is handled.
-            return total
+            page = _page(session, moment, after)
+            if not page:
+                return total
+            total += _batch(session, moment, page)
+        after = page[-1]
 
 
 def _due(now: datetime) -> Select[tuple[uuid.UUID, str, datetime]]:
+    """(registration, kind, start time) of every reminder due now and not yet recorded."""
     wanted = func.coalesce(NotificationSettings.reminders, cast(DEFAULT_REMINDERS, ARRAY(String)))
     done = exists().where(
         ReminderSent.registration_id == Registration.id,
@@ -79,23 +82,34 @@ def _due(now: datetime) -> Select[tuple[uuid.UUID, str, datetime]]:
             KINDS.c.kind == func.any(wanted),
             ~done,
         )
-        # One order for every run: overlapping runs meet on rows in the same order.
-        .order_by(Registration.id, KINDS.c.kind)
-        .limit(get_settings().mail_batch_size)
     )
 
 
-def _batch(session: Session, now: datetime) -> tuple[int, int]:
+def _page(session: Session, now: datetime, after: uuid.UUID | None) -> list[uuid.UUID]:
+    """The next registrations with a reminder due. A page holds every due reminder of its
+    registrations, so the nearest of them is known before any is sent."""
+    due = _due(now).subquery()
+    query = select(due.c.id).distinct().order_by(due.c.id).limit(get_settings().mail_batch_size)
+    if after is not None:
+        query = query.where(due.c.id > after)
+    return list(session.scalars(query))
+
+
+def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
     inserted = list(
         session.execute(
             insert(ReminderSent)
-            .from_select(["registration_id", "kind", "starts_at"], _due(now))
+            .from_select(
+                ["registration_id", "kind", "starts_at"],
+                # One order for every run: overlapping runs meet on rows in the same order.
+                _due(now).where(Registration.id.in_(page)).order_by(Registration.id, KINDS.c.kind),
+            )
             .on_conflict_do_nothing()
             .returning(ReminderSent.registration_id, ReminderSent.kind, ReminderSent.starts_at)
         )
     )
     if not inserted:
-        return 0, 0
+        return 0  # an overlapping run recorded them first
     due: dict[uuid.UUID, list[str]] = defaultdict(list)
     for registration_id, kind, _ in inserted:
         due[registration_id].append(kind)
@@ -141,7 +155,7 @@ def _batch(session: Session, now: datetime) -> tuple[int, int]:
     if carried_by:
         session.flush()  # the notifications exist before rows point at them
         session.execute(update(ReminderSent), carried_by)  # by primary key, in one go
-    return len(carried_by), len(inserted)
+    return len(carried_by)
 
 
 def _where(event: Event) -> str | None:

@@ -59,11 +59,11 @@ def _enqueue_after_commit(session: Session, notification: Notification) -> None:
         batch = session.info["notifications.enqueue"] = {"email": [], "push": []}
         ids = batch
 
-        def hand_over() -> None:
+        def hand_to_celery() -> None:
             enqueue(ids["email"])
             enqueue_push(ids["push"])
 
-        after_commit(session, hand_over)
+        after_commit(session, hand_to_celery)
     if notification.email_status == DeliveryStatus.pending:
         batch["email"].append(notification.id)
     if notification.push_status == DeliveryStatus.pending:
@@ -112,17 +112,14 @@ def _stale(channel: Channel, limit: int) -> list[uuid.UUID]:
     now = datetime.now(UTC)
     cutoff = now - timedelta(seconds=get_settings().task_pending_timeout_seconds)
     unsent = channel.unsent(now)
+    gave_up: dict[Any, Any] = {channel.status: DeliveryStatus.failed, channel.claimed_until: None}
+    if channel.last_error is not None:
+        gave_up[channel.last_error] = func.coalesce(channel.last_error, "gave up")
     with unit_of_work() as session:
         # Tried as often as allowed: stop, and say so, instead of sweeping it forever.
         session.execute(
             update(Notification)
             .where(unsent, channel.attempts >= MAX_MAIL_ATTEMPTS)
-            .values(
-                {
-                    channel.status: DeliveryStatus.failed,
-                    channel.claimed_until: None,
-                    Notification.last_error: func.coalesce(Notification.last_error, "gave up"),
-                }
-            )
+            .values(gave_up)
         )
         return hand_over(session, Notification, unsent, cutoff, limit)

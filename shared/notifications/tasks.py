@@ -1,15 +1,18 @@
 """The Celery tasks that deliver notifications: `send_emails(ids)` and `send_pushes(ids)`.
 
-A task claims its rows (pending → sending, with a lease) before sending, so a duplicate task
-finds nothing to do; a worker that dies mid-send leaves a lease that runs out, and the sweep
-sends again (delivery is at-least-once, never silently lost). Mail goes to the backend in one
-call per batch, so SendGrid gets up to 1,000 recipients per request.
+A task claims its rows (pending → sending, with a lease it keeps alive while it sends) before
+sending, so a duplicate task finds nothing to do; a worker that dies mid-send leaves a lease
+that runs out, and the sweep sends again (delivery is at-least-once, never silently lost).
+Mail goes to the backend in one call per batch, so SendGrid gets up to 1,000 recipients per
+request. A refusal that may pass (429, 5xx, a network error) is retried on a backoff that
+spans about two hours; the rows say when they are due, so the sweep does not hurry them.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import shared_task
@@ -18,18 +21,20 @@ from shared.config import get_settings
 from shared.mail import Attachment, Mail, compose, get_mailer
 from shared.metrics import MAIL_SENT
 from shared.notifications import push, suppression
-from shared.notifications.channels import EMAIL, PUSH
+from shared.notifications.channels import EMAIL, PUSH, Channel, retry_delay
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 from shared.notifications.templates import render
+from shared.notifications.unsubscribe import sign_off
 
 logger = logging.getLogger("eventmgr.mail")
+Tally = dict[str, int]
 
 
 @shared_task(name="notifications.send_emails", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
-def send_emails(self: Any, notification_ids: list[str]) -> dict[str, int]:
+def send_emails(self: Any, notification_ids: list[str]) -> Tally:
     tally, retry = deliver_mails([uuid.UUID(i) for i in notification_ids])
     if retry:
-        raise self.retry(args=[[str(row.id) for row in retry]], countdown=_backoff(retry))
+        raise self.retry(args=[[str(row.id) for row in retry]], countdown=_countdown(EMAIL, retry))
     return tally
 
 
@@ -38,54 +43,63 @@ def send_email(self: Any, notification_id: str) -> str:
     """One notification's mail (what a person debugging a row runs by hand)."""
     tally, retry = deliver_mails([uuid.UUID(notification_id)])
     if retry:
-        raise self.retry(countdown=_backoff(retry))
+        raise self.retry(countdown=_countdown(EMAIL, retry))
     return next((outcome for outcome, count in tally.items() if count), "skipped")
 
 
-def _backoff(rows: list[Notification]) -> int:
-    return int(min(600, 2 ** min(row.attempts for row in rows)))
+def _countdown(channel: Channel, rows: list[Notification]) -> int:
+    return int(retry_delay(min(channel.attempts_of(row) for row in rows)).total_seconds())
 
 
-def deliver_mails(ids: list[uuid.UUID]) -> tuple[dict[str, int], list[Notification]]:
+def _retry_later(channel: Channel, rows: list[Notification], error: str | None = None) -> None:
+    due = datetime.now(UTC) + retry_delay(min(channel.attempts_of(row) for row in rows))
+    channel.finish(rows, DeliveryStatus.pending, error, not_before=due)
+
+
+def deliver_mails(ids: list[uuid.UUID]) -> tuple[Tally, list[Notification]]:
     """Send the mails of these rows still to send; answers the tally and the rows to retry."""
     tally = {"sent": 0, "failed": 0, "skipped": 0}
     rows = EMAIL.claim(ids)
     if not rows:
         return tally, []
     blocked = suppression.suppressed(row.recipient for row in rows)
-    skipped = [row.id for row in rows if row.recipient.lower() in blocked]
+    skipped = [row for row in rows if row.recipient.lower() in blocked]
     EMAIL.finish(skipped, DeliveryStatus.skipped, "address suppressed")
     tally["skipped"] = len(skipped)
-    ready: list[tuple[Notification, Mail]] = []
     # Only the worker sends: functions that enqueue these tasks need no calendar library.
     from shared.notifications.invitations import invitations
 
-    to_send = [row for row in rows if row.id not in skipped]
-    attached = invitations(to_send)
-    for row in to_send:
-        try:
-            ready.append((row, _message(row, attached.get(row.id, ()))))
-        except Exception as error:
-            # A bug or bad data (unknown kind, missing field): retrying would fail the same way.
-            logger.exception("mail could not be prepared", extra={"notification.id": str(row.id)})
-            EMAIL.finish([row.id], DeliveryStatus.failed, f"{type(error).__name__}: {error}")
-            tally["failed"] += 1
-    mailer = get_mailer()
-    backend = type(mailer).__name__.removesuffix("Mailer").lower()
-    outcomes = mailer.send_many([message for _, message in ready]) if ready else []
-    sent: list[uuid.UUID] = []
+    to_send = [row for row in rows if row not in skipped]
+    ready: list[tuple[Notification, Mail]] = []
+    with EMAIL.held(to_send):
+        attached = invitations(to_send)
+        for row in to_send:
+            try:
+                ready.append((row, _message(row, attached.get(row.id, ()))))
+            except Exception as error:
+                # A bug or bad data (unknown kind, missing field): retrying would fail alike.
+                logger.exception(
+                    "mail could not be prepared", extra={"notification.id": str(row.id)}
+                )
+                EMAIL.finish([row], DeliveryStatus.failed, f"{type(error).__name__}: {error}")
+                tally["failed"] += 1
+        mailer = get_mailer()
+        outcomes = mailer.send_many([mail for _, mail in ready]) if ready else []
+    backend = type(mailer).__name__.removesuffix("Mailer").lower() if ready else "none"
+    sent: list[Notification] = []
     retry: list[Notification] = []
     for (row, _), outcome in zip(ready, outcomes, strict=True):
         if outcome is None:
-            sent.append(row.id)
+            sent.append(row)
         elif outcome.retryable and row.attempts < MAX_MAIL_ATTEMPTS:
             retry.append(row)
         else:
             tally["failed"] += 1
-            EMAIL.finish([row.id], DeliveryStatus.failed, f"MailDeliveryError: {outcome}")
+            EMAIL.finish([row], DeliveryStatus.failed, f"MailDeliveryError: {outcome}")
             logger.warning("mail failed for good", extra={"error.message": str(outcome)})
     EMAIL.finish(sent, DeliveryStatus.sent)
-    EMAIL.finish([row.id for row in retry], DeliveryStatus.pending, "backend busy, retrying")
+    if retry:
+        _retry_later(EMAIL, retry, "backend busy, retrying")
     tally["sent"] = len(sent)
     for word, count in (*tally.items(), ("retried", len(retry))):
         if count:
@@ -97,46 +111,50 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[dict[str, int], list[Notificati
 
 def _message(row: Notification, attachments: tuple[Attachment, ...]) -> Mail:
     rendered = render(row)
-    headers = {}
-    if rendered.unsubscribe_url:
+    text, html, headers = rendered.text, rendered.html, {}
+    if rendered.footer and row.user_id:
+        text, html, link = sign_off(rendered, row.user_id)
         # RFC 8058: mail apps show an unsubscribe button that POSTs without asking.
         headers = {
-            "List-Unsubscribe": f"<{rendered.unsubscribe_url}>",
+            "List-Unsubscribe": f"<{link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     return compose(
         sender=get_settings().mail_from,
         to=row.recipient,
         subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
+        text=text,
+        html=html,
         headers=headers,
         attachments=attachments,
     )
 
 
 @shared_task(name="notifications.send_pushes", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
-def send_pushes(self: Any, notification_ids: list[str]) -> dict[str, int]:
+def send_pushes(self: Any, notification_ids: list[str]) -> Tally:
     rows = PUSH.claim(uuid.UUID(i) for i in notification_ids)
     tally = {"sent": 0, "failed": 0, "skipped": 0, "retried": 0}
     retry: list[Notification] = []
-    for row in rows:
-        try:
-            outcome = push.deliver(row)
-        except push.PushUnavailable as error:
-            logger.warning("push failed", extra={"error.message": str(error)})
-            if row.push_attempts < MAX_MAIL_ATTEMPTS:
-                retry.append(row)
-                continue
-            outcome = DeliveryStatus.failed
-        except Exception:
-            logger.exception("push could not be prepared", extra={"notification.id": str(row.id)})
-            outcome = DeliveryStatus.failed
-        PUSH.finish([row.id], outcome)
-        tally[outcome.value] += 1
+    with PUSH.held(rows):
+        subscriptions = push.subscriptions_of(rows)
+        for row in rows:
+            try:
+                outcome = push.deliver(row, subscriptions.get(row.user_id, []))
+            except push.PushUnavailable as error:
+                logger.warning("push failed", extra={"error.message": str(error)})
+                if row.push_attempts < MAX_MAIL_ATTEMPTS:
+                    retry.append(row)
+                    continue
+                outcome = DeliveryStatus.failed
+            except Exception:
+                logger.exception(
+                    "push could not be prepared", extra={"notification.id": str(row.id)}
+                )
+                outcome = DeliveryStatus.failed
+            PUSH.finish([row], outcome)
+            tally[outcome.value] += 1
     if retry:
         tally["retried"] = len(retry)
-        PUSH.finish([row.id for row in retry], DeliveryStatus.pending)
-        countdown = int(min(600, 2 ** min(row.push_attempts for row in retry)))
-        raise self.retry(args=[[str(row.id) for row in retry]], countdown=countdown)
+        _retry_later(PUSH, retry)
+        raise self.retry(args=[[str(row.id) for row in retry]], countdown=_countdown(PUSH, retry))
     return tally

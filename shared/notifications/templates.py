@@ -14,15 +14,17 @@ class Rendered:
     subject: str
     text: str
     html: str | None = None
-    # Notices carry a one-click unsubscribe link (RFC 8058); account mails do not.
-    unsubscribe_url: str | None = None
+    # Notices: why the mail came, with `{link}` where its one-click unsubscribe link goes
+    # (RFC 8058). The mail adds it when it is sent; the app and push never show it. Account
+    # mails have none.
+    footer: str | None = None
     # Web Push: where a click on the notification leads.
     link: str | None = None
 
     @property
     def summary(self) -> str:
-        """The text without the mail's signature block (the in-app list and push show it)."""
-        return self.text.split("\n-- \n", 1)[0].strip()
+        """What the in-app list and push show."""
+        return self.text.strip()
 
 
 Renderer = Callable[[Notification], Rendered]

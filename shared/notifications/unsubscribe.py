@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from functools import lru_cache
+from html import escape
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from shared.config import get_settings
 from shared.errors import NotFound
+from shared.notifications.templates import Rendered
 from shared.security.instance_keys import instance_key
 
 PATH = "/api/v1/unsubscribe/"
@@ -46,3 +48,16 @@ def person_of(token: str) -> uuid.UUID:
         return uuid.UUID(hex=str(_serializer().loads(token)))
     except (BadSignature, ValueError, TypeError) as error:
         raise UnknownLink("This unsubscribe link is not valid.") from error
+
+
+def sign_off(rendered: Rendered, user_id: uuid.UUID) -> tuple[str, str | None, str]:
+    """A notice's text and HTML with its footer and one-click link, and the link itself."""
+    assert rendered.footer is not None
+    link = link_for(user_id)
+    text = f"{rendered.text}\n-- \n{rendered.footer.format(link=link)}\n"
+    before, _, _ = rendered.footer.partition("{link}")
+    html = (
+        f'{rendered.html or ""}<hr><p style="font-size:small">{escape(before)}'
+        f'<a href="{escape(link)}">{escape(link)}</a></p>'
+    )
+    return text, html, link

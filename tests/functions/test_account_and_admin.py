@@ -10,6 +10,7 @@ from shared.notifications.models import NotificationSettings, PushSubscription
 from shared.outbox.models import OutboxMessage
 from shared.users.models import User
 from tests.factories import PASSWORD, bearer, create_event, login, make_user
+from tests.functions.test_web_push import Browser
 from tests.kit.test_app import assert_problem
 
 
@@ -18,7 +19,7 @@ def auth(client, email: str) -> dict[str, str]:
 
 
 # A browser's subscription keys: a P-256 point (65 bytes) and a 16-byte secret, base64url.
-KEYS = {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}
+KEYS = Browser().keys()
 
 
 def test_export_has_what_we_keep(client):

@@ -140,3 +140,17 @@ def test_settings_cancellations_moves_and_late_registrations(client, outbox_dir)
         session.execute(delete(ReminderSent))  # forget what was sent
     client.post(f"{path}/cancel", headers=owner)
     assert reminders.run(new_start - timedelta(minutes=30)) == 0
+
+
+def test_a_page_never_splits_the_reminders_of_one_registration(client, monkeypatch):
+    """Both reminders due at once: only the nearer is sent, whatever the page size."""
+    from tests.conftest import reset_process_state
+
+    monkeypatch.setenv("MAIL_BATCH_SIZE", "3")
+    reset_process_state()
+    event = create_event(client, bearer(client, "organizer"), title="Late crowd")
+    _crowd(event["id"], 7)
+    assert reminders.run(START - timedelta(minutes=30)) == 7
+    assert sorted(kind for _, kind in _reminders()) == ["1h"] * 7
+    with unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(ReminderSent)) == 14

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import uuid
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -101,6 +102,10 @@ def test_notices_carry_one_click_unsubscribe_that_turns_mail_off(client, outbox_
     inbox = client.get("/api/v1/me/notifications", headers=me).json()["items"]
     assert inbox[0]["title"] == "You are registered: Choir 3"
 
+    from shared.notifications.unsubscribe import token_for as unsubscribe_token
+
+    nobody = f"/api/v1/unsubscribe/{unsubscribe_token(uuid.uuid4())}"  # signed, but no such person
+    assert client.post(nobody).status_code == 404
     forged = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
     assert client.post(forged).status_code == 404
     assert client.get(forged).status_code == 404

@@ -9,6 +9,7 @@ import json
 import os
 import ssl
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -191,14 +192,52 @@ def test_subscriptions_outside_the_allowlist_or_malformed_are_refused(client, pu
         refused = _subscribe(client, me, endpoint, Browser())
         assert refused.status_code == 422, endpoint
     assert _subscribe(client, me, "https://fcm.push.example.net/x", Browser()).status_code == 201
-    bad_keys = client.post(
-        SUBSCRIPTIONS,
-        headers=me,
-        json={"endpoint": f"{push_service}/ok/x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}},
-    )
-    assert bad_keys.status_code == 422
+    off_the_curve = b64(b"\x04" + bytes(64))  # the right length, but no point of P-256
+    for keys in (
+        {"p256dh": "AAAA", "auth": "AAAA"},
+        {"p256dh": off_the_curve, "auth": b64(bytes(16))},
+    ):
+        bad = client.post(
+            SUBSCRIPTIONS, headers=me, json={"endpoint": f"{push_service}/ok/x", "keys": keys}
+        )
+        assert bad.status_code == 422
+    not_ascii = f"{push_service}/ok/" + "推" * 1900
+    assert _subscribe(client, me, not_ascii, Browser()).status_code == 422
     other = bearer(client)
     with unit_of_work() as session:
         [sid] = session.scalars(select(PushSubscription.id)).all()
     assert client.delete(f"{SUBSCRIPTIONS}/{sid}", headers=other).status_code == 404
     assert client.post(SUBSCRIPTIONS, json={}).status_code == 401
+
+
+def test_a_long_russian_notice_fits_in_one_push_message(client, push_service):
+    """Push services refuse payloads over 4 KiB: the text is cut by UTF-8 bytes."""
+    from shared.notifications.push import payload_of
+
+    row = Notification(
+        id=uuid.uuid4(),
+        kind="event_cancelled",
+        recipient="x@example.org",
+        locale="ru",
+        payload={
+            "event_id": str(uuid.uuid4()),
+            "title": "Концерт",
+            "starts_at": "2031-05-01T16:00:00+00:00",
+            "reason": "Причина " * 800,
+            "reader_timezone": "Europe/Moscow",
+        },
+    )
+    payload = payload_of(row)
+    assert len(payload.encode()) < 3000
+    assert "Отменено: Концерт" in payload  # readable, not \u escapes
+    json.loads(payload)
+
+
+def test_a_person_keeps_at_most_ten_browsers(client, push_service):
+    me = bearer(client)
+    made = [
+        _subscribe(client, me, f"{push_service}/ok/{i}", Browser()).json()["id"] for i in range(12)
+    ]
+    with unit_of_work() as session:
+        kept = {str(i) for i in session.scalars(select(PushSubscription.id))}
+    assert kept == set(made[2:])  # the two oldest gave way

@@ -67,6 +67,8 @@ class Sink:
     async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
         if address.startswith("nobody"):
             return "550 5.1.1 no such user"
+        if address.startswith("greylisted"):
+            return "451 4.7.1 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -98,13 +100,15 @@ def test_smtp_sends_a_batch_over_one_connection_and_a_refusal_stops_only_its_mai
     sink, port = smtp_sink
     mails = [
         compose(sender="a@events.example.org", to=f"{who}@example.org", subject="s", text="t")
-        for who in ("ann", "nobody", "bob")
+        for who in ("ann", "nobody", "bob", "greylisted")
     ]
     outcomes = SmtpMailer(f"smtp://127.0.0.1:{port}").send_many(mails)
     assert outcomes[0] is None
     assert outcomes[2] is None
     assert outcomes[1] is not None
     assert outcomes[1].retryable is False  # 5xx: final
+    assert outcomes[3] is not None
+    assert outcomes[3].retryable is True  # 4xx (greylisting): later
     assert len(sink.messages) == 2
     assert sink.connections == 1
 

@@ -64,6 +64,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_reminders_sent_registration_id_registrations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('registration_id', 'kind', 'starts_at', name=op.f('pk_reminders_sent'))
     )
+    # Deleting a person's notifications (account deletion) finds their reminders by it.
+    op.create_index(op.f('ix_reminders_sent_notification_id'), 'reminders_sent', ['notification_id'], unique=False)
     op.add_column('notifications', sa.Column('push_status', sa.Enum('pending', 'sending', 'sent', 'failed', 'skipped', name='push_status', native_enum=False, create_constraint=True, length=20), nullable=True))
     op.add_column('notifications', sa.Column('push_attempts', sa.Integer(), server_default='0', nullable=False))
     op.add_column('notifications', sa.Column('push_claimed_until', sa.DateTime(timezone=True), nullable=True))
@@ -75,6 +77,7 @@ def downgrade() -> None:
     op.drop_column('notifications', 'push_claimed_until')
     op.drop_column('notifications', 'push_attempts')
     op.drop_column('notifications', 'push_status')
+    op.drop_index(op.f('ix_reminders_sent_notification_id'), table_name='reminders_sent')
     op.drop_table('reminders_sent')
     op.drop_index(op.f('ix_push_subscriptions_user_id'), table_name='push_subscriptions')
     op.drop_table('push_subscriptions')
