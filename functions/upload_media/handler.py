@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from shared.catalog import EventDeleted
 from shared.config import get_settings
 from shared.db import unit_of_work
-from shared.kit import Function, OptionalUser, Organizer
+from shared.kit import Function, OptionalUser, Organizer, Scaling
 from shared.kit.consuming import ReceivedCloudEvent
 from shared.media import service
 from shared.media.schemas import MediaList, MediaPublic
@@ -30,6 +30,8 @@ fn = Function(
     secrets=("storage_url_secret", "s3_access_key", "s3_secret_key"),
     extras=("media",),
     max_body_bytes=get_settings().media_max_bytes + ENVELOPE_BYTES,
+    # Pictures are re-encoded one at a time per instance: more uploads, more instances.
+    scaling=Scaling(concurrency=8),
 )
 MEDIA = "/api/v1/events/{event_id}/media"
 MULTIPART = {

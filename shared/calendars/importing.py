@@ -40,6 +40,13 @@ from shared.users import repository as users
 
 ZONES = frozenset(available_timezones())
 TOO_FREQUENT = {"SECONDLY", "MINUTELY", "HOURLY"}
+# Rule parts that multiply a day's occurrences (a daily rule with 24 hours is hourly).
+MULTIPLYING = ("BYHOUR", "BYMINUTE", "BYSECOND")
+# Expanding a series walks every occurrence from its start: one that began longer ago than
+# this would make a tiny file cost minutes of CPU, so it is skipped with that reason.
+OLDEST_SERIES = timedelta(days=5 * 366)
+# ...unless its rule counts few occurrences: those are quick to walk whenever they began.
+COUNTED_ENOUGH = 1000
 DEFAULT_LENGTH = timedelta(hours=1)
 MAX_TITLE = 200
 MAX_DESCRIPTION = 20_000
@@ -150,9 +157,15 @@ class _Reader:
             return [self._draft(uid, c) for c in components], None
         if str(master.get("STATUS", "")).upper() == "CANCELLED":
             raise Skip("cancelled in the calendar")
-        for rule in _all(master, "RRULE"):
+        rules = _all(master, "RRULE")
+        for rule in rules:
             if str(rule.get("FREQ", [""])[0]).upper() in TOO_FREQUENT:
                 raise Skip("repeats more often than daily")
+            if any(part in rule for part in MULTIPLYING):
+                raise Skip("repeats at several times of day (BYHOUR, BYMINUTE or BYSECOND)")
+        few = all(_counted(rule) <= COUNTED_ENOUGH for rule in rules)
+        if not few and _start_of(master) < self.now - OLDEST_SERIES:
+            raise Skip("the recurring series began more than five years ago")
         occurrences = self._occurrences(components)
         upcoming = list(itertools.islice(occurrences, self.max_occurrences + 1))
         if not upcoming:
@@ -276,3 +289,22 @@ def _cut(text: str, length: int) -> str:
 
 def _short(error: Exception) -> str:
     return (str(error) or type(error).__name__).splitlines()[0][:200]
+
+
+def _start_of(component: Any) -> datetime:
+    """DTSTART as an aware moment (a date, or a floating time, read as UTC), for age checks."""
+    start = component.get("DTSTART")
+    value = start.dt if start is not None else None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return datetime.now(UTC)  # no start: the entry is refused later for it
+
+
+def _counted(rule: Any) -> int:
+    """How many occurrences a rule's COUNT allows; unbounded (or unreadable) is "many"."""
+    try:
+        return int(rule.get("COUNT", [COUNTED_ENOUGH + 1])[0])
+    except (TypeError, ValueError, IndexError):
+        return COUNTED_ENOUGH + 1

@@ -168,9 +168,10 @@ def cancel_event(
 def delete_event(
     session: Session, event_id: uuid.UUID, actor_id: uuid.UUID, actor_is_admin: bool
 ) -> None:
-    """Gone for good: its registrations, tags and reports go with it (foreign keys cascade),
-    and `event.deleted` carries who was registered, for the people to be told and the media
-    to be removed by their consumers."""
+    """Gone for good: its registrations, tags and abuse reports go with it (foreign keys
+    cascade), and `event.deleted` carries who was registered, for the people to be told and
+    the media to be removed by their consumers. Attendance reports already built keep their
+    file until `REPORT_RETENTION_DAYS`."""
     event = owned_event(session, event_id, actor_id, actor_is_admin)
     registrations = [
         DeletedRegistration(registration_id=r.id, user_id=r.user_id, status=r.status.value)

@@ -7,6 +7,7 @@ sideways when the EXIF tag goes."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -16,7 +17,18 @@ from shared.media.errors import ImageTooBig, UnsupportedMedia
 from shared.media.kinds import MediaKind
 
 SPOOL_BYTES = 1024 * 1024
-DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError)
+# Each frame costs a decode and an encode whatever its size: an animation of 400,000 tiny
+# frames is under any pixel limit and still takes a minute and a gigabyte.
+MAX_FRAMES = 300
+DECODE_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,  # Pillow's lookup of a save plugin for an odd frame format
+)
 
 
 @dataclass
@@ -26,7 +38,17 @@ class CleanImage:
     height: int
 
 
+# A picture at the pixel limit takes about 300 MB while it is re-encoded: one at a time per
+# process keeps an instance inside its memory limit (uploads wait their turn, briefly).
+_DECODING = threading.BoundedSemaphore(1)
+
+
 def clean_image(source: IO[bytes], kind: MediaKind, max_pixels: int) -> CleanImage:
+    with _DECODING:
+        return _clean(source, kind, max_pixels)
+
+
+def _clean(source: IO[bytes], kind: MediaKind, max_pixels: int) -> CleanImage:
     assert kind.image_format is not None
     try:
         image = Image.open(source, formats=[kind.image_format])
@@ -38,6 +60,12 @@ def clean_image(source: IO[bytes], kind: MediaKind, max_pixels: int) -> CleanIma
             f"The file starts like {kind.content_type} but is not one."
         ) from error
     width, height = image.size
+    if kind.image_format == "JPEG":
+        # Phones write multi-picture JPEGs (MPO: depth or gain maps): keep the picture itself.
+        image.seek(0)
+        frames = 1
+    if frames > MAX_FRAMES:
+        raise ImageTooBig(f"{frames} frames is more than {MAX_FRAMES}.")
     if width * height * frames > max_pixels:
         raise ImageTooBig(
             f"{width}×{height} pixels{f' × {frames} frames' if frames > 1 else ''} is more "
@@ -49,7 +77,7 @@ def clean_image(source: IO[bytes], kind: MediaKind, max_pixels: int) -> CleanIma
             image.save(output, kind.image_format, save_all=True, **_options(image, kind))
         else:
             upright = ImageOps.exif_transpose(image)
-            upright.save(output, kind.image_format, **_options(image, kind))
+            upright.save(output, kind.image_format, **_options(upright, kind))
             width, height = upright.size
     except Image.DecompressionBombError as error:
         output.close()
@@ -65,6 +93,8 @@ def _options(image: Image.Image, kind: MediaKind) -> dict[str, Any]:
     """Only what the picture needs to look the same: its colour profile, and quality for
     lossy formats. No `exif`, `xmp` or text: they are not carried over."""
     options: dict[str, Any] = {}
+    # Pillow writes a JPEG COM or GIF comment it read back out: it is text, it goes.
+    image.info.pop("comment", None)
     if image.info.get("icc_profile"):
         options["icc_profile"] = image.info["icc_profile"]
     if kind.image_format in ("JPEG", "WEBP"):

@@ -181,6 +181,8 @@ def summary_query(organizer_id: uuid.UUID, period: Period) -> Query:
             _count_of(RegistrationStatus.cancelled).label("cancelled"),
             _count_of(RegistrationStatus.checked_in).label("checked_in"),
         )
+        # Only this organizer's events are counted, not every registration there is.
+        .where(Registration.event_id.in_(event_ids(organizer_id, period)))
         .group_by(Registration.event_id)
         .subquery()
     )

@@ -73,7 +73,7 @@ def verify(name: str, expires: str, signature: str, filename: str | None) -> Dow
         key = check_key(base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode())
     except (binascii.Error, UnicodeDecodeError, InvalidKey, ValueError):
         raise NotFound("No such file.") from None
-    if not expires.isdigit() or len(expires) > 12:
+    if not (expires.isascii() and expires.isdigit()) or len(expires) > 12:  # "²" is a digit
         raise LinkRefused("The link is not valid.")
     expected = _signature(key, int(expires), filename or "")
     # Constant time: a forger learns nothing from how long a refusal takes.

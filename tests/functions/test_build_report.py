@@ -422,3 +422,20 @@ def test_a_russian_speaker_gets_the_report_and_the_mail_in_russian(
     plain = mail.get_body(("plain",))
     assert plain is not None
     assert "список участников «Python meetup» (CSV)" in plain.get_content()
+
+
+@pytest.mark.parametrize("report_format", ["pdf", "xlsx", "csv"])
+def test_no_participant_name_can_break_a_report(client, owner, report_format):
+    """Names are people's text: mathtext dollars and control characters included."""
+    from tests.reports.helpers import rename
+
+    event = create_event(client, owner, capacity=5)
+    for name in ("$x^$ Dollar", "Bell\x07 Name"):
+        person = new_user()
+        rename(person, name)
+        joined = client.post(f"/api/v1/events/{event['id']}/registrations", headers=auth(person))
+        assert joined.status_code == 201
+    accepted = ask(
+        client, owner, kind="event_attendance", event_id=event["id"], format=report_format
+    )
+    assert built_file(client, accepted["id"], owner)

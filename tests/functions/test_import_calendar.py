@@ -173,3 +173,26 @@ def test_who_may_import(client):
     assert_problem(send(client, EXPORT, {}), 401)
     assert_problem(send(client, EXPORT, bearer(client)), 403)
     assert send(client, EXPORT, bearer(client, "admin")).status_code == 201
+
+
+def test_series_that_would_take_minutes_to_expand_are_skipped_at_once(client, organizer):
+    """A few hundred bytes must not cost minutes: an ancient start, or many times a day."""
+    ancient = (
+        "BEGIN:VEVENT\r\nUID:ancient@x\r\nDTSTART:00010101T090000Z\r\nDTEND:00010101T100000Z\r\n"
+        "SUMMARY:Since year one\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n"
+    )
+    crowded = (
+        "BEGIN:VEVENT\r\nUID:crowded@x\r\nDTSTART:20300101T090000Z\r\nDTEND:20300101T091000Z\r\n"
+        "SUMMARY:Every minute\r\nRRULE:FREQ=DAILY;BYHOUR=0,1,2,3;BYMINUTE=0,15,30,45\r\n"
+        "END:VEVENT\r\n"
+    )
+    body = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{ancient}{crowded}END:VCALENDAR\r\n".encode()
+    started = datetime.now()
+    answer = send(client, body, organizer)
+    assert (datetime.now() - started).total_seconds() < 5
+    assert answer.status_code == 201, answer.text
+    reasons = {entry["uid"]: entry["reason"] for entry in answer.json()["skipped"]}
+    assert reasons == {
+        "ancient@x": "the recurring series began more than five years ago",
+        "crowded@x": "repeats at several times of day (BYHOUR, BYMINUTE or BYSECOND)",
+    }

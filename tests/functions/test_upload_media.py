@@ -170,6 +170,19 @@ def test_image_bombs_are_refused_before_decoding(client, owner, event, monkeypat
     assert media_rows() == 0
 
 
+def test_many_frames_multi_picture_jpegs_and_comments(client, owner, event):
+    many = files.gif_animation(301)
+    problem = assert_problem(upload(client, event, owner, many, name="many.gif"), 422)
+    assert "301 frames" in problem["detail"]
+    mpo = upload(client, event, owner, files.multi_picture_jpeg(), name="phone.jpg")
+    assert mpo.status_code == 201, mpo.text
+    assert mpo.json()["content_type"] == "image/jpeg"
+    noted = upload(client, event, owner, files.jpeg_with_comment(b"home: 5 Elm St"), name="c.jpg")
+    assert noted.status_code == 201, noted.text
+    kept = client.get(noted.json()["url"]).content
+    assert b"Elm St" not in kept
+
+
 def test_size_limit_while_streaming(client, owner, event, monkeypatch):
     limit = 10 * 1024 * 1024
     over = b"%PDF-1.4\n" + b"0" * limit
@@ -250,6 +263,8 @@ def test_download_links_are_signed_and_expire(client, owner, event):
     expired = signed_url(key, timedelta(seconds=-1), media["filename"])
     assert "expired" in assert_problem(client.get(expired), 403)["detail"]
     assert_problem(client.get("/api/v1/files/Li4vLi4vZXRjL3Bhc3N3ZA?expires=1&signature=x"), 404)
+    superscript = url[: url.index("expires=")] + "expires=%C2%B2&signature=00"  # "²"
+    assert_problem(client.get(superscript), 403)
 
 
 @pytest.fixture(scope="module")

@@ -35,9 +35,27 @@ def jpeg_with_location(width: int = 64, height: int = 48, *, orientation: int = 
 
 
 def gif_animation(frames: int = 3) -> bytes:
-    pictures = [Image.new("RGB", (20, 20), (i * 80, 0, 255 - i * 80)) for i in range(frames)]
+    # Each frame its own colour: a GIF encoder merges identical neighbours.
+    pictures = [
+        Image.new("RGB", (20, 20), ((i * 80) % 256, (i * 7) % 256, 255 - (i * 80) % 256))
+        for i in range(frames)
+    ]
     buffer = io.BytesIO()
     pictures[0].save(buffer, "GIF", save_all=True, append_images=pictures[1:], duration=100)
+    return buffer.getvalue()
+
+
+def multi_picture_jpeg() -> bytes:
+    """What phones write with a depth or gain map: an MPO, JPEG by its first bytes."""
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    return buffer.getvalue()
+
+
+def jpeg_with_comment(comment: bytes) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), "green").save(buffer, "JPEG", comment=comment)
     return buffer.getvalue()
 
 

@@ -54,7 +54,8 @@ def write_pdf(source: Source, session: Session, target: IO[bytes]) -> int:
     per_day = source.by_day(session)
     total = source.count(session)
     first = source.first(session, TABLE_ROWS)
-    with _DRAWING:
+    # Names and titles are people's text, never mathtext: "$x^$" is a name, not a formula.
+    with _DRAWING, matplotlib.rc_context({"text.parse_math": False}):
         page = _page(source, figures, per_day, first, total)
         FigureCanvasPdf(page).print_pdf(
             target, metadata={"Title": source.title, "Creator": "Event Manager"}

@@ -8,6 +8,7 @@ from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -55,6 +56,9 @@ def _cell(sheet: WriteOnlyWorksheet, value: Cell) -> SheetCell | Cell:
         cell = WriteOnlyCell(sheet, value.replace(tzinfo=None))
         cell.number_format = TIME_FORMAT
         return cell
+    if isinstance(value, str):
+        # Control characters are not allowed in a sheet: a name holding one would break it.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, str) and value.startswith("="):
         # openpyxl would store it as a formula; a participant's name is only ever text.
         cell = WriteOnlyCell(sheet, value)
