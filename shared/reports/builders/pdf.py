@@ -156,5 +156,6 @@ def _shown(value: Cell, width: int) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     text = f"{value:,}" if isinstance(value, int) else str(value)
+    text = "".join(c for c in text if c.isprintable())  # no font draws a control character
     room = max(4, int(width * CLIP))
     return text if len(text) <= room else text[: room - 1] + "…"
