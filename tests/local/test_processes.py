@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.local.test_runner import Runner, cli, start_runner, wait_for_link
+from tests.local.test_runner import Runner, create_user, start_runner, wait_for_link
 
 PASSWORD = "organizer-password-1"
 
@@ -27,18 +27,7 @@ def test_the_scenario_through_nginx(processes: Runner):
     record = json.loads((processes.data_dir / "run.json").read_text())
     assert record["mode"] == "processes"
     assert len(record["functions"]) >= 15  # one process (and port) per function
-    made = cli(
-        "users",
-        "create",
-        "--email",
-        "org@example.org",
-        "--password",
-        PASSWORD,
-        "--role",
-        "organizer",
-        data_dir=processes.data_dir,
-    )
-    assert made.returncode == 0, made.stderr
+    create_user(processes.data_dir, "org@example.org", PASSWORD, "organizer")
     api = httpx.Client(base_url=processes.url, timeout=30)
     signup = api.post(
         "/api/v1/auth/register",

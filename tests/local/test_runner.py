@@ -120,6 +120,22 @@ def wait_for_mail(
     raise AssertionError(f"no mail {subject!r} for {address}:\n{runner.log.read_text()[-3000:]}")
 
 
+def create_user(data_dir: Path, email: str, password: str, role: str) -> None:
+    """An account made the way an operator makes the first ones: `eventmgr users create`."""
+    made = cli(
+        "users",
+        "create",
+        "--email",
+        email,
+        "--password",
+        password,
+        "--role",
+        role,
+        data_dir=data_dir,
+    )
+    assert made.returncode == 0, made.stderr
+
+
 def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [EVENTMGR, *args, "--data-dir", str(data_dir)],
@@ -152,18 +168,7 @@ def test_data_dir_layout(runner: Runner):
 
 
 def test_the_whole_flow_over_plain_http(runner: Runner):
-    created = cli(
-        "users",
-        "create",
-        "--email",
-        "org@example.org",
-        "--password",
-        PASSWORD,
-        "--role",
-        "organizer",
-        data_dir=runner.data_dir,
-    )
-    assert created.returncode == 0, created.stderr
+    create_user(runner.data_dir, "org@example.org", PASSWORD, "organizer")
     api = httpx.Client(base_url=runner.url, timeout=30)
     tokens = api.post(
         "/api/v1/auth/login", json={"email": "org@example.org", "password": PASSWORD}

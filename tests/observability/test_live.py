@@ -19,7 +19,7 @@ import yaml
 
 from local.dashboards import expressions
 from local.registry import function_names
-from tests.local.test_runner import Runner, cli, start_runner, wait_for_link
+from tests.local.test_runner import Runner, create_user, start_runner, wait_for_link
 from tests.media.files import png
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
@@ -56,18 +56,7 @@ def scenario(runner: Runner) -> dict[str, Any]:
         ("admin@example.org", PASSWORDS[0], "admin"),
         ("org@example.org", PASSWORDS[1], "organizer"),
     ):
-        made = cli(
-            "users",
-            "create",
-            "--email",
-            email,
-            "--password",
-            password,
-            "--role",
-            role,
-            data_dir=runner.data_dir,
-        )
-        assert made.returncode == 0, made.stderr
+        create_user(runner.data_dir, email, password, role)
     api = httpx.Client(base_url=runner.url, timeout=30)
 
     def login(email: str, password: str) -> dict[str, Any]:
