@@ -34,6 +34,7 @@ os.environ.update(
     RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5672/",
     RABBITMQ_EXCHANGE=EXCHANGE,
     INTERNAL_TOKEN="bench",  # noqa: S106 - a throwaway token for a local benchmark
+    CLOUDEVENT_KEY="bench",
     OUTBOX_GRACE_SECONDS="0",
     LOG_LEVEL="WARNING",
     DB_POOL_SIZE="10",
@@ -137,7 +138,11 @@ def through_the_broker(n: int) -> float:
 
 
 def straight_http(n: int, url: str, concurrency: int) -> float:
+    import json
+
     import httpx
+
+    from shared.outbox.signing import SIGNATURE_EXTENSION, signature_of
 
     body = (
         b'{"user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10", "email": "b@x.org",'
@@ -153,6 +158,15 @@ def straight_http(n: int, url: str, concurrency: int) -> float:
             async def worker() -> None:
                 while not queue.empty():
                     queue.get_nowait()
+                    cloudevent_id = str(uuid.uuid4())
+                    signature = signature_of(
+                        id=cloudevent_id,
+                        type=TYPE,
+                        source="/bench",
+                        subject=None,
+                        time=None,
+                        data=json.loads(body),
+                    )
                     await http.post(
                         f"{url}/function/bench_consumer/",
                         content=body,
@@ -160,7 +174,8 @@ def straight_http(n: int, url: str, concurrency: int) -> float:
                             "ce-specversion": "1.0",
                             "ce-type": TYPE,
                             "ce-source": "/bench",
-                            "ce-id": str(uuid.uuid4()),
+                            "ce-id": cloudevent_id,
+                            f"ce-{SIGNATURE_EXTENSION}": signature,
                             "content-type": "application/json",
                             "authorization": "Bearer bench",
                         },

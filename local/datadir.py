@@ -1,9 +1,10 @@
 """The data dir of the embedded mode, and `run.json`, through which CLI commands find a runner.
 
 Layout: pg/ (PostgreSQL), redis/, outbox/ (mail as .eml), media/, keys/ (0700: signing key,
-internal token, cursor, download-link and calendar-feed secrets) and run.json. A runner holds
-an exclusive lock on `run.lock` for its lifetime; the kernel drops it when the runner dies,
-even by SIGKILL, so a stale run.json is recognised and never blocks the next `eventmgr up`.
+internal token, cursor, download-link, calendar-feed and CloudEvent secrets) and run.json. A
+runner holds an exclusive lock on `run.lock` for its lifetime; the kernel drops it when the
+runner dies, even by SIGKILL, so a stale run.json is recognised and never blocks the next
+`eventmgr up`.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class DataDir:
             "VAPID_PRIVATE_KEY": self.secret("vapid-private-key.pem", generate_private_key_pem),
             "STORAGE_URL_SECRET": self.secret("storage-url-secret"),
             "CALENDAR_FEED_SECRET": self.secret("calendar-feed-secret"),
+            "CLOUDEVENT_KEY": self.secret("cloudevent-key"),
         }
 
     @contextlib.contextmanager

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     function_url_template: str = "http://{name}:8080/"
     # The rendered trigger table the dispatcher reads (default: the one inside `eventing/`).
     triggers_file: Path | None = None
+    # HMAC key the outbox signs every CloudEvent with and consumers check (shared by every
+    # function and the worker; see shared.outbox.signing).
+    cloudevent_key: str | None = None
+    # A scheduled run not proven by the internal token (`INTERNAL_AUTH=network`: a Knative
+    # PingSource, or anyone who reaches the function) starts at most once per this many
+    # seconds per function; the shortest schedule is a minute.
+    schedule_min_interval_seconds: int = Field(default=30, ge=1, le=3600)
 
     # Slow work on Celery: broker RabbitMQ (or Redis when only Redis is there), results Redis.
     celery_broker_url: str | None = None

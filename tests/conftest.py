@@ -31,6 +31,7 @@ os.environ.update(
         "INTERNAL_TOKEN": "internal-test-token",
         "CURSOR_SECRET": "cursor-test-secret",
         "UNSUBSCRIBE_SECRET": "unsubscribe-test-secret",
+        "CLOUDEVENT_KEY": "cloudevent-test-key",
         "CORS_ORIGINS": "https://app.example.org",
         "PUBLIC_URL": "http://testserver",
         "SECRETS_DIR": str(_DATA_DIR / "no-secrets"),
@@ -55,6 +56,7 @@ def reset_process_state() -> None:
     from shared.kit.client import _trusted
     from shared.mail import get_mailer
     from shared.notifications import push, unsubscribe
+    from shared.outbox import signing
     from shared.outbox.publishing import get_publisher
     from shared.pagination import forget_key
     from shared.security.tokens import forget_keys
@@ -75,6 +77,7 @@ def reset_process_state() -> None:
     get_storage.cache_clear()
     forget_link_key()
     forget_feed_key()
+    signing.forget_key()
 
 
 def database_url(name: str) -> str:

@@ -1,7 +1,10 @@
 """`.github/workflows/ci.yml`: lint, test, one image per function, deploy from main.
 
 The image matrix is rendered from the declarations, so a new function gets its image (and
-`render --check` in lint fails until this file lists it).
+`render --check` in lint fails until this file lists it). Images are built once lint and tests
+passed, pushed from main only, tagged by commit; the deploy jobs run that commit's migration
+(a Job per release) before rolling the functions, and wait for them to be ready. Every action
+is pinned to a commit (its release tag in a comment) and no checkout keeps the token.
 """
 
 from __future__ import annotations
@@ -9,7 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from local.deploy.common import CLI_IMAGE, cli_extras, dump_yaml, extras_of, image
+from local.deploy.common import (
+    CLI_IMAGE,
+    MIGRATE,
+    cli_extras,
+    dump_yaml,
+    extras_of,
+    image,
+    secret_file,
+    service_name,
+)
+from local.deploy.knative import MIGRATE_DIR, NAMESPACE, RELEASE_PLACEHOLDER
+from local.deploy.knative import ROOT as KNATIVE
 from local.registry import Deployed
 
 if TYPE_CHECKING:
@@ -22,11 +36,38 @@ HEADER = """\
 # Rendered by `eventmgr render` (local/deploy/ci.py) from the function declarations;
 # do not edit.
 """
-CHECKOUT = {"uses": "actions/checkout@v4"}
+# The commit each release tag pointed to in the action's own repository (`git rev-parse
+# <tag>^{commit}`): a tag can be moved, a commit cannot.
+ACTIONS = {
+    "actions/checkout": ("11d5960a326750d5838078e36cf38b85af677262", "v4.4.0"),
+    "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
+    "docker/setup-buildx-action": ("8d2750c68a42422c14e847fe6c8ac0403b4cbd6f", "v3.12.0"),
+    "docker/login-action": ("c94ce9fb468520275223c153574b00df6fe4bcc9", "v3.7.0"),
+    "docker/build-push-action": ("10e90e3645eae34f1e60eeb005ba3a3d33f178e8", "v6.19.2"),
+}
+
+
+def uses(action: str) -> str:
+    return f"{action}@{ACTIONS[action][0]}"
+
+
+# Later steps need no git credentials; kept, any step (or action) could read the token.
+CHECKOUT = {"uses": uses("actions/checkout"), "with": {"persist-credentials": False}}
 PYTHON = {
-    "uses": "actions/setup-python@v5",
+    "uses": uses("actions/setup-python"),
     "with": {"python-version": "3.11", "cache": "pip", "cache-dependency-path": "pyproject.toml"},
 }
+RELEASE = "${{ github.sha }}"
+# kubectl comes with GitHub's ubuntu-24.04 image; the cluster's credentials from a secret.
+CLUSTER_CREDENTIALS = {
+    "name": "Cluster credentials",
+    "env": {"KUBECONFIG_DATA": "${{ secrets.KUBECONFIG }}"},
+    "run": 'mkdir -p ~/.kube && printf %s "$KUBECONFIG_DATA" > ~/.kube/config\n'
+    "chmod 600 ~/.kube/config\n",
+}
+OPENFAAS_NAMESPACE = "openfaas-fn"
+MIGRATION_TIMEOUT = "16m"  # the Job's own deadline is 15 minutes
+READY_TIMEOUT = "10m"
 
 
 def service(image_name: str, port: int, health: str, env: dict[str, str] | None = None) -> Any:
@@ -84,6 +125,8 @@ def matrix(deployed: dict[str, Deployed]) -> list[dict[str, Any]]:
             "function": name,
             "extras": extras_of(item),
             "image": image(name).rpartition(":")[0],
+            # One word per image: buildx refuses a comma list as a cache scope.
+            "scope": service_name(name),
             "openfaas": True,
         }
         for name, item in sorted(deployed.items())
@@ -93,6 +136,7 @@ def matrix(deployed: dict[str, Deployed]) -> list[dict[str, Any]]:
             "function": "",
             "extras": cli_extras(deployed),
             "image": image(CLI_IMAGE).rpartition(":")[0],
+            "scope": CLI_IMAGE,
             "openfaas": False,
         }
     )
@@ -103,16 +147,16 @@ def build_step(name: str, target: str, suffix: str, condition: str | None = None
     step: dict[str, Any] = {"if": condition} if condition else {}
     step |= {
         "name": name,
-        "uses": "docker/build-push-action@v6",
+        "uses": uses("docker/build-push-action"),
         "with": {
             "context": ".",
             "target": target,
             "build-args": "FUNCTION=${{ matrix.function }}\nEXTRAS=${{ matrix.extras }}\n",
             "push": f"${{{{ {ON_MAIN} }}}}",
-            "tags": f"${{{{ matrix.image }}}}:latest{suffix}\n"
-            f"${{{{ matrix.image }}}}:${{{{ github.sha }}}}{suffix}\n",
-            "cache-from": "type=gha,scope=${{ matrix.extras }}",
-            "cache-to": "type=gha,mode=max,scope=${{ matrix.extras }}",
+            # By commit only: a deployment names the release it runs.
+            "tags": f"${{{{ matrix.image }}}}:{RELEASE}{suffix}",
+            "cache-from": f"type=gha,scope=${{{{ matrix.scope }}}}{suffix}",
+            "cache-to": f"type=gha,mode=max,scope=${{{{ matrix.scope }}}}{suffix}",
         },
     }
     return step
@@ -120,15 +164,17 @@ def build_step(name: str, target: str, suffix: str, condition: str | None = None
 
 def images(deployed: dict[str, Deployed]) -> dict[str, Any]:
     return {
+        # Built (and on main pushed) only once lint and tests passed.
+        "needs": ["lint", "test"],
         "runs-on": RUNNER,
         "permissions": {"contents": "read", "packages": "write"},
         "strategy": {"fail-fast": False, "matrix": {"include": matrix(deployed)}},
         "steps": [
             CHECKOUT,
-            {"uses": "docker/setup-buildx-action@v3"},
+            {"uses": uses("docker/setup-buildx-action")},
             {
                 "if": ON_MAIN,
-                "uses": "docker/login-action@v3",
+                "uses": uses("docker/login-action"),
                 "with": {
                     "registry": "ghcr.io",
                     "username": "${{ github.actor }}",
@@ -141,8 +187,51 @@ def images(deployed: dict[str, Deployed]) -> dict[str, Any]:
     }
 
 
-def deploy_openfaas() -> dict[str, Any]:
+def openfaas_migration() -> dict[str, Any]:
+    """The migration Job of one release in the functions' namespace. `eventmgr migrate` reads
+    its URLs from the environment (unset, it would start an embedded database)."""
+    name = f"eventmgr-migrate-{RELEASE}"
+    env = [
+        {
+            "name": secret.upper(),
+            "valueFrom": {
+                "secretKeyRef": {"name": secret_file(secret), "key": secret_file(secret)}
+            },
+        }
+        for secret in MIGRATE.secrets
+    ]
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": OPENFAAS_NAMESPACE},
+        "spec": {
+            "backoffLimit": 4,
+            "activeDeadlineSeconds": 900,
+            "ttlSecondsAfterFinished": 86_400,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "automountServiceAccountToken": False,
+                    "containers": [
+                        {
+                            "name": "migrate",
+                            "image": image(CLI_IMAGE, RELEASE),
+                            "command": list(MIGRATE.command),
+                            "env": env,
+                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108
+                        }
+                    ],
+                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                }
+            },
+        },
+    }
+
+
+def deploy_openfaas(deployed: dict[str, Deployed]) -> dict[str, Any]:
     faas_cli = "https://github.com/openfaas/faas-cli/releases/download/0.17.8/faas-cli"
+    migration = dump_yaml(openfaas_migration())
+    functions = " ".join(service_name(name) for name in sorted(deployed))
     return {
         "if": ON_MAIN,
         "needs": ["lint", "test", "images"],
@@ -151,7 +240,7 @@ def deploy_openfaas() -> dict[str, Any]:
         "env": {
             "OPENFAAS_URL": "${{ vars.OPENFAAS_URL }}",
             # stack.yml takes the image tag from here: this commit's images.
-            "IMAGE_TAG": "${{ github.sha }}",
+            "IMAGE_TAG": RELEASE,
             "PUBLIC_URL": "${{ vars.PUBLIC_URL }}",
             "CORS_ORIGINS": "${{ vars.CORS_ORIGINS }}",
             "TRUSTED_PROXIES": "${{ vars.TRUSTED_PROXIES }}",
@@ -163,6 +252,13 @@ def deploy_openfaas() -> dict[str, Any]:
                 "run": f"sudo curl -fsSL -o /usr/local/bin/faas-cli {faas_cli}\n"
                 "sudo chmod +x /usr/local/bin/faas-cli\n",
             },
+            CLUSTER_CREDENTIALS,
+            {
+                "name": "Migrate (a Job per release, before the functions roll)",
+                "run": f"kubectl apply -f - <<'EOF'\n{migration}EOF\n"
+                f"kubectl -n {OPENFAAS_NAMESPACE} wait --for=condition=complete"
+                f" job/eventmgr-migrate-{RELEASE} --timeout={MIGRATION_TIMEOUT}\n",
+            },
             {
                 "name": "Log in to the OpenFaaS gateway",
                 "env": {"OPENFAAS_PASSWORD": "${{ secrets.OPENFAAS_PASSWORD }}"},
@@ -170,26 +266,57 @@ def deploy_openfaas() -> dict[str, Any]:
                 " --username admin --password-stdin",
             },
             {"run": 'faas-cli deploy -f stack.yml --gateway "$OPENFAAS_URL"'},
+            {
+                "name": "Wait for readiness",
+                "run": f"for function in {functions}; do\n"
+                f"  kubectl -n {OPENFAAS_NAMESPACE} rollout status deployment/$function"
+                f" --timeout={READY_TIMEOUT}\n"
+                "done\n",
+            },
         ],
     }
 
 
+def release_step() -> dict[str, Any]:
+    """Sets the release in both kustomizations: every image's tag and the migration Job's name
+    (`kustomize edit set image` does the same for the tags)."""
+    files = f"{KNATIVE}/kustomization.yaml {KNATIVE}/{MIGRATE_DIR}/kustomization.yaml"
+    placeholder = RELEASE_PLACEHOLDER
+    return {
+        "name": "Release tag",
+        "run": f'sed -i "s/^  newTag: {placeholder}$/  newTag: $RELEASE/;'
+        f' s/^nameSuffix: -{placeholder}$/nameSuffix: -$RELEASE/" {files}\n'
+        f"if grep -n {placeholder} {files}; then exit 1; fi\n",
+    }
+
+
 def deploy_knative() -> dict[str, Any]:
+    migrate = f"{KNATIVE}/{MIGRATE_DIR}/"
     return {
         "if": ON_MAIN,
         "needs": ["lint", "test", "images"],
         "runs-on": RUNNER,
         "environment": "knative",
+        "env": {"RELEASE": RELEASE},
         "steps": [
             CHECKOUT,
-            {"uses": "azure/setup-kubectl@v4"},
+            CLUSTER_CREDENTIALS,
+            release_step(),
             {
-                "name": "Cluster credentials",
-                "env": {"KUBECONFIG_DATA": "${{ secrets.KUBECONFIG }}"},
-                "run": 'mkdir -p ~/.kube && printf %s "$KUBECONFIG_DATA" > ~/.kube/config\n'
-                "chmod 600 ~/.kube/config\n",
+                "name": "Migrate (a Job per release, before the Services roll)",
+                "run": f"kubectl apply -f {KNATIVE}/namespace.yaml\n"
+                f"kubectl apply -k {migrate}\n"
+                f'kubectl -n {NAMESPACE} wait --for=condition=complete "job/migrate-$RELEASE"'
+                f" --timeout={MIGRATION_TIMEOUT}\n",
             },
-            {"run": "kubectl apply -k knative/"},
+            {"name": "Roll the Services", "run": f"kubectl apply -k {KNATIVE}/"},
+            {
+                "name": "Wait for readiness",
+                "run": f"kubectl -n {NAMESPACE} wait --for=condition=Ready ksvc --all"
+                f" --timeout={READY_TIMEOUT}\n"
+                f"kubectl -n {NAMESPACE} rollout status deployment/gateway"
+                f" --timeout={READY_TIMEOUT}\n",
+            },
         ],
     }
 
@@ -208,7 +335,7 @@ def workflow(deployed: dict[str, Deployed]) -> dict[str, Any]:
             "lint": lint(),
             "test": test(),
             "images": images(deployed),
-            "deploy-openfaas": deploy_openfaas(),
+            "deploy-openfaas": deploy_openfaas(deployed),
             "deploy-knative": deploy_knative(),
         },
     }
@@ -218,4 +345,6 @@ def render(deployed: dict[str, Deployed]) -> list[Rendered]:
     from local.render import Rendered
 
     text = dump_yaml(workflow(deployed))
+    for action, (commit, tag) in ACTIONS.items():
+        text = text.replace(f"uses: {action}@{commit}\n", f"uses: {action}@{commit} # {tag}\n")
     return [Rendered(WORKFLOW, HEADER + text)]

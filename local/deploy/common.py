@@ -89,6 +89,8 @@ PROCESSES = (
             # Reports are written to object storage.
             "s3_access_key",
             "s3_secret_key",
+            # It publishes report.ready/report.failed through the outbox, which signs them.
+            "cloudevent_key",
         ),
     ),
 )

@@ -1,7 +1,10 @@
 """Knative: every function a Knative Service, CloudEvents through a RabbitMQ Broker.
 
-Rendered under `knative/` and applied with `kubectl apply -k knative/` (see
-docs/deploy-knative.md):
+Rendered under `knative/` and applied per release (see docs/deploy-knative.md): the images
+carry the release's tag (the kustomizations' `images:` say `unreleased` until the deployment
+replaces it with a version or commit), and the migration is a Job of its own per release in
+`knative/migrate/`, applied and waited for before `kubectl apply -k knative/` rolls the
+Services:
 
 - one Knative Service per function (`functions/<name>.yaml`): its scaling hints as autoscaling
   annotations, probes on /readyz and /healthz, and its own secrets only, one Kubernetes Secret
@@ -13,10 +16,14 @@ docs/deploy-knative.md):
   authorization, and this policy decides who can reach them.
 - the public gateway (`gateway.yaml`): the rendered Nginx config in a ConfigMap, Deployment,
   Service.
-- the RabbitMQ Broker, a Trigger per consumed CloudEvent type, a PingSource per schedule, the
-  SinkBinding that gives every function `K_SINK` (the broker), and the `dead-letters` Service
-  that receives what no retry could deliver (it logs each one, with its error).
-- the Celery worker Deployment scaled by KEDA on the queue's length, and the migration Job.
+- the RabbitMQ Broker with the one retry and dead-letter policy, a Trigger per consumed
+  CloudEvent type (without a `delivery` of its own: eventing-rabbitmq would start a dead-letter
+  dispatcher per Trigger), a PingSource per schedule, the SinkBindings that give every
+  workload that publishes CloudEvents `K_SINK` (the broker): the functions and the worker,
+  and the `dead-letters` Service that receives what no retry could deliver (it logs each one,
+  with its error).
+- the Celery worker Deployment scaled by KEDA on the queue's length.
+- `migrate/`: the migration Job, named for the release (`migrate-<release>`).
 """
 
 from __future__ import annotations
@@ -47,6 +54,13 @@ from local.render import Rendered
 from shared.config import Settings
 
 ROOT = Path("knative")
+MIGRATE_DIR = "migrate"
+# The image tag and migration Job suffix until a deployment sets its release (a version or a
+# commit) in both kustomizations; nothing is ever published under this tag.
+RELEASE_PLACEHOLDER = "unreleased"
+# Finished migration Jobs are kept a day for their logs.
+MIGRATION_TTL_SECONDS = 86_400
+MIGRATION_DEADLINE_SECONDS = 900
 NAMESPACE = "eventmanager"
 HEADER = "# Rendered by `eventmgr render` from the function declarations; do not edit.\n"
 
@@ -184,7 +198,7 @@ def function_service(name: str, item: Deployed) -> Document:
     metadata["labels"]["networking.knative.dev/visibility"] = "cluster-local"
     container = {
         "name": "function",
-        "image": image(name),
+        "image": image(name, RELEASE_PLACEHOLDER),
         "ports": [{"name": "http1", "containerPort": PORT}],
         "env": _environment({"name": "INTERNAL_AUTH", "value": "network"}),
         "envFrom": _settings_from(),
@@ -320,7 +334,6 @@ def triggers(deployed: dict[str, Deployed]) -> list[Document]:
                         "broker": BROKER,
                         "filter": {"attributes": attributes},
                         "subscriber": _service_ref(service_name(name)),
-                        "delivery": _delivery(),
                     },
                 }
             )
@@ -351,27 +364,48 @@ def ping_sources(deployed: dict[str, Deployed]) -> list[Document]:
     return documents
 
 
-def sink_binding() -> Document:
+def _binding(name: str, subject: Document) -> Document:
     return {
         "apiVersion": "sources.knative.dev/v1",
         "kind": "SinkBinding",
-        "metadata": _metadata("functions-publish-to-broker", "eventing"),
+        "metadata": _metadata(name, "eventing"),
         "spec": {
-            "subject": {
-                "apiVersion": KSVC,
-                "kind": "Service",
-                "selector": {
-                    "matchLabels": {
-                        "app.kubernetes.io/component": "function",
-                        "app.kubernetes.io/part-of": PART_OF,
-                    }
-                },
-            },
+            "subject": subject,
             "sink": {
                 "ref": {"apiVersion": "eventing.knative.dev/v1", "kind": "Broker", "name": BROKER}
             },
         },
     }
+
+
+def sink_bindings() -> list[Document]:
+    """`K_SINK` for everything that publishes from the outbox: the functions (Knative Services)
+    and the worker (a Deployment: report.ready/report.failed). A SinkBinding's subject is of
+    one kind, hence two."""
+    functions = {
+        "apiVersion": KSVC,
+        "kind": "Service",
+        "selector": {
+            "matchLabels": {
+                "app.kubernetes.io/component": "function",
+                "app.kubernetes.io/part-of": PART_OF,
+            }
+        },
+    }
+    workers = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "selector": {
+            "matchLabels": {
+                "app.kubernetes.io/component": "worker",
+                "app.kubernetes.io/part-of": PART_OF,
+            }
+        },
+    }
+    return [
+        _binding("functions-publish-to-broker", functions),
+        _binding("worker-publishes-to-broker", workers),
+    ]
 
 
 # The public gateway.
@@ -508,7 +542,7 @@ def worker() -> list[Document]:
                     "containers": [
                         {
                             "name": "worker",
-                            "image": image(CLI_IMAGE),
+                            "image": image(CLI_IMAGE, RELEASE_PLACEHOLDER),
                             "command": list(_worker().command),
                             "env": _environment(
                                 {"name": "METRICS_PORT", "value": str(METRICS_PORT)}
@@ -573,7 +607,10 @@ def worker() -> list[Document]:
 def migrate_job() -> Document:
     """`eventmgr migrate` takes DATABASE_URL from the environment only (else it would start an
     embedded database), so the Job sets it from the Secret. No RabbitMQ URL: there is no
-    dispatcher topology to declare when the Knative broker delivers."""
+    dispatcher topology to declare when the Knative broker delivers.
+
+    A Job's template cannot change and a finished Job never runs again, so each release has
+    its own: `knative/migrate/`'s kustomization adds the release to the name."""
     database = secret_file("database_url")
     return {
         "apiVersion": "batch/v1",
@@ -581,7 +618,8 @@ def migrate_job() -> Document:
         "metadata": _metadata(MIGRATE.name, "migration"),
         "spec": {
             "backoffLimit": 4,
-            "activeDeadlineSeconds": 900,
+            "activeDeadlineSeconds": MIGRATION_DEADLINE_SECONDS,
+            "ttlSecondsAfterFinished": MIGRATION_TTL_SECONDS,
             "template": {
                 "metadata": {"labels": _labels(MIGRATE.name, "migration")},
                 "spec": {
@@ -590,7 +628,7 @@ def migrate_job() -> Document:
                     "containers": [
                         {
                             "name": "migrate",
-                            "image": image(CLI_IMAGE),
+                            "image": image(CLI_IMAGE, RELEASE_PLACEHOLDER),
                             "command": list(MIGRATE.command),
                             "env": [
                                 {"name": "LOG_LEVEL", "value": str(_default("log_level"))},
@@ -669,6 +707,27 @@ def dump(documents: list[Document]) -> str:
     return HEADER + dump_yaml_documents(documents)
 
 
+def _images(names: list[str]) -> list[Document]:
+    """The release's tag for each of our images (`kustomize edit set image` or the deployment
+    replaces the placeholder)."""
+    return [
+        {"name": image(name).rpartition(":")[0], "newTag": RELEASE_PLACEHOLDER}
+        for name in sorted(set(names))
+    ]
+
+
+def _kustomization(resources: list[str], images: list[Document], **extra: Any) -> str:
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "namespace": NAMESPACE,
+        **extra,
+        "resources": resources,
+        "images": images,
+    }
+    return HEADER + yaml.safe_dump(kustomization, sort_keys=False, width=1000)
+
+
 def render(deployed: dict[str, Deployed]) -> list[Rendered]:
     files: dict[str, list[Document]] = {"namespace.yaml": [namespace()]}
     for name, item in sorted(deployed.items()):
@@ -678,22 +737,24 @@ def render(deployed: dict[str, Deployed]) -> list[Rendered]:
     files["dead-letters.yaml"] = [dead_letters_service()]
     files["triggers.yaml"] = triggers(deployed)
     files["pingsources.yaml"] = ping_sources(deployed)
-    files["sinkbinding.yaml"] = [sink_binding()]
+    files["sinkbinding.yaml"] = sink_bindings()
     files["gateway.yaml"] = gateway(deployed)
     files["worker.yaml"] = worker()
-    files["migrate-job.yaml"] = [migrate_job()]
     files = {path: documents for path, documents in files.items() if documents}
-    kustomization = {
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "namespace": NAMESPACE,
-        "resources": list(files),
-    }
     rendered = [Rendered(ROOT / path, dump(documents)) for path, documents in files.items()]
     rendered.append(
         Rendered(
             ROOT / "kustomization.yaml",
-            HEADER + yaml.safe_dump(kustomization, sort_keys=False, width=1000),
+            _kustomization(list(files), _images([*deployed, CLI_IMAGE])),
+        )
+    )
+    rendered.append(Rendered(ROOT / MIGRATE_DIR / "job.yaml", dump([migrate_job()])))
+    rendered.append(
+        Rendered(
+            ROOT / MIGRATE_DIR / "kustomization.yaml",
+            _kustomization(
+                ["job.yaml"], _images([CLI_IMAGE]), nameSuffix=f"-{RELEASE_PLACEHOLDER}"
+            ),
         )
     )
     return rendered

@@ -7,6 +7,7 @@ redelivery finds the record and is acknowledged without being applied again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +20,20 @@ from sqlalchemy.orm import Session
 
 from shared.catalog import CloudEventData, UnknownCloudEventType, model_for
 from shared.db import unit_of_work
-from shared.errors import DomainError
+from shared.errors import DomainError, Forbidden, Unauthenticated
 from shared.metrics import CLOUDEVENTS_CONSUMED
 from shared.outbox.models import ProcessedCloudEvent
+from shared.outbox.signing import SIGNATURE_EXTENSION, canonical, is_valid
+
+
+class UnsignedCloudEvent(Unauthenticated):
+    title = "CloudEvent not signed"
+    slug = "unsigned-cloudevent"
+
+
+class BadCloudEventSignature(Forbidden):
+    title = "CloudEvent signature does not match"
+    slug = "bad-cloudevent-signature"
 
 
 class UnreadableCloudEvent(DomainError):
@@ -46,7 +58,33 @@ class ReceivedCloudEvent:
 CloudEventHandler = Callable[[Session, ReceivedCloudEvent], None]
 
 
+def verify(cloudevent: BaseCloudEvent) -> None:
+    """Only the platform's outbox signs: refuse a CloudEvent it did not publish, or one changed
+    on the way (see shared.outbox.signing). A replay of a signed one is a duplicate per consumer.
+    """
+    signature = _extension(cloudevent, SIGNATURE_EXTENSION)
+    if not signature:
+        raise UnsignedCloudEvent(f"The CloudEvent carries no {SIGNATURE_EXTENSION} signature.")
+    raw: Any = cloudevent.get_data()
+    try:
+        data = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    except ValueError:
+        data = raw  # not JSON: the check below fails, as for any other change
+    message = canonical(
+        id=cloudevent.get_id(),
+        type=cloudevent.get_type(),
+        source=cloudevent.get_source(),
+        subject=cloudevent.get_subject(),
+        time=cloudevent.get_time(),
+        data=data if not isinstance(data, bytes) else data.decode("utf-8", "replace"),
+    )
+    if not is_valid(message, signature):
+        raise BadCloudEventSignature("The CloudEvent's signature does not match its content.")
+
+
 def read(cloudevent: BaseCloudEvent) -> ReceivedCloudEvent:
+    """The verified CloudEvent, its data validated by the catalog's model."""
+    verify(cloudevent)
     try:
         model = model_for(cloudevent.get_type())
         raw: Any = cloudevent.get_data()

@@ -27,7 +27,14 @@ ScheduledJob = Callable[[], None]
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 # What every function is given; a declaration adds its own (e.g. the signing key for `login`).
-COMMON_SECRETS = ("database_url", "redis_url", "internal_token", "jwt_public_keys")
+# `cloudevent_key`: every function may publish (the outbox signs) and consume (the kit checks).
+COMMON_SECRETS = (
+    "database_url",
+    "redis_url",
+    "internal_token",
+    "jwt_public_keys",
+    "cloudevent_key",
+)
 EXPOSED_HEADERS = ["Retry-After", "X-Request-ID", "Location", "ETag", "Last-Modified"]
 
 

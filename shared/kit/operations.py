@@ -3,6 +3,12 @@
 `POST /` is the internal entry for CloudEvents (HTTP binary or structured mode) and, with an
 empty body, for a scheduled run. A Knative PingSource's CloudEvent (`dev.knative.sources.ping`)
 is a scheduled run too. It answers 204 once handled; Knative replies are not used.
+
+A consumed CloudEvent must carry the outbox's signature (shared.outbox.signing), on every
+target. A scheduled run only ever runs the function's own idempotent job; one that the internal
+token does not prove (`INTERNAL_AUTH=network`) starts at most once per
+SCHEDULE_MIN_INTERVAL_SECONDS per function, so whoever reaches the function cannot make it
+sweep in a loop.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ from cloudevents.core.formats.json import JSONFormat
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from shared import logs
+from shared import logs, ratelimit
+from shared.config import get_settings
 from shared.db import ping
 from shared.errors import DomainError, NotFound
-from shared.kit.auth import Internal
+from shared.kit.auth import Internal, is_unproven
 from shared.kit.consuming import consume_once, read
 from shared.kit.context import parse_traceparent
 from shared.kit.problems import ProblemResponse, problem
@@ -66,9 +73,18 @@ def operations_router(function: Function) -> APIRouter:
         body, content_type = exposition()
         return Response(body, media_type=content_type)
 
-    async def scheduled_run() -> Response:
+    async def scheduled_run(request: Request) -> Response:
         if function.scheduled_job is None:
             raise NotFound(f"{function.name} has no scheduled job.")
+        if is_unproven(request):
+            interval = get_settings().schedule_min_interval_seconds
+            await run_in_threadpool(
+                ratelimit.limit,
+                f"schedule:{function.name}",
+                1,
+                interval,
+                f"{function.name} ran its schedule less than {interval} s ago.",
+            )
         await run_in_threadpool(function.scheduled_job)
         return Response(status_code=204)
 
@@ -77,14 +93,14 @@ def operations_router(function: Function) -> APIRouter:
         body = await request.body()
         headers = {key.lower(): value for key, value in request.headers.items()}
         if not body and "ce-specversion" not in headers:
-            return await scheduled_run()
+            return await scheduled_run(request)
         try:
             cloudevent = from_http(HTTPMessage(headers, body), JSONFormat())
         except Exception as error:
             raise MalformedCloudEvent(f"Not a CloudEvent 1.0 in HTTP mode: {error}") from error
         handler = function.cloudevent_handlers.get(cloudevent.get_type())
         if handler is None and cloudevent.get_type() == SCHEDULE_CLOUDEVENT_TYPE:
-            return await scheduled_run()
+            return await scheduled_run(request)
         if handler is None:
             raise NotConsumedHere(f"{function.name} does not consume {cloudevent.get_type()}.")
         received = read(cloudevent)

@@ -17,6 +17,7 @@ from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.metrics import OUTBOX_PUBLISHED
 from shared.outbox.models import OutboxMessage
+from shared.outbox.signing import SIGNATURE_EXTENSION, signature_of
 
 logger = logging.getLogger("eventmgr.outbox")
 
@@ -63,6 +64,14 @@ def to_cloudevent(row: OutboxMessage) -> CloudEvent:
         attributes["subject"] = row.subject
     if row.traceparent:
         attributes["traceparent"] = row.traceparent
+    attributes[SIGNATURE_EXTENSION] = signature_of(
+        id=str(row.id),
+        type=row.type,
+        source=row.source,
+        subject=row.subject,
+        time=row.created_at,
+        data=row.data,
+    )
     return CloudEvent(attributes=attributes, data=row.data)
 
 

@@ -9,13 +9,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from eventing.delivery import request_parts
 from functions.track_activity.handler import fn as track_activity
 from shared.analytics.models import CategoryDay, EventDay, EventTotals, PersonEvent
 from shared.db import unit_of_work
 from shared.events.models import Event
 from shared.outbox.models import OutboxMessage
+from shared.outbox.publishing import to_cloudevent
 from shared.registrations.models import Registration
-from tests.kit.test_app import INTERNAL
 
 
 @dataclass
@@ -132,18 +133,9 @@ def recorded() -> list[OutboxMessage]:
 
 def deliver(client, row: OutboxMessage):
     """POST one recorded CloudEvent to `track_activity` as the dispatcher does (binary mode,
-    internal token); `client` is a TestClient or an httpx client on a live gateway."""
-    return client.post(
-        "/function/track_activity/",
-        json=row.data,
-        headers={
-            **INTERNAL,
-            "ce-specversion": "1.0",
-            "ce-type": row.type,
-            "ce-source": row.source,
-            "ce-id": str(row.id),
-        },
-    )
+    signed, internal token); `client` is a TestClient or an httpx client on a live gateway."""
+    headers, body = request_parts(to_cloudevent(row))
+    return client.post("/function/track_activity/", content=body, headers=headers)
 
 
 def deliver_all(client) -> None:

@@ -18,7 +18,7 @@ import yaml
 from fastapi import FastAPI
 
 from local.deploy import knative
-from local.deploy.common import secret_file, secrets_of, service_name
+from local.deploy.common import IMAGE_PREFIX, secret_file, secrets_of, service_name
 from local.deploy.gateway import config_files
 from local.registry import Deployed, load_functions
 from shared.config import Settings, _read_secret_files
@@ -60,10 +60,14 @@ def documents(files) -> list[tuple[str, dict[str, Any]]]:
     return [
         (path, document)
         for path, content in files.items()
-        if path != "kustomization.yaml"
+        if not is_kustomization(path)
         for document in yaml.safe_load_all(content)
         if document is not None
     ]
+
+
+def is_kustomization(path: str) -> bool:
+    return Path(path).name == "kustomization.yaml"
 
 
 def of_kind(documents, api_version: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -267,11 +271,9 @@ def test_every_consumed_type_has_a_trigger(deployed, documents):
         spec = trigger["spec"]
         assert spec["broker"] == knative.BROKER
         assert spec["subscriber"]["ref"]["apiVersion"] == KSVC
-        delivery = spec["delivery"]
-        assert delivery["retry"] >= 1
-        assert delivery["backoffPolicy"] == "exponential"
-        assert delivery["backoffDelay"].startswith("PT")
-        assert delivery["deadLetterSink"]["ref"]["name"] == knative.DEAD_LETTERS
+        # The Broker's delivery applies; one of the Trigger's own would make eventing-rabbitmq
+        # start a dead-letter dispatcher for this Trigger alone.
+        assert "delivery" not in spec, trigger["metadata"]["name"]
 
 
 def test_a_source_filter_becomes_a_trigger_filter():
@@ -314,20 +316,62 @@ def test_every_scheduled_function_has_a_ping_source(deployed, documents):
         assert ping["spec"]["timezone"] == "UTC"
 
 
-def test_every_function_publishes_to_the_broker(documents):
-    (binding,) = of_kind(documents, "sources.knative.dev/v1", "SinkBinding").values()
-    spec = binding["spec"]
-    assert spec["sink"]["ref"]["kind"] == "Broker"
-    assert spec["sink"]["ref"]["name"] == knative.BROKER
-    assert spec["subject"]["apiVersion"] == KSVC
-    assert spec["subject"]["kind"] == "Service"
-    selector = spec["subject"]["selector"]["matchLabels"]
-    for name, service in function_services(documents).items():
-        assert selector.items() <= service["metadata"]["labels"].items(), name
+WORKLOAD_KINDS = {(KSVC, "Service"), ("apps/v1", "Deployment"), ("batch/v1", "Job")}
+
+
+def bound_by(binding: dict[str, Any], workload: dict[str, Any]) -> bool:
+    subject = binding["spec"]["subject"]
+    if (subject["apiVersion"], subject["kind"]) != (workload["apiVersion"], workload["kind"]):
+        return False
+    if "name" in subject:
+        return bool(subject["name"] == workload["metadata"]["name"])
+    wanted = subject["selector"]["matchLabels"].items()
+    return wanted <= workload["metadata"].get("labels", {}).items()
+
+
+def test_every_workload_that_publishes_gets_k_sink(deployed, documents):
+    """What can emit CloudEvents is given the key the outbox signs with; each of those must
+    get K_SINK (the broker) from a SinkBinding, or its CloudEvents stay in the outbox (the
+    worker's report.ready/report.failed were lost so)."""
+    bindings = of_kind(documents, "sources.knative.dev/v1", "SinkBinding").values()
+    for binding in bindings:
+        assert binding["spec"]["sink"]["ref"] == {
+            "apiVersion": "eventing.knative.dev/v1",
+            "kind": "Broker",
+            "name": knative.BROKER,
+        }
+    workloads = [
+        document
+        for _, document in documents
+        if (document["apiVersion"], document["kind"]) in WORKLOAD_KINDS
+    ]
+    publishers = {
+        f"{w['kind']}/{w['metadata']['name']}"
+        for w in workloads
+        if secret_file("cloudevent_key") in mounted_secrets(w)
+    }
+    functions = {f"Service/{service_name(name)}" for name in deployed}
+    assert functions | {"Deployment/worker"} <= publishers
+    assert "Service/relay-outbox" in publishers
+    unbound = [
+        f"{w['kind']}/{w['metadata']['name']}"
+        for w in workloads
+        if f"{w['kind']}/{w['metadata']['name']}" in publishers
+        and not any(bound_by(binding, w) for binding in bindings)
+    ]
+    assert not unbound, f"publish without K_SINK: {unbound}"
     dead_letters = of_kind(documents, KSVC, "Service")[knative.DEAD_LETTERS]
-    assert not selector.items() <= dead_letters["metadata"]["labels"].items()
+    assert not any(bound_by(binding, dead_letters) for binding in bindings)
     (namespace,) = of_kind(documents, "v1", "Namespace").values()
     assert namespace["metadata"]["labels"]["bindings.knative.dev/include"] == "true"
+
+
+def test_the_binding_check_can_fail(documents):
+    worker = of_kind(documents, "apps/v1", "Deployment")["worker"]
+    functions_only = of_kind(documents, "sources.knative.dev/v1", "SinkBinding")[
+        "functions-publish-to-broker"
+    ]
+    assert not bound_by(functions_only, worker)
 
 
 def test_the_broker_is_rabbitmq_with_retries_and_dead_letters(documents):
@@ -400,6 +444,7 @@ def test_the_migration_job(documents):
     spec = job["spec"]
     assert spec["backoffLimit"] >= 1
     assert spec["template"]["spec"]["restartPolicy"] in ("Never", "OnFailure")
+    assert spec["ttlSecondsAfterFinished"] > 0
     (container,) = spec["template"]["spec"]["containers"]
     assert container["command"] == ["eventmgr", "migrate"]
     # `eventmgr migrate` reads DATABASE_URL from the environment, never from SECRETS_DIR.
@@ -407,14 +452,53 @@ def test_the_migration_job(documents):
     assert database["valueFrom"]["secretKeyRef"]["name"] == "database-url"
 
 
-def test_kustomization_lists_every_file(files):
-    kustomization = yaml.safe_load(files["kustomization.yaml"])
-    assert kustomization["namespace"] == knative.NAMESPACE
-    assert sorted(kustomization["resources"]) == sorted(set(files) - {"kustomization.yaml"})
+def test_kustomizations_list_every_file_and_the_job_has_its_own(files):
+    main = yaml.safe_load(files["kustomization.yaml"])
+    migrate = yaml.safe_load(files["migrate/kustomization.yaml"])
+    assert main["namespace"] == migrate["namespace"] == knative.NAMESPACE
+    manifests = {path for path in files if not is_kustomization(path)}
+    # The Services roll only after the migration: the Job is not in the main kustomization.
+    assert sorted(main["resources"]) == sorted(p for p in manifests if not p.startswith("migrate/"))
+    assert migrate["resources"] == ["job.yaml"]
+    assert "migrate/job.yaml" in manifests
+    assert migrate["nameSuffix"] == f"-{knative.RELEASE_PLACEHOLDER}"
     for path, content in files.items():
         for document in yaml.safe_load_all(content):
-            if document and path != "kustomization.yaml":
+            if document and not is_kustomization(path):
                 assert document["metadata"].get("namespace", knative.NAMESPACE) == "eventmanager"
+
+
+def our_images(document: Any) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            value = node.get("image")
+            if isinstance(value, str) and value.startswith(IMAGE_PREFIX):
+                found.append(value)
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(document)
+    return found
+
+
+def test_images_carry_the_release_placeholder_and_each_is_in_images(files, documents):
+    """Never `:latest`: Knative pins a digest per revision, so re-applying the same tag changes
+    nothing. Every image of ours is set per release through the kustomizations' `images:`."""
+    used = {image for _, document in documents for image in our_images(document)}
+    assert used
+    assert {image.rpartition(":")[2] for image in used} == {knative.RELEASE_PLACEHOLDER}
+    listed = {
+        entry["name"]: entry["newTag"]
+        for path in ("kustomization.yaml", "migrate/kustomization.yaml")
+        for entry in yaml.safe_load(files[path])["images"]
+    }
+    assert {image.rpartition(":")[0] for image in used} == set(listed)
+    assert set(listed.values()) == {knative.RELEASE_PLACEHOLDER}
 
 
 def test_rendering_is_deterministic(deployed, files):
@@ -447,23 +531,27 @@ def _committed(path: str) -> str | None:
     return file.read_text() if file.is_file() else None
 
 
-def test_kustomize_builds_every_resource(files):
+def kustomize(directory: Path) -> list[dict[str, Any]]:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed (kustomize is built in)")
     result = subprocess.run(
-        [kubectl, "kustomize", str(REPO / "knative")],
+        [kubectl, "kustomize", str(directory)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    built = [document for document in yaml.safe_load_all(result.stdout) if document]
+    return [document for document in yaml.safe_load_all(result.stdout) if document]
+
+
+def test_kustomize_builds_every_resource(files):
+    built = kustomize(REPO / "knative") + kustomize(REPO / "knative" / "migrate")
     expected = sum(
         1
         for path, content in files.items()
-        if path != "kustomization.yaml"
+        if not is_kustomization(path)
         for document in yaml.safe_load_all(content)
         if document
     )
@@ -472,3 +560,37 @@ def test_kustomize_builds_every_resource(files):
         "eventmanager",
         None,
     }
+
+
+def test_a_release_sets_every_tag_and_names_its_migration_job(tmp_path):
+    """What the CI's deploy job does (its own step, run here on a copy): after it, every image
+    of ours carries the release, and the migration Job is `migrate-<release>`, a new Job per
+    release that runs again, where one Job named `migrate` ran once and never again."""
+    workflow = yaml.safe_load((REPO / ".github/workflows/ci.yml").read_text())
+    [step] = [
+        step
+        for step in workflow["jobs"]["deploy-knative"]["steps"]
+        if step.get("name") == "Release tag"
+    ]
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO / "knative", copy / "knative")
+    release = "0123456789abcdef0123456789abcdef01234567"
+    subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=copy,
+        env={**os.environ, **step.get("env", {}), "RELEASE": release},
+        check=True,
+        timeout=30,
+    )
+    services = kustomize(copy / "knative")
+    [job] = kustomize(copy / "knative" / "migrate")
+    assert job["metadata"]["name"] == f"migrate-{release}"
+    images = [image for document in [*services, job] for image in our_images(document)]
+    functions = [
+        d
+        for d in services
+        if d["metadata"]["labels"].get("app.kubernetes.io/component") == "function"
+        and d["kind"] == "Service"
+    ]
+    assert len(images) == len(functions) + 2  # and the worker's and the Job's
+    assert {image.rpartition(":")[2] for image in images} == {release}

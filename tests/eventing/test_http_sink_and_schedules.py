@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -14,6 +15,7 @@ from shared.outbox.relay import pending_count, relay_once
 from tests.conftest import reset_process_state
 from tests.eventing.conftest import wait_until
 from tests.eventing.test_rabbitmq import sign_up
+from tests.kit.test_app import INTERNAL
 
 
 class Ingress(BaseHTTPRequestHandler):
@@ -22,8 +24,10 @@ class Ingress(BaseHTTPRequestHandler):
     status = 202
     received: list[dict[str, str]] = []
 
+    bodies: list[bytes] = []
+
     def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).received.append({k.lower(): v for k, v in self.headers.items()})
         self.send_response(type(self).status)
         self.send_header("Content-Length", "0")
@@ -36,6 +40,7 @@ class Ingress(BaseHTTPRequestHandler):
 @pytest.fixture
 def ingress(db_url, monkeypatch) -> Iterator[type[Ingress]]:
     Ingress.received = []
+    Ingress.bodies = []
     Ingress.status = 202
     server = ThreadingHTTPServer(("127.0.0.1", 0), Ingress)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -65,6 +70,37 @@ def test_k_sink_gets_binary_mode_cloudevents_and_refusals_wait_for_the_relay(ing
     ingress.status = 202
     assert relay_once().published == 1
     assert pending_count() == 0
+
+
+def go_rfc3339(moment: datetime) -> str:
+    """`time` as eventing-rabbitmq writes it into AMQP headers and back to HTTP (Go's
+    RFC3339Nano in UTC: no trailing zeros, `Z`)."""
+    moment = moment.astimezone(UTC)
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+def test_what_the_knative_broker_delivers_is_accepted(ingress, client):
+    """The CloudEvent published to K_SINK, as the RabbitMQ broker's dispatcher hands it on in
+    HTTP binary mode (its extensions become AMQP headers and `ce-` headers again, names in
+    Go's case, `time` re-formatted, no internal token): the consumer verifies and applies it;
+    the same with changed data is refused."""
+    sign_up(client, 1)
+    [headers], [body] = ingress.received, ingress.bodies
+    assert headers["ce-eventmgrsig"]
+    delivered = {
+        key.title(): value
+        for key, value in headers.items()
+        if key.startswith("ce-") or key == "content-type"
+    }
+    delivered["Ce-Time"] = go_rfc3339(datetime.fromisoformat(headers["ce-time"]))
+    url = "/function/notify/"
+    altered = body.replace(b"participant", b"admin")
+    assert altered != body
+    refused = client.post(url, content=altered, headers={**delivered, **INTERNAL})
+    assert refused.status_code == 403, refused.text
+    accepted = client.post(url, content=body, headers={**delivered, **INTERNAL})
+    assert accepted.status_code == 204, accepted.text
 
 
 def test_scheduler_calls_each_schedule_on_time(consumers):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from collections import Counter
 
 import aio_pika
 import pytest
+from cloudevents.core.bindings.rabbitmq import to_binary
+from cloudevents.core.formats.json import JSONFormat
 from sqlalchemy import func, select
 
 from eventing.topology import dead_queue
@@ -73,6 +74,54 @@ def test_flaky_consumer_applied_once_and_broken_one_dead_letters_without_blockin
     for message in dead:
         assert message["attempt"] == "5"
         assert "HTTP 500" in message["error"]
+
+
+def test_cloudevents_not_from_the_outbox_are_never_applied(
+    broker, dispatcher, client, eventing_env
+):
+    """Whoever can publish to the exchange still cannot make a consumer act: an unsigned
+    CloudEvent and a signed one whose data was changed are refused (401, 403), retried and
+    dead-lettered; the outbox's own, signed, pass the same dispatcher."""
+    from tests.delivery import signed_cloudevent
+
+    data = {
+        "user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10",
+        "email": "forged@x.org",
+        "full_name": "F",
+        "role": "admin",
+        "locale": "en",
+    }
+    genuine = signed_cloudevent(type=REGISTERED, id="altered", data=data)
+    altered = to_binary(genuine, JSONFormat())
+    body = altered.body.replace(b"forged@x.org", b"victim@x.org")
+    unsigned = dict(
+        to_binary(
+            signed_cloudevent(type=REGISTERED, id="unsigned", data=data), JSONFormat()
+        ).headers
+    )
+    del unsigned["ce-eventmgrsig"]
+    asyncio.run(
+        _publish_raw(eventing_env, [(dict(altered.headers), body), (unsigned, altered.body)])
+    )
+    sign_up(client, 1)
+    wait_until(lambda: Counter(e[0] for e in side_effects())["recorder"] == 1)
+    dead = asyncio.run(_drain(dead_queue(eventing_env, "recorder"), expect=2))
+    assert sorted(message["error"].split(":")[0] for message in dead) == ["HTTP 401", "HTTP 403"]
+    assert {e[1] for e in side_effects()} & {"altered", "unsigned"} == set()
+
+
+async def _publish_raw(exchange: str, messages: list[tuple[dict[str, str], bytes]]) -> None:
+    connection = await aio_pika.connect(RABBITMQ)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        target = await channel.get_exchange(exchange)
+        for headers, body in messages:
+            await target.publish(
+                aio_pika.Message(
+                    body, headers=dict(headers.items()), content_type="application/json"
+                ),
+                routing_key=REGISTERED,
+            )
 
 
 async def _drain(queue: str, expect: int, within: float = 20) -> list[dict]:
@@ -204,23 +253,19 @@ def test_redelivered_cloudevent_is_applied_once(consumers, client):
     """The same CloudEvent twice at a consumer (a redelivery): acknowledged, applied once."""
     import httpx
 
-    body = json.dumps(
-        {
-            "user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10",
-            "email": "a@x.org",
-            "full_name": "A",
-            "role": "participant",
-            "locale": "en",
-        }
-    )
-    headers = {
-        "ce-specversion": "1.0",
-        "ce-type": REGISTERED,
-        "ce-source": "/test",
-        "ce-id": "same-id",
-        "content-type": "application/json",
-        "authorization": "Bearer internal-test-token",
+    from tests.delivery import binary_mode, signed_cloudevent
+
+    data = {
+        "user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10",
+        "email": "a@x.org",
+        "full_name": "A",
+        "role": "participant",
+        "locale": "en",
     }
+    headers, body = binary_mode(
+        signed_cloudevent(type=REGISTERED, id="same-id", source="/test", data=data)
+    )
+    headers["authorization"] = "Bearer internal-test-token"
 
     def post() -> int:
         return httpx.post(
@@ -232,10 +277,13 @@ def test_redelivered_cloudevent_is_applied_once(consumers, client):
     assert codes == [204] * 8
     assert side_effects() == [("recorder", "same-id", REGISTERED)]
     # Data that does not match the catalog is refused for good (no retry would help).
+    bad_headers, bad_body = binary_mode(
+        signed_cloudevent(type=REGISTERED, id="other", source="/test", data={"user_id": "nope"})
+    )
     bad = httpx.post(
         f"{consumers}/function/recorder/",
-        content=b'{"user_id": "nope"}',
-        headers={**headers, "ce-id": "other"},
+        content=bad_body,
+        headers={**bad_headers, "authorization": headers["authorization"]},
     )
     assert bad.status_code == 422
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from cloudevents.core.formats.json import JSONFormat
 from starlette.testclient import TestClient
 
 from shared.kit import PROBLEM_JSON, Function
 from tests.conftest import reset_process_state
+from tests.delivery import binary_mode, signed_cloudevent
 
 INTERNAL = {"Authorization": "Bearer internal-test-token"}
 
@@ -172,32 +174,14 @@ def probe_client(db_url):
 
 
 def test_cloudevent_binary_and_structured_modes(probe_client):
-    binary = probe_client.post(
-        "/",
-        content=json.dumps({"user_id": USER}),
-        headers={
-            **INTERNAL,
-            "ce-specversion": "1.0",
-            "ce-type": VERIFIED,
-            "ce-source": "/eventmanager/test",
-            "ce-id": "id-1",
-            "content-type": "application/json",
-        },
-    )
+    headers, body = binary_mode(signed_cloudevent(type=VERIFIED, id="id-1", data={"user_id": USER}))
+    binary = probe_client.post("/", content=body, headers={**INTERNAL, **headers})
     assert binary.status_code == 204
     assert binary.content == b""
+    second = signed_cloudevent(type=VERIFIED, id="id-2", data={"user_id": USER})
     structured = probe_client.post(
         "/",
-        content=json.dumps(
-            {
-                "specversion": "1.0",
-                "type": VERIFIED,
-                "source": "/eventmanager/test",
-                "id": "id-2",
-                "datacontenttype": "application/json",
-                "data": {"user_id": USER},
-            }
-        ),
+        content=JSONFormat().write(second),
         headers={**INTERNAL, "content-type": "application/cloudevents+json"},
     )
     assert structured.status_code == 204

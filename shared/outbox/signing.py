@@ -1,0 +1,81 @@
+"""Signed CloudEvents: the platform's own CloudEvents carry an HMAC that consumers check.
+
+Where deliveries cannot carry the internal token (Knative Triggers, `INTERNAL_AUTH=network`),
+anything that reaches a function could otherwise post a CloudEvent. The outbox signs every
+CloudEvent it publishes with `CLOUDEVENT_KEY`, in the extension attribute `eventmgrsig`, and the
+kit refuses consumed CloudEvents without a valid one, on every target.
+
+The signature covers id, type, source, subject, time and data as canonical bytes, so it
+survives the re-encodings on the way: the dispatcher parses and re-serialises the CloudEvent,
+and the Knative RabbitMQ broker turns it into AMQP headers and back (extensions pass through
+as plain headers; `time` comes back in Go's RFC 3339 form). Time is compared to the
+microsecond in UTC, data as JSON with sorted keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from shared.security.instance_keys import instance_key
+
+# A CloudEvents extension name: lower-case letters and digits only.
+SIGNATURE_EXTENSION = "eventmgrsig"
+
+
+@lru_cache
+def _key() -> bytes:
+    return instance_key(
+        "cloudevent_key", "only CloudEvents published by this process are accepted here"
+    )
+
+
+def forget_key() -> None:
+    _key.cache_clear()
+
+
+def _time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical(
+    *,
+    id: str,
+    type: str,
+    source: str,
+    subject: str | None,
+    time: datetime | None,
+    data: Any,
+) -> bytes:
+    """One unambiguous byte string for the signed attributes (a JSON array, sorted keys)."""
+    attributes = [id, type, source, subject or None, _time(time), data]
+    return json.dumps(
+        attributes, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
+def signature_of(
+    *,
+    id: str,
+    type: str,
+    source: str,
+    subject: str | None,
+    time: datetime | None,
+    data: Any,
+) -> str:
+    """The `eventmgrsig` value of a CloudEvent with these attributes and data."""
+    return sign(canonical(id=id, type=type, source=source, subject=subject, time=time, data=data))
+
+
+def sign(message: bytes) -> str:
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def is_valid(message: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(message).encode(), signature.encode("utf-8", "replace"))
