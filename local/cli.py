@@ -30,6 +30,25 @@ DataDirOption = Annotated[
 ]
 
 
+@app.callback()
+def _settings_first() -> None:
+    """Every command refuses invalid settings at once, saying which and why."""
+    from pydantic import ValidationError
+
+    from shared.config import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as error:
+        # Each error's location and message only: the input may hold secrets.
+        for item in error.errors():
+            name = "_".join(str(part) for part in item["loc"]).upper()
+            typer.echo(f"eventmgr: invalid setting {name}: {item['msg']}", err=True)
+        raise typer.Exit(2) from error
+    finally:
+        get_settings.cache_clear()
+
+
 class RoleChoice(StrEnum):
     participant = "participant"
     organizer = "organizer"
