@@ -35,6 +35,10 @@ CONFIG_VARS = (
     "PUBLIC_URL",
     "EVENTMGR_DATA_DIR",
     "LOG_LEVEL",
+    "RABBITMQ_URL",
+    "RABBITMQ_EXCHANGE",
+    "CELERY_BROKER_URL",
+    "CELERY_QUEUE",
 )
 PASSWORD = "organizer-password-1"
 
@@ -58,14 +62,16 @@ class Runner:
         return self.log.read_text().splitlines()
 
 
-def start_runner(data_dir: Path, log: Path, *options: str) -> Runner:
+def start_runner(
+    data_dir: Path, log: Path, *options: str, env: dict[str, str] | None = None
+) -> Runner:
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
             [EVENTMGR, "up", "--data-dir", str(data_dir), "--port", str(port), *options],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=clean_env(),
+            env={**clean_env(), **(env or {})},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
