@@ -301,6 +301,16 @@ def test_gateway_extras(runner: Runner):
     assert api.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 401
 
 
+def test_readyz_reports_the_worker_the_delivery_and_the_scheduler(runner: Runner):
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{runner.url}/readyz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert httpx.get(f"{runner.url}/readyz").json() == {
+        "status": "ready",
+        "components": {"worker": "up", "dispatcher": "up", "scheduler": "up"},
+    }
+
+
 def test_logs_are_json_lines_with_request_context(runner: Runner):
     httpx.get(f"{runner.url}/api/v1/categories", headers={"X-Request-ID": "log-check-1"})
     time.sleep(0.2)
