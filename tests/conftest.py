@@ -141,7 +141,13 @@ def _vhost(create: bool) -> None:
         else [["delete_vhost", RABBITMQ_VHOST]]
     )
     for command in commands:
-        subprocess.run([ctl, "-q", *command], check=create, capture_output=True)
+        done = subprocess.run([ctl, "-q", *command], capture_output=True, text=True, check=False)
+        if create and done.returncode != 0:
+            raise RuntimeError(
+                f"rabbitmqctl {command[0]} failed ({done.stderr.strip()}): run the tests as a"
+                " user rabbitmqctl accepts, or enable the management plugin"
+                " (rabbitmq-plugins enable rabbitmq_management)"
+            )
 
 
 def purge_celery_queue() -> None:
