@@ -62,6 +62,8 @@ class Dispatcher:
         self.timeout = settings.dispatcher_http_timeout_seconds
         self.grouped = by_function(triggers)
         self.ready = asyncio.Event()
+        # The thread it runs in, when started by `start_in_thread` (a supervisor watches it).
+        self.thread: threading.Thread | None = None
 
     async def _connect(self, stop: asyncio.Event) -> AbstractRobustConnection | None:
         """The first connection, retried: the broker may start after us (compose)."""
@@ -199,6 +201,7 @@ def start_in_thread(
         daemon=True,
         name="dispatcher",
     )
+    dispatcher.thread = thread
     thread.start()
 
     def halt() -> None:

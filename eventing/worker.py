@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+from typing import Any
+
+from celery import signals
 
 from shared.celery_app import celery_app
 from shared.config import get_settings
 
 
-def run_worker(concurrency: int = 4, queues: str | None = None) -> None:
+def run_worker(
+    concurrency: int = 4, queues: str | None = None, ready_file: Path | None = None
+) -> None:
     settings = get_settings()
     if not (settings.rabbitmq_url or settings.k_sink):
         _deliver_embedded()
+    if ready_file is not None:
+        _touch_when_consuming(ready_file)
     arguments = [
         "worker",
         "--loglevel=INFO",
@@ -22,6 +30,15 @@ def run_worker(concurrency: int = 4, queues: str | None = None) -> None:
     ]
     arguments.append(f"--queues={queues or settings.celery_queue}")
     celery_app().worker_main(arguments)
+
+
+def _touch_when_consuming(path: Path) -> None:
+    """A probe for whoever supervises the worker: the file exists once it consumes its queue."""
+
+    def touch(**_: Any) -> None:
+        path.touch()
+
+    signals.worker_ready.connect(touch, weak=False)
 
 
 def _deliver_embedded() -> None:

@@ -30,6 +30,25 @@ DataDirOption = Annotated[
 ]
 
 
+@app.callback()
+def _settings_first() -> None:
+    """Every command refuses invalid settings at once, saying which and why."""
+    from pydantic import ValidationError
+
+    from shared.config import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as error:
+        # Each error's location and message only: the input may hold secrets.
+        for item in error.errors():
+            name = "_".join(str(part) for part in item["loc"]).upper()
+            typer.echo(f"eventmgr: invalid setting {name}: {item['msg']}", err=True)
+        raise typer.Exit(2) from error
+    finally:
+        get_settings.cache_clear()
+
+
 class RoleChoice(StrEnum):
     participant = "participant"
     organizer = "organizer"
@@ -50,11 +69,11 @@ def up(
     ] = False,
 ) -> None:
     """Run the whole platform in this process: every function behind one gateway."""
-    from local.runner import serve
+    from local.runner import RunnerFailed, serve
 
     try:
         serve(DataDir.at(data_dir), host, port, processes=processes)
-    except AlreadyRunning as error:
+    except (AlreadyRunning, RunnerFailed) as error:
         typer.echo(f"eventmgr up: {error}", err=True)
         raise typer.Exit(1) from error
 
@@ -114,6 +133,10 @@ def dispatcher() -> None:
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Tasks run at once.")] = 4,
+    ready_file: Annotated[
+        Path | None,
+        typer.Option(help="Touched once the worker consumes its queue (a readiness probe)."),
+    ] = None,
 ) -> None:
     """Run a Celery worker for mail and reports."""
     from eventing.worker import run_worker
@@ -121,7 +144,7 @@ def worker(
 
     configure_logging()
     _serve_metrics()
-    run_worker(concurrency)
+    run_worker(concurrency, ready_file=ready_file)
 
 
 @app.command()

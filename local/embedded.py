@@ -12,6 +12,7 @@ import logging
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -139,10 +140,15 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float =
     raise RuntimeError("embedded redis did not start listening in time")
 
 
+# Loaded here, not in the forked child: a restarted worker is forked while threads run, and
+# loading a library after such a fork can deadlock on a lock another thread held.
+_LIBC = ctypes.CDLL("libc.so.6", use_errno=True) if sys.platform == "linux" else None
+
+
 def die_with_parent() -> None:
-    """For `preexec_fn`: the kernel sends SIGTERM to the child when its parent dies."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    """For `preexec_fn`: the kernel sends SIGTERM to the child when its parent dies (Linux)."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _is_root() -> bool:

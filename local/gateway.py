@@ -13,6 +13,7 @@ import hmac
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -39,8 +40,14 @@ FUNCTION_PREFIX = "/function/"
 
 
 class Gateway:
-    def __init__(self, deployed: dict[str, Deployed]) -> None:
+    def __init__(
+        self,
+        deployed: dict[str, Deployed],
+        components: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
         self.deployed = deployed
+        # The runner's worker, dispatcher and scheduler: `up`, or why not (for /readyz).
+        self.components = components
         self.table: list[tuple[APIRoute, ASGIApp]] = [
             (route, item.app)
             for item in deployed.values()
@@ -88,9 +95,7 @@ class Gateway:
         if path == "/healthz":
             return JSONResponse({"status": "ok", "functions": sorted(self.deployed)})
         if path == "/readyz":
-            if ping():
-                return JSONResponse({"status": "ready"})
-            return problem(503, "PostgreSQL does not answer.", slug="not-ready")
+            return self._readiness()
         if path == "/openapi.json":
             return JSONResponse(self.openapi)
         if path == "/docs":
@@ -101,6 +106,18 @@ class Gateway:
             body, content_type = exposition()
             return Response(body, media_type=content_type)
         return None
+
+    def _readiness(self) -> Response:
+        if not ping():
+            return problem(503, "PostgreSQL does not answer.", slug="not-ready")
+        states = self.components() if self.components else {}
+        down = {name: state for name, state in states.items() if state != "up"}
+        if down:
+            detail = "; ".join(f"{name}: {state}" for name, state in sorted(down.items()))
+            return problem(503, f"Not ready, {detail}.", slug="not-ready", components=states)
+        return JSONResponse(
+            {"status": "ready", "components": states} if states else {"status": "ready"}
+        )
 
     def _match(self, scope: Scope) -> ASGIApp | None:
         """The function that declares this method and path."""

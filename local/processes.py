@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -94,12 +95,15 @@ class Processes:
             command, preexec_fn=die_with_parent
         )
 
-    def wait(self) -> None:
-        """Until a signal, or until a child dies (then everything stops)."""
+    def wait(self, failure: Callable[[], str | None] = lambda: None) -> None:
+        """Until a signal, a child dies or `failure` says why to stop (then everything stops)."""
         while True:
             for name, child in self.children.items():
                 if child.poll() is not None:
                     raise RuntimeError(f"{name} exited with {child.returncode}")
+            reason = failure()
+            if reason:
+                raise RuntimeError(reason)
             time.sleep(0.5)
 
     def stop(self) -> None:

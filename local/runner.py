@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +18,15 @@ import uvicorn
 
 from local.datadir import DataDir
 from local.services import start_for_runner
+from local.supervision import RabbitDispatcher, Supervisor, ThreadService, WorkerProcess
 
 if TYPE_CHECKING:
     from eventing.triggers import Trigger
     from local.registry import Deployed
+
+
+class RunnerFailed(Exception):
+    """A part of the platform died for good (or never started): the runner stops, saying why."""
 
 
 class Stop(Exception):
@@ -93,7 +98,9 @@ def _run(
 
     upgrade(database_url)
     deployed = load_functions()
-    gateway = Gateway(deployed)
+    # Giving up on a component ends serving; `_serve` then stops everything and says why.
+    supervisor = Supervisor(on_give_up=lambda _: setattr(server, "should_exit", True))
+    gateway = Gateway(deployed, components=supervisor.states)
     url = f"http://{_display_host(host)}:{port}"
     config = uvicorn.Config(
         gateway, host=host, port=port, lifespan="off", log_config=None, access_log=False
@@ -116,8 +123,10 @@ def _run(
     _say(f"Event Manager is up at {url}  (API docs: {url}/docs)")
     _say(f"Data: {data_dir.root}  (mail lands in {data_dir.path('outbox')})")
     _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
-    with background(deployed, worker_metrics_port):
+    with background(deployed, worker_metrics_port, supervisor, data_dir.path("worker.ready")):
         server.run()
+    if supervisor.failure:
+        raise RunnerFailed(supervisor.failure)
 
 
 def _run_processes(
@@ -161,82 +170,76 @@ def _run_processes(
         children.start_nginx(deployed, ports, data_dir.path("gateway"), listen, internal_port)
         _say(f"Event Manager is up at {url}, each function its own process behind Nginx")
         _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
-        with background(deployed, worker_metrics_port):
-            children.wait()
+        supervisor = Supervisor(on_give_up=lambda _: None)  # `children.wait` sees the failure
+        ready_file = data_dir.path("worker.ready")
+        with background(deployed, worker_metrics_port, supervisor, ready_file):
+            children.wait(failure=lambda: supervisor.failure)
     except RuntimeError as error:
-        _say(f"eventmgr up --processes: {error}")
+        raise RunnerFailed(str(error)) from error
     finally:
         children.stop()
 
 
 @contextlib.contextmanager
-def background(deployed: dict[str, Deployed], worker_metrics_port: int) -> Iterator[None]:
-    """Delivery of CloudEvents, the schedules and a Celery worker, for as long as we serve."""
+def background(
+    deployed: dict[str, Deployed],
+    worker_metrics_port: int,
+    supervisor: Supervisor,
+    ready_file: Path,
+) -> Iterator[None]:
+    """Delivery of CloudEvents, the schedules and a Celery worker, watched for as long as we
+    serve: one that dies is restarted, one that keeps dying stops the runner."""
+    from eventing.dispatcher import start_in_thread
     from eventing.scheduler import Scheduler
     from local.render import schedules_of, triggers_of
     from shared.config import get_settings
 
     triggers = triggers_of(deployed)
-    stops: list[Callable[[], None]] = []
+    schedules = schedules_of(deployed)
     try:
-        # The worker first: it is forked, and forking is only safe before threads start.
-        stops.append(_start_worker(worker_metrics_port))
+        # The worker first: it is forked, and forking is best done before threads start.
+        supervisor.add(_worker(worker_metrics_port, ready_file))
         if get_settings().rabbitmq_url:
-            stops.append(_start_rabbitmq_dispatcher(triggers))
+            dispatcher = RabbitDispatcher(lambda: start_in_thread(triggers))
+            supervisor.add(dispatcher)
+            _await_queues(dispatcher)
         else:
-            stops.append(_start_local_delivery(triggers))
-        scheduler = Scheduler(schedules_of(deployed))
-        scheduler.start()
-        stops.append(scheduler.stop)
+            supervisor.add(_local_delivery(triggers))
+        if schedules:
+            supervisor.add(ThreadService("scheduler", lambda: Scheduler(schedules)))
+        supervisor.start()
         yield
     finally:
-        for stop in reversed(stops):
-            stop()
+        supervisor.stop()
 
 
-def _start_local_delivery(triggers: list[Trigger]) -> Callable[[], None]:
+def _local_delivery(triggers: list[Trigger]) -> ThreadService:
     from eventing.local import LocalDispatcher, LocalPublisher
     from shared.outbox.publishing import install_publisher
 
     wake = threading.Event()
     install_publisher(LocalPublisher(triggers, wake))
-    dispatcher = LocalDispatcher(wake)
-    dispatcher.start()
-    return dispatcher.stop
+    return ThreadService("dispatcher", lambda: LocalDispatcher(wake))
 
 
-def _start_rabbitmq_dispatcher(triggers: list[Trigger]) -> Callable[[], None]:
-    from eventing.dispatcher import start_in_thread
-
-    dispatcher, halt = start_in_thread(triggers)
+def _await_queues(component: RabbitDispatcher) -> None:
     # Serve only once the queues exist, so nothing is published before they are bound.
     deadline = time.monotonic() + 30
-    while not dispatcher.ready.is_set() and time.monotonic() < deadline:
+    while not component.ready() and component.exited() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    if not dispatcher.ready.is_set():
+    if not component.ready() and component.exited() is None:
         _say("RabbitMQ does not answer yet; the dispatcher keeps trying in the background.")
-    return halt
 
 
-def _start_worker(metrics_port: int) -> Callable[[], None]:
+def _worker(metrics_port: int, ready_file: Path) -> WorkerProcess:
     from local.embedded import die_with_parent
 
-    process = subprocess.Popen(
+    return WorkerProcess(
         [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
-        preexec_fn=die_with_parent,  # before any thread of ours exists (see above)
         env={**os.environ, "METRICS_PORT": str(metrics_port), "METRICS_HOST": "127.0.0.1"},
+        ready_file=ready_file,
+        spawn=die_with_parent,
     )
-
-    def halt() -> None:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    return halt
 
 
 def _display_host(host: str) -> str:

@@ -48,7 +48,13 @@ def celery_app() -> Celery:
         broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         broker_connection_timeout=2,
         worker_hijack_root_logger=False,
+        # One name for Celery's queue, its direct exchange and routing key, never the CloudEvents
+        # topic exchange's (the settings refuse a collision): RabbitMQ refuses to declare an
+        # exchange again with another type, and the worker would die.
         task_default_queue=settings.celery_queue,
+        task_default_exchange=settings.celery_queue,
+        task_default_exchange_type="direct",
+        task_default_routing_key=settings.celery_queue,
     )
     app.conf.include = TASK_MODULES
     # Tasks are `shared_task`s: they follow the current app, as the settings say it is.

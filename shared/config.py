@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
@@ -36,7 +36,7 @@ class Settings(BaseSettings):
 
     # CloudEvents: publishing (RabbitMQ, or the Knative broker ingress at K_SINK) and delivery.
     k_sink: str | None = None
-    rabbitmq_exchange: str = "eventmanager"
+    rabbitmq_exchange: str = Field(default="eventmanager", min_length=1, max_length=255)
     publish_timeout_seconds: float = Field(default=2.0, gt=0)
     outbox_relay_batch: int = Field(default=500, ge=1, le=10_000)
     outbox_lease_seconds: int = Field(default=60, ge=1)
@@ -62,7 +62,10 @@ class Settings(BaseSettings):
 
     # Slow work on Celery: broker RabbitMQ (or Redis when only Redis is there), results Redis.
     celery_broker_url: str | None = None
-    celery_queue: str = "eventmanager"
+    # Celery's queue, and its direct exchange and routing key of the same name. Never the
+    # CloudEvents exchange or one of its `<exchange>.<function>` queues: on a shared broker
+    # RabbitMQ refuses an exchange declared with another type (see `_apart_from_cloudevents`).
+    celery_queue: str = Field(default="eventmanager-tasks", min_length=1, max_length=255)
     task_pending_timeout_seconds: int = Field(default=300, ge=1)
 
     # Tokens.
@@ -187,6 +190,21 @@ class Settings(BaseSettings):
     def _networks(cls, value: list[str]) -> list[str]:
         for item in value:
             ipaddress.ip_network(item, strict=False)  # an address or a CIDR, else refuse
+        return value
+
+    @field_validator("celery_queue")
+    @classmethod
+    def _apart_from_cloudevents(cls, value: str, info: ValidationInfo) -> str:
+        # A field validator (not a model one): its error shows this value only, no secrets.
+        exchange = info.data.get("rabbitmq_exchange")
+        if exchange and (value == exchange or value.startswith(f"{exchange}.")):
+            raise ValueError(
+                f"CELERY_QUEUE={value!r} collides with the CloudEvents topic exchange"
+                f" RABBITMQ_EXCHANGE={exchange!r} (or its queues, '{exchange}.<function>'):"
+                " Celery would declare a direct exchange of that name, RabbitMQ refuses it"
+                " (PRECONDITION_FAILED) and no mail would be sent. Use another name, e.g. the"
+                " default 'eventmanager-tasks'."
+            )
         return value
 
     @property

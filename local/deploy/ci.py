@@ -70,8 +70,17 @@ MIGRATION_TIMEOUT = "16m"  # the Job's own deadline is 15 minutes
 READY_TIMEOUT = "10m"
 
 
-def service(image_name: str, port: int, health: str, env: dict[str, str] | None = None) -> Any:
-    found: dict[str, Any] = {"image": image_name, "ports": [f"{port}:{port}"]}
+def service(
+    image_name: str,
+    port: int,
+    health: str,
+    env: dict[str, str] | None = None,
+    extra_ports: tuple[int, ...] = (),
+) -> Any:
+    found: dict[str, Any] = {
+        "image": image_name,
+        "ports": [f"{p}:{p}" for p in (port, *extra_ports)],
+    }
     if env:
         found["env"] = env
     found["options"] = (
@@ -95,7 +104,13 @@ def test() -> dict[str, Any]:
                 {"POSTGRES_HOST_AUTH_METHOD": "trust"},
             ),
             "redis": service("redis:7-alpine", 6379, "redis-cli ping"),
-            "rabbitmq": service("rabbitmq:3.13-alpine", 5672, "rabbitmq-diagnostics -q ping"),
+            # The management API makes each test run's own vhost (tests/conftest.py).
+            "rabbitmq": service(
+                "rabbitmq:3.13-management-alpine",
+                5672,
+                "rabbitmq-diagnostics -q ping",
+                extra_ports=(15672,),
+            ),
         },
         "env": {
             "TEST_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432/postgres",

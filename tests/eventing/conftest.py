@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 
@@ -23,7 +22,7 @@ from local.gateway import Gateway
 from local.registry import Deployed
 from shared.db import unit_of_work
 from shared.kit import Function
-from tests.conftest import reset_process_state
+from tests.conftest import rabbitmq_url, reset_process_state
 
 REGISTERED = "org.eventmanager.user.registered"
 JOINED = "org.eventmanager.registration.created"
@@ -98,14 +97,15 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
 
 
 @pytest.fixture
-def eventing_env(db_url, monkeypatch) -> Iterator[str]:
-    """A fresh exchange (so queues are ours alone), fast retries, and the side-effects table."""
-    exchange = f"eventmgr-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("RABBITMQ_EXCHANGE", exchange)
+def eventing_env(db_url, rabbitmq, monkeypatch) -> Iterator[str]:
+    """The default exchange in the run's vhost, fast retries, and the side-effects table."""
+    from shared.config import get_settings
+
     monkeypatch.setenv("DISPATCHER_BACKOFF_BASE_SECONDS", "0.05")
     monkeypatch.setenv("DISPATCHER_ATTEMPTS", "5")
     monkeypatch.setenv("OUTBOX_GRACE_SECONDS", "0")
     reset_process_state()
+    exchange = get_settings().rabbitmq_exchange
     tries.clear()
     with unit_of_work() as session:
         session.execute(
@@ -119,15 +119,16 @@ def eventing_env(db_url, monkeypatch) -> Iterator[str]:
     reset_process_state()
     with unit_of_work() as session:
         session.execute(text("DROP TABLE side_effects"))
-    asyncio.run(_delete_exchange_and_queues(exchange))
+    # The next test starts from an empty vhost: no queue left holding this one's messages.
+    asyncio.run(_delete_exchange_and_queues(rabbitmq, exchange))
 
 
-async def _delete_exchange_and_queues(exchange: str) -> None:
+async def _delete_exchange_and_queues(url: str, exchange: str) -> None:
     import aio_pika
 
     from eventing.topology import dead_queue, retry_delays_ms, retry_queue, work_queue
 
-    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+    connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()
         for function in CONSUMERS:
@@ -165,7 +166,7 @@ def dispatcher(consumers) -> Iterator[None]:
     from eventing.triggers import Trigger
 
     triggers = [Trigger(name, t) for name, f in CONSUMERS.items() for t in f.consumes]
-    running, stop = start_in_thread(triggers, url="amqp://guest:guest@127.0.0.1:5672/")
+    running, stop = start_in_thread(triggers, url=rabbitmq_url())
     wait_until(running.ready.is_set, 15)
     yield
     stop()

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from email import policy
 from pathlib import Path
 
@@ -19,23 +18,22 @@ from local.embedded import free_port
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import enqueue, notify, sweep_pending
-from tests.conftest import reset_process_state
+from tests.conftest import purge_celery_queue, rabbitmq_url, reset_process_state
 from tests.eventing.conftest import wait_until
 
-RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
+RABBITMQ = rabbitmq_url()
 
 
 @pytest.fixture
 def mail_dir(tmp_path, monkeypatch, db_url) -> Path:
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("CELERY_QUEUE", f"eventmgr-test-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
     reset_process_state()
     return tmp_path / "outbox"
 
 
 @pytest.fixture
-def worker(mail_dir, monkeypatch):
+def worker(mail_dir, rabbitmq, monkeypatch):
     """A real `eventmgr worker` process on the real broker."""
 
     log = (mail_dir.parent / "worker.log").open("ab")
@@ -55,6 +53,7 @@ def worker(mail_dir, monkeypatch):
         process.terminate()
         process.wait(30)
     log.close()
+    purge_celery_queue()
 
 
 def message(recipient: str) -> None:
@@ -76,7 +75,7 @@ def sent_mails(mail_dir: Path) -> list[str]:
 
 def test_lost_enqueue_is_swept_and_sent_once(mail_dir, worker, monkeypatch):
     # No broker at commit time: the write succeeds, the row waits.
-    monkeypatch.setenv("CELERY_BROKER_URL", f"amqp://guest:guest@127.0.0.1:{free_port()}//")
+    monkeypatch.setenv("CELERY_BROKER_URL", rabbitmq_url(free_port()))
     reset_process_state()
     started = time.monotonic()
     message("lost@example.org")
@@ -154,3 +153,49 @@ def test_a_mail_that_cannot_be_prepared_fails_for_good_instead_of_looping(mail_d
     time.sleep(1.1)
     assert sweep_pending() == 0
     assert sent_mails(mail_dir) == []
+
+
+@pytest.mark.parametrize(
+    ("queue", "exchange"),
+    [
+        ("eventmanager", None),  # the exchange's default: the broker deployment whose mail died
+        ("eventmanager.notify", None),  # one of the CloudEvents queues
+        ("platform", "platform"),
+    ],
+)
+def test_celery_is_never_named_like_the_cloudevents_exchange(queue, exchange, monkeypatch):
+    from pydantic import ValidationError
+
+    from shared.config import get_settings
+
+    monkeypatch.setenv("CELERY_QUEUE", queue)
+    if exchange:
+        monkeypatch.setenv("RABBITMQ_EXCHANGE", exchange)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ValidationError, match="collides with the CloudEvents topic exchange"):
+            get_settings()
+        # A process refuses to start, saying why in one line, before it touches the broker.
+        refused = subprocess.run(
+            [sys.executable, "-m", "local", "worker"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert refused.returncode == 2
+        assert (
+            f"invalid setting CELERY_QUEUE: Value error, CELERY_QUEUE={queue!r}" in refused.stderr
+        )
+        assert "Traceback" not in refused.stderr
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_default_names_are_apart():
+    from shared.config import Settings
+
+    settings = Settings()
+    assert settings.celery_queue == "eventmanager-tasks"
+    assert not settings.celery_queue.startswith(settings.rabbitmq_exchange + ".")
+    assert settings.celery_queue != settings.rabbitmq_exchange

@@ -17,11 +17,11 @@ from eventing.topology import dead_queue
 from shared.db import unit_of_work
 from shared.outbox.models import OutboxMessage
 from shared.outbox.relay import pending_count, relay_once
-from tests.conftest import reset_process_state
+from tests.conftest import rabbitmq_url, reset_process_state
 from tests.eventing.conftest import JOINED, REGISTERED, side_effects, wait_until
 from tests.factories import bearer, create_event
 
-RABBITMQ = "amqp://guest:guest@127.0.0.1:5672/"
+RABBITMQ = rabbitmq_url()
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
@@ -153,7 +153,7 @@ def test_broker_outage_loses_nothing_and_duplicates_nothing(
     # The platform points at a port where no broker answers: writes still succeed.
     from local.embedded import free_port
 
-    monkeypatch.setenv("RABBITMQ_URL", f"amqp://guest:guest@127.0.0.1:{free_port()}/")
+    monkeypatch.setenv("RABBITMQ_URL", rabbitmq_url(free_port()))
     reset_process_state()
     sign_up(client, 5)
     assert pending_count() == 5
@@ -298,7 +298,7 @@ def test_dispatcher_survives_the_broker_going_away(broker, consumers, client):
     proxy = TcpProxy(5672)
     proxy.start()
     triggers = [Trigger("recorder", t) for t in CONSUMERS["recorder"].consumes]
-    running, stop = start_in_thread(triggers, f"amqp://guest:guest@127.0.0.1:{proxy.port}/")
+    running, stop = start_in_thread(triggers, rabbitmq_url(proxy.port))
     try:
         wait_until(running.ready.is_set, 15)
         sign_up(client, 2)
@@ -324,9 +324,7 @@ def test_dispatcher_started_before_the_broker_waits_for_it(consumers):
     from tests.eventing.tcp_proxy import TcpProxy
 
     proxy = TcpProxy(5672, port=free_port())  # nothing listens there yet
-    running, stop = start_in_thread(
-        [Trigger("recorder", REGISTERED)], f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
-    )
+    running, stop = start_in_thread([Trigger("recorder", REGISTERED)], rabbitmq_url(proxy.port))
     try:
         time.sleep(1.5)
         assert not running.ready.is_set()

@@ -35,6 +35,10 @@ CONFIG_VARS = (
     "PUBLIC_URL",
     "EVENTMGR_DATA_DIR",
     "LOG_LEVEL",
+    "RABBITMQ_URL",
+    "RABBITMQ_EXCHANGE",
+    "CELERY_BROKER_URL",
+    "CELERY_QUEUE",
 )
 PASSWORD = "organizer-password-1"
 
@@ -58,14 +62,16 @@ class Runner:
         return self.log.read_text().splitlines()
 
 
-def start_runner(data_dir: Path, log: Path, *options: str) -> Runner:
+def start_runner(
+    data_dir: Path, log: Path, *options: str, env: dict[str, str] | None = None
+) -> Runner:
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
             [EVENTMGR, "up", "--data-dir", str(data_dir), "--port", str(port), *options],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=clean_env(),
+            env={**clean_env(), **(env or {})},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -293,6 +299,16 @@ def test_gateway_extras(runner: Runner):
     assert api.get("/function/login/healthz").json()["function"] == "login"
     # ...but not when a proxy says the request came from elsewhere.
     assert api.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 401
+
+
+def test_readyz_reports_the_worker_the_delivery_and_the_scheduler(runner: Runner):
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{runner.url}/readyz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert httpx.get(f"{runner.url}/readyz").json() == {
+        "status": "ready",
+        "components": {"worker": "up", "dispatcher": "up", "scheduler": "up"},
+    }
 
 
 def test_logs_are_json_lines_with_request_context(runner: Runner):

@@ -19,19 +19,18 @@ from shared.db import unit_of_work
 from shared.reports.models import MAX_REPORT_ATTEMPTS, Report, ReportStatus
 from shared.reports.service import enqueue, sweep
 from shared.storage import get_storage
-from tests.conftest import reset_process_state
+from tests.conftest import purge_celery_queue, rabbitmq_url, reset_process_state
 from tests.eventing.conftest import wait_until
 from tests.factories import new_user
 from tests.functions.test_participants import emitted
 from tests.reports.helpers import ask, auth, run_build, state
 
-RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
+RABBITMQ = rabbitmq_url()
 
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("CELERY_QUEUE", f"eventmgr-test-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
     reset_process_state()
     return tmp_path
@@ -43,7 +42,7 @@ def owner(data_dir):
 
 
 @pytest.fixture
-def worker(data_dir):
+def worker(data_dir, rabbitmq):
     """A real `eventmgr worker` process on the real broker."""
     log = (data_dir / "worker.log").open("ab")
     processes: list[subprocess.Popen[bytes]] = []
@@ -64,6 +63,7 @@ def worker(data_dir):
         process.terminate()
         process.wait(30)
     log.close()
+    purge_celery_queue()
 
 
 def row(report_id: str) -> Report:
@@ -75,7 +75,7 @@ def row(report_id: str) -> Report:
 
 def test_a_lost_build_is_swept_and_built_once(client, owner, worker, monkeypatch):
     # No broker when the report is asked for: the answer is still at once, the row waits.
-    monkeypatch.setenv("CELERY_BROKER_URL", f"amqp://guest:guest@127.0.0.1:{free_port()}//")
+    monkeypatch.setenv("CELERY_BROKER_URL", rabbitmq_url(free_port()))
     reset_process_state()
     started = time.monotonic()
     accepted = ask(client, owner, kind="organizer_summary", format="xlsx")
