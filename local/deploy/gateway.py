@@ -42,6 +42,11 @@ COMPOSE_RESOLVER = "127.0.0.11"
 # users' tokens; the gateway never routes the internal paths that accept it.) The client's
 # address travels in X-Forwarded-For alone.
 STRIPPED_HEADERS = ("X-Internal-Token", "X-Real-IP", "Forwarded")
+# What a raw path may not hold (see `$path_refused`).
+PATH_RULE = (
+    "A path may not hold . or .. segments, empty segments (//), or encoded dots and"
+    " slashes (%2e, %2f)."
+)
 MAX_BODY = "11m"  # media uploads are 10 MiB; each function enforces its own, smaller limit
 UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 PARAMETER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?\}")
@@ -168,7 +173,8 @@ def nginx_conf(
     scheduler; it is never the public port. `temp_dir` (local runs, tests) keeps Nginx's
     buffers out of the system's directories, so an unprivileged user can run it."""
     problem = {
-        400: PROBLEM % ("Bad Request", 400, "This path is not in normal form."),
+        # Nginx's own 400s (malformed requests) land here too.
+        400: PROBLEM % ("Bad Request", 400, f"The gateway refused this request. {PATH_RULE}"),
         404: PROBLEM % ("Not Found", 404, "No public route for this method and path."),
         405: PROBLEM % ("Method Not Allowed", 405, "This path does not accept this method."),
         502: PROBLEM % ("Bad Gateway", 502, "The function could not be reached."),
