@@ -199,6 +199,7 @@ def nginx_conf(
     }}
 """
     return f"""# Rendered by `eventmgr render`; do not edit. The Event Manager public gateway.
+# Explicit, not `auto`: in a pod, `auto` counts the node's CPUs rather than the pod's limit.
 worker_processes {workers};
 error_log /dev/stderr warn;
 
