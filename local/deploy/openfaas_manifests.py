@@ -6,8 +6,13 @@ functions' namespace (`openfaas-fn`), from the same declarations as `stack.yml`:
   (`/function/<deployed name>/`) with the internal token; the scheduler is one replica.
 - `gateway.yaml`: the public Nginx gateway with the OpenFaaS upstreams (ConfigMap, Deployment,
   LoadBalancer Service, disruption budget), as on Knative.
-- `migrate/`: the migration Job, a kustomization of its own: a Job cannot be changed once
-  made, so each release deletes the last one and applies it again before `faas-cli deploy`.
+- `migrate/`: the migration Job, a kustomization of its own, applied and waited for before
+  `faas-cli deploy`. A Job cannot be changed once made and never runs twice, so each release
+  has its own: `nameSuffix` names it `migrate-<release>`.
+
+The release (a version or a commit) is set in both kustomizations before applying them: the
+CLI image's `newTag` and the Job's `nameSuffix` say `unreleased` until then, as on Knative
+(one `sed`, docs/deploy-openfaas.md); `faas-cli deploy` takes the same tag as `IMAGE_TAG`.
 
 Secrets are the ones `faas-cli secret create` makes (a Secret per name, one key of that
 name), mounted as files where `shared.config` reads them. Applied with `kubectl apply -k`
@@ -45,6 +50,8 @@ from shared.config import DEFAULT_SECRETS_DIR, Settings
 ROOT = Path("openfaas")
 MIGRATE_DIR = "migrate"
 NAMESPACE = "openfaas-fn"
+# Replaced by the release when deploying; nothing is ever published under this tag.
+RELEASE_PLACEHOLDER = "unreleased"
 HEADER = "# Rendered by `eventmgr render` from the function declarations; do not edit.\n"
 # The OpenFaaS gateway, from the functions' namespace; `{service}` is the deployed name.
 FUNCTION_URL_TEMPLATE = "http://gateway.openfaas:8080/function/{service}/"
@@ -152,17 +159,19 @@ def migrate_job() -> Document:
     }
 
 
-def kustomization(resources: list[str]) -> str:
-    """`images:` names the CLI image's tag in one place: set it to the release you deploy
-    (`kustomize edit set image`), as `IMAGE_TAG` for `faas-cli deploy`."""
-    name, _, tag = image(CLI_IMAGE).rpartition(":")
-    document = {
+def kustomization(resources: list[str], *, per_release: bool = False) -> str:
+    """`images:` holds the CLI image's tag in one place; `per_release` names the resources
+    for the release too (the migration Job)."""
+    name = image(CLI_IMAGE).rpartition(":")[0]
+    document: Document = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "namespace": NAMESPACE,
-        "resources": resources,
-        "images": [{"name": name, "newTag": tag}],
     }
+    if per_release:
+        document["nameSuffix"] = f"-{RELEASE_PLACEHOLDER}"
+    document["resources"] = resources
+    document["images"] = [{"name": name, "newTag": RELEASE_PLACEHOLDER}]
     return HEADER + dump_yaml(document)
 
 
@@ -178,5 +187,7 @@ def render(deployed: dict[str, Deployed]) -> list[Rendered]:
     rendered.append(Rendered(ROOT / "kustomization.yaml", kustomization(list(files))))
     migration = ROOT / MIGRATE_DIR
     rendered.append(Rendered(migration / "job.yaml", HEADER + dump_yaml_documents([migrate_job()])))
-    rendered.append(Rendered(migration / "kustomization.yaml", kustomization(["job.yaml"])))
+    rendered.append(
+        Rendered(migration / "kustomization.yaml", kustomization(["job.yaml"], per_release=True))
+    )
     return rendered

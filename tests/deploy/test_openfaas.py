@@ -238,3 +238,37 @@ def test_the_docs_secret_loop_skips_empty_files(tmp_path):
     assert done.returncode == 0, done.stderr
     calls = (tmp_path / "calls").read_text().splitlines()
     assert calls == ["secret create database-url --from-file secrets/database_url"]
+
+
+def docs_release_step() -> str:
+    text = (REPO / "docs/deploy-openfaas.md").read_text()
+    match = re.search(r"```sh\n(sed -i .*?)```", text, re.DOTALL)
+    assert match, "the release step is missing from docs/deploy-openfaas.md"
+    return match.group(1)
+
+
+def test_the_docs_release_step_tags_the_images_and_names_the_job(files, tmp_path):
+    # Before: `latest` everywhere and one Job named `migrate`, which never runs twice.
+    for path in ("kustomization.yaml", "migrate/kustomization.yaml", "migrate/job.yaml"):
+        (tmp_path / "openfaas" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "openfaas" / path).write_text(files[path])
+    release = "0f3c2a9e"
+    done = subprocess.run(
+        ["sh", "-e", "-c", docs_release_step()],
+        cwd=tmp_path,
+        env={**os.environ, "RELEASE": release},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for path in ("kustomization.yaml", "migrate/kustomization.yaml"):
+        kustomization = yaml.safe_load((tmp_path / "openfaas" / path).read_text())
+        assert [entry["newTag"] for entry in kustomization["images"]] == [release]
+    migration = yaml.safe_load((tmp_path / "openfaas/migrate/kustomization.yaml").read_text())
+    assert migration["nameSuffix"] == f"-{release}"
+    (job,) = yaml.safe_load_all(files["migrate/job.yaml"])
+    # The image the kustomization retags is the one the Job runs.
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"].startswith(
+        f"{migration['images'][0]['name']}:"
+    )
