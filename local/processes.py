@@ -70,8 +70,14 @@ class Processes:
         if binary is None:
             raise RuntimeError(NGINX_MISSING)
         (directory / "eventmanager").mkdir(parents=True, exist_ok=True)
+        # Buffers in the run's own directory: the system's are root's.
+        (directory / "temp").mkdir(exist_ok=True)
         (directory / "nginx.conf").write_text(
-            nginx_conf(listen=listen, internal_listen=f"127.0.0.1:{internal_port}")
+            nginx_conf(
+                listen=listen,
+                internal_listen=f"127.0.0.1:{internal_port}",
+                temp_dir=str(directory / "temp"),
+            )
         )
         (directory / "eventmanager/routes.conf").write_text(routes_conf(deployed))
         (directory / "eventmanager/upstreams.conf").write_text(

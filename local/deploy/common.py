@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -154,3 +156,174 @@ def public_routes(deployed: dict[str, Deployed]) -> list[PublicRoute]:
                 for method in sorted(route.methods or ()):
                     routes.append(PublicRoute(method, route.path, name))
     return routes
+
+
+# Kubernetes manifests shared by the targets that run on a cluster (Knative, OpenFaaS): the
+# `eventmgr` processes, the migration and the public gateway are plain Deployments and Jobs.
+
+Document = dict[str, Any]
+PART_OF = "eventmanager"
+CONTAINER_SECURITY = {
+    "runAsNonRoot": True,  # the images run as uid 10001
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+GATEWAY = "gateway"
+GATEWAY_IMAGE = "nginx:1.27-alpine"
+GATEWAY_CONF_DIR = "/etc/nginx"
+GATEWAY_RESOURCES = {
+    "requests": {"cpu": "50m", "memory": "64Mi"},
+    "limits": {"cpu": "1", "memory": "256Mi"},
+}
+
+
+def k8s_labels(name: str, component: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": PART_OF,
+    }
+
+
+def k8s_metadata(name: str, component: str, namespace: str, **extra: Any) -> Document:
+    return {"name": name, "namespace": namespace, "labels": k8s_labels(name, component), **extra}
+
+
+def secrets_volume(secrets: list[str], optional: tuple[str, ...] = ()) -> Document:
+    """One Kubernetes Secret per secret, each projected as the file the settings read (the
+    Secrets `faas-cli secret create` makes have this shape too)."""
+    sources = []
+    for secret in secrets:
+        source: Document = {
+            "name": secret_file(secret),
+            "items": [{"key": secret_file(secret), "path": secret_file(secret)}],
+        }
+        if secret in optional:
+            source["optional"] = True
+        sources.append({"secret": source})
+    return {"name": "secrets", "projected": {"sources": sources}}
+
+
+def secrets_mount(directory: str) -> Document:
+    return {"name": "secrets", "mountPath": directory, "readOnly": True}
+
+
+def deployment(
+    name: str,
+    component: str,
+    namespace: str,
+    pod: Document,
+    *,
+    replicas: int | None = None,
+    strategy: Document | None = None,
+    pod_annotations: dict[str, str] | None = None,
+) -> Document:
+    """A Deployment of one pod template selected by its name label. `replicas` None leaves
+    the count to an autoscaler (KEDA)."""
+    spec: Document = {}
+    if replicas is not None:
+        spec["replicas"] = replicas
+    if strategy is not None:
+        spec["strategy"] = strategy
+    template_metadata: Document = {"labels": k8s_labels(name, component)}
+    if pod_annotations:
+        template_metadata["annotations"] = pod_annotations
+    spec["selector"] = {"matchLabels": {"app.kubernetes.io/name": name}}
+    spec["template"] = {
+        "metadata": template_metadata,
+        "spec": {"automountServiceAccountToken": False, **pod},
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": k8s_metadata(name, component, namespace),
+        "spec": spec,
+    }
+
+
+def gateway_manifests(files: dict[str, str], namespace: str) -> list[Document]:
+    """The public Nginx gateway on a cluster: its rendered files (`gateway.config_files`) in a
+    ConfigMap, two replicas, a LoadBalancer Service and a disruption budget."""
+    # ConfigMap keys cannot hold "/": keep the file's own name.
+    data = {Path(path).name: content for path, content in sorted(files.items())}
+    included = sorted(Path(path).name for path in files if path != "nginx.conf")
+    checksum = hashlib.sha256(
+        "".join(f"{key}\0{value}\0" for key, value in sorted(data.items())).encode()
+    ).hexdigest()
+    probe = {"httpGet": {"path": "/healthz", "port": PORT}, "periodSeconds": 10}
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": k8s_metadata(GATEWAY, "gateway", namespace),
+        "data": data,
+    }
+    container = {
+        "name": "nginx",
+        "image": GATEWAY_IMAGE,
+        "ports": [{"name": "http", "containerPort": PORT}],
+        "readinessProbe": probe,
+        "livenessProbe": probe,
+        "resources": GATEWAY_RESOURCES,
+        "volumeMounts": [
+            {
+                "name": "nginx-conf",
+                "mountPath": f"{GATEWAY_CONF_DIR}/nginx.conf",
+                "subPath": "nginx.conf",
+                "readOnly": True,
+            },
+            {
+                "name": "eventmanager-conf",
+                "mountPath": f"{GATEWAY_CONF_DIR}/eventmanager",
+                "readOnly": True,
+            },
+        ],
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+    volumes = [
+        {
+            "name": "nginx-conf",
+            "configMap": {"name": GATEWAY, "items": [{"key": "nginx.conf", "path": "nginx.conf"}]},
+        },
+        {
+            "name": "eventmanager-conf",
+            "configMap": {
+                "name": GATEWAY,
+                "items": [{"key": key, "path": key} for key in included],
+            },
+        },
+    ]
+    gateway = deployment(
+        GATEWAY,
+        "gateway",
+        namespace,
+        {"containers": [container], "volumes": volumes},
+        replicas=2,
+        # A new config rolls the pods (a subPath mount is never updated in place).
+        pod_annotations={"eventmanager.org/config-sha256": checksum},
+    )
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": k8s_metadata(GATEWAY, "gateway", namespace),
+        "spec": {
+            "type": "LoadBalancer",
+            # Keep the client's address: Nginx passes it on in X-Forwarded-For.
+            "externalTrafficPolicy": "Local",
+            "selector": {"app.kubernetes.io/name": GATEWAY},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+        },
+    }
+    budget = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": k8s_metadata(GATEWAY, "gateway", namespace),
+        "spec": {
+            "minAvailable": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": GATEWAY}},
+        },
+    }
+    return [config_map, gateway, service, budget]

@@ -296,6 +296,9 @@ def observability() -> dict[str, Any]:
 
 
 def migrate(deployed: dict[str, Deployed]) -> dict[str, Any]:
+    # The one service that builds the CLI image: the dispatcher, scheduler and worker run the
+    # same tag without `build:` (builds of one tag in parallel fail on a fresh machine, and
+    # compose does not pull an image another service builds).
     return {
         "build": our_build("", cli_extras(deployed)),
         "image": image(CLI_IMAGE, IMAGE_TAG),
@@ -331,7 +334,7 @@ def function_service(name: str, deployed: Deployed) -> dict[str, Any]:
     }
 
 
-def process_service(process: Process, deployed: dict[str, Deployed]) -> dict[str, Any]:
+def process_service(process: Process) -> dict[str, Any]:
     environment = {
         **settings(),
         "METRICS_PORT": str(METRICS_PORT),
@@ -339,7 +342,6 @@ def process_service(process: Process, deployed: dict[str, Deployed]) -> dict[str
         "FUNCTION_URL_TEMPLATE": f"http://{{service}}:{PORT}/",
     }
     return {
-        "build": our_build("", cli_extras(deployed)),
         "image": image(CLI_IMAGE, IMAGE_TAG),
         "restart": "unless-stopped",
         "command": list(process.command),
@@ -350,7 +352,7 @@ def process_service(process: Process, deployed: dict[str, Deployed]) -> dict[str
     }
 
 
-def gateway(deployed: dict[str, Deployed]) -> dict[str, Any]:
+def gateway() -> dict[str, Any]:
     return {
         "image": "nginx:1.27-alpine",
         "restart": "unless-stopped",
@@ -360,10 +362,8 @@ def gateway(deployed: dict[str, Deployed]) -> dict[str, Any]:
             "./gateway/routes.conf:/etc/nginx/eventmanager/routes.conf:ro",
             "./gateway/upstreams-compose.conf:/etc/nginx/eventmanager/upstreams.conf:ro",
         ],
-        # Nginx resolves its upstreams when it starts: the functions must exist by then.
-        "depends_on": {
-            service_name(name): {"condition": "service_started"} for name in sorted(deployed)
-        },
+        # No depends_on the functions: Nginx resolves them per request (Docker's DNS), so the
+        # gateway starts without them and a stopped one answers 502 alone.
         "networks": {"default": {"ipv4_address": GATEWAY_ADDRESS}},
     }
 
@@ -371,11 +371,11 @@ def gateway(deployed: dict[str, Deployed]) -> dict[str, Any]:
 def compose(deployed: dict[str, Deployed]) -> dict[str, Any]:
     services: dict[str, Any] = {**infrastructure(), **observability()}
     services["migrate"] = migrate(deployed)
-    services["gateway"] = gateway(deployed)
+    services["gateway"] = gateway()
     for name, item in sorted(deployed.items()):
         services[service_name(name)] = function_service(name, item)
     for process in PROCESSES:
-        services[process.name] = process_service(process, deployed)
+        services[process.name] = process_service(process)
     services["worker"]["depends_on"]["mailpit"] = {"condition": "service_started"}
     # It writes reports with the functions' MinIO user, which minio-setup creates.
     services["worker"]["depends_on"]["minio-setup"] = {

@@ -3,9 +3,12 @@ target (compose services, Knative Services, the OpenFaaS gateway, `eventmgr up -
 
 Only declared public method+path pairs are routed; internal paths (`POST /`, `/metrics`) are
 not in the table, so they are refused at the edge (404). A path served with another method
-answers 405 with `Allow`. The gateway starts the W3C trace when the client sent none, sets
-`X-Request-ID`, limits bodies, times out slow upstreams and writes ECS JSON access lines in
-which tokens in paths are masked and query strings left out.
+answers 405 with `Allow`. A raw path that Nginx would normalise into another one (`..`, `.`,
+`//`, `%2e`, `%2f`) is refused with 400, so the path that was routed is the path the function
+receives. The gateway starts the W3C trace when the client sent none, sets `X-Request-ID`,
+appends the client's address to `X-Forwarded-For`, strips internal headers, keeps connections
+to upstreams alive, limits bodies, times out slow upstreams and writes ECS JSON access lines
+in which tokens in paths are masked and query strings left out.
 
 Files (paths relative to the Nginx conf dir): `nginx.conf`, `eventmanager/routes.conf` (the
 same for every target) and `eventmanager/upstreams.conf` (where each function lives: per
@@ -28,6 +31,22 @@ if TYPE_CHECKING:
 GATEWAY = Path("gateway")
 TARGETS = ("compose", "knative", "openfaas")
 NAMESPACE = "eventmanager"
+# Explicit: `auto` counts the host's CPUs, and in a Kubernetes pod that is the node's, not
+# the pod's limit (1 CPU for the gateway); two workers keep one busy worker from stalling all.
+WORKER_PROCESSES = 2
+# Docker's embedded DNS: compose upstreams are resolved per request (a stopped function does
+# not keep the gateway from starting; a recreated one, with a new address, is found again).
+COMPOSE_RESOLVER = "127.0.0.11"
+# Headers only the platform may set: a client's copy is dropped at the edge. (The internal
+# caller proves itself with `Authorization: Bearer <INTERNAL_TOKEN>`, which must pass for
+# users' tokens; the gateway never routes the internal paths that accept it.) The client's
+# address travels in X-Forwarded-For alone.
+STRIPPED_HEADERS = ("X-Internal-Token", "X-Real-IP", "Forwarded")
+# What a raw path may not hold (see `$path_refused`).
+PATH_RULE = (
+    "A path may not hold . or .. segments, empty segments (//), or encoded dots and"
+    " slashes (%2e, %2f)."
+)
 MAX_BODY = "11m"  # media uploads are 10 MiB; each function enforces its own, smaller limit
 UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 PARAMETER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?\}")
@@ -82,15 +101,23 @@ def routes_conf(deployed: dict[str, Deployed]) -> str:
 
 
 def upstreams_conf(
-    deployed: dict[str, Deployed], target: str, ports: dict[str, int] | None = None
+    deployed: dict[str, Deployed],
+    target: str,
+    ports: dict[str, int] | None = None,
+    resolver: str = COMPOSE_RESOLVER,
 ) -> str:
-    """Where each function is reached, and with which Host and path prefix."""
+    """Where each function is reached, and with which Host and path prefix.
+
+    `$function_upstream` is an `upstream` group (resolved when Nginx starts, connections kept
+    alive) everywhere but on compose, where it is `service:port`, resolved per request through
+    `resolver` (Nginx 1.22 to 1.27.2 cannot re-resolve an upstream group's servers)."""
     names = sorted(deployed)
     lines = [
         "# Rendered by `eventmgr render` from the function declarations; do not edit.",
         f"# Upstreams for the {target} target.",
     ]
     if target == "openfaas":
+        # The OpenFaaS gateway routes on the deployed name, the DNS-safe one (`admin-users`).
         lines += [
             "upstream openfaas_gateway {",
             "    server gateway.openfaas:8080;",
@@ -98,15 +125,24 @@ def upstreams_conf(
             "}",
             "map $function $function_upstream { default openfaas_gateway; }",
             'map $function $function_prefix { default ""; '
-            + " ".join(f"{name} /function/{name};" for name in names)
+            + " ".join(f"{name} /function/{service_name(name)};" for name in names)
             + " }",
             "map $function $function_host { default gateway.openfaas; }",
         ]
         return "\n".join(lines) + "\n"
+    if target == "compose":
+        lines += [
+            f"resolver {resolver} valid=10s ipv6=off;",
+            "resolver_timeout 5s;",
+            'map $function $function_upstream { default "";',
+            *(f"    {name} {service_name(name)}:{PORT};" for name in names),
+            "}",
+            'map $function $function_prefix { default ""; }',
+            "map $function $function_host { default $host; }",
+        ]
+        return "\n".join(lines) + "\n"
     for name in names:
-        if target == "compose":
-            server = f"{service_name(name)}:{PORT}"
-        elif target == "knative":
+        if target == "knative":
             # Through the cluster's Knative ingress, which routes on the Host header.
             server = "kourier-internal.kourier-system.svc.cluster.local:80"
         else:
@@ -125,14 +161,32 @@ def upstreams_conf(
     return "\n".join(lines) + "\n"
 
 
-def nginx_conf(*, listen: str = f"{PORT}", internal_listen: str | None = None) -> str:
+def nginx_conf(
+    *,
+    listen: str = f"{PORT}",
+    internal_listen: str | None = None,
+    workers: int = WORKER_PROCESSES,
+    temp_dir: str | None = None,
+) -> str:
     """The main config. `internal_listen` (local runs only) adds a loopback server that routes
     `/function/<name>/...` to any function, like the OpenFaaS gateway, for the dispatcher and
-    scheduler; it is never the public port."""
+    scheduler; it is never the public port. `temp_dir` (local runs, tests) keeps Nginx's
+    buffers out of the system's directories, so an unprivileged user can run it."""
     problem = {
+        # Nginx's own 400s (malformed requests) land here too.
+        400: PROBLEM % ("Bad Request", 400, f"The gateway refused this request. {PATH_RULE}"),
         404: PROBLEM % ("Not Found", 404, "No public route for this method and path."),
         405: PROBLEM % ("Method Not Allowed", 405, "This path does not accept this method."),
+        502: PROBLEM % ("Bad Gateway", 502, "The function could not be reached."),
+        504: PROBLEM % ("Gateway Timeout", 504, "The function did not answer in time."),
     }
+    temp = ""
+    if temp_dir:
+        temp = "".join(
+            f"    {kind}_temp_path {temp_dir}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+    stripped = "".join(f'    proxy_set_header {header} "";\n' for header in STRIPPED_HEADERS)
     internal = ""
     if internal_listen:
         internal = f"""
@@ -145,7 +199,8 @@ def nginx_conf(*, listen: str = f"{PORT}", internal_listen: str | None = None) -
     }}
 """
     return f"""# Rendered by `eventmgr render`; do not edit. The Event Manager public gateway.
-worker_processes auto;
+# Explicit, not `auto`: in a pod, `auto` counts the node's CPUs rather than the pod's limit.
+worker_processes {workers};
 error_log /dev/stderr warn;
 
 events {{
@@ -160,7 +215,7 @@ http {{
     client_max_body_size {MAX_BODY};
     client_body_timeout 30s;
     client_header_timeout 10s;
-
+{temp}
     include eventmanager/routes.conf;
     include eventmanager/upstreams.conf;
 
@@ -178,6 +233,13 @@ http {{
     }}
     map $edge_traceparent $edge_trace_id {{
         "~^00-(?<trace>[0-9a-f]{{32}})-" $trace;
+    }}
+    # Routing reads the normalised $uri, the function gets the raw path: refuse raw paths
+    # that normalise into another one (dot segments, `//`, encoded dots and slashes), so the
+    # function serves exactly the path the gateway routed.
+    map $request_uri $path_refused {{
+        "~^[^?]*(?://|/\\.\\.?(?:[/?]|$)|%2[eEfF])" 1;
+        default "";
     }}
     # Tokens in paths (calendar feeds, unsubscribe links) never reach a log.
     map $uri $logged_path {{
@@ -198,18 +260,21 @@ http {{
         '"event.dataset":"$function","client.ip":"$remote_addr"}}';
     access_log /dev/stdout ecs;
 
+    # Every proxy_set_header lives here, at http level: Nginx inherits them into a server or
+    # location only where that level sets none, so one inside a location would drop them all.
+    # HTTP/1.1 without `Connection: close` lets the upstream groups keep connections alive.
     proxy_http_version 1.1;
     proxy_set_header Connection "";
+    proxy_set_header Host $function_host;
     proxy_set_header X-Request-ID $edge_request_id;
     proxy_set_header traceparent $edge_traceparent;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Forwarded-Proto $scheme;
-    proxy_connect_timeout 5s;
+    # Internal headers a client must not smuggle through.
+{stripped}    proxy_connect_timeout 5s;
     proxy_send_timeout 30s;
     proxy_read_timeout 60s;
     proxy_buffering on;
-    # Internal headers a client must not smuggle through.
-    proxy_set_header X-Internal-Token "";
 
     server {{
         listen {listen};
@@ -221,6 +286,9 @@ http {{
         }}
 
         location / {{
+            if ($path_refused) {{
+                return 400;
+            }}
             set $refusal "";
             if ($function = "") {{
                 set $refusal 404;
@@ -234,14 +302,21 @@ http {{
             if ($refusal = "404") {{
                 return 404;
             }}
-            proxy_set_header Host $function_host;
             proxy_pass http://$function_upstream$function_prefix$request_uri;
         }}
 
-        # The gateway's own refusals, as RFC 9457 problems like the functions' (an upstream's
-        # 404 passes through untouched: proxy_intercept_errors is off).
+        # The gateway's own refusals and upstream failures, as RFC 9457 problems like the
+        # functions' (an upstream's own errors pass through untouched: proxy_intercept_errors
+        # is off).
+        error_page 400 @bad_request;
         error_page 404 @not_found;
         error_page 405 @not_allowed;
+        error_page 502 @bad_gateway;
+        error_page 504 @gateway_timeout;
+        location @bad_request {{
+            default_type application/problem+json;
+            return 400 {problem[400]};
+        }}
         location @not_found {{
             default_type application/problem+json;
             return 404 {problem[404]};
@@ -251,6 +326,14 @@ http {{
             add_header Allow $allowed always;
             add_header X-Request-ID $edge_request_id always;
             return 405 {problem[405]};
+        }}
+        location @bad_gateway {{
+            default_type application/problem+json;
+            return 502 {problem[502]};
+        }}
+        location @gateway_timeout {{
+            default_type application/problem+json;
+            return 504 {problem[504]};
         }}
     }}
 {internal}}}

@@ -37,15 +37,23 @@ import yaml
 
 from local.deploy.common import (
     CLI_IMAGE,
+    CONTAINER_SECURITY,
     METRICS_PORT,
     MIGRATE,
+    PART_OF,
     PORT,
     PROCESSES,
+    Document,
     Process,
     dump_yaml_documents,
+    gateway_manifests,
     image,
+    k8s_labels,
+    k8s_metadata,
     secret_file,
+    secrets_mount,
     secrets_of,
+    secrets_volume,
     service_name,
 )
 from local.deploy.gateway import config_files
@@ -77,10 +85,6 @@ DEAD_LETTERS = "dead-letters"
 DEAD_LETTERS_IMAGE = "gcr.io/knative-releases/knative.dev/eventing/cmd/event_display"
 SCHEDULE_TIMEZONE = "UTC"  # as `eventmgr scheduler`
 
-GATEWAY = "gateway"
-GATEWAY_IMAGE = "nginx:1.27-alpine"
-GATEWAY_CONF_DIR = "/etc/nginx"
-
 WORKER = "worker"
 # Mail goes through SendGrid (or SMTP): the worker is given whichever of the two exists.
 MAIL_SECRETS = ("sendgrid_api_key", "smtp_url")
@@ -89,7 +93,6 @@ OPTIONAL_WORKER_SECRETS = (*MAIL_SECRETS, "vapid_private_key")
 # KEDA reads the queue length from the RabbitMQ management API (this secret holds its URL).
 RABBITMQ_MANAGEMENT_SECRET = "rabbitmq-management-url"  # noqa: S105 - a Secret's name
 KSVC = "serving.knative.dev/v1"
-PART_OF = "eventmanager"
 
 FUNCTION_RESOURCES = {
     "requests": {"cpu": "100m", "memory": "192Mi"},
@@ -99,34 +102,17 @@ WORKER_RESOURCES = {
     "requests": {"cpu": "100m", "memory": "256Mi"},
     "limits": {"cpu": "1", "memory": "512Mi"},
 }
-GATEWAY_RESOURCES = {
-    "requests": {"cpu": "50m", "memory": "64Mi"},
-    "limits": {"cpu": "1", "memory": "256Mi"},
-}
-CONTAINER_SECURITY = {
-    "runAsNonRoot": True,  # the images run as uid 10001
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-
-Document = dict[str, Any]
 
 
 def _default(setting: str) -> Any:
     return Settings.model_fields[setting].default
 
 
-def _labels(name: str, component: str) -> dict[str, str]:
-    return {
-        "app.kubernetes.io/name": name,
-        "app.kubernetes.io/component": component,
-        "app.kubernetes.io/part-of": PART_OF,
-    }
+_labels = k8s_labels
 
 
 def _metadata(name: str, component: str, **extra: Any) -> Document:
-    return {"name": name, "namespace": NAMESPACE, "labels": _labels(name, component), **extra}
+    return k8s_metadata(name, component, NAMESPACE, **extra)
 
 
 def dns_label(text: str) -> str:
@@ -167,22 +153,11 @@ def _settings_from() -> list[Document]:
     return [{"configMapRef": {"name": SETTINGS_CONFIGMAP, "optional": True}}]
 
 
-def _secrets_volume(secrets: list[str], optional: tuple[str, ...] = ()) -> Document:
-    """One Kubernetes Secret per secret, each projected as the file the settings read."""
-    sources = []
-    for secret in secrets:
-        source: Document = {
-            "name": secret_file(secret),
-            "items": [{"key": secret_file(secret), "path": secret_file(secret)}],
-        }
-        if secret in optional:
-            source["optional"] = True
-        sources.append({"secret": source})
-    return {"name": "secrets", "projected": {"sources": sources}}
+_secrets_volume = secrets_volume
 
 
 def _secrets_mount() -> Document:
-    return {"name": "secrets", "mountPath": SECRETS_DIR, "readOnly": True}
+    return secrets_mount(SECRETS_DIR)
 
 
 # Knative Services.
@@ -412,105 +387,7 @@ def sink_bindings() -> list[Document]:
 
 
 def gateway(deployed: dict[str, Deployed]) -> list[Document]:
-    files = config_files(deployed, "knative")
-    # ConfigMap keys cannot hold "/": keep the file's own name.
-    data = {Path(path).name: content for path, content in sorted(files.items())}
-    included = sorted(Path(path).name for path in files if path != "nginx.conf")
-    checksum = hashlib.sha256(
-        "".join(f"{key}\0{value}\0" for key, value in sorted(data.items())).encode()
-    ).hexdigest()
-    labels = _labels(GATEWAY, "gateway")
-    probe = {"httpGet": {"path": "/healthz", "port": PORT}, "periodSeconds": 10}
-    config_map = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": _metadata(GATEWAY, "gateway"),
-        "data": data,
-    }
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": _metadata(GATEWAY, "gateway"),
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": GATEWAY}},
-            "template": {
-                "metadata": {
-                    "labels": labels,
-                    # A new config rolls the pods (a subPath mount is never updated in place).
-                    "annotations": {"eventmanager.org/config-sha256": checksum},
-                },
-                "spec": {
-                    "automountServiceAccountToken": False,
-                    "containers": [
-                        {
-                            "name": "nginx",
-                            "image": GATEWAY_IMAGE,
-                            "ports": [{"name": "http", "containerPort": PORT}],
-                            "readinessProbe": probe,
-                            "livenessProbe": probe,
-                            "resources": GATEWAY_RESOURCES,
-                            "volumeMounts": [
-                                {
-                                    "name": "nginx-conf",
-                                    "mountPath": f"{GATEWAY_CONF_DIR}/nginx.conf",
-                                    "subPath": "nginx.conf",
-                                    "readOnly": True,
-                                },
-                                {
-                                    "name": "eventmanager-conf",
-                                    "mountPath": f"{GATEWAY_CONF_DIR}/eventmanager",
-                                    "readOnly": True,
-                                },
-                            ],
-                            "securityContext": {
-                                "allowPrivilegeEscalation": False,
-                                "seccompProfile": {"type": "RuntimeDefault"},
-                            },
-                        }
-                    ],
-                    "volumes": [
-                        {
-                            "name": "nginx-conf",
-                            "configMap": {
-                                "name": GATEWAY,
-                                "items": [{"key": "nginx.conf", "path": "nginx.conf"}],
-                            },
-                        },
-                        {
-                            "name": "eventmanager-conf",
-                            "configMap": {
-                                "name": GATEWAY,
-                                "items": [{"key": key, "path": key} for key in included],
-                            },
-                        },
-                    ],
-                },
-            },
-        },
-    }
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": _metadata(GATEWAY, "gateway"),
-        "spec": {
-            "type": "LoadBalancer",
-            # Keep the client's address: Nginx passes it on in X-Forwarded-For.
-            "externalTrafficPolicy": "Local",
-            "selector": {"app.kubernetes.io/name": GATEWAY},
-            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
-        },
-    }
-    budget = {
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": _metadata(GATEWAY, "gateway"),
-        "spec": {
-            "minAvailable": 1,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": GATEWAY}},
-        },
-    }
-    return [config_map, deployment, service, budget]
+    return gateway_manifests(config_files(deployed, "knative"), NAMESPACE)
 
 
 # The Celery worker and the migration.

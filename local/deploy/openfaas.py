@@ -4,6 +4,12 @@ OpenFaaS names must be DNS labels, so a function is deployed as `service_name(na
 secrets are OpenFaaS secrets named like the files `shared.config` reads from
 `/var/openfaas/secrets` (`database-url`), so each function gets exactly its own.
 `${VAR:-default}` values are filled in by faas-cli from the environment at deploy time.
+
+Editions: OpenFaaS CE (faas-netes) refuses a 16th function (`MaxFunctions = 15`) and has no
+autoscaler, idler or custom readiness probe; the platform has more functions than that, so it
+needs OpenFaaS Standard or Enterprise (docs/deploy-openfaas.md). The processes beside the
+functions (dispatcher, scheduler, worker, migration, public gateway) are Kubernetes manifests
+in `openfaas/` (local/deploy/openfaas_manifests.py).
 """
 
 from __future__ import annotations
@@ -45,6 +51,23 @@ ENVIRONMENT = {
     "read_timeout": "65s",
     "write_timeout": "65s",
     "exec_timeout": "60s",
+    # of-watchdog's /_/ready asks the app's /readyz (it answers once uvicorn listens and
+    # PostgreSQL does): without it the watchdog reports ready before uvicorn is up.
+    "ready_path": "/readyz",
+    # After SIGTERM the watchdog fails /_/ready for this long before it stops accepting, so
+    # the probes take the replica out first. Its default is write_timeout (65 s), beyond the
+    # pod's termination grace period: the pod was killed before it had drained.
+    "healthcheck_interval": "5s",
+}
+# Kubernetes' default grace period, which faas-netes leaves as it is: healthcheck_interval
+# and the drain of requests in flight must fit in it.
+TERMINATION_GRACE_SECONDS = 30
+# OpenFaaS Standard/Enterprise: the readiness probe (and the gateway's check before it sends a
+# request to a replica scaled from zero) asks the watchdog's /_/ready, which includes the
+# app's /readyz and the watchdog's own draining. CE ignores these annotations.
+READINESS = {
+    "com.openfaas.ready.http.path": "/_/ready",
+    "com.openfaas.ready.http.periodSeconds": "2",
 }
 HEADER = """\
 # Rendered by `eventmgr render` (local/deploy/openfaas.py) from the function declarations;
@@ -55,7 +78,7 @@ HEADER = """\
 def labels(deployed: Deployed) -> dict[str, str]:
     scaling = deployed.function.scaling
     found = {
-        # OpenFaaS keeps at least one replica; going to zero is the idler's job (Pro).
+        # OpenFaaS keeps at least one replica; going to zero is the idler's job (Standard).
         "com.openfaas.scale.min": str(max(1, scaling.min_scale)),
         "com.openfaas.scale.max": str(scaling.max_scale),
         "com.openfaas.scale.target": str(scaling.concurrency),
@@ -79,8 +102,9 @@ def function_entry(name: str, deployed: Deployed) -> dict[str, Any]:
         "requests": dict(REQUESTS),
         "limits": dict(LIMITS),
     }
+    entry["annotations"] = dict(READINESS)
     if deployed.function.schedule:
-        entry["annotations"] = {"topic": "cron-function", "schedule": deployed.function.schedule}
+        entry["annotations"] |= {"topic": "cron-function", "schedule": deployed.function.schedule}
     return entry
 
 

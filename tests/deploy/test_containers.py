@@ -73,10 +73,11 @@ def test_stack_has_every_function_with_only_its_secrets(deployed):
         expected = {secret_file(s) for s in secrets_of(item, rabbitmq=True)}
         assert set(entry["secrets"]) == expected
         schedule = item.function.schedule
+        cron = {"topic": "cron-function", "schedule": schedule}
         if schedule:
-            assert entry["annotations"] == {"topic": "cron-function", "schedule": schedule}
+            assert entry["annotations"].items() >= cron.items()
         else:
-            assert "annotations" not in entry
+            assert not {"topic", "schedule"} & set(entry["annotations"])
         scaling = item.function.scaling
         assert entry["labels"]["com.openfaas.scale.max"] == str(scaling.max_scale)
         assert ("com.openfaas.scale.zero" in entry["labels"]) == (scaling.min_scale == 0)
