@@ -2,7 +2,8 @@
 
 Mail apps POST to it without asking (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`); a
 person who opens it in a browser gets a page with one button, because a GET must change
-nothing (link scanners open every link in a mail).
+nothing (link scanners open every link in a mail). The mail's footer links the page at
+`/unsubscribe/{token}`; its button posts to the one-click address.
 """
 
 from html import escape
@@ -15,7 +16,7 @@ from mangum import Mangum
 from shared.db import unit_of_work
 from shared.kit import Function
 from shared.notifications import preferences
-from shared.notifications.unsubscribe import UnknownLink, person_of
+from shared.notifications.unsubscribe import PATH, UnknownLink, person_of
 from shared.users.pages import page
 from shared.users.service import locale_from_accept_language
 
@@ -58,8 +59,7 @@ def _invalid(locale: str) -> HTMLResponse:
     return page(locale, words["bad"], f"<p>{escape(words['bad.text'])}</p>", 404)
 
 
-@fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
-def confirmation_page(token: Token, accept_language: Language = None) -> HTMLResponse:
+def _ask(token: str, accept_language: str | None) -> HTMLResponse:
     locale = locale_from_accept_language(accept_language)
     words = WORDS[locale]
     try:
@@ -68,11 +68,24 @@ def confirmation_page(token: Token, accept_language: Language = None) -> HTMLRes
         return _invalid(locale)
     form = (
         f"<p>{escape(words['ask.text'])}</p>"
-        # Posts to this same address, the body a mail app's one-click POST carries.
-        '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        # The body a mail app's one-click POST carries, to the one-click address.
+        f'<form method="post" action="{escape(PATH + token)}">'
+        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
         f'<button type="submit">{escape(words["button"])}</button></form>'
     )
     return page(locale, words["ask"], form)
+
+
+@fn.get("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(token: Token, accept_language: Language = None) -> HTMLResponse:
+    """The page the mail's footer links: asks, changes nothing."""
+    return _ask(token, accept_language)
+
+
+@fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
+def confirmation_page(token: Token, accept_language: Language = None) -> HTMLResponse:
+    """A person opening the one-click address: the same page."""
+    return _ask(token, accept_language)
 
 
 @fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
