@@ -38,6 +38,12 @@ class UserProfile(UserPublic):
     timezone: str
 
 
+class AdminUserView(UserProfile):
+    """What an admin sees of an account: also whether it is blocked."""
+
+    is_active: bool
+
+
 class ProfileUpdate(RequestModel):
     full_name: FullName | None = None
     locale: Literal["en", "ru"] | None = None
