@@ -242,14 +242,19 @@ http {{
         # 404 passes through untouched: proxy_intercept_errors is off).
         error_page 404 @not_found;
         error_page 405 @not_allowed;
+        # (A location's add_header replaces the server's: each lists all it sends. The
+        # functions add their own security headers; these answers are Nginx's.)
         location @not_found {{
             default_type application/problem+json;
+            add_header X-Request-ID $edge_request_id always;
+            add_header X-Content-Type-Options nosniff always;
             return 404 {problem[404]};
         }}
         location @not_allowed {{
             default_type application/problem+json;
             add_header Allow $allowed always;
             add_header X-Request-ID $edge_request_id always;
+            add_header X-Content-Type-Options nosniff always;
             return 405 {problem[405]};
         }}
     }}

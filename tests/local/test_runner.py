@@ -287,7 +287,13 @@ def test_gateway_extras(runner: Runner):
     ):
         assert path in spec["paths"]
     assert "/healthz" not in spec["paths"]
-    assert api.get("/docs").status_code == 200
+    docs = api.get("/docs")
+    assert docs.status_code == 200
+    assert docs.headers["content-security-policy"] == "frame-ancestors 'none'"
+    # The real server says nothing of itself; every answer refuses MIME sniffing.
+    for answer in (api.get("/healthz"), api.get("/api/v1/events"), api.get("/nowhere/x")):
+        assert "server" not in answer.headers
+        assert answer.headers["x-content-type-options"] == "nosniff"
     # Straight from loopback, internal calls need no token (a local Prometheus can scrape).
     metrics = api.get("/metrics").text
     for function in ("browse_events", "login"):
