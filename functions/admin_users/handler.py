@@ -14,7 +14,7 @@ from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.users.admin import UserPage, change_user, list_users
 from shared.users.models import Role
 from shared.users.schemas import AdminUserView
-from shared.validation import RequestModel
+from shared.validation import Flag, RequestModel
 
 fn = Function(
     "admin_users",
@@ -27,7 +27,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 class UserChange(RequestModel):
     role: Literal["participant", "organizer", "admin"] | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 @fn.get("/api/v1/admin/users", response_model=UserPage)

@@ -22,17 +22,21 @@ HTML_ANSWER = (
 
 
 def add_security_headers(headers: list[tuple[bytes, bytes]]) -> None:
-    """Extend a response's raw headers in place (an `http.response.start` message's). An
-    HTML answer that sets its own policy (a page with scripts, such as `/docs`) keeps it."""
-    html = False
+    """Extend a response's raw headers in place (an `http.response.start` message's). What a
+    route set itself stays: a download's own nosniff, the policy of a page with scripts
+    (such as `/docs`)."""
+    content_type = b""
+    has_policy = has_nosniff = False
     for name, value in headers:
         if name == b"content-type":
-            html = value.startswith(b"text/html")
+            content_type = value
         elif name == b"content-security-policy":
-            html = False
-            break
-    headers.extend(EVERY_ANSWER)
-    if html:
+            has_policy = True
+        elif name == b"x-content-type-options":
+            has_nosniff = True
+    if not has_nosniff:
+        headers.extend(EVERY_ANSWER)
+    if content_type.startswith(b"text/html") and not has_policy:
         headers.extend(HTML_ANSWER)
 
 
