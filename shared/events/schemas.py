@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from shared.events.models import Event
+from shared.events.withdrawn import WITHDRAWN_TITLE
 from shared.validation import Number, RequestModel, SingleLine, TimeZoneName, WholeNumber
 
 Title = Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)]
@@ -109,11 +110,13 @@ class EventPublic(BaseModel):
     waitlist_count: int
     created_at: datetime
     updated_at: datetime
+    # Hidden by the moderators, seen by someone registered: title and text are gone.
+    withdrawn: bool = False
 
     @classmethod
-    def of(cls, event: Event) -> EventPublic:
+    def of(cls, event: Event, *, withdrawn: bool = False) -> EventPublic:
         venue = None
-        if event.venue_name and event.venue_address:
+        if event.venue_name and event.venue_address and not withdrawn:
             venue = Venue(
                 name=event.venue_name,
                 address=event.venue_address,
@@ -123,15 +126,15 @@ class EventPublic(BaseModel):
         seats_left = None if event.capacity is None else event.capacity - event.seats_taken
         return cls(
             id=event.id,
-            title=event.title,
-            description=event.description,
+            title=WITHDRAWN_TITLE if withdrawn else event.title,
+            description="" if withdrawn else event.description,
             starts_at=event.starts_at,
             ends_at=event.ends_at,
             timezone=event.timezone,
             category=event.category_slug,
-            tags=sorted(tag.name for tag in event.tags),
+            tags=[] if withdrawn else sorted(tag.name for tag in event.tags),
             venue=venue,
-            online_url=event.online_url,
+            online_url=None if withdrawn else event.online_url,
             capacity=event.capacity,
             status=event.status.value,
             moderation=event.moderation.value,
@@ -141,6 +144,7 @@ class EventPublic(BaseModel):
             waitlist_count=event.waitlist_count,
             created_at=event.created_at,
             updated_at=event.updated_at,
+            withdrawn=withdrawn,
         )
 
 
