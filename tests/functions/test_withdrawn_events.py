@@ -68,7 +68,8 @@ def test_a_hidden_event_is_withdrawn_wherever_its_registrants_meet_it(client):
     activity = client.get(f"/api/v1/analytics/users/{person.id}/activity", headers=me).json()
     assert [(e["title"], e["withdrawn"]) for e in activity["events"]] == [("Withdrawn event", True)]
     inbox = client.get("/api/v1/me/notifications", headers=me).json()["items"]
-    assert inbox and all(item["withdrawn"] for item in inbox)
+    assert inbox
+    assert all(item["withdrawn"] for item in inbox)
     assert {item["title"] for item in inbox} == {"Event withdrawn"}
 
     # Its organizer still sees their own event, and the notice about the hiding.
