@@ -87,14 +87,16 @@ def test_an_event_already_over_is_not_published_but_may_be_a_draft(client):
 def test_other_request_flags_and_names_are_strict(client):
     me = bearer(client)
     settings = "/api/v1/me/notification-settings"
-    for bad in (
-        {"email": 0, "push": True, "reminders": []},
-        {"email": "no", "push": True, "reminders": []},
-    ):
+    for flag in (0, "no"):
+        bad: dict[str, object] = {"email": flag, "push": True, "reminders": []}
         assert_problem(client.put(settings, json=bad, headers=me), 422)
     assert client.get(settings, headers=me).json()["email"] is True
-    for bad in ({"full_name": "Eve\r\nAdmin"}, {"timezone": "localtime"}, {"timezone": "Factory"}):
-        assert_problem(client.patch("/api/v1/users/me", json=bad, headers=me), 422)
+    for change in (
+        {"full_name": "Eve\r\nAdmin"},
+        {"timezone": "localtime"},
+        {"timezone": "Factory"},
+    ):
+        assert_problem(client.patch("/api/v1/users/me", json=change, headers=me), 422)
     assert (
         client.patch("/api/v1/users/me", json={"timezone": "Asia/Tokyo"}, headers=me).json()[
             "timezone"
