@@ -2,8 +2,9 @@
 
 Mail apps POST to it without asking (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`); a
 person who opens it in a browser gets a page with one button, because a GET must change
-nothing (link scanners open every link in a mail). The mail's footer links the page at
-`/unsubscribe/{token}`; its button posts to the one-click address.
+nothing (link scanners open every link in a mail). Mails link the contract's page,
+`/unsubscribe/{token}`, in `List-Unsubscribe` and their footer; `/api/v1/unsubscribe/{token}`
+does the same.
 """
 
 from html import escape
@@ -16,7 +17,7 @@ from mangum import Mangum
 from shared.db import unit_of_work
 from shared.kit import Function
 from shared.notifications import preferences
-from shared.notifications.unsubscribe import PATH, UnknownLink, person_of
+from shared.notifications.unsubscribe import UnknownLink, person_of
 from shared.users.pages import page
 from shared.users.service import locale_from_accept_language
 
@@ -68,9 +69,8 @@ def _ask(token: str, accept_language: str | None) -> HTMLResponse:
         return _invalid(locale)
     form = (
         f"<p>{escape(words['ask.text'])}</p>"
-        # The body a mail app's one-click POST carries, to the one-click address.
-        f'<form method="post" action="{escape(PATH + token)}">'
-        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        # Posts to this same address, the body a mail app's one-click POST carries.
+        '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
         f'<button type="submit">{escape(words["button"])}</button></form>'
     )
     return page(locale, words["ask"], form)
@@ -78,27 +78,41 @@ def _ask(token: str, accept_language: str | None) -> HTMLResponse:
 
 @fn.get("/unsubscribe/{token}", response_class=HTMLResponse)
 def unsubscribe_page(token: Token, accept_language: Language = None) -> HTMLResponse:
-    """The page the mail's footer links: asks, changes nothing."""
+    """The page mails link: asks, changes nothing."""
     return _ask(token, accept_language)
 
 
 @fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
 def confirmation_page(token: Token, accept_language: Language = None) -> HTMLResponse:
-    """A person opening the one-click address: the same page."""
     return _ask(token, accept_language)
 
 
-@fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
-def one_click(token: Token, accept_language: Language = None) -> HTMLResponse:
+def _stop(token: str, locale: str) -> HTMLResponse:
     """Whatever the body: RFC 8058 says it is `List-Unsubscribe=One-Click`, and nothing
     but the signed token decides whose mail stops."""
-    locale = locale_from_accept_language(accept_language)
-    user_id = person_of(token)  # a link that is not ours: 404 problem+json
+    user_id = person_of(token)
     with unit_of_work() as session:
         if not preferences.stop_email(session, user_id):
             raise UnknownLink("This unsubscribe link is not valid.")
     words = WORDS[locale]
     return page(locale, words["done"], f"<p>{escape(words['done.text'])}</p>")
+
+
+@fn.post("/unsubscribe/{token}", response_class=HTMLResponse)
+def one_click_page(token: Token, accept_language: Language = None) -> HTMLResponse:
+    """The mails' one-click address, and the page's button: a link that is not ours gets
+    the page that says so."""
+    locale = locale_from_accept_language(accept_language)
+    try:
+        return _stop(token, locale)
+    except UnknownLink:
+        return _invalid(locale)
+
+
+@fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
+def one_click(token: Token, accept_language: Language = None) -> HTMLResponse:
+    """The API's one-click address: a link that is not ours is a 404 problem+json."""
+    return _stop(token, locale_from_accept_language(accept_language))
 
 
 app = fn.app()

@@ -17,9 +17,9 @@ from shared.errors import NotFound
 from shared.notifications.templates import Rendered
 from shared.security.instance_keys import instance_key
 
-# The one-click address mail apps POST to (RFC 8058), and the page a person opens.
-PATH = "/api/v1/unsubscribe/"
-PAGE_PATH = "/unsubscribe/"
+# The contract's mail-link page, which is also the one-click address mail apps POST to
+# (RFC 8058); the API's address does the same.
+PATH = "/unsubscribe/"
 
 
 class UnknownLink(NotFound):
@@ -41,8 +41,8 @@ def token_for(user_id: uuid.UUID) -> str:
     return str(_serializer().dumps(user_id.hex))
 
 
-def link_for(user_id: uuid.UUID, path: str = PATH) -> str:
-    return f"{get_settings().public_url.rstrip('/')}{path}{token_for(user_id)}"
+def link_for(user_id: uuid.UUID) -> str:
+    return f"{get_settings().public_url.rstrip('/')}{PATH}{token_for(user_id)}"
 
 
 def person_of(token: str) -> uuid.UUID:
@@ -53,14 +53,13 @@ def person_of(token: str) -> uuid.UUID:
 
 
 def sign_off(rendered: Rendered, user_id: uuid.UUID) -> tuple[str, str | None, str]:
-    """A notice's text and HTML with its footer linking the page, and the one-click link for
-    the `List-Unsubscribe` header."""
+    """A notice's text and HTML with its footer and one-click link, and the link itself."""
     assert rendered.footer is not None
-    page = link_for(user_id, PAGE_PATH)
-    text = f"{rendered.text}\n-- \n{rendered.footer.format(link=page)}\n"
+    link = link_for(user_id)
+    text = f"{rendered.text}\n-- \n{rendered.footer.format(link=link)}\n"
     before, _, _ = rendered.footer.partition("{link}")
     html = (
         f'{rendered.html or ""}<hr><p style="font-size:small">{escape(before)}'
-        f'<a href="{escape(page)}">{escape(page)}</a></p>'
+        f'<a href="{escape(link)}">{escape(link)}</a></p>'
     )
-    return text, html, link_for(user_id)
+    return text, html, link
