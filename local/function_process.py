@@ -28,7 +28,15 @@ def main() -> None:
         install_publisher(LocalPublisher(load_triggers(), threading.Event()))
     app = importlib.import_module(f"functions.{name}.handler").app
     # The kit writes the access lines and configures JSON logging itself.
-    uvicorn.run(app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":

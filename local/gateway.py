@@ -30,6 +30,7 @@ from shared.config import get_settings
 from shared.db import ping
 from shared.kit import problem
 from shared.kit.context import REQUEST_ID, new_span_id, new_trace_id, parse_traceparent
+from shared.kit.headers import secured
 from shared.metrics import exposition
 
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -67,7 +68,7 @@ class Gateway:
         path: str = scope["path"]
         response = self._own_route(scope, path)
         if response is not None:
-            await response(scope, receive, send)
+            await response(scope, receive, secured(send))
             return
         if path.startswith(FUNCTION_PREFIX):
             await self._function_path(scope, receive, send)
@@ -81,13 +82,16 @@ class Gateway:
             # A CORS preflight: the function's CORS middleware answers it.
             await self._path_owner(scope)(scope, receive, send)
             return
+        # The detail never echoes the path: it may hold a token, or text aimed at a reader.
         if allowed:
             refusal = problem(
-                405, f"{path} accepts {', '.join(allowed)}.", headers={"Allow": ", ".join(allowed)}
+                405,
+                f"This path accepts {', '.join(allowed)}.",
+                headers={"Allow": ", ".join(allowed)},
             )
         else:
-            refusal = problem(404, f"No route for {scope['method']} {path}.")
-        await refusal(scope, receive, send)
+            refusal = problem(404, "No route for this method and path.")
+        await refusal(scope, receive, secured(send))
 
     def _own_route(self, scope: Scope, path: str) -> Response | None:
         if scope["method"] not in ("GET", "HEAD"):
@@ -99,7 +103,10 @@ class Gateway:
         if path == "/openapi.json":
             return JSONResponse(self.openapi)
         if path == "/docs":
-            return get_swagger_ui_html(openapi_url="/openapi.json", title="Event Manager API")
+            docs = get_swagger_ui_html(openapi_url="/openapi.json", title="Event Manager API")
+            # Swagger UI runs scripts: of the pages' policy it keeps only "never framed".
+            docs.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+            return docs
         if path == "/metrics":
             if not self._internal(scope):
                 return problem(401, "This endpoint is internal.", headers=_BEARER)
@@ -142,10 +149,11 @@ class Gateway:
         name, _, rest = scope["path"][len(FUNCTION_PREFIX) :].partition("/")
         deployed = self.deployed.get(name)
         if deployed is None:
-            await problem(404, f"No function named {name!r}.")(scope, receive, send)
+            await problem(404, "No function by that name.")(scope, receive, secured(send))
             return
         if not self._internal(scope):
-            await problem(401, "This path is internal.", headers=_BEARER)(scope, receive, send)
+            refusal = problem(401, "This path is internal.", headers=_BEARER)
+            await refusal(scope, receive, secured(send))
             return
         scope.setdefault("state", {})["gateway_route"] = f"/function/{name}"
         inner = dict(scope)

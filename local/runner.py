@@ -103,7 +103,13 @@ def _run(
     gateway = Gateway(deployed, components=supervisor.states)
     url = f"http://{_display_host(host)}:{port}"
     config = uvicorn.Config(
-        gateway, host=host, port=port, lifespan="off", log_config=None, access_log=False
+        gateway,
+        host=host,
+        port=port,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        server_header=False,  # no `Server: uvicorn` telling a scanner what to try
     )
     server = uvicorn.Server(config)
     from local.embedded import free_port

@@ -122,8 +122,14 @@ class Settings(BaseSettings):
     push_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
     # Throttling (per account and per client address; Redis, or per process without it).
+    # Failed password checks of one account from one client (address or known device) before
+    # that client is locked out of that account, for 1 min doubling up to 1 h.
     login_failures_per_account: int = Field(default=5, ge=1)
+    # Failed password checks from one address, whatever the accounts, before it is locked.
     login_failures_per_address: int = Field(default=20, ge=1)
+    # Failed checks of one account from everywhere (in an hour) before it is slowed down:
+    # one check per 1 s, 2 s, 4 s ... 1 min from clients it does not know. Never a lock.
+    login_failures_before_slowdown: int = Field(default=10, ge=1)
     signups_per_address_per_hour: int = Field(default=10, ge=1)
     mail_requests_per_account_per_hour: int = Field(default=3, ge=1)
     mail_requests_per_address_per_hour: int = Field(default=20, ge=1)

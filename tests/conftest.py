@@ -59,6 +59,7 @@ os.environ.pop("DATABASE_URL", None)
 
 def reset_process_state() -> None:
     """Forget everything cached from the settings, after a test changed the environment."""
+    from shared.auth import devices
     from shared.cache import forget_state
     from shared.calendars.feeds import forget_key as forget_feed_key
     from shared.celery_app import celery_app
@@ -78,6 +79,7 @@ def reset_process_state() -> None:
     get_settings.cache_clear()
     forget_keys()
     forget_key()
+    devices.forget_key()
     forget_state()
     get_mailer.cache_clear()
     get_publisher.cache_clear()

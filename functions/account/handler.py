@@ -1,18 +1,22 @@
 """The signed-in user's own account: profile and password."""
 
+from contextlib import AbstractContextManager
 from typing import Any
 
-from fastapi import Response
+from fastapi import Request, Response
 from mangum import Mangum
 
+from shared.auth import throttle
 from shared.db import unit_of_work
 from shared.errors import NotFound
 from shared.kit import CurrentUser, Function
+from shared.kit.auth import Principal
+from shared.kit.client import client_address
 from shared.users import repository
 from shared.users.account import delete_account, export
 from shared.users.schemas import AccountDeletion, PasswordChange, ProfileUpdate, UserProfile
 from shared.users.service import update_profile
-from shared.users.verification import change_password
+from shared.users.verification import WrongPassword, change_password
 
 fn = Function("account", summary="One's own profile and password; export and delete one's data.")
 
@@ -39,16 +43,23 @@ def export_mine(user: CurrentUser) -> dict[str, Any]:
         return export(session, user.user_id)
 
 
+def _checking_password(user: Principal, request: Request) -> AbstractContextManager[None]:
+    """Guessing the password through a stolen session is throttled like signing in."""
+    return throttle.password_check(
+        "current-password", str(user.user_id), client_address(request), wrong=WrongPassword
+    )
+
+
 @fn.delete("/api/v1/users/me", status_code=204)
-def delete_mine(body: AccountDeletion, user: CurrentUser) -> Response:
-    with unit_of_work() as session:
+def delete_mine(body: AccountDeletion, user: CurrentUser, request: Request) -> Response:
+    with _checking_password(user, request), unit_of_work() as session:
         delete_account(session, user.user_id, body.password)
     return Response(status_code=204)
 
 
 @fn.post("/api/v1/users/me/password", status_code=204)
-def password(body: PasswordChange, user: CurrentUser) -> Response:
-    with unit_of_work() as session:
+def password(body: PasswordChange, user: CurrentUser, request: Request) -> Response:
+    with _checking_password(user, request), unit_of_work() as session:
         change_password(
             session, user.user_id, body.current_password, body.new_password, user.session_id
         )

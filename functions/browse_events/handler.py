@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import Query, Response
 from mangum import Mangum
-from pydantic import AwareDatetime
 
 from shared.events import cache
 from shared.events.repository import EventFilters
@@ -13,6 +12,7 @@ from shared.events.schemas import CategoryList, EventPage, EventPublic
 from shared.events.service import normalize_tag
 from shared.kit import Function, OptionalUser, Scaling
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.validation import MOMENT_FORMAT, MomentFrom, MomentTo
 
 fn = Function(
     "browse_events",
@@ -27,8 +27,14 @@ def list_published(
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
-    starts_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    starts_before: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    starts_from: Annotated[
+        MomentFrom | None,
+        Query(alias="from", description=f"Events starting at or after: {MOMENT_FORMAT}, UTC"),
+    ] = None,
+    starts_before: Annotated[
+        MomentTo | None,
+        Query(alias="to", description=f"Events starting before: {MOMENT_FORMAT}, UTC, included"),
+    ] = None,
     organizer_id: uuid.UUID | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,

@@ -3,13 +3,14 @@
 The only function given the signing key.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Cookie, Request, Response
 from mangum import Mangum
 
-from shared.auth import service, throttle
+from shared.auth import devices, service, throttle
 from shared.auth.schemas import LoginRequest, LogoutRequest, RefreshRequest, TokenPair
+from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function
 from shared.kit.client import client_address
@@ -23,20 +24,34 @@ fn = Function(
 
 
 @fn.post("/api/v1/auth/login", response_model=TokenPair)
-def login(body: LoginRequest, request: Request) -> TokenPair:
-    address = client_address(request)
-    throttle.before_login(body.email, address)
-    outcome = throttle.Outcome.error
-    try:
-        with unit_of_work() as session:
-            tokens = service.login(session, body.email, body.password)
-        outcome = throttle.Outcome.succeeded
-    except service.InvalidCredentials:
-        outcome = throttle.Outcome.failed
-        raise
-    finally:
-        throttle.login_done(body.email, address, outcome)
-    return tokens
+def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    cookie: Annotated[str | None, Cookie(alias=devices.COOKIE, max_length=512)] = None,
+) -> TokenPair:
+    device = devices.known_device(body.device_token or cookie, body.email)
+    guard = throttle.password_check(
+        "login",
+        body.email,
+        client_address(request),
+        wrong=service.InvalidCredentials,
+        device=device,
+    )
+    with guard, unit_of_work() as session:
+        tokens = service.login(session, body.email, body.password)
+    token = devices.issue(body.email)
+    if token is not None:
+        response.set_cookie(
+            devices.COOKIE,
+            token,
+            max_age=devices.DEVICE_DAYS * 86400,
+            path=devices.COOKIE_PATH,
+            secure=get_settings().public_url.startswith("https://"),
+            httponly=True,
+            samesite="strict",
+        )
+    return tokens.model_copy(update={"device_token": token})
 
 
 @fn.post("/api/v1/auth/refresh", response_model=TokenPair)

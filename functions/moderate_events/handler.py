@@ -14,7 +14,7 @@ from shared.events.service import create_category
 from shared.kit import Admin, CurrentUser, Function
 from shared.moderation.service import Action, Queue, QueuePage, moderate, queue, report_abuse
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from shared.validation import RequestModel
+from shared.validation import RequestModel, SingleLine
 
 fn = Function(
     "moderate_events",
@@ -40,7 +40,7 @@ class ModerationRequest(RequestModel):
 
 class CategoryCreate(RequestModel):
     slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    name: Annotated[SingleLine, StringConstraints(min_length=1, max_length=80)]
 
 
 @fn.post("/api/v1/events/{event_id}/reports-abuse", status_code=202, response_model=Received)

@@ -62,10 +62,16 @@ def ask(body: ResetRequest, request: Request) -> Response:
     return Response(status_code=202)
 
 
+def _reset(token: str, new_password: str) -> None:
+    with unit_of_work() as session:
+        email = reset_password(session, token, new_password).email
+    # The owner proved themself: guessing before the reset no longer slows them down.
+    throttle.account_recovered("login", email)
+
+
 @fn.post("/api/v1/auth/password-reset/confirm", status_code=204)
 def confirm(body: ResetConfirm) -> Response:
-    with unit_of_work() as session:
-        reset_password(session, body.token, body.new_password)
+    _reset(body.token, body.new_password)
     return Response(status_code=204)
 
 
@@ -104,8 +110,7 @@ def submit(
     except ValidationError:
         return page(locale, words["title"], _form(words, token, words["weak"]), 400)
     try:
-        with unit_of_work() as session:
-            reset_password(session, checked.token, checked.new_password)
+        _reset(checked.token, checked.new_password)
     except DomainError:
         return page(locale, words["bad_title"], f"<p>{escape(words['bad'])}</p>", 400)
     return page(locale, words["done_title"], f"<p>{escape(words['done'])}</p>")

@@ -2,7 +2,9 @@
 
 Mail apps POST to it without asking (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`); a
 person who opens it in a browser gets a page with one button, because a GET must change
-nothing (link scanners open every link in a mail).
+nothing (link scanners open every link in a mail). Mails link the contract's page,
+`/unsubscribe/{token}`, in `List-Unsubscribe` and their footer; `/api/v1/unsubscribe/{token}`
+does the same.
 """
 
 from html import escape
@@ -58,8 +60,7 @@ def _invalid(locale: str) -> HTMLResponse:
     return page(locale, words["bad"], f"<p>{escape(words['bad.text'])}</p>", 404)
 
 
-@fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
-def confirmation_page(token: Token, accept_language: Language = None) -> HTMLResponse:
+def _ask(token: str, accept_language: str | None) -> HTMLResponse:
     locale = locale_from_accept_language(accept_language)
     words = WORDS[locale]
     try:
@@ -75,17 +76,43 @@ def confirmation_page(token: Token, accept_language: Language = None) -> HTMLRes
     return page(locale, words["ask"], form)
 
 
-@fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
-def one_click(token: Token, accept_language: Language = None) -> HTMLResponse:
+@fn.get("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(token: Token, accept_language: Language = None) -> HTMLResponse:
+    """The page mails link: asks, changes nothing."""
+    return _ask(token, accept_language)
+
+
+@fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
+def confirmation_page(token: Token, accept_language: Language = None) -> HTMLResponse:
+    return _ask(token, accept_language)
+
+
+def _stop(token: str, locale: str) -> HTMLResponse:
     """Whatever the body: RFC 8058 says it is `List-Unsubscribe=One-Click`, and nothing
     but the signed token decides whose mail stops."""
-    locale = locale_from_accept_language(accept_language)
-    user_id = person_of(token)  # a link that is not ours: 404 problem+json
+    user_id = person_of(token)
     with unit_of_work() as session:
         if not preferences.stop_email(session, user_id):
             raise UnknownLink("This unsubscribe link is not valid.")
     words = WORDS[locale]
     return page(locale, words["done"], f"<p>{escape(words['done.text'])}</p>")
+
+
+@fn.post("/unsubscribe/{token}", response_class=HTMLResponse)
+def one_click_page(token: Token, accept_language: Language = None) -> HTMLResponse:
+    """The mails' one-click address, and the page's button: a link that is not ours gets
+    the page that says so."""
+    locale = locale_from_accept_language(accept_language)
+    try:
+        return _stop(token, locale)
+    except UnknownLink:
+        return _invalid(locale)
+
+
+@fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
+def one_click(token: Token, accept_language: Language = None) -> HTMLResponse:
+    """The API's one-click address: a link that is not ours is a 404 problem+json."""
+    return _stop(token, locale_from_accept_language(accept_language))
 
 
 app = fn.app()

@@ -313,26 +313,37 @@ http {{
         error_page 405 @not_allowed;
         error_page 502 @bad_gateway;
         error_page 504 @gateway_timeout;
+        # (A location's add_header replaces the server's: each lists all it sends. The
+        # functions add their own security headers; these answers are Nginx's.)
         location @bad_request {{
             default_type application/problem+json;
+            add_header X-Request-ID $edge_request_id always;
+            add_header X-Content-Type-Options nosniff always;
             return 400 {problem[400]};
         }}
         location @not_found {{
             default_type application/problem+json;
+            add_header X-Request-ID $edge_request_id always;
+            add_header X-Content-Type-Options nosniff always;
             return 404 {problem[404]};
         }}
         location @not_allowed {{
             default_type application/problem+json;
             add_header Allow $allowed always;
             add_header X-Request-ID $edge_request_id always;
+            add_header X-Content-Type-Options nosniff always;
             return 405 {problem[405]};
         }}
         location @bad_gateway {{
             default_type application/problem+json;
+            add_header X-Request-ID $edge_request_id always;
+            add_header X-Content-Type-Options nosniff always;
             return 502 {problem[502]};
         }}
         location @gateway_timeout {{
             default_type application/problem+json;
+            add_header X-Request-ID $edge_request_id always;
+            add_header X-Content-Type-Options nosniff always;
             return 504 {problem[504]};
         }}
     }}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
@@ -332,13 +332,20 @@ def person_totals(session: Session, user_id: uuid.UUID) -> tuple[int, int, int]:
 
 def person_events(
     session: Session, user_id: uuid.UUID, limit: int
-) -> list[tuple[PersonEvent, str, datetime]]:
-    """The person's events, latest registration first, with each event's title and start."""
+) -> list[tuple[PersonEvent, Event]]:
+    """The person's events, latest registration first, each with its event."""
     rows = session.execute(
-        select(PersonEvent, Event.title, Event.starts_at)
+        select(PersonEvent, Event)
         .join(Event, Event.id == PersonEvent.event_id)
         .where(PersonEvent.user_id == user_id)
         .order_by(PersonEvent.registered_at.desc(), PersonEvent.event_id)
         .limit(limit)
     )
-    return [(row[0], row[1], row[2]) for row in rows]
+    return [(row[0], row[1]) for row in rows]
+
+
+def people_of(session: Session, event_id: uuid.UUID) -> list[uuid.UUID]:
+    """Everyone whose activity lists this event."""
+    return list(
+        session.scalars(select(PersonEvent.user_id).where(PersonEvent.event_id == event_id))
+    )

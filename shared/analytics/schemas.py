@@ -43,6 +43,8 @@ class ActivityEvent(BaseModel):
     # Of the person's latest registration for it.
     status: str
     registered_at: datetime
+    # Hidden by the moderators: the title is a placeholder.
+    withdrawn: bool = False
 
 
 class UserActivity(BaseModel):

@@ -26,6 +26,7 @@ from shared.analytics.schemas import (
 from shared.db import unit_of_work
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.events.service import owned_event
+from shared.events.withdrawn import WITHDRAWN_TITLE, is_withdrawn
 from shared.users import repository as users
 
 STATISTICS = "statistics"
@@ -41,7 +42,8 @@ def refresh(session: Session, event_id: uuid.UUID, person_id: uuid.UUID | None =
     repository.hold_for_refresh(session, event_id)
     before = repository.counted_under(session, event_id)
     after = repository.refresh_totals(session, event_id)
-    people = [person_id] if person_id is not None else []
+    # An event-wide change (its title, its moderation) shows in everyone's activity list.
+    people = [person_id] if person_id is not None else repository.people_of(session, event_id)
     if after is None:
         people = repository.forget_event(session, event_id)
     else:
@@ -140,12 +142,14 @@ def user_activity(
         events = [
             ActivityEvent(
                 event_id=row.event_id,
-                title=title,
-                starts_at=starts_at,
+                title=WITHDRAWN_TITLE if withdrawn else event.title,
+                starts_at=event.starts_at,
                 status=row.status,
                 registered_at=row.registered_at,
+                withdrawn=withdrawn,
             )
-            for row, title, starts_at in repository.person_events(session, user_id, limit)
+            for row, event in repository.person_events(session, user_id, limit)
+            for withdrawn in [is_withdrawn(event, user_id)]
         ]
         activity = UserActivity(
             user_id=user_id,

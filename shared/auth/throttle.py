@@ -1,9 +1,20 @@
-"""Slowing down guessing: failed logins lock an account or an address for a growing while,
-and sign-ups and mail requests are capped per address and per account."""
+"""Slowing down guessing without handing out a denial of service, as OWASP recommends.
+
+A failed password check counts for the client that sent it (its address, or its known device)
+against that account, for the address across accounts, and for the account from everywhere.
+A client that keeps failing is locked out of that account, for a growing while; an address
+that fails across accounts is locked out. The account itself is never locked: past a number of
+failures from everywhere it is slowed down (one check per few seconds) for clients it does not
+know, while its known devices go through. A password reset proves the owner: it starts the
+account's counts afresh. Sign-ups and mail requests are capped per address and per account.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 
 from shared import ratelimit
@@ -12,7 +23,9 @@ from shared.ratelimit import TooManyRequests
 
 FAILURE_WINDOW = 15 * 60
 HOUR = 3600
+DAY = 24 * HOUR
 MAX_LOCK = 3600
+MAX_SLOWDOWN = 60
 # Password checks running at once: per account, per address. The window only bounds a slot
 # whose request died before freeing it.
 IN_FLIGHT = (1, 10)
@@ -30,12 +43,23 @@ def address_bucket(address: str) -> str:
     return address
 
 
-def _keys(email: str, address: str) -> list[tuple[str, int]]:
-    settings = get_settings()
-    return [
-        (f"login:account:{email.strip().lower()}", settings.login_failures_per_account),
-        (f"login:address:{address_bucket(address)}", settings.login_failures_per_address),
-    ]
+@dataclass(frozen=True)
+class _Keys:
+    account: str  # this generation of the account: failures from everywhere, pacing
+    client: str  # this account from this address or this known device
+    address: str | None  # this address across accounts (None for a known device)
+    known: bool
+
+
+def _keys(kind: str, account: str, address: str, device: str | None) -> _Keys:
+    account = account.strip().lower()
+    # A reset bumps the generation: counts and locks from before it no longer apply.
+    generation = ratelimit.add(f"{kind}:generation:{account}", DAY, amount=0).value
+    base = f"{kind}:account:{account}:{generation}"
+    if device is not None:
+        return _Keys(base, f"{base}:device:{device}", None, known=True)
+    bucket = address_bucket(address)
+    return _Keys(base, f"{base}:address:{bucket}", f"{kind}:address:{bucket}", known=False)
 
 
 def _lock_seconds(failures: int, threshold: int) -> int:
@@ -43,21 +67,38 @@ def _lock_seconds(failures: int, threshold: int) -> int:
     return int(min(60 * 2 ** (failures - threshold), MAX_LOCK))
 
 
-def before_login(email: str, address: str) -> None:
-    """Refuse while locked, and let one password check per account (a few per address) run
-    at a time: a burst sent all at once cannot slip past the threshold. `login_done` frees
-    the slot."""
-    for key, _ in _keys(email, address):
-        seconds = ratelimit.locked_for(key)
-        if seconds:
-            raise TooManyRequests(seconds, "Too many failed sign-ins; try again later.")
+def _pace_seconds(failures: int, threshold: int) -> int:
+    """Past the threshold, one check per 1 s, 2 s, 4 s ... 1 min."""
+    return int(min(2 ** (failures - threshold), MAX_SLOWDOWN))
+
+
+def _before(keys: _Keys) -> None:
+    """Refuse a locked client or address, pace an unknown client of a slowed-down account,
+    and let one check per account (a few per address) run at a time: a burst sent all at
+    once cannot slip past a threshold. `_done` frees the slots."""
+    for key in (keys.client, keys.address):
+        if key is not None and (seconds := ratelimit.locked_for(key)):
+            raise TooManyRequests(seconds, "Too many failed password checks; try again later.")
+    if not keys.known:
+        threshold = get_settings().login_failures_before_slowdown
+        failures = ratelimit.add(f"{keys.account}:failures", HOUR, amount=0).value
+        if failures >= threshold:
+            pace = _pace_seconds(failures, threshold)
+            paced = ratelimit.add(f"{keys.account}:paced", pace)
+            if paced.value > 1:
+                raise TooManyRequests(
+                    paced.resets_in, "This account is being guessed at; try again shortly."
+                )
     taken: list[str] = []
-    for (key, _), allowed in zip(_keys(email, address), IN_FLIGHT, strict=True):
-        if ratelimit.add(f"{key}:in-flight", IN_FLIGHT_WINDOW).value > allowed:
-            for slot in [*taken, f"{key}:in-flight"]:
-                ratelimit.add(slot, IN_FLIGHT_WINDOW, amount=-1)
-            raise TooManyRequests(1, "Another sign-in for this account is being checked.")
-        taken.append(f"{key}:in-flight")
+    for key, allowed in zip((keys.account, keys.address), IN_FLIGHT, strict=True):
+        if key is None:
+            continue
+        slot = f"{key}:in-flight"
+        if ratelimit.add(slot, IN_FLIGHT_WINDOW).value > allowed:
+            for held in [*taken, slot]:
+                ratelimit.add(held, IN_FLIGHT_WINDOW, amount=-1)
+            raise TooManyRequests(1, "Another password check for this account is running.")
+        taken.append(slot)
 
 
 class Outcome(StrEnum):
@@ -66,17 +107,52 @@ class Outcome(StrEnum):
     error = "error"  # anything else (blocked, a fault): frees the slot only
 
 
-def login_done(email: str, address: str, outcome: Outcome) -> None:
-    for key, threshold in _keys(email, address):
-        ratelimit.add(f"{key}:in-flight", IN_FLIGHT_WINDOW, amount=-1)
-        if outcome is not Outcome.failed:
-            continue
+def _done(keys: _Keys, outcome: Outcome) -> None:
+    settings = get_settings()
+    for key in (keys.account, keys.address):
+        if key is not None:
+            ratelimit.add(f"{key}:in-flight", IN_FLIGHT_WINDOW, amount=-1)
+    if outcome is Outcome.succeeded:
+        ratelimit.reset(f"{keys.client}:failures")
+    if outcome is not Outcome.failed:
+        return
+    ratelimit.add(f"{keys.account}:failures", HOUR)
+    limits = [(keys.client, settings.login_failures_per_account)]
+    if keys.address is not None:
+        limits.append((keys.address, settings.login_failures_per_address))
+    for key, threshold in limits:
         failures = ratelimit.add(f"{key}:failures", FAILURE_WINDOW).value
         if failures >= threshold:
             ratelimit.lock(key, _lock_seconds(failures, threshold))
-    if outcome is Outcome.succeeded:
-        account_key, _ = _keys(email, address)[0]
-        ratelimit.reset(f"{account_key}:failures")
+
+
+@contextmanager
+def password_check(
+    kind: str,
+    account: str,
+    address: str,
+    *,
+    wrong: type[Exception] | tuple[type[Exception], ...],
+    device: str | None = None,
+) -> Iterator[None]:
+    """Guard one password check (`kind`: "login", "current-password"): refused with 429 while
+    locked or paced; a `wrong` exception out of the block counts as a failure."""
+    keys = _keys(kind, account, address, device)
+    _before(keys)
+    outcome = Outcome.error
+    try:
+        yield
+        outcome = Outcome.succeeded
+    except wrong:
+        outcome = Outcome.failed
+        raise
+    finally:
+        _done(keys, outcome)
+
+
+def account_recovered(kind: str, account: str) -> None:
+    """The owner proved themself (a password reset): the account's counts start afresh."""
+    ratelimit.add(f"{kind}:generation:{account.strip().lower()}", DAY)
 
 
 def sign_up(address: str) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
@@ -37,8 +37,9 @@ from shared.events import repository as event_rows
 from shared.events.schemas import EventCreate
 from shared.events.service import create_event, normalize_tag
 from shared.users import repository as users
+from shared.validation import IANA_ZONES
 
-ZONES = frozenset(available_timezones())
+ZONES = IANA_ZONES  # a file saying `localtime` gets the fallback zone, as for no zone
 TOO_FREQUENT = {"SECONDLY", "MINUTELY", "HOURLY"}
 # Rule parts that multiply a day's occurrences (a daily rule with 24 hours is hourly).
 MULTIPLYING = ("BYHOUR", "BYMINUTE", "BYSECOND")

@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
-from zoneinfo import available_timezones
 
 from pydantic import (
     AnyHttpUrl,
@@ -17,27 +16,22 @@ from pydantic import (
 )
 
 from shared.events.models import Event
-from shared.validation import RequestModel
+from shared.events.withdrawn import WITHDRAWN_TITLE
+from shared.validation import Number, RequestModel, SingleLine, TimeZoneName, WholeNumber
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-CategorySlug = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-_ZONES = frozenset(available_timezones())
+Title = Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)]
+TagName = Annotated[SingleLine, StringConstraints(min_length=1, max_length=50)]
+CategorySlug = Annotated[SingleLine, StringConstraints(min_length=1, max_length=40)]
+Capacity = Annotated[WholeNumber, Field(ge=1, le=1_000_000)]
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 class Venue(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-
-
-def _zone(value: str | None) -> str | None:
-    if value is not None and value not in _ZONES:
-        raise ValueError("unknown IANA time zone")
-    return value
+    name: Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)]
+    address: Annotated[SingleLine, StringConstraints(min_length=1, max_length=500)]
+    lat: Number | None = Field(default=None, ge=-90, le=90)
+    lon: Number | None = Field(default=None, ge=-180, le=180)
 
 
 def _plausible_time(value: datetime | None) -> datetime | None:
@@ -52,21 +46,23 @@ class EventCreate(RequestModel):
     description: str = Field(max_length=20_000)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    timezone: str = Field(max_length=64, description="IANA time zone, e.g. Europe/Berlin")
+    timezone: TimeZoneName = Field(max_length=64, description="IANA time zone, e.g. Europe/Berlin")
     category: CategorySlug
     tags: list[TagName] = Field(default_factory=list, max_length=20)
     venue: Venue | None = None
     online_url: AnyHttpUrl | None = Field(default=None, max_length=2048)
-    capacity: int | None = Field(default=None, ge=1, le=1_000_000)
+    capacity: Capacity | None = None
     status: Literal["draft", "published"] = "draft"
 
-    _known_zone = field_validator("timezone")(_zone)
     _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
     @model_validator(mode="after")
     def _ends_after_starts(self) -> Self:
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        # A draft may describe the past (an archive); nobody can join one already over.
+        if self.status == "published" and self.ends_at <= datetime.now(UTC):
+            raise ValueError("an event already over cannot be published; save it as a draft")
         return self
 
 
@@ -77,14 +73,12 @@ class EventUpdate(RequestModel):
     description: str | None = Field(default=None, max_length=20_000)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: TimeZoneName | None = Field(default=None, max_length=64)
     category: CategorySlug | None = None
     tags: list[TagName] | None = Field(default=None, max_length=20)
     venue: Venue | None = None
     online_url: AnyHttpUrl | None = Field(default=None, max_length=2048)
-    capacity: int | None = Field(default=None, ge=1, le=1_000_000)
-
-    _known_zone = field_validator("timezone")(_zone)
+    capacity: Capacity | None = None
     _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
     @model_validator(mode="after")
@@ -116,11 +110,13 @@ class EventPublic(BaseModel):
     waitlist_count: int
     created_at: datetime
     updated_at: datetime
+    # Hidden by the moderators, seen by someone registered: title and text are gone.
+    withdrawn: bool = False
 
     @classmethod
-    def of(cls, event: Event) -> EventPublic:
+    def of(cls, event: Event, *, withdrawn: bool = False) -> EventPublic:
         venue = None
-        if event.venue_name and event.venue_address:
+        if event.venue_name and event.venue_address and not withdrawn:
             venue = Venue(
                 name=event.venue_name,
                 address=event.venue_address,
@@ -130,15 +126,15 @@ class EventPublic(BaseModel):
         seats_left = None if event.capacity is None else event.capacity - event.seats_taken
         return cls(
             id=event.id,
-            title=event.title,
-            description=event.description,
+            title=WITHDRAWN_TITLE if withdrawn else event.title,
+            description="" if withdrawn else event.description,
             starts_at=event.starts_at,
             ends_at=event.ends_at,
             timezone=event.timezone,
             category=event.category_slug,
-            tags=sorted(tag.name for tag in event.tags),
+            tags=[] if withdrawn else sorted(tag.name for tag in event.tags),
             venue=venue,
-            online_url=event.online_url,
+            online_url=None if withdrawn else event.online_url,
             capacity=event.capacity,
             status=event.status.value,
             moderation=event.moderation.value,
@@ -148,6 +144,7 @@ class EventPublic(BaseModel):
             waitlist_count=event.waitlist_count,
             created_at=event.created_at,
             updated_at=event.updated_at,
+            withdrawn=withdrawn,
         )
 
 

@@ -1,4 +1,5 @@
-"""Per-request plumbing in one pure ASGI middleware: ids, trace, body limit, metrics, access log.
+"""Per-request plumbing in one pure ASGI middleware: ids, trace, body limit, security headers,
+metrics, access log.
 
 Pure ASGI rather than BaseHTTPMiddleware: it adds no task per request and streams bodies.
 """
@@ -15,6 +16,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import logs
+from shared.kit.headers import add_security_headers
 from shared.kit.problems import problem
 from shared.metrics import HTTP_DURATION, HTTP_REQUESTS
 
@@ -95,6 +97,7 @@ class RequestContext:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.append((b"traceparent", f"00-{trace_id}-{span_id}-01".encode()))
+                add_security_headers(headers)
                 message["headers"] = headers
             await send(message)
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFound
+from shared.events.withdrawn import withdrawn_among
 from shared.notifications.models import Notification
 from shared.notifications.templates import render
 from shared.pagination import cursor_at, time_and_id
@@ -36,6 +37,13 @@ IN_APP_KINDS = (
 )
 
 
+# What a notice about an event hidden by the moderators says instead of the event's text.
+WITHDRAWN = {
+    "en": ("Event withdrawn", "This event was withdrawn by the moderators."),
+    "ru": ("Событие снято", "Это событие снято модераторами."),
+}
+
+
 class InboxItem(BaseModel):
     id: uuid.UUID
     kind: str
@@ -44,6 +52,8 @@ class InboxItem(BaseModel):
     event_id: uuid.UUID | None
     created_at: datetime
     read_at: datetime | None
+    # About an event hidden by the moderators: its text is not shown.
+    withdrawn: bool = False
 
 
 class InboxPage(BaseModel):
@@ -71,20 +81,32 @@ def inbox(session: Session, user_id: uuid.UUID, *, cursor: str | None, limit: in
     )
     page = rows[:limit]
     next_cursor = cursor_at(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    return InboxPage(items=[_item(row) for row in page], next_cursor=next_cursor)
+    about = {row.id: _event_of(row) for row in page}
+    withdrawn = withdrawn_among(session, {e for e in about.values() if e}, user_id)
+    items = [_item(row, about[row.id], about[row.id] in withdrawn) for row in page]
+    return InboxPage(items=items, next_cursor=next_cursor)
 
 
-def _item(row: Notification) -> InboxItem:
-    rendered = render(row)
+def _event_of(row: Notification) -> uuid.UUID | None:
     event_id: Any = row.payload.get("event_id")
+    return uuid.UUID(str(event_id)) if event_id else None
+
+
+def _item(row: Notification, event_id: uuid.UUID | None, withdrawn: bool) -> InboxItem:
+    if withdrawn:
+        title, text = WITHDRAWN.get(row.locale, WITHDRAWN["en"])
+    else:
+        rendered = render(row)
+        title, text = rendered.subject, rendered.summary
     return InboxItem(
         id=row.id,
         kind=row.kind,
-        title=rendered.subject,
-        text=rendered.summary,
-        event_id=uuid.UUID(event_id) if event_id else None,
+        title=title,
+        text=text,
+        event_id=event_id,
         created_at=row.created_at,
         read_at=row.read_at,
+        withdrawn=withdrawn,
     )
 
 

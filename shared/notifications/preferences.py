@@ -19,7 +19,7 @@ from shared.notifications.models import (
     PushSubscription,
 )
 from shared.users.models import User
-from shared.validation import RequestModel
+from shared.validation import Flag, RequestModel
 
 ReminderKind = Literal["24h", "1h"]
 
@@ -33,8 +33,8 @@ class Preferences(BaseModel):
 class PreferencesUpdate(RequestModel):
     """PUT replaces the settings whole: every field is required."""
 
-    email: bool
-    push: bool
+    email: Flag
+    push: Flag
     reminders: list[ReminderKind]
 
     @field_validator("reminders")

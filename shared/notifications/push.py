@@ -31,7 +31,7 @@ from shared.errors import DomainError, InvalidInput, NotFound
 from shared.metrics import PUSH_SENT
 from shared.notifications.models import DeliveryStatus, Notification, PushSubscription
 from shared.notifications.templates import render
-from shared.validation import RequestModel
+from shared.validation import Number, RequestModel
 
 logger = logging.getLogger("eventmgr.push")
 # A push message's encrypted payload must stay under 4 KiB (RFC 8291): the text is cut to
@@ -106,7 +106,7 @@ class SubscriptionIn(RequestModel):
 
     endpoint: str = Field(max_length=2000)
     keys: SubscriptionKeys
-    expirationTime: int | None = None  # noqa: N815 - the browser's own field name
+    expirationTime: Number | None = None  # noqa: N815 - the browser's own field name
 
     @field_validator("endpoint")
     @classmethod

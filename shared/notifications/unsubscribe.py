@@ -17,7 +17,9 @@ from shared.errors import NotFound
 from shared.notifications.templates import Rendered
 from shared.security.instance_keys import instance_key
 
-PATH = "/api/v1/unsubscribe/"
+# The contract's mail-link page, which is also the one-click address mail apps POST to
+# (RFC 8058); the API's address does the same.
+PATH = "/unsubscribe/"
 
 
 class UnknownLink(NotFound):

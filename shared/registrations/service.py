@@ -17,6 +17,7 @@ from shared.errors import Conflict, NotFound, Unauthenticated
 from shared.events.models import Event, EventStatus
 from shared.events.schemas import EventPublic
 from shared.events.service import visible_event
+from shared.events.withdrawn import is_withdrawn
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
 from shared.registrations import repository
@@ -179,7 +180,7 @@ def mine(
         MyRegistration(
             **_public(session, registration, positions).model_dump(),
             created_at=registration.created_at,
-            event=EventPublic.of(event),
+            event=EventPublic.of(event, withdrawn=is_withdrawn(event, user_id)),
         )
         for registration, event in page
     ]

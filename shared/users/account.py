@@ -13,6 +13,7 @@ from shared.auth.models import LoginSession
 from shared.auth.service import end_all_sessions
 from shared.errors import NotFound
 from shared.events.models import Event
+from shared.events.withdrawn import WITHDRAWN_TITLE, withdrawn_among
 from shared.notifications.models import Notification, NotificationSettings, PushSubscription
 from shared.notifications.preferences import preferences_of
 from shared.registrations import repository as registrations
@@ -36,6 +37,7 @@ def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
         row.id: row.title
         for row in session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids)))
     }
+    withdrawn = withdrawn_among(session, event_ids, user_id)
     return {
         "exported_at": datetime.now(UTC).isoformat(),
         "profile": UserProfile.model_validate(user).model_dump(mode="json"),
@@ -43,7 +45,10 @@ def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
             {
                 "id": str(r.id),
                 "event_id": str(r.event_id),
-                "event_title": titles.get(r.event_id),
+                "event_title": WITHDRAWN_TITLE
+                if r.event_id in withdrawn
+                else titles.get(r.event_id),
+                "event_withdrawn": r.event_id in withdrawn,
                 "status": r.status.value,
                 "created_at": r.created_at.isoformat(),
                 "cancelled_at": r.cancelled_at.isoformat() if r.cancelled_at else None,

@@ -18,7 +18,7 @@ from shared.pagination import cursor_at, time_and_id
 from shared.security import revocation
 from shared.users.models import Role, User
 from shared.users.repository import name_or_email_contains
-from shared.users.schemas import UserProfile
+from shared.users.schemas import AdminUserView
 
 
 class SelfLockout(Conflict):
@@ -27,16 +27,24 @@ class SelfLockout(Conflict):
 
 
 class UserPage(BaseModel):
-    items: list[UserProfile]
+    items: list[AdminUserView]
     next_cursor: str | None
 
 
 def list_users(
-    session: Session, *, role: Role | None, q: str | None, cursor: str | None, limit: int
+    session: Session,
+    *,
+    role: Role | None,
+    is_active: bool | None,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
 ) -> UserPage:
     query: Select[User] = select(User)
     if role is not None:
         query = query.where(User.role == role)
+    if is_active is not None:
+        query = query.where(User.is_active.is_(is_active))
     if q:
         query = query.where(name_or_email_contains(q))
     if cursor:
@@ -49,7 +57,7 @@ def list_users(
     next_cursor = None
     if len(users) > limit and page:
         next_cursor = cursor_at(page[-1].created_at, page[-1].id)
-    return UserPage(items=[UserProfile.model_validate(u) for u in page], next_cursor=next_cursor)
+    return UserPage(items=[AdminUserView.model_validate(u) for u in page], next_cursor=next_cursor)
 
 
 def change_user(

@@ -3,15 +3,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from shared.users.models import Role
-from shared.validation import RequestModel
+from shared.validation import RequestModel, SingleLine, TimeZoneName
 
 Password = Annotated[str, Field(min_length=10, max_length=256)]
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FullName = Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)]
 
 
 class UserCreate(RequestModel):
@@ -38,17 +37,16 @@ class UserProfile(UserPublic):
     timezone: str
 
 
+class AdminUserView(UserProfile):
+    """What an admin sees of an account: also whether it is blocked."""
+
+    is_active: bool
+
+
 class ProfileUpdate(RequestModel):
     full_name: FullName | None = None
     locale: Literal["en", "ru"] | None = None
-    timezone: str | None = Field(default=None, max_length=64)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in available_timezones():
-            raise ValueError("unknown IANA time zone")
-        return value
+    timezone: TimeZoneName | None = Field(default=None, max_length=64)
 
 
 class PasswordChange(RequestModel):

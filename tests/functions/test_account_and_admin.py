@@ -146,3 +146,65 @@ def test_admin_changes_role_and_blocks_with_audit_and_immediate_effect(client):
     assert actions == ["user.role_changed", "user.blocked", "user.unblocked"]
     for kind in ("role_changed", "blocked", "unblocked"):
         assert f"org.eventmanager.user.{kind}" in types
+
+
+def test_admin_sees_blocked_accounts_and_reads_the_audit_log(client):
+    admin_email = make_user("admin")
+    admin = auth(client, admin_email)
+    other_admin_email = make_user("admin")
+    other_admin = auth(client, other_admin_email)
+    emails = [make_user(email=f"p{n}@example.org") for n in range(3)]
+    with unit_of_work() as session:
+        ids = {
+            u.email: str(u.id)
+            for u in session.scalars(select(User).where(User.email.in_(emails))).all()
+        }
+        admin_id = session.scalars(select(User.id).where(User.email == admin_email)).one()
+    for email in emails[:2]:
+        client.patch(f"/api/v1/admin/users/{ids[email]}", headers=admin, json={"is_active": False})
+    client.patch(
+        f"/api/v1/admin/users/{ids[emails[2]]}", headers=other_admin, json={"role": "organizer"}
+    )
+
+    everyone = client.get("/api/v1/admin/users", headers=admin).json()["items"]
+    assert all({"is_active", "created_at"} <= set(item) for item in everyone)
+    blocked = client.get("/api/v1/admin/users?is_active=false", headers=admin).json()["items"]
+    assert sorted(u["email"] for u in blocked) == emails[:2]
+    assert all(u["is_active"] is False for u in blocked)
+    active = client.get("/api/v1/admin/users?is_active=true", headers=admin).json()["items"]
+    assert not {u["email"] for u in active} & set(emails[:2])
+    assert_problem(client.get("/api/v1/admin/users?is_active=maybe", headers=admin), 422)
+
+    log = client.get("/api/v1/admin/audit", headers=admin).json()
+    assert [e["action"] for e in log["items"]] == [
+        "user.role_changed",
+        "user.blocked",
+        "user.blocked",
+    ]  # newest first
+    assert log["next_cursor"] is None
+    newest = log["items"][0]
+    assert newest["target_type"] == "user"
+    assert newest["target_id"] == ids[emails[2]]
+    assert newest["details"] == {"old": "participant", "new": "organizer"}
+    assert {"id", "actor_id", "created_at"} <= set(newest)
+
+    mine = client.get(f"/api/v1/admin/audit?actor_id={admin_id}", headers=admin).json()["items"]
+    assert [e["target_id"] for e in mine] == [ids[emails[1]], ids[emails[0]]]
+    by_action = client.get("/api/v1/admin/audit?action=user.role_changed", headers=admin).json()
+    assert len(by_action["items"]) == 1
+    by_target = client.get(f"/api/v1/admin/audit?target_id={ids[emails[0]]}", headers=admin).json()[
+        "items"
+    ]
+    assert [e["action"] for e in by_target] == ["user.blocked"]
+
+    first = client.get("/api/v1/admin/audit?limit=2", headers=admin).json()
+    rest = client.get(
+        f"/api/v1/admin/audit?limit=2&cursor={first['next_cursor']}", headers=admin
+    ).json()
+    assert [e["id"] for e in first["items"] + rest["items"]] == [e["id"] for e in log["items"]]
+    assert rest["next_cursor"] is None
+
+    assert_problem(client.get("/api/v1/admin/audit?cursor=forged", headers=admin), 422)
+    assert_problem(client.get("/api/v1/admin/audit?actor_id=x", headers=admin), 422)
+    assert_problem(client.get("/api/v1/admin/audit", headers=bearer(client, "organizer")), 403)
+    assert_problem(client.get("/api/v1/admin/audit"), 401)

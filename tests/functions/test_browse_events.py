@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 
 from shared.db import unit_of_work
-from shared.events.models import Event, Moderation
+from shared.events.models import Event, EventStatus, Moderation
 from tests.factories import bearer, create_event
 from tests.kit.test_app import assert_problem
 
@@ -39,13 +40,17 @@ def test_list_shows_published_visible_upcoming_events_soonest_first(client):
         ends_at="2031-03-01T12:00:00Z",
     )
     create_event(client, organizer, title="Draft", status="draft")
-    create_event(
-        client,
-        organizer,
-        title="Past",
-        starts_at="2020-01-01T10:00:00Z",
-        ends_at="2020-01-01T12:00:00Z",
-    )
+    past = create_event(client, organizer, title="Past", status="draft")
+    with unit_of_work() as session:  # published back then (no event is created already over)
+        session.execute(
+            update(Event)
+            .where(Event.id == past["id"])
+            .values(
+                status=EventStatus.published,
+                starts_at=datetime(2020, 1, 1, 10, tzinfo=UTC),
+                ends_at=datetime(2020, 1, 1, 12, tzinfo=UTC),
+            )
+        )
     hidden = create_event(client, organizer, title="Hidden")
     with unit_of_work() as session:
         session.execute(

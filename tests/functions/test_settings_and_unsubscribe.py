@@ -63,18 +63,21 @@ def test_notices_carry_one_click_unsubscribe_that_turns_mail_off(client, outbox_
     [message] = [m for m in mails(outbox_dir) if m["To"] == person.email]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = str(message["List-Unsubscribe"]).strip("<>")
-    assert link.startswith("https://events.example.org/api/v1/unsubscribe/")
     body = message.get_body(("plain",))
     assert body is not None
     text = body.get_content()
     assert link in text  # and in the body, for people
     path = link.removeprefix("https://events.example.org")
+    assert path.startswith("/unsubscribe/")  # the contract's mail-link page
+    api_path = f"/api/v1{path}"  # the API's address does the same
 
-    # Opening the link (or a scanner doing so) changes nothing; it shows a button.
-    page = client.get(path, headers={"Accept-Language": "ru"})
-    assert page.status_code == 200
-    assert "Отписаться" in page.text
-    assert 'method="post"' in page.text
+    # Opening the link (or a scanner doing so) changes nothing; it shows a button that posts
+    # the one-click form to the same address.
+    for opened in (path, api_path):
+        page = client.get(opened, headers={"Accept-Language": "ru"})
+        assert page.status_code == 200
+        assert "Отписаться" in page.text
+        assert '<form method="post">' in page.text
     me = {"Authorization": f"Bearer {token_for(person)}"}
     assert client.get(SETTINGS, headers=me).json()["email"] is True
 
@@ -86,6 +89,7 @@ def test_notices_carry_one_click_unsubscribe_that_turns_mail_off(client, outbox_
     )
     assert clicked.status_code == 200
     assert client.post(path).status_code == 200  # again: the same
+    assert client.post(api_path).status_code == 200  # and the API's address
     assert client.get(SETTINGS, headers=me).json() == {
         "email": False,
         "push": True,
@@ -109,6 +113,8 @@ def test_notices_carry_one_click_unsubscribe_that_turns_mail_off(client, outbox_
     forged = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
     assert client.post(forged).status_code == 404
     assert client.get(forged).status_code == 404
+    assert client.get(f"/api/v1{forged}").status_code == 404
+    assert client.post(f"/api/v1{forged}").status_code == 404
 
 
 def test_account_mails_carry_no_unsubscribe_and_still_come_when_mail_is_off(client, outbox_dir):

@@ -80,6 +80,8 @@ def test_internal_paths_are_refused_at_the_edge(processes: Runner, method, path,
     answer = httpx.request(method, processes.url + path, timeout=10)
     assert answer.status_code == status
     assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["x-request-id"]
     if status == 405:
         assert answer.headers["allow"] == "GET, OPTIONS, POST"
 

@@ -237,7 +237,9 @@ def test_the_whole_flow_over_plain_http(runner: Runner):
     # in-process delivery → notify → notification row → Celery worker → .eml in the outbox.
     link = wait_for_link(runner, "pat@example.org")
     assert link.startswith(f"{runner.url}/verify-email?token=")
-    assert httpx.get(link).status_code == 200
+    assert httpx.get(link).status_code == 200  # the page asks; its button confirms
+    token = link.partition("token=")[2]
+    assert httpx.post(f"{runner.url}/verify-email", data={"token": token}).status_code == 200
     # Their CloudEvents went through the embedded delivery. The one the CLI wrote (no broker
     # in that process) is swept up by `relay_outbox`, here invoked by hand.
     record = json.loads((runner.data_dir / "run.json").read_text())
@@ -291,7 +293,13 @@ def test_gateway_extras(runner: Runner):
     ):
         assert path in spec["paths"]
     assert "/healthz" not in spec["paths"]
-    assert api.get("/docs").status_code == 200
+    docs = api.get("/docs")
+    assert docs.status_code == 200
+    assert docs.headers["content-security-policy"] == "frame-ancestors 'none'"
+    # The real server says nothing of itself; every answer refuses MIME sniffing.
+    for answer in (api.get("/healthz"), api.get("/api/v1/events"), api.get("/nowhere/x")):
+        assert "server" not in answer.headers
+        assert answer.headers["x-content-type-options"] == "nosniff"
     # Straight from loopback, internal calls need no token (a local Prometheus can scrape).
     metrics = api.get("/metrics").text
     for function in ("browse_events", "login"):
