@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from shared.db.handover import hand_over
 from shared.events.models import Event
-from shared.registrations.models import Registration, RegistrationStatus
+from shared.registrations.models import CONFIRMED_STATUSES, Registration, RegistrationStatus
 from shared.reports.models import (
     MAX_REPORT_ATTEMPTS,
     UNFINISHED,
@@ -196,9 +196,7 @@ def summary_query(organizer_id: uuid.UUID, period: Period) -> Query:
     counts = (
         select(
             Registration.event_id,
-            (
-                _count_of(RegistrationStatus.confirmed) + _count_of(RegistrationStatus.checked_in)
-            ).label("confirmed"),
+            func.count().filter(Registration.status.in_(CONFIRMED_STATUSES)).label("confirmed"),
             _count_of(RegistrationStatus.waitlisted).label("waitlisted"),
             _count_of(RegistrationStatus.cancelled).label("cancelled"),
             _count_of(RegistrationStatus.checked_in).label("checked_in"),

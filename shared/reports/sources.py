@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from shared.errors import DomainError
 from shared.events.models import Event
+from shared.registrations.models import CONFIRMED_STATUSES
 from shared.reports import repository
 from shared.reports.models import Report, ReportKind
 from shared.reports.repository import Period, Query
@@ -153,11 +154,7 @@ class Source:
             figures.append((self.words["events"], repository.count(session, self.events)))
         figures += [
             (self.words["registrations"], sum(by_status.values())),
-            # Checked-in people hold a confirmed seat too, as in the table.
-            (
-                self.words["confirmed"],
-                by_status.get("confirmed", 0) + by_status.get("checked_in", 0),
-            ),
+            (self.words["confirmed"], sum(by_status.get(s, 0) for s in CONFIRMED_STATUSES)),
             (self.words["waitlisted"], by_status.get("waitlisted", 0)),
             (self.words["cancelled"], by_status.get("cancelled", 0)),
             (self.words["checked_in"], by_status.get("checked_in", 0)),
