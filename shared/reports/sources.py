@@ -126,8 +126,15 @@ class Source:
         """What one row is: a registration, or (in a summary) an event."""
         return self.words["registrations" if self.events is None else "events"]
 
-    def headers(self) -> list[str]:
-        return [self.words[column.key] for column in self.columns]
+    def headers(self, *, zoned: bool = False) -> list[str]:
+        """Column titles; `zoned` names the zone in the title of every time column, for
+        formats whose times cannot carry it (a spreadsheet's)."""
+        return [
+            f"{self.words[column.key]} ({self.zone.key})"
+            if zoned and column.kind == "time"
+            else self.words[column.key]
+            for column in self.columns
+        ]
 
     def rows(self, session: Session) -> Iterator[list[Cell]]:
         for row in repository.stream(session, self.query):
@@ -170,7 +177,8 @@ class Source:
 ATTENDANCE = [
     Column("name", "text", 26),
     Column("email", "text", 30),
-    Column("status", "text", 11),
+    # Wide enough for `checked_in` and `waitlisted` whole in the PDF, never "checked_…".
+    Column("status", "text", 12),
     Column("registered_at", "time", 17),
     Column("checked_in_at", "time", 17),
     Column("cancelled_at", "time", 17),

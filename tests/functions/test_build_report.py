@@ -112,7 +112,16 @@ def test_xlsx_has_typed_cells_a_frozen_header_and_widths(client, owner):
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["B"].width >= 20
     header, *rows = list(sheet.iter_rows(values_only=True))
-    assert header[:3] == ("Name", "Email", "Status")
+    # Times have no zone in a spreadsheet: each time column's header says which it is.
+    assert header == (
+        "Name",
+        "Email",
+        "Status",
+        "Registered at (Europe/Berlin)",
+        "Checked in at (Europe/Berlin)",
+        "Cancelled at (Europe/Berlin)",
+        "Waitlist position",
+    )
     expected = attendance_in_database(event["id"])
     for row, truth in zip(rows, expected, strict=True):
         # Excel has no zones: the event's local time, to the millisecond Excel keeps.
@@ -163,6 +172,10 @@ def test_pdf_is_one_page_with_figures_a_chart_and_the_table(client, owner, db_ur
         assert figure in text
     assert "Анна Иванова" in text
     assert "and 14 more" in text  # 44 rows, 30 shown
+    # Every status whole, the longest included (it was cut to "checked_…").
+    for status in ("checked_in", "waitlisted", "cancelled", "confirmed"):
+        assert status in text
+    assert "checked_…" not in text
 
 
 def test_organizer_summary_counts_each_event_in_the_period(client, owner):
