@@ -387,7 +387,7 @@ def test_the_requester_is_mailed_and_sees_it_in_the_app(client, owner, organizer
     plain = mail.get_body(("plain",))
     assert plain is not None
     body = plain.get_content()
-    assert f"https://events.example.org/api/v1/reports/{ready['id']}" in body
+    assert f"https://events.example.org/reports/{ready['id']}" in body
     assert "Python meetup" in body
     # The mail never carries the download link itself (a bearer capability).
     assert "signature=" not in body
