@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shared.db import unit_of_work
 from shared.events.models import Event
@@ -234,7 +234,7 @@ def test_a_rule_that_never_matches_is_skipped_quickly(client, organizer):
 def test_an_unverified_organizer_is_refused_before_the_file_is_read(client):
     person = new_user("organizer")
     with unit_of_work() as session:
-        session.get(User, person.id).email_verified = False
+        session.execute(update(User).where(User.id == person.id).values(email_verified=False))
     headers = {"Authorization": f"Bearer {token_for(person)}"}
     started = datetime.now()
     problem = assert_problem(send(client, NEVER, headers), 403)
