@@ -167,6 +167,8 @@ class Settings(BaseSettings):
     # Calendars: HMAC key from which personal feed links are derived (only hashes are stored).
     calendar_feed_secret: str | None = None
     calendar_import_max_events: int = Field(default=200, ge=1, le=10_000)
+    # Imports one account may make per hour (each may expand recurring series).
+    calendar_imports_per_user_per_hour: int = Field(default=30, ge=1)
     # Occurrences of one recurring series an import turns into drafts.
     calendar_import_max_occurrences: int = Field(default=52, ge=1, le=1000)
 

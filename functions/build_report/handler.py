@@ -2,13 +2,18 @@
 back here with a fresh download link once ready."""
 
 import uuid
+from typing import Annotated
 
+from fastapi import Header, Response
+from fastapi.responses import HTMLResponse
 from mangum import Mangum
 
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function, Organizer
 from shared.reports import service
+from shared.reports.page import SCRIPT_PATH, download_page, download_script
 from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
+from shared.users.service import locale_from_accept_language
 
 fn = Function(
     "build_report",
@@ -30,6 +35,20 @@ def request_report(body: ReportRequest, user: Organizer) -> ReportAccepted:
 def get_report(report_id: uuid.UUID, user: CurrentUser) -> ReportPublic:
     with unit_of_work() as session:
         return service.report_for(session, report_id, user.user_id, user.is_admin)
+
+
+# Declared before the page: its path would otherwise be read as a report id.
+@fn.get(SCRIPT_PATH, include_in_schema=False)
+def page_script() -> Response:
+    return download_script()
+
+
+@fn.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_page(
+    report_id: uuid.UUID, accept_language: Annotated[str | None, Header()] = None
+) -> HTMLResponse:
+    """The page the "report ready" mail opens: sign in, then the download starts."""
+    return download_page(report_id, locale_from_accept_language(accept_language))
 
 
 app = fn.app()

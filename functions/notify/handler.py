@@ -9,6 +9,7 @@ from shared.catalog import (
     EventHidden,
     EventRestored,
     EventUpdated,
+    RegistrationCancelled,
     RegistrationCreated,
     RegistrationPromoted,
     ReportFailed,
@@ -32,6 +33,7 @@ RESET_REQUESTED = UserPasswordResetRequested.cloudevent_type
 PASSWORD_CHANGED = UserPasswordChanged.cloudevent_type
 JOINED = RegistrationCreated.cloudevent_type
 PROMOTED = RegistrationPromoted.cloudevent_type
+LEFT = RegistrationCancelled.cloudevent_type
 EVENT_UPDATED = EventUpdated.cloudevent_type
 EVENT_CANCELLED = EventCancelled.cloudevent_type
 EVENT_DELETED = EventDeleted.cloudevent_type
@@ -50,6 +52,7 @@ fn = Function(
         PASSWORD_CHANGED,
         JOINED,
         PROMOTED,
+        LEFT,
         EVENT_UPDATED,
         EVENT_CANCELLED,
         EVENT_DELETED,
@@ -113,6 +116,13 @@ def confirm_registration(session: Session, cloudevent: ReceivedCloudEvent) -> No
 def announce_promotion(session: Session, cloudevent: ReceivedCloudEvent) -> None:
     assert isinstance(cloudevent.data, RegistrationPromoted)
     event_notices.registration_news(session, cloudevent.data.registration_id, promoted=True)
+
+
+@fn.on(LEFT)
+def tell_removed_participant(session: Session, cloudevent: ReceivedCloudEvent) -> None:
+    assert isinstance(cloudevent.data, RegistrationCancelled)
+    data = cloudevent.data
+    event_notices.registration_removed(session, data.registration_id, data.by_user_id)
 
 
 @fn.on(EVENT_UPDATED)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from shared.analytics.models import CategoryDay, EventDay, EventTotals, PersonEvent
 from shared.events.models import Event, EventStatus, Moderation
-from shared.registrations.models import Registration, RegistrationStatus
+from shared.registrations.models import CONFIRMED_STATUSES, Registration, RegistrationStatus
 
 # Taken shared by every refresh and exclusively by a rebuild, which thus never interleaves.
 _ALL_ROLLUPS = "analytics"
@@ -105,7 +105,7 @@ def totals_source(where: ColumnElement[bool]) -> Source:
             _utc_day(Event.starts_at),
             _listed(),
             func.count(Registration.id),
-            _count(RegistrationStatus.confirmed),
+            func.count(Registration.id).filter(Registration.status.in_(CONFIRMED_STATUSES)),
             _count(RegistrationStatus.waitlisted),
             _count(RegistrationStatus.checked_in),
             _count(RegistrationStatus.cancelled),

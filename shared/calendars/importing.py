@@ -15,7 +15,6 @@ last day, in that same zone. An entry without an end lasts an hour (a day when a
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -30,12 +29,14 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from shared.calendars.expansion import ExpansionTooCostly, PeriodBudget
 from shared.calendars.schemas import ImportResult, SkippedEntry
 from shared.config import get_settings
 from shared.errors import DomainError, InvalidInput
 from shared.events import repository as event_rows
 from shared.events.schemas import EventCreate
-from shared.events.service import create_event, normalize_tag
+from shared.events.service import EmailNotVerified, create_event, normalize_tag
+from shared.ratelimit import limit
 from shared.users import repository as users
 from shared.validation import IANA_ZONES
 
@@ -48,6 +49,11 @@ MULTIPLYING = ("BYHOUR", "BYMINUTE", "BYSECOND")
 OLDEST_SERIES = timedelta(days=5 * 366)
 # ...unless its rule counts few occurrences: those are quick to walk whenever they began.
 COUNTED_ENOUGH = 1000
+# Periods (days of a daily rule, weeks of a weekly one...) the expansion of one series, and
+# of a whole file, may walk: 20,000 days are 55 years; 200,000 periods take about a second.
+SERIES_PERIODS = 20_000
+IMPORT_PERIODS = 200_000
+HOUR = 3600
 DEFAULT_LENGTH = timedelta(hours=1)
 MAX_TITLE = 200
 MAX_DESCRIPTION = 20_000
@@ -73,20 +79,32 @@ class Draft:
 
 
 def import_calendar(session: Session, user_id: uuid.UUID, body: bytes) -> ImportResult:
+    # Who may import, and how often, is settled before the file costs anything to read.
+    user = users.by_id(session, user_id)
+    if user is None or not user.email_verified:
+        raise EmailNotVerified(
+            "Confirm your email address first (see the mail we sent, or ask for a new one)."
+        )
+    settings = get_settings()
+    limit(
+        f"calendar-import:{user_id}",
+        settings.calendar_imports_per_user_per_hour,
+        HOUR,
+        "Too many calendar imports from this account; try again later.",
+    )
     calendar = _parse(body)
-    limit = get_settings().calendar_import_max_events
+    most = settings.calendar_import_max_events
     entries = [c for c in calendar.subcomponents if c.name == "VEVENT"]
     if not entries:
         raise InvalidCalendar("The calendar holds no event (VEVENT).")
-    if len(entries) > limit:
-        raise InvalidCalendar(f"The calendar holds {len(entries)} events; at most {limit}.")
-    user = users.by_id(session, user_id)
-    reader = _Reader(session, calendar, user.timezone if user else "UTC")
+    if len(entries) > most:
+        raise InvalidCalendar(f"The calendar holds {len(entries)} events; at most {most}.")
+    reader = _Reader(session, calendar, user.timezone)
     drafts, skipped = reader.drafts(entries)
-    if len(drafts) > limit:
+    if len(drafts) > most:
         raise InvalidCalendar(
             f"The calendar expands to {len(drafts)} events with its recurring series; "
-            f"at most {limit} can be imported at once."
+            f"at most {most} can be imported at once."
         )
     created = []
     for draft in drafts:
@@ -128,6 +146,7 @@ class _Reader:
         self.categories = {c.slug.lower(): c.slug for c in event_rows.categories(session)}
         self.max_occurrences = get_settings().calendar_import_max_occurrences
         self.now = datetime.now(UTC)
+        self.budget = PeriodBudget(IMPORT_PERIODS, SERIES_PERIODS)
 
     def drafts(self, entries: Sequence[Any]) -> tuple[list[Draft], list[SkippedEntry]]:
         series: dict[str, list[Any]] = defaultdict(list)
@@ -167,11 +186,26 @@ class _Reader:
         few = all(_counted(rule) <= COUNTED_ENOUGH for rule in rules)
         if not few and _start_of(master) < self.now - OLDEST_SERIES:
             raise Skip("the recurring series began more than five years ago")
-        occurrences = self._occurrences(components)
-        upcoming = list(itertools.islice(occurrences, self.max_occurrences + 1))
+        upcoming: list[Any] = []
+        note = None
+        costly = (
+            "too costly to expand (its rule matches rarely or never, or the file's series "
+            "took too long together)"
+        )
+        try:
+            with self.budget.series():
+                for occurrence in self._occurrences(components):
+                    upcoming.append(occurrence)
+                    if len(upcoming) > self.max_occurrences:
+                        break
+        except ExpansionTooCostly:
+            if not upcoming:
+                raise Skip(f"the recurring series is {costly}") from None
+            # What was found stands; finding more would cost too much.
+            note = f"recurring series: only the {len(upcoming)} occurrences found were imported, "
+            note += f"finding more is {costly}"
         if not upcoming:
             raise Skip("the recurring series has no upcoming occurrence")
-        note = None
         if len(upcoming) > self.max_occurrences:
             upcoming = upcoming[: self.max_occurrences]
             note = (
@@ -209,7 +243,7 @@ class _Reader:
         page = str(entry.get("URL", "")).strip()
         if page:
             description = f"{description}\n\n{page}".strip()
-        location = " ".join(str(entry.get("LOCATION", "")).split())
+        location = str(entry.get("LOCATION", ""))
         fields: dict[str, Any] = {
             "title": _cut(title, MAX_TITLE),
             "description": _cut(description.replace("\x00", ""), MAX_DESCRIPTION),
@@ -219,10 +253,11 @@ class _Reader:
             "status": "draft",
             **self._category_and_tags(entry),
         }
-        if location.lower().startswith(("https://", "http://")):
-            fields["online_url"] = location
-        elif location:
-            venue: dict[str, Any] = {"name": _cut(location, 200), "address": _cut(location, 500)}
+        place = _venue(location)
+        if place is None and location.strip():
+            fields["online_url"] = " ".join(location.split())
+        elif place is not None:
+            venue: dict[str, Any] = {"name": _cut(place[0], 200), "address": _cut(place[1], 500)}
             geo = entry.get("GEO")
             if geo is not None:
                 venue.update(lat=geo.latitude, lon=geo.longitude)
@@ -269,6 +304,25 @@ def _all(entry: Any, name: str) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _venue(location: str) -> tuple[str, str] | None:
+    """(name, address) of a LOCATION; None when it is empty or a link. Apple writes
+    "name\naddress", Google and our own feeds "name, street, city": the first line, or what
+    comes before the first comma, is the name. An address that starts with its number
+    ("221B Baker Street, London") or a bare name has nothing to split off: it is both (a
+    venue needs both)."""
+    lines = [" ".join(line.split()) for line in location.splitlines()]
+    lines = [line for line in lines if line]
+    if not lines or lines[0].lower().startswith(("https://", "http://")):
+        return None
+    if len(lines) > 1:
+        return lines[0], ", ".join(lines[1:])
+    whole = lines[0]
+    name, comma, address = whole.partition(",")
+    if comma and name.strip() and address.strip() and not name.lstrip()[0].isdigit():
+        return name.strip(), address.strip()
+    return whole, whole
 
 
 def _iana_name(tzid: str | None) -> str | None:

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import IO, Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from shared.media.errors import ImageTooBig, UnsupportedMedia
 from shared.media.kinds import MediaKind
@@ -20,15 +20,12 @@ SPOOL_BYTES = 1024 * 1024
 # Each frame costs a decode and an encode whatever its size: an animation of 400,000 tiny
 # frames is under any pixel limit and still takes a minute and a gigabyte.
 MAX_FRAMES = 300
-DECODE_ERRORS = (
-    UnidentifiedImageError,
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-    IndexError,
-    KeyError,  # Pillow's lookup of a save plugin for an odd frame format
-)
+# Pillow's decoders and encoders raise many kinds of errors on a malformed file (struct.error
+# from a short GIF block, RuntimeError from libwebp's encoder, SyntaxError, KeyError, ...):
+# whatever they raise while reading or re-encoding these bytes, the file is what cannot be
+# handled, so every one is a clear refusal, never a 500. Running out of memory is ours.
+# Sides the re-encoders cannot write (libwebp's limit; libjpeg's): refused before decoding.
+MAX_SIDE = {"WEBP": 16383, "JPEG": 65500}
 
 
 @dataclass
@@ -55,11 +52,19 @@ def _clean(source: IO[bytes], kind: MediaKind, max_pixels: int) -> CleanImage:
         frames = getattr(image, "n_frames", 1)
     except Image.DecompressionBombError as error:
         raise ImageTooBig(_too_big(max_pixels)) from error
-    except DECODE_ERRORS as error:
+    except MemoryError:
+        raise
+    except Exception as error:  # see above: any failure of Pillow's on these bytes
         raise UnsupportedMedia(
             f"The file starts like {kind.content_type} but is not one."
         ) from error
     width, height = image.size
+    side = MAX_SIDE.get(kind.image_format)
+    if side is not None and max(width, height) > side:
+        raise ImageTooBig(
+            f"{width}×{height} pixels: {kind.image_format} images are at most {side} pixels "
+            "on a side."
+        )
     if kind.image_format == "JPEG":
         # Phones write multi-picture JPEGs (MPO: depth or gain maps): keep the picture itself.
         image.seek(0)
@@ -82,9 +87,14 @@ def _clean(source: IO[bytes], kind: MediaKind, max_pixels: int) -> CleanImage:
     except Image.DecompressionBombError as error:
         output.close()
         raise ImageTooBig(_too_big(max_pixels)) from error
-    except DECODE_ERRORS as error:
+    except MemoryError:
         output.close()
-        raise UnsupportedMedia(f"The {kind.content_type} image could not be decoded.") from error
+        raise
+    except Exception as error:  # see above: any failure of Pillow's on these bytes
+        output.close()
+        raise UnsupportedMedia(
+            f"The {kind.content_type} image could not be decoded and re-encoded."
+        ) from error
     output.seek(0)
     return CleanImage(output, width, height)
 

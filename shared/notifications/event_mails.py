@@ -32,6 +32,9 @@ WORDS: dict[str, dict[str, str]] = {
         "deleted.subject": "No longer taking place: {title}",
         "deleted.body": "“{title}” on {starts} was removed by its organizer; your "
         "registration ends with it.",
+        "removed.subject": "Your registration was cancelled: {title}",
+        "removed.body": "The organizer of “{title}” on {starts} cancelled your registration: "
+        "no seat is held for you any more. If you think this is a mistake, write to them.",
         "reason": "Reason: {reason}",
         "field.starts_at": "Starts",
         "field.ends_at": "Ends",
@@ -72,6 +75,9 @@ WORDS: dict[str, dict[str, str]] = {
         "deleted.subject": "Не состоится: {title}",
         "deleted.body": "Организатор удалил «{title}» ({starts}); ваша регистрация "
         "закрыта вместе с ним.",
+        "removed.subject": "Ваша регистрация отменена: {title}",
+        "removed.body": "Организатор «{title}» ({starts}) отменил вашу регистрацию: место за "
+        "вами больше не закреплено. Если это ошибка, напишите организатору.",
         "reason": "Причина: {reason}",
         "field.starts_at": "Начало",
         "field.ends_at": "Окончание",
@@ -98,6 +104,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 TIME_FIELDS = {"starts_at", "ends_at"}
+# The order a change notice lists its fields in: when, then where (others after, by name).
+FIELD_ORDER = ("starts_at", "ends_at", "timezone", "venue", "online_url", "status")
 
 
 def local_time(value: str, zone: str) -> str:
@@ -177,17 +185,28 @@ def registration_promoted(notification: Notification) -> Rendered:
     return _mail(notification, "promoted")
 
 
+@renderer("registration_removed")
+def registration_removed(notification: Notification) -> Rendered:
+    return _mail(notification, "removed")
+
+
 @renderer("event_changed")
 def event_changed(notification: Notification) -> Rendered:
     words = _words(notification)
     zone = notification.payload.get("reader_timezone", "UTC")
     lines = []
-    for field, (old, new) in sorted(notification.payload["changes"].items()):
+    changes = notification.payload["changes"]
+    for field in sorted(changes, key=_field_place):
+        old, new = changes[field]
         lines.append(
             f"{words.get(f'field.{field}', field)}: {_value(field, new, zone, words)} "
             f"({words['was']}: {_value(field, old, zone, words)})"
         )
     return _mail(notification, "changed", ["\n".join(lines)])
+
+
+def _field_place(field: str) -> tuple[int, str]:
+    return (FIELD_ORDER.index(field) if field in FIELD_ORDER else len(FIELD_ORDER), field)
 
 
 def _value(field: str, value: Any, zone: str, words: dict[str, str]) -> str:

@@ -71,6 +71,23 @@ def registration_news(session: Session, registration_id: uuid.UUID, *, promoted:
     _tell(session, person, kind, _about(event))
 
 
+def registration_removed(session: Session, registration_id: uuid.UUID, by: uuid.UUID) -> None:
+    """Someone else (the organizer, a co-organizer, an admin) cancelled this registration:
+    its holder hears of it. Leaving oneself, or with one's account, tells no one."""
+    registration = session.get(Registration, registration_id)
+    if (
+        registration is None
+        or registration.status != RegistrationStatus.cancelled
+        or by == registration.user_id
+    ):
+        return
+    person = session.get(User, registration.user_id)
+    event = session.get(Event, registration.event_id)
+    if person is None or not person.is_active or event is None:
+        return  # a deleted event has its own notice
+    _tell(session, person, "registration_removed", _about(event))
+
+
 def _registered_people(session: Session, event_id: uuid.UUID) -> list[User]:
     return list(
         session.scalars(

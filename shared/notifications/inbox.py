@@ -24,6 +24,7 @@ IN_APP_KINDS = (
     "registration_confirmed",
     "registration_waitlisted",
     "registration_promoted",
+    "registration_removed",
     "event_changed",
     "event_cancelled",
     "event_deleted",

@@ -23,6 +23,8 @@ METHODS: dict[str, Method] = {
     "registration_promoted": "REQUEST",
     "event_changed": "REQUEST",
     "event_cancelled": "CANCEL",
+    # Removed by the organizer: the reader's calendar strikes out the invitation it had.
+    "registration_removed": "CANCEL",
 }
 FILENAME = "event.ics"
 

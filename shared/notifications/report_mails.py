@@ -1,8 +1,9 @@
 """The mails saying a report is ready or failed, in English and Russian.
 
 They never carry the download link itself (a presigned URL is a bearer capability for a file
-of people's names and addresses): they point at `GET /api/v1/reports/{id}`, which gives the
-signed-in requester a fresh link. So the text holds no secret and may show in the app too.
+of people's names and addresses): they point at the report's page, `GET /reports/{id}`
+(shared.reports.page), where the requester signs in and the download starts. So the text
+holds no secret and may show in the app too.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ WORDS: dict[str, dict[str, str]] = {
         "organizer_summary": "the summary of your events ({format})",
         "ready.subject": "Your report is ready",
         "ready.body": "The report you asked for is ready: {what}.",
-        "ready.fetch": "Signed in to Event Manager, fetch it here; each visit gives a download "
-        "link valid for 24 hours:\n{link}",
+        "ready.fetch": "Open this page and sign in: the download starts at once (each visit "
+        "gives a fresh link):\n{link}",
         "failed.subject": "Your report could not be built",
         "failed.body": "The report you asked for could not be built: {what}.",
         "reason": "Reason: {reason}",
@@ -36,8 +37,8 @@ WORDS: dict[str, dict[str, str]] = {
         "organizer_summary": "сводка по вашим событиям ({format})",
         "ready.subject": "Ваш отчёт готов",
         "ready.body": "Отчёт, который вы запросили, готов: {what}.",
-        "ready.fetch": "Войдите в Event Manager и откройте его здесь; каждый раз выдаётся "
-        "ссылка для скачивания, действующая 24 часа:\n{link}",
+        "ready.fetch": "Откройте эту страницу и войдите: скачивание начнётся сразу (каждый "
+        "раз выдаётся свежая ссылка):\n{link}",
         "failed.subject": "Отчёт не удалось построить",
         "failed.body": "Отчёт, который вы запросили, построить не удалось: {what}.",
         "reason": "Причина: {reason}",
@@ -61,8 +62,10 @@ def _what(notification: Notification, words: dict[str, str]) -> str:
 
 
 def report_link(notification: Notification) -> str:
+    """The report's page (sign in, then download), not its JSON route: a mail client has
+    no token to send."""
     base = get_settings().public_url.rstrip("/")
-    return f"{base}/api/v1/reports/{notification.payload['report_id']}"
+    return f"{base}/reports/{notification.payload['report_id']}"
 
 
 @renderer("report_ready")

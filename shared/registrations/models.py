@@ -17,6 +17,11 @@ class RegistrationStatus(StrEnum):
     cancelled = "cancelled"
 
 
+# "Confirmed", in every figure shown (statistics, reports), counts the people holding a seat:
+# a check-in is a confirmed seat that was used, so checked-in people are confirmed too (and
+# `seats_taken` counts them the same way). Defined here once; see docs/analytics.md.
+CONFIRMED_STATUSES = (RegistrationStatus.confirmed, RegistrationStatus.checked_in)
+
 ACTIVE_STATUSES = (
     RegistrationStatus.confirmed,
     RegistrationStatus.waitlisted,

@@ -31,6 +31,10 @@ from shared.storage import StorageUnavailable, get_storage
 logger = logging.getLogger("eventmgr.reports")
 # Worth another try later: the file is fine, a service was not.
 PASSING_TROUBLE = (StorageUnavailable, OperationalError)
+UNREADABLE = (
+    "The report could not be started: what was asked for cannot be read back (a period "
+    "outside the years 1 to 9999?); ask for it again."
+)
 OUR_FAULT = "The report could not be built because of an error on our side; ask for it again."
 
 
@@ -53,8 +57,16 @@ class Built:
 def build_report(report_id: uuid.UUID) -> tuple[Outcome, int]:
     """Build the report if it is still to build; answers what happened and the attempts."""
     lease = timedelta(seconds=get_settings().report_lease_seconds)
-    with unit_of_work() as session:
-        claimed = repository.claim(session, report_id, lease)
+    try:
+        with unit_of_work() as session:
+            claimed = repository.claim(session, report_id, lease)
+    except OperationalError:
+        raise  # the database is away: the task's retry, or the sweep, comes back
+    except Exception:
+        # The row cannot be read back (a period PostgreSQL holds but Python cannot): no try
+        # would do better, so it ends failed instead of being handed over forever.
+        logger.exception("report build could not start", extra={"report.id": str(report_id)})
+        return _fail_unstarted(report_id), 0
     if claimed is None:
         return Outcome.nothing, 0
     started = time.perf_counter()
@@ -133,6 +145,21 @@ def _fail(report: Report, reason: str) -> Outcome:
         ):
             return Outcome.nothing
         emit(session, ReportFailed(**failure_of(report)))
+    return Outcome.failed
+
+
+def _fail_unstarted(report_id: uuid.UUID) -> Outcome:
+    with unit_of_work() as session:
+        failed = repository.fail_unstarted(session, report_id, UNREADABLE)
+        if failed is None:
+            return Outcome.nothing
+        requester_id, kind = failed
+        emit(
+            session,
+            ReportFailed(
+                report_id=report_id, requester_id=requester_id, kind=kind.value, error=UNREADABLE
+            ),
+        )
     return Outcome.failed
 
 

@@ -13,8 +13,14 @@ from sqlalchemy.orm import Session
 
 from shared.db.handover import hand_over
 from shared.events.models import Event
-from shared.registrations.models import Registration, RegistrationStatus
-from shared.reports.models import MAX_REPORT_ATTEMPTS, UNFINISHED, Report, ReportStatus
+from shared.registrations.models import CONFIRMED_STATUSES, Registration, RegistrationStatus
+from shared.reports.models import (
+    MAX_REPORT_ATTEMPTS,
+    UNFINISHED,
+    Report,
+    ReportKind,
+    ReportStatus,
+)
 from shared.users.models import User
 
 # A query of any columns (reports pick theirs).
@@ -45,6 +51,22 @@ def claim(session: Session, report_id: uuid.UUID, lease: timedelta) -> Report | 
         .returning(Report),
         execution_options={"synchronize_session": False},
     )
+
+
+def fail_unstarted(
+    session: Session, report_id: uuid.UUID, reason: str
+) -> tuple[uuid.UUID, ReportKind] | None:
+    """Fail a report whose build cannot even start, touching only columns that can be read:
+    answers (requester_id, kind) when it was still to build."""
+    now = datetime.now(UTC)
+    row = session.execute(
+        update(Report)
+        .where(Report.id == report_id, Report.status.in_(UNFINISHED), unclaimed(now))
+        .values(status=ReportStatus.failed, claimed_until=None, finished_at=now, error=reason)
+        .returning(Report.requester_id, Report.kind),
+        execution_options={"synchronize_session": False},
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def finish(session: Session, claimed: Report, **values: Any) -> bool:
@@ -174,9 +196,7 @@ def summary_query(organizer_id: uuid.UUID, period: Period) -> Query:
     counts = (
         select(
             Registration.event_id,
-            (
-                _count_of(RegistrationStatus.confirmed) + _count_of(RegistrationStatus.checked_in)
-            ).label("confirmed"),
+            func.count().filter(Registration.status.in_(CONFIRMED_STATUSES)).label("confirmed"),
             _count_of(RegistrationStatus.waitlisted).label("waitlisted"),
             _count_of(RegistrationStatus.cancelled).label("cancelled"),
             _count_of(RegistrationStatus.checked_in).label("checked_in"),

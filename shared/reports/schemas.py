@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from shared.reports.models import ReportFormat, ReportKind, ReportStatus
 from shared.validation import RequestModel
@@ -20,6 +21,18 @@ class ReportRequest(RequestModel):
     organizer_id: uuid.UUID | None = None
     period_from: AwareDatetime | None = Field(default=None, alias="from")
     period_to: AwareDatetime | None = Field(default=None, alias="to")
+
+    @field_validator("period_from", "period_to")
+    @classmethod
+    def _readable_back(cls, value: datetime | None) -> datetime | None:
+        # Stored in UTC: 9999-12-31T23:59:59-14:00 is in the year 10000 there, which
+        # PostgreSQL keeps but Python cannot read back.
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError("must fall within the years 1 to 9999 in UTC") from None
+        return value
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Self:

@@ -12,7 +12,7 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from shared.catalog import ReportFailed
 from shared.config import get_settings
@@ -101,7 +101,16 @@ def report_for(
 ) -> ReportPublic:
     """The report's state for its requester or an admin; a fresh download link once ready.
     Anyone else learns nothing, not even that it exists (404)."""
-    report = session.get(Report, report_id)
+    # The period is not needed here, and a row written before periods were checked may hold
+    # one Python cannot read: leaving it out keeps such a report readable.
+    report = session.get(
+        Report,
+        report_id,
+        options=[
+            defer(Report.period_from, raiseload=True),
+            defer(Report.period_to, raiseload=True),
+        ],
+    )
     if report is None or not (viewer_is_admin or report.requester_id == viewer_id):
         raise ReportNotFound(f"No report {report_id}.")
     url = None

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from shared.errors import DomainError
 from shared.events.models import Event
+from shared.registrations.models import CONFIRMED_STATUSES
 from shared.reports import repository
 from shared.reports.models import Report, ReportKind
 from shared.reports.repository import Period, Query
@@ -125,8 +126,15 @@ class Source:
         """What one row is: a registration, or (in a summary) an event."""
         return self.words["registrations" if self.events is None else "events"]
 
-    def headers(self) -> list[str]:
-        return [self.words[column.key] for column in self.columns]
+    def headers(self, *, zoned: bool = False) -> list[str]:
+        """Column titles; `zoned` names the zone in the title of every time column, for
+        formats whose times cannot carry it (a spreadsheet's)."""
+        return [
+            f"{self.words[column.key]} ({self.zone.key})"
+            if zoned and column.kind == "time"
+            else self.words[column.key]
+            for column in self.columns
+        ]
 
     def rows(self, session: Session) -> Iterator[list[Cell]]:
         for row in repository.stream(session, self.query):
@@ -153,11 +161,7 @@ class Source:
             figures.append((self.words["events"], repository.count(session, self.events)))
         figures += [
             (self.words["registrations"], sum(by_status.values())),
-            # Checked-in people hold a confirmed seat too, as in the table.
-            (
-                self.words["confirmed"],
-                by_status.get("confirmed", 0) + by_status.get("checked_in", 0),
-            ),
+            (self.words["confirmed"], sum(by_status.get(s, 0) for s in CONFIRMED_STATUSES)),
             (self.words["waitlisted"], by_status.get("waitlisted", 0)),
             (self.words["cancelled"], by_status.get("cancelled", 0)),
             (self.words["checked_in"], by_status.get("checked_in", 0)),
@@ -173,7 +177,8 @@ class Source:
 ATTENDANCE = [
     Column("name", "text", 26),
     Column("email", "text", 30),
-    Column("status", "text", 11),
+    # Wide enough for `checked_in` and `waitlisted` whole in the PDF, never "checked_…".
+    Column("status", "text", 12),
     Column("registered_at", "time", 17),
     Column("checked_in_at", "time", 17),
     Column("cancelled_at", "time", 17),

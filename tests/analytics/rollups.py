@@ -94,7 +94,7 @@ def expected() -> Rollups:
             _day(e.starts_at),
             listed,
             made,
-            counts["confirmed"],
+            counts["confirmed"] + counts["checked_in"],  # people holding a seat
             counts["waitlisted"],
             counts["checked_in"],
             counts["cancelled"],

@@ -90,3 +90,14 @@ def test_upgrading_an_installation_counts_the_registrations_it_has(client, db_ur
     command.downgrade(config, "0010")  # as before the rollups existed
     command.upgrade(config, "head")
     assert actual() == expected()
+
+
+def test_upgrading_counts_checked_in_people_as_confirmed(client, db_url):
+    """Rollups kept before 0014 counted only `confirmed` registrations as confirmed."""
+    some_activity(client)
+    config = alembic_config(db_url)
+    kept = expected()
+    command.downgrade(config, "0013")
+    assert actual() != kept  # the old meaning: checked-in people left out of `confirmed`
+    command.upgrade(config, "head")
+    assert actual() == kept

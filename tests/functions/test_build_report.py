@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
-from sqlalchemy import String, func, insert, select, update
+from sqlalchemy import String, func, insert, literal_column, select, update
 
 from shared.db import unit_of_work
 from shared.registrations.models import Registration
@@ -112,7 +112,16 @@ def test_xlsx_has_typed_cells_a_frozen_header_and_widths(client, owner):
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["B"].width >= 20
     header, *rows = list(sheet.iter_rows(values_only=True))
-    assert header[:3] == ("Name", "Email", "Status")
+    # Times have no zone in a spreadsheet: each time column's header says which it is.
+    assert header == (
+        "Name",
+        "Email",
+        "Status",
+        "Registered at (Europe/Berlin)",
+        "Checked in at (Europe/Berlin)",
+        "Cancelled at (Europe/Berlin)",
+        "Waitlist position",
+    )
     expected = attendance_in_database(event["id"])
     for row, truth in zip(rows, expected, strict=True):
         # Excel has no zones: the event's local time, to the millisecond Excel keeps.
@@ -163,6 +172,10 @@ def test_pdf_is_one_page_with_figures_a_chart_and_the_table(client, owner, db_ur
         assert figure in text
     assert "Анна Иванова" in text
     assert "and 14 more" in text  # 44 rows, 30 shown
+    # Every status whole, the longest included (it was cut to "checked_…").
+    for status in ("checked_in", "waitlisted", "cancelled", "confirmed"):
+        assert status in text
+    assert "checked_…" not in text
 
 
 def test_organizer_summary_counts_each_event_in_the_period(client, owner):
@@ -374,7 +387,7 @@ def test_the_requester_is_mailed_and_sees_it_in_the_app(client, owner, organizer
     plain = mail.get_body(("plain",))
     assert plain is not None
     body = plain.get_content()
-    assert f"https://events.example.org/api/v1/reports/{ready['id']}" in body
+    assert f"https://events.example.org/reports/{ready['id']}" in body
     assert "Python meetup" in body
     # The mail never carries the download link itself (a bearer capability).
     assert "signature=" not in body
@@ -439,3 +452,37 @@ def test_no_participant_name_can_break_a_report(client, owner, report_format):
         client, owner, kind="event_attendance", event_id=event["id"], format=report_format
     )
     assert built_file(client, accepted["id"], owner)
+
+
+@pytest.mark.parametrize(
+    "period",
+    [{"to": "9999-12-31T23:59:59-14:00"}, {"from": "0001-01-01T00:00:00+14:00"}],
+)
+def test_a_period_past_the_years_python_reads_is_422(client, owner, period):
+    problem = refused(client, owner, 422, kind="organizer_summary", format="csv", **period)
+    assert "years 1 to 9999" in str(problem["errors"])
+    with unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_a_report_whose_build_cannot_start_fails_instead_of_waiting_forever(client, owner):
+    """A row written before periods were checked: its period is in the year 10000 in UTC,
+    which PostgreSQL holds and Python cannot read. Its GET answers, its build fails once with
+    a reason, and the sweep leaves it alone."""
+    accepted = ask(client, owner, kind="organizer_summary", format="csv")
+    with unit_of_work() as session:
+        session.execute(
+            update(Report)
+            .where(Report.id == uuid.UUID(accepted["id"]))
+            .values(period_to=literal_column("'10000-01-01 13:59:59+00'::timestamptz"))
+        )
+    assert state(client, accepted["id"], owner)["status"] == "pending"
+    assert run_build(accepted["id"]) == "failed"
+    failed = state(client, accepted["id"], owner)
+    assert failed["status"] == "failed"
+    assert "could not be started" in failed["error"]
+    [told] = emitted("report.failed")
+    assert (told["report_id"], told["error"]) == (accepted["id"], failed["error"])
+    assert run_build(accepted["id"]) == "nothing"
+    with unit_of_work() as session:
+        assert repository.stale(session, datetime.now(UTC) + timedelta(hours=1), 10) == []

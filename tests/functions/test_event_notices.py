@@ -61,6 +61,10 @@ def test_seats_changes_and_cancellation_are_told(client, outbox_dir):
     assert sorted(to for to, _, _ in changed) == sorted([seated.email, waiting.email])
     english = next(text for to, _, text in changed if to == seated.email)
     assert "Starts: 2031-05-02 16:00 UTC (was: 2031-05-01 16:00 UTC)" in english
+    # When it starts comes first, then when it ends (they were listed the other way round).
+    assert english.index("Starts:") < english.index("Ends:")
+    russian = next(text for to, _, text in changed if to == waiting.email)
+    assert russian.index("Начало:") < russian.index("Окончание:")
 
     client.delete(
         f"{path}/registrations/me", headers={"Authorization": f"Bearer {token_for(seated)}"}
@@ -179,3 +183,50 @@ def test_notices_carry_the_calendar_entry_that_calendars_update(client, outbox_d
     assert sequences[0] < sequences[1]
     assert str(entries[0][2]["ATTENDEE"]) == f"mailto:{person.email}"
     assert str(entries[2][2]["STATUS"]) == "CANCELLED"
+
+
+def test_a_participant_removed_by_the_organizer_is_told(client, outbox_dir):
+    owner = bearer(client, "organizer")
+    event = create_event(client, owner, title="Pottery class")
+    path = f"/api/v1/events/{event['id']}/registrations"
+    removed, russian, leaving = new_user(), new_user(), new_user()
+    with unit_of_work() as session:
+        session.execute(
+            update(User).where(User.id == russian.id).values(locale="ru", timezone="Europe/Moscow")
+        )
+    joined = {}
+    for person in (removed, russian, leaving):
+        me = {"Authorization": f"Bearer {token_for(person)}"}
+        joined[person.id] = client.post(path, headers=me).json()["id"]
+    deliver(client)
+    for person in (removed, russian):
+        answer = client.delete(f"{path}/{joined[person.id]}", headers=owner)
+        assert answer.status_code == 204
+    # Leaving oneself is no news to oneself.
+    own = {"Authorization": f"Bearer {token_for(leaving)}"}
+    assert client.delete(f"{path}/me", headers=own).status_code == 204
+    deliver(client)
+    deliver(client)  # a redelivery tells no one twice
+
+    def subjects(person: User) -> list[str]:
+        return [s for to, s, _ in mailed(outbox_dir) if to == person.email]
+
+    assert subjects(removed) == [
+        "You are registered: Pottery class",
+        "Your registration was cancelled: Pottery class",
+    ]
+    assert subjects(russian)[-1] == "Ваша регистрация отменена: Pottery class"
+    [text] = [t for to, s, t in mailed(outbox_dir) if to == russian.email and "отменена" in s]
+    assert "2031-05-01 19:00 MSK" in text
+    assert subjects(leaving) == ["You are registered: Pottery class"]
+    # Its calendar entry is withdrawn from the reader's calendar.
+    [notice] = [
+        m for m in mails(outbox_dir) if str(m["Subject"]).startswith("Your registration was")
+    ]
+    [entry] = [part for part in notice.iter_attachments() if part.get_filename() == "event.ics"]
+    assert "METHOD:CANCEL" in entry.get_content()
+    # In the app too.
+    me = {"Authorization": f"Bearer {token_for(removed)}"}
+    [newest, *_] = client.get("/api/v1/me/notifications", headers=me).json()["items"]
+    assert newest["title"] == "Your registration was cancelled: Pottery class"
+    assert newest["event_id"] == event["id"]

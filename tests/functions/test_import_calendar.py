@@ -8,12 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shared.db import unit_of_work
 from shared.events.models import Event
+from shared.users.models import User
 from tests.conftest import reset_process_state
-from tests.factories import bearer
+from tests.factories import bearer, new_user, token_for
 from tests.kit.test_app import assert_problem
 from tests.media import files
 
@@ -70,7 +71,8 @@ def test_a_real_export_becomes_drafts(client, organizer):
     [planning] = by_title["Quarterly planning"]  # Outlook's "W. Europe Standard Time"
     assert planning["timezone"] == "Europe/Berlin"
     assert planning["starts_at"] == "2031-03-10T08:00:00Z"
-    assert planning["venue"]["name"] == "Room 4.12, Alexanderplatz 1, Berlin"
+    assert planning["venue"]["name"] == "Room 4.12"
+    assert planning["venue"]["address"] == "Alexanderplatz 1, Berlin"
     assert (planning["venue"]["lat"], planning["venue"]["lon"]) == (52.5219, 13.4132)
     assert planning["description"] == "Agenda:\n1. Goals\n2. Budget"
     assert (planning["category"], planning["tags"]) == ("conference", ["planning"])
@@ -156,8 +158,11 @@ def test_limits(client, organizer, monkeypatch):
     assert events_count() == 10
 
 
-def test_no_input_makes_it_fail(client, organizer):
+def test_no_input_makes_it_fail(client, organizer, monkeypatch):
     """Cut anywhere, or with a line mangled, a calendar is a 201 or a 422, never a 500."""
+    # Isolation: this one account sends about seventy files, past the hourly import limit.
+    monkeypatch.setenv("CALENDAR_IMPORTS_PER_USER_PER_HOUR", "1000")
+    reset_process_state()
     lines = EXPORT.split(b"\r\n")
     for cut in range(0, len(EXPORT), 97):
         answer = send(client, EXPORT[:cut], organizer)
@@ -196,3 +201,82 @@ def test_series_that_would_take_minutes_to_expand_are_skipped_at_once(client, or
         "ancient@x": "the recurring series began more than five years ago",
         "crowded@x": "repeats at several times of day (BYHOUR, BYMINUTE or BYSECOND)",
     }
+
+
+# One VEVENT, 230 bytes, whose rule never matches: dateutil would walk every day to 9999.
+NEVER = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//x//EN\r\nBEGIN:VEVENT\r\n"
+    b"UID:never@example.com\r\nDTSTART:20270101T100000Z\r\nDTEND:20270101T110000Z\r\n"
+    b"SUMMARY:Never\r\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30\r\nEND:VEVENT\r\n"
+    b"END:VCALENDAR\r\n"
+)
+
+
+def test_a_rule_that_never_matches_is_skipped_quickly(client, organizer):
+    """Fourteen seconds of CPU per request once; the expansion's walk is bounded now."""
+    assert len(NEVER) <= 240
+    started = datetime.now()
+    answer = send(client, NEVER, organizer)
+    # Generous for a loaded machine (it takes a fraction of a second); unbounded, this took
+    # 4 s on an idle machine, 14 s on a busy one.
+    assert (datetime.now() - started).total_seconds() < 3
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["created"] == []
+    [skipped] = answer.json()["skipped"]
+    assert skipped["uid"] == "never@example.com"
+    assert "too costly to expand" in skipped["reason"]
+    # A rare but real rule within reach still expands: DTSTART and two 29 Februaries.
+    leap = NEVER.replace(b"BYMONTHDAY=30", b"BYMONTHDAY=29;COUNT=2")
+    result = send(client, leap, organizer).json()
+    assert (len(result["created"]), result["skipped"]) == (3, []), result
+
+
+def test_an_unverified_organizer_is_refused_before_the_file_is_read(client):
+    person = new_user("organizer")
+    with unit_of_work() as session:
+        session.execute(update(User).where(User.id == person.id).values(email_verified=False))
+    headers = {"Authorization": f"Bearer {token_for(person)}"}
+    started = datetime.now()
+    problem = assert_problem(send(client, NEVER, headers), 403)
+    assert (datetime.now() - started).total_seconds() < 2
+    assert problem["title"] == "Email not verified"
+    # Not even read: a file that is no calendar is the same 403, not a 422.
+    assert_problem(send(client, b"not a calendar", headers), 403)
+    assert events_count() == 0
+
+
+def test_imports_are_limited_per_account(client, organizer, monkeypatch):
+    monkeypatch.setenv("CALENDAR_IMPORTS_PER_USER_PER_HOUR", "3")
+    reset_process_state()
+    for _ in range(3):
+        assert send(client, NEVER, organizer).status_code == 201
+    problem = assert_problem(send(client, NEVER, organizer), 429)
+    assert "calendar imports" in problem["detail"]
+    refused = send(client, NEVER, organizer)
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    # The limit is the account's: another organizer imports meanwhile.
+    assert send(client, NEVER, bearer(client, "organizer")).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("location", "name", "address"),
+    [
+        ("Room 4.12\\, Alexanderplatz 1\\, Berlin", "Room 4.12", "Alexanderplatz 1, Berlin"),
+        (
+            "Café Luna\\nRosenthaler Str. 3\\n10119 Berlin",
+            "Café Luna",
+            "Rosenthaler Str. 3, 10119 Berlin",
+        ),
+        ("221B Baker Street\\, London", "221B Baker Street, London", "221B Baker Street, London"),
+        ("Town hall", "Town hall", "Town hall"),
+    ],
+)
+def test_a_location_becomes_a_venue_name_and_address(client, organizer, location, name, address):
+    body = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:place@x\r\n"
+        "DTSTART:20310101T100000Z\r\nDTEND:20310101T110000Z\r\nSUMMARY:Somewhere\r\n"
+        f"LOCATION:{location}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    [created] = send(client, body, organizer).json()["created"]
+    venue = client.get(f"/api/v1/events/{created}", headers=organizer).json()["venue"]
+    assert (venue["name"], venue["address"]) == (name, address)

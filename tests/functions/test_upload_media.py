@@ -131,6 +131,7 @@ def test_the_type_comes_from_the_content_not_the_name(client, owner, event):
         ),
         (b"just text", "notes.pdf", "application/pdf"),
         (files.truncated_jpeg(), "cut.jpg", "image/jpeg"),
+        (files.gif_with_a_cut_second_frame(), "cut.gif", "image/gif"),
     ]:
         problem = assert_problem(upload(client, event, owner, content, name, claimed), 415)
         assert problem["type"] == "urn:eventmanager:problem:unsupported-media-type"
@@ -167,6 +168,13 @@ def test_image_bombs_are_refused_before_decoding(client, owner, event, monkeypat
     reset_process_state()
     assert_problem(upload(client, event, owner, files.png(64, 48)), 422)
     assert stored_objects() == []
+    assert media_rows() == 0
+
+
+def test_frames_taller_than_the_encoder_can_write_are_422(client, owner, event):
+    tall = files.webp_animation_of_tall_frames()
+    problem = assert_problem(upload(client, event, owner, tall, name="tall.webp"), 422)
+    assert "16383 pixels on a side" in problem["detail"]
     assert media_rows() == 0
 
 

@@ -91,3 +91,26 @@ def png_declaring(width: int, height: int) -> bytes:
 def truncated_jpeg() -> bytes:
     whole = jpeg_with_location(400, 300)
     return whole[: len(whole) // 3]
+
+
+def gif_with_a_cut_second_frame() -> bytes:
+    """A 1x1 GIF whose second frame's descriptor stops after 3 bytes (Pillow: struct.error)."""
+    screen = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + b"\x00\x00\x00\xff\xff\xff"
+    frame = b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00"
+    return screen + frame + b",\x00\x00\x00"
+
+
+def webp(frames: int = 1, size: tuple[int, int] = (16, 16)) -> bytes:
+    pictures = [Image.new("RGB", size, (i * 60 % 256, 90, 200)) for i in range(frames)]
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, "WEBP", save_all=frames > 1, append_images=pictures[1:], lossless=True)
+    return buffer.getvalue()
+
+
+def webp_animation_of_tall_frames() -> bytes:
+    """Two tiny frames on a canvas declared 16x1,048,580 (VP8X holds 24-bit sides; libwebp's
+    encoder takes at most 16,383: Pillow's RuntimeError)."""
+    data = bytearray(webp(frames=2))
+    canvas = data.index(b"VP8X") + 8
+    data[canvas + 7 : canvas + 10] = (1_048_580 - 1).to_bytes(3, "little")
+    return bytes(data)

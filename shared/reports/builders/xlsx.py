@@ -1,5 +1,6 @@
 """XLSX with openpyxl in write-only mode: rows go to the file as they come, typed (times as
-date-times in the report's zone, numbers as numbers), a frozen, bold header, set widths."""
+date-times in the report's zone, which each time column's header names, numbers as numbers),
+a frozen, bold header, set widths."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def write_xlsx(source: Source, session: Session, target: IO[bytes]) -> int:
         dimensions[get_column_letter(number)].width = column.width
     bold = Font(bold=True)
     header = []
-    for title in source.headers():
+    for title in source.headers(zoned=True):
         cell = WriteOnlyCell(sheet, title)
         cell.font = bold
         header.append(cell)
@@ -52,7 +53,7 @@ def write_xlsx(source: Source, session: Session, target: IO[bytes]) -> int:
 
 def _cell(sheet: WriteOnlyWorksheet, value: Cell) -> SheetCell | Cell:
     if isinstance(value, datetime):
-        # Excel has no time zones: the local time of the report's zone (named in its title).
+        # Excel has no time zones: the local time of the report's zone (named in the header).
         cell = WriteOnlyCell(sheet, value.replace(tzinfo=None))
         cell.number_format = TIME_FORMAT
         return cell
