@@ -13,6 +13,8 @@ def run_worker(concurrency: int = 4, queues: str | None = None) -> None:
     if not (settings.rabbitmq_url or settings.k_sink):
         _deliver_embedded()
     arguments = [
+        # No banner: the worker's output is JSON log lines only (its logs go to our handler).
+        "--quiet",
         "worker",
         "--loglevel=INFO",
         "--pool=threads",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -16,12 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from local.datadir import DataDir
+from local.datadir import PRIVATE_UMASK, DataDir
 from local.services import start_for_runner
+from shared.logs import configure_logging
 
 if TYPE_CHECKING:
     from eventing.triggers import Trigger
     from local.registry import Deployed
+
+
+logger = logging.getLogger("eventmgr.runner")
 
 
 class Stop(Exception):
@@ -32,16 +37,29 @@ def _raise_stop(signum: int, _: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
-def serve(data_dir: DataDir, host: str, port: int, *, processes: bool = False) -> None:
+def serve(
+    data_dir: DataDir,
+    host: str,
+    port: int,
+    *,
+    processes: bool = False,
+    start_timeout: float = 300,
+) -> None:
     started = time.monotonic()
+    # Every line we (and the children, the Celery worker included) write is JSON, so a log
+    # shipper parses all of it; Python warnings go through logging too.
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    os.umask(PRIVATE_UMASK)
     # uvicorn handles the signals while it serves, then re-raises them: they land here too.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_stop)
     with contextlib.suppress(Stop):
-        _serve(data_dir, host, port, started, processes)
+        _serve(data_dir, host, port, started, processes, start_timeout)
 
 
-def _serve(data_dir: DataDir, host: str, port: int, started: float, processes: bool) -> None:
+def _serve(
+    data_dir: DataDir, host: str, port: int, started: float, processes: bool, timeout: float
+) -> None:
     with data_dir.runner_lock():
         os.environ["EVENTMGR_DATA_DIR"] = str(data_dir.root)
         for key, value in data_dir.key_environment().items():
@@ -65,7 +83,7 @@ def _serve(data_dir: DataDir, host: str, port: int, started: float, processes: b
                 os.environ["REDIS_URL"] = services.redis_url
             arguments = (data_dir, services.database_url, services.redis_url, services.pids)
             if processes:
-                _run_processes(*arguments, host, port, internal_port, started)
+                _run_processes(*arguments, host, port, internal_port, started, timeout)
             else:
                 _run(*arguments, host, port, started)
         finally:
@@ -129,6 +147,7 @@ def _run_processes(
     port: int,
     internal_port: int,
     started: float,
+    timeout: float,
 ) -> None:
     from local.embedded import free_port
     from local.processes import Processes
@@ -140,7 +159,7 @@ def _run_processes(
     children = Processes()
     try:
         ports = children.start_functions(deployed)
-        children.wait_healthy(ports)
+        children.wait_ready(ports, timeout)
         listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         url = f"http://{_display_host(host)}:{port}"
         worker_metrics_port = free_port()
@@ -164,7 +183,8 @@ def _run_processes(
         with background(deployed, worker_metrics_port):
             children.wait()
     except RuntimeError as error:
-        _say(f"eventmgr up --processes: {error}")
+        logger.error("eventmgr up --processes: %s", error)
+        raise SystemExit(1) from error
     finally:
         children.stop()
 
@@ -220,12 +240,18 @@ def _start_rabbitmq_dispatcher(triggers: list[Trigger]) -> Callable[[], None]:
 
 def _start_worker(metrics_port: int) -> Callable[[], None]:
     from local.embedded import die_with_parent
+    from local.output import relay
 
     process = subprocess.Popen(
         [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
         preexec_fn=die_with_parent,  # before any thread of ours exists (see above)
         env={**os.environ, "METRICS_PORT": str(metrics_port), "METRICS_HOST": "127.0.0.1"},
+        # Celery writes some notices straight to its stdout: they come back as JSON.
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
+    assert process.stdout is not None
+    relay(process.stdout, "worker")
 
     def halt() -> None:
         if process.poll() is None:
@@ -249,4 +275,4 @@ def _display_host(host: str) -> str:
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    logger.info(line)

@@ -23,7 +23,10 @@ from shared.kit.operations import operations_router
 from shared.kit.problems import install_problem_handlers
 from shared.logs import configure_logging
 
-ScheduledJob = Callable[[], None]
+# What a scheduled run did, by name (`{"published": 3}`), for `eventmgr invoke` to print;
+# None or all zeros when there was nothing to do.
+RunCounts = Mapping[str, int]
+ScheduledJob = Callable[[], RunCounts | None]
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 # What every function is given; a declaration adds its own (e.g. the signing key for `login`).

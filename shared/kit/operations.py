@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from shared import logs
@@ -47,6 +48,10 @@ class NotConsumedHere(DomainError):
     slug = "not-consumed"
 
 
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
 def operations_router(function: Function) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -66,10 +71,14 @@ def operations_router(function: Function) -> APIRouter:
         body, content_type = exposition()
         return Response(body, media_type=content_type)
 
-    async def scheduled_run() -> Response:
+    async def scheduled_run(request: Request) -> Response:
         if function.scheduled_job is None:
             raise NotFound(f"{function.name} has no scheduled job.")
-        await run_in_threadpool(function.scheduled_job)
+        counts = await run_in_threadpool(function.scheduled_job)
+        # Only a caller that asks (`eventmgr invoke`) hears what the run did; schedulers and
+        # Knative keep their bodiless 204.
+        if counts and any(counts.values()) and _wants_json(request):
+            return JSONResponse({"function": function.name, "counts": dict(counts)})
         return Response(status_code=204)
 
     @router.post("/", status_code=204)
@@ -77,14 +86,14 @@ def operations_router(function: Function) -> APIRouter:
         body = await request.body()
         headers = {key.lower(): value for key, value in request.headers.items()}
         if not body and "ce-specversion" not in headers:
-            return await scheduled_run()
+            return await scheduled_run(request)
         try:
             cloudevent = from_http(HTTPMessage(headers, body), JSONFormat())
         except Exception as error:
             raise MalformedCloudEvent(f"Not a CloudEvent 1.0 in HTTP mode: {error}") from error
         handler = function.cloudevent_handlers.get(cloudevent.get_type())
         if handler is None and cloudevent.get_type() == SCHEDULE_CLOUDEVENT_TYPE:
-            return await scheduled_run()
+            return await scheduled_run(request)
         if handler is None:
             raise NotConsumedHere(f"{function.name} does not consume {cloudevent.get_type()}.")
         received = read(cloudevent)
