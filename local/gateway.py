@@ -109,9 +109,11 @@ class Gateway:
         return None
 
     def _match(self, scope: Scope) -> ASGIApp | None:
-        """The function that declares this method and path."""
+        """The function that declares this method and path (HEAD: where GET is; the kit
+        answers it as a GET without the body)."""
+        probe = {**scope, "method": "GET"} if scope["method"] == "HEAD" else scope
         for route, app in self.table:
-            if route.matches(scope)[0] == Match.FULL:
+            if route.matches(probe)[0] == Match.FULL:
                 scope.setdefault("state", {})["gateway_route"] = route.path
                 return app
         return None
@@ -122,6 +124,8 @@ class Gateway:
         for route, _ in self.table:
             if route.path_regex.match(scope["path"]):
                 methods.update(route.methods or ())
+        if "GET" in methods:
+            methods.add("HEAD")
         return sorted(methods)
 
     def _path_owner(self, scope: Scope) -> ASGIApp:

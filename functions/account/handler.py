@@ -12,12 +12,12 @@ from shared.users import repository
 from shared.users.account import delete_account, export
 from shared.users.schemas import AccountDeletion, PasswordChange, ProfileUpdate, UserProfile
 from shared.users.service import update_profile
-from shared.users.verification import change_password
+from shared.users.verification import WrongPassword, change_password
 
 fn = Function("account", summary="One's own profile and password; export and delete one's data.")
 
 
-@fn.get("/api/v1/users/me", response_model=UserProfile)
+@fn.get("/api/v1/users/me", response_model=UserProfile, errors=(NotFound,))
 def me(user: CurrentUser) -> UserProfile:
     with unit_of_work() as session:
         found = repository.by_id(session, user.user_id)
@@ -26,7 +26,7 @@ def me(user: CurrentUser) -> UserProfile:
         return UserProfile.model_validate(found)
 
 
-@fn.patch("/api/v1/users/me", response_model=UserProfile)
+@fn.patch("/api/v1/users/me", response_model=UserProfile, errors=(NotFound,))
 def edit(body: ProfileUpdate, user: CurrentUser) -> UserProfile:
     with unit_of_work() as session:
         changes = body.model_dump(exclude_unset=True, exclude_none=True)
@@ -39,14 +39,14 @@ def export_mine(user: CurrentUser) -> dict[str, Any]:
         return export(session, user.user_id)
 
 
-@fn.delete("/api/v1/users/me", status_code=204)
+@fn.delete("/api/v1/users/me", status_code=204, errors=(WrongPassword,))
 def delete_mine(body: AccountDeletion, user: CurrentUser) -> Response:
     with unit_of_work() as session:
         delete_account(session, user.user_id, body.password)
     return Response(status_code=204)
 
 
-@fn.post("/api/v1/users/me/password", status_code=204)
+@fn.post("/api/v1/users/me/password", status_code=204, errors=(WrongPassword,))
 def password(body: PasswordChange, user: CurrentUser) -> Response:
     with unit_of_work() as session:
         change_password(

@@ -7,9 +7,10 @@ from fastapi import Query
 from mangum import Mangum
 
 from shared.db import unit_of_work
+from shared.errors import NotFound
 from shared.kit import Admin, Function
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from shared.users.admin import UserPage, change_user, list_users
+from shared.users.admin import SelfLockout, UserPage, change_user, list_users
 from shared.users.models import Role
 from shared.users.schemas import UserProfile
 from shared.validation import RequestModel
@@ -34,7 +35,9 @@ def users(
         return list_users(session, role=role, q=q or None, cursor=cursor, limit=limit)
 
 
-@fn.patch("/api/v1/admin/users/{user_id}", response_model=UserProfile)
+@fn.patch(
+    "/api/v1/admin/users/{user_id}", response_model=UserProfile, errors=(NotFound, SelfLockout)
+)
 def change(user_id: uuid.UUID, body: UserChange, admin: Admin) -> UserProfile:
     with unit_of_work() as session:
         user = change_user(

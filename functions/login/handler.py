@@ -13,6 +13,7 @@ from shared.auth.schemas import LoginRequest, LogoutRequest, RefreshRequest, Tok
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function
 from shared.kit.client import client_address
+from shared.ratelimit import TooManyRequests
 from shared.security.tokens import published_keys
 
 fn = Function(
@@ -22,7 +23,11 @@ fn = Function(
 )
 
 
-@fn.post("/api/v1/auth/login", response_model=TokenPair)
+@fn.post(
+    "/api/v1/auth/login",
+    response_model=TokenPair,
+    errors=(service.InvalidCredentials, service.UserBlocked, TooManyRequests),
+)
 def login(body: LoginRequest, request: Request) -> TokenPair:
     address = client_address(request)
     throttle.before_login(body.email, address)
@@ -39,7 +44,11 @@ def login(body: LoginRequest, request: Request) -> TokenPair:
     return tokens
 
 
-@fn.post("/api/v1/auth/refresh", response_model=TokenPair)
+@fn.post(
+    "/api/v1/auth/refresh",
+    response_model=TokenPair,
+    errors=(service.InvalidRefreshToken, service.RefreshTokenReused, service.UserBlocked),
+)
 def refresh(body: RefreshRequest) -> TokenPair:
     try:
         with unit_of_work() as session:

@@ -58,7 +58,7 @@ def _invalid(locale: str) -> HTMLResponse:
     return page(locale, words["bad"], f"<p>{escape(words['bad.text'])}</p>", 404)
 
 
-@fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
+@fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse, page_errors=(UnknownLink,))
 def confirmation_page(token: Token, accept_language: Language = None) -> HTMLResponse:
     locale = locale_from_accept_language(accept_language)
     words = WORDS[locale]
@@ -75,7 +75,7 @@ def confirmation_page(token: Token, accept_language: Language = None) -> HTMLRes
     return page(locale, words["ask"], form)
 
 
-@fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
+@fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse, errors=(UnknownLink,))
 def one_click(token: Token, accept_language: Language = None) -> HTMLResponse:
     """Whatever the body: RFC 8058 says it is `List-Unsubscribe=One-Click`, and nothing
     but the signed token decides whose mail stops."""

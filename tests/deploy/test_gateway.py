@@ -41,7 +41,8 @@ def test_nginx_accepts_the_config_of_every_target(target, tmp_path):
 
 def test_routes_are_the_declared_ones_and_internal_paths_are_not_among_them():
     routes = (GATEWAY / "routes.conf").read_text()
-    assert '"~^GET:/api/v1/events$" browse_events;' in routes
+    # HEAD goes wherever GET goes.
+    assert '"~^(GET|HEAD):/api/v1/events$" browse_events;' in routes
     assert '"~^POST:/api/v1/events$" create_event;' in routes
     for internal in (":/$", "/metrics", "/function/"):
         assert internal not in routes
