@@ -124,9 +124,13 @@ class Processes:
         )
         if checked.returncode != 0:
             raise RuntimeError(f"nginx refused the gateway config:\n{checked.stderr}")
-        self.children["nginx"] = subprocess.Popen(  # noqa: S603 - as checked above
-            command, preexec_fn=die_with_parent
+        nginx = subprocess.Popen(  # noqa: S603 - as checked above
+            command, preexec_fn=die_with_parent, stderr=subprocess.PIPE
         )
+        # Its access lines are JSON already; its error log (stderr) is not, so it is wrapped.
+        assert nginx.stderr is not None
+        relay(nginx.stderr, "nginx", level=logging.WARNING)
+        self.children["nginx"] = nginx
 
     def wait(self) -> None:
         """Until a signal, or until a child dies (then everything stops)."""
