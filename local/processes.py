@@ -8,10 +8,12 @@ and the schedules, as the OpenFaaS gateway does; the public port never routes in
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,12 +21,27 @@ import httpx
 
 from local.deploy.gateway import nginx_conf, routes_conf, upstreams_conf
 from local.embedded import die_with_parent, free_port
+from local.output import relay
 from local.registry import Deployed
 
 NGINX_MISSING = (
     "eventmgr up --processes needs Nginx: apt-get install nginx (Debian/Ubuntu), "
     "brew install nginx (macOS)."
 )
+# How much of a function's stderr is kept to say why it did not start.
+TAIL_LINES = 8
+
+
+class StartFailed(RuntimeError):
+    """Some functions did not become ready: which, and why (their last stderr lines)."""
+
+    def __init__(self, reasons: dict[str, str], tails: dict[str, list[str]]) -> None:
+        lines = [f"{len(reasons)} function(s) did not start:"]
+        for name in sorted(reasons):
+            lines.append(f"  {name}: {reasons[name]}")
+            lines += [f"    | {line}" for line in tails.get(name, [])]
+        super().__init__("\n".join(lines))
+        self.reasons = reasons
 
 
 class Processes:
@@ -32,31 +49,48 @@ class Processes:
 
     def __init__(self) -> None:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.tails: dict[str, deque[str]] = {}
 
     def start_functions(self, deployed: dict[str, Deployed]) -> dict[str, int]:
+        """All at once: each imports its own handler, in parallel on every core."""
         ports = {name: free_port() for name in sorted(deployed)}
         for name, port in ports.items():
-            self.children[name] = subprocess.Popen(  # noqa: S603 - fixed arguments
+            child = subprocess.Popen(  # noqa: S603 - fixed arguments
                 [sys.executable, "-m", "local.function_process", name, str(port)],
+                stderr=subprocess.PIPE,
                 preexec_fn=die_with_parent,
             )
+            self.children[name] = child
+            self.tails[name] = deque(maxlen=TAIL_LINES)
+            assert child.stderr is not None
+            relay(child.stderr, name, level=logging.WARNING, tail=self.tails[name])
         return ports
 
-    def wait_healthy(self, ports: dict[str, int], timeout: float = 120) -> None:
+    def wait_ready(self, ports: dict[str, int], timeout: float) -> None:
+        """Until every function answers /readyz, one exits, or `timeout` seconds pass; a
+        busy machine needs a longer limit, not a different answer."""
         deadline = time.monotonic() + timeout
         waiting = dict(ports)
-        while waiting and time.monotonic() < deadline:
-            for name, port in list(waiting.items()):
-                if self.children[name].poll() is not None:
-                    raise RuntimeError(f"function {name} exited while starting")
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success:
+        reasons: dict[str, str] = {}
+        with httpx.Client(timeout=2) as client:
+            while waiting and time.monotonic() < deadline:
+                for name, port in list(waiting.items()):
+                    code = self.children[name].poll()
+                    if code is not None:
+                        reasons[name] = f"exited with status {code}"
                         del waiting[name]
-                except httpx.TransportError:
-                    pass
-            time.sleep(0.2)
-        if waiting:
-            raise RuntimeError(f"functions did not start: {sorted(waiting)}")
+                        continue
+                    try:
+                        if client.get(f"http://127.0.0.1:{port}/readyz").is_success:
+                            del waiting[name]
+                    except httpx.TransportError:
+                        pass
+                time.sleep(0.2)
+        for name in waiting:
+            reasons[name] = f"not ready after {timeout:g} s (raise --start-timeout)"
+        if reasons:
+            time.sleep(0.2)  # the relays catch the last lines of those that exited
+            raise StartFailed(reasons, {name: list(self.tails[name]) for name in reasons})
 
     def start_nginx(
         self,
@@ -97,9 +131,13 @@ class Processes:
         )
         if checked.returncode != 0:
             raise RuntimeError(f"nginx refused the gateway config:\n{checked.stderr}")
-        self.children["nginx"] = subprocess.Popen(  # noqa: S603 - as checked above
-            command, preexec_fn=die_with_parent
+        nginx = subprocess.Popen(  # noqa: S603 - as checked above
+            command, preexec_fn=die_with_parent, stderr=subprocess.PIPE
         )
+        # Its access lines are JSON already; its error log (stderr) is not, so it is wrapped.
+        assert nginx.stderr is not None
+        relay(nginx.stderr, "nginx", level=logging.WARNING)
+        self.children["nginx"] = nginx
 
     def wait(self, failure: Callable[[], str | None] = lambda: None) -> None:
         """Until a signal, a child dies or `failure` says why to stop (then everything stops)."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
-
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
 
 import functions
-from shared.kit import Function, declared
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from shared.kit import Function
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ def function_names() -> list[str]:
 
 def load_functions() -> dict[str, Deployed]:
     """Import every handler (this builds its app) and check the declarations agree."""
+    from shared.kit import declared
+
     loaded: dict[str, Deployed] = {}
     for name in function_names():
         module = importlib.import_module(f"functions.{name}.handler")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from local.datadir import DataDir
+from local.datadir import PRIVATE_UMASK, DataDir
 from local.services import start_for_runner
 from local.supervision import RabbitDispatcher, Supervisor, ThreadService, WorkerProcess
+from shared.logs import configure_logging
 
 if TYPE_CHECKING:
     from eventing.triggers import Trigger
@@ -29,6 +31,9 @@ class RunnerFailed(Exception):
     """A part of the platform died for good (or never started): the runner stops, saying why."""
 
 
+logger = logging.getLogger("eventmgr.runner")
+
+
 class Stop(Exception):
     """SIGINT or SIGTERM: unwind through every `finally`, so nothing we started outlives us."""
 
@@ -37,16 +42,29 @@ def _raise_stop(signum: int, _: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
-def serve(data_dir: DataDir, host: str, port: int, *, processes: bool = False) -> None:
+def serve(
+    data_dir: DataDir,
+    host: str,
+    port: int,
+    *,
+    processes: bool = False,
+    start_timeout: float = 300,
+) -> None:
     started = time.monotonic()
+    # Every line we (and the children, the Celery worker included) write is JSON, so a log
+    # shipper parses all of it; Python warnings go through logging too.
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    os.umask(PRIVATE_UMASK)
     # uvicorn handles the signals while it serves, then re-raises them: they land here too.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_stop)
     with contextlib.suppress(Stop):
-        _serve(data_dir, host, port, started, processes)
+        _serve(data_dir, host, port, started, processes, start_timeout)
 
 
-def _serve(data_dir: DataDir, host: str, port: int, started: float, processes: bool) -> None:
+def _serve(
+    data_dir: DataDir, host: str, port: int, started: float, processes: bool, timeout: float
+) -> None:
     with data_dir.runner_lock():
         os.environ["EVENTMGR_DATA_DIR"] = str(data_dir.root)
         for key, value in data_dir.key_environment().items():
@@ -70,7 +88,7 @@ def _serve(data_dir: DataDir, host: str, port: int, started: float, processes: b
                 os.environ["REDIS_URL"] = services.redis_url
             arguments = (data_dir, services.database_url, services.redis_url, services.pids)
             if processes:
-                _run_processes(*arguments, host, port, internal_port, started)
+                _run_processes(*arguments, host, port, internal_port, started, timeout)
             else:
                 _run(*arguments, host, port, started)
         finally:
@@ -144,6 +162,7 @@ def _run_processes(
     port: int,
     internal_port: int,
     started: float,
+    timeout: float,
 ) -> None:
     from local.embedded import free_port
     from local.processes import Processes
@@ -155,7 +174,7 @@ def _run_processes(
     children = Processes()
     try:
         ports = children.start_functions(deployed)
-        children.wait_healthy(ports)
+        children.wait_ready(ports, timeout)
         listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         url = f"http://{_display_host(host)}:{port}"
         worker_metrics_port = free_port()
@@ -258,4 +277,4 @@ def _display_host(host: str) -> str:
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    logger.info(line)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local.datadir import DataDir
+from local.misconfigured import require_embedded
 from shared.config import get_settings
 
 
@@ -33,6 +34,8 @@ class Services:
 
 def start_for_runner(data_dir: DataDir) -> Services:
     """For `eventmgr up`, which holds the data dir's lock: start whatever is not configured."""
+    if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        require_embedded("up")
     from local.embedded import EmbeddedPostgres, EmbeddedRedis
 
     stale = data_dir.stale_run_file() or {}
@@ -42,12 +45,15 @@ def start_for_runner(data_dir: DataDir) -> Services:
             postgres = EmbeddedPostgres(data_dir.path("pg"))
             services.database_url = postgres.start()
             services.owned.append(postgres)
+            data_dir.make_private()
             if postgres.pid:
                 services.pids["postgres"] = postgres.pid
         services.redis_url = os.environ.get("REDIS_URL") or None
         if not services.redis_url:
             redis = EmbeddedRedis(data_dir.path("redis"))
-            services.redis_url = redis.start(stale_pid=stale.get("pids", {}).get("redis"))
+            services.redis_url = redis.start(
+                data_dir.redis_password(), stale_pid=stale.get("pids", {}).get("redis")
+            )
             services.owned.append(redis)
             if redis.pid:
                 services.pids["redis"] = redis.pid
@@ -58,7 +64,7 @@ def start_for_runner(data_dir: DataDir) -> Services:
 
 
 @contextlib.contextmanager
-def database_for_command(data_dir: DataDir) -> Iterator[str]:
+def database_for_command(data_dir: DataDir, command: str) -> Iterator[str]:
     """The database URL a CLI command should use, starting the embedded one if need be."""
     # The environment, or a mounted secret file (compose and OpenFaaS give it as a file).
     configured = os.environ.get("DATABASE_URL") or get_settings().database_url
@@ -69,11 +75,13 @@ def database_for_command(data_dir: DataDir) -> Iterator[str]:
     if running:
         yield str(running["database_url"])
         return
+    require_embedded(command)
     from local.embedded import EmbeddedPostgres
 
     with data_dir.runner_lock():
         postgres = EmbeddedPostgres(data_dir.path("pg"))
         url = postgres.start()
+        data_dir.make_private()
         try:
             yield url
         finally:

@@ -80,12 +80,19 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        from local.output import relay
+
         self.ready_file.unlink(missing_ok=True)
         self.process = subprocess.Popen(  # noqa: S603 - our own command line
             [*self.command, "--ready-file", str(self.ready_file)],
             preexec_fn=self.spawn,
             env=self.env,
+            # Celery writes some notices straight to its stdout: they come back as JSON.
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
+        assert self.process.stdout is not None
+        relay(self.process.stdout, self.name)
 
     def exited(self) -> str | None:
         code = self.process.poll() if self.process else None

@@ -110,7 +110,8 @@ _configured = False
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Route every logger (ours, uvicorn's, alembic's) through one JSON handler on stdout."""
+    """Route every logger (ours, uvicorn's, alembic's, Celery's) and Python's warnings
+    through one JSON handler on stdout: a log shipper can parse every line."""
     global _configured
     root = logging.getLogger()
     root.setLevel(level.upper())
@@ -125,4 +126,5 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     # The kit writes its own access line per request, with the route template.
     logging.getLogger("uvicorn.access").disabled = True
+    logging.captureWarnings(True)
     _configured = True

@@ -12,6 +12,7 @@ from shared.errors import NotFound
 from shared.kit import CurrentUser, Function
 from shared.kit.auth import Principal
 from shared.kit.client import client_address
+from shared.ratelimit import TooManyRequests
 from shared.users import repository
 from shared.users.account import delete_account, export
 from shared.users.schemas import AccountDeletion, PasswordChange, ProfileUpdate, UserProfile
@@ -21,7 +22,7 @@ from shared.users.verification import WrongPassword, change_password
 fn = Function("account", summary="One's own profile and password; export and delete one's data.")
 
 
-@fn.get("/api/v1/users/me", response_model=UserProfile)
+@fn.get("/api/v1/users/me", response_model=UserProfile, errors=(NotFound,))
 def me(user: CurrentUser) -> UserProfile:
     with unit_of_work() as session:
         found = repository.by_id(session, user.user_id)
@@ -30,7 +31,7 @@ def me(user: CurrentUser) -> UserProfile:
         return UserProfile.model_validate(found)
 
 
-@fn.patch("/api/v1/users/me", response_model=UserProfile)
+@fn.patch("/api/v1/users/me", response_model=UserProfile, errors=(NotFound,))
 def edit(body: ProfileUpdate, user: CurrentUser) -> UserProfile:
     with unit_of_work() as session:
         changes = body.model_dump(exclude_unset=True, exclude_none=True)
@@ -50,14 +51,14 @@ def _checking_password(user: Principal, request: Request) -> AbstractContextMana
     )
 
 
-@fn.delete("/api/v1/users/me", status_code=204)
+@fn.delete("/api/v1/users/me", status_code=204, errors=(WrongPassword, TooManyRequests))
 def delete_mine(body: AccountDeletion, user: CurrentUser, request: Request) -> Response:
     with _checking_password(user, request), unit_of_work() as session:
         delete_account(session, user.user_id, body.password)
     return Response(status_code=204)
 
 
-@fn.post("/api/v1/users/me/password", status_code=204)
+@fn.post("/api/v1/users/me/password", status_code=204, errors=(WrongPassword, TooManyRequests))
 def password(body: PasswordChange, user: CurrentUser, request: Request) -> Response:
     with _checking_password(user, request), unit_of_work() as session:
         change_password(

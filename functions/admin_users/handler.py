@@ -9,9 +9,10 @@ from mangum import Mangum
 from shared.audit.schemas import AuditPage
 from shared.audit.service import entries
 from shared.db import unit_of_work
+from shared.errors import NotFound
 from shared.kit import Admin, Function
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from shared.users.admin import UserPage, change_user, list_users
+from shared.users.admin import SelfLockout, UserPage, change_user, list_users
 from shared.users.models import Role
 from shared.users.schemas import AdminUserView
 from shared.validation import Flag, RequestModel
@@ -45,7 +46,9 @@ def users(
         )
 
 
-@fn.patch("/api/v1/admin/users/{user_id}", response_model=AdminUserView)
+@fn.patch(
+    "/api/v1/admin/users/{user_id}", response_model=AdminUserView, errors=(NotFound, SelfLockout)
+)
 def change(user_id: uuid.UUID, body: UserChange, admin: Admin) -> AdminUserView:
     with unit_of_work() as session:
         user = change_user(

@@ -10,6 +10,8 @@ from mangum import Mangum
 
 from shared.analytics import service
 from shared.analytics.schemas import EventStatistics, PopularCategories, UserActivity
+from shared.errors import NotFound
+from shared.events.service import EventNotFound, NotEventOwner
 from shared.kit import CurrentUser, Function, Scaling
 
 fn = Function(
@@ -19,7 +21,11 @@ fn = Function(
 )
 
 
-@fn.get("/api/v1/analytics/events/{event_id}", response_model=EventStatistics)
+@fn.get(
+    "/api/v1/analytics/events/{event_id}",
+    response_model=EventStatistics,
+    errors=(EventNotFound, NotEventOwner),
+)
 def event_statistics(event_id: uuid.UUID, user: CurrentUser) -> Response:
     return _json(service.event_statistics(event_id, user.user_id, user.is_admin))
 
@@ -35,7 +41,11 @@ def popular_categories(
     return _json(service.popular_categories(first, last, limit))
 
 
-@fn.get("/api/v1/analytics/users/{user_id}/activity", response_model=UserActivity)
+@fn.get(
+    "/api/v1/analytics/users/{user_id}/activity",
+    response_model=UserActivity,
+    errors=(NotFound, service.NotYourActivity),
+)
 def user_activity(
     user_id: uuid.UUID,
     user: CurrentUser,

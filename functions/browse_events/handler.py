@@ -9,7 +9,7 @@ from mangum import Mangum
 from shared.events import cache
 from shared.events.repository import EventFilters
 from shared.events.schemas import CategoryList, EventPage, EventPublic
-from shared.events.service import normalize_tag
+from shared.events.service import EventNotFound, normalize_tag
 from shared.kit import Function, OptionalUser, Scaling
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.validation import MOMENT_FORMAT, MomentFrom, MomentTo
@@ -50,7 +50,7 @@ def list_published(
     return _json(cache.event_list(filters, cursor=cursor, limit=limit))
 
 
-@fn.get("/api/v1/events/{event_id}", response_model=EventPublic)
+@fn.get("/api/v1/events/{event_id}", response_model=EventPublic, errors=(EventNotFound,))
 def get_event(event_id: uuid.UUID, user: OptionalUser) -> Response:
     viewer = user.user_id if user else None
     return _json(cache.event_page(event_id, viewer, bool(user and user.is_admin)))

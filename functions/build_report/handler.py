@@ -9,7 +9,9 @@ from fastapi.responses import HTMLResponse
 from mangum import Mangum
 
 from shared.db import unit_of_work
+from shared.events.service import EventNotFound, NotEventOwner
 from shared.kit import CurrentUser, Function, Organizer
+from shared.ratelimit import TooManyRequests
 from shared.reports import service
 from shared.reports.page import SCRIPT_PATH, download_page, download_script
 from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
@@ -23,14 +25,28 @@ fn = Function(
 )
 
 
-@fn.post("/api/v1/reports", status_code=202, response_model=ReportAccepted)
+@fn.post(
+    "/api/v1/reports",
+    status_code=202,
+    response_model=ReportAccepted,
+    errors=(
+        EventNotFound,
+        NotEventOwner,
+        service.NotYourReport,
+        service.OrganizerNotFound,
+        TooManyRequests,
+    ),
+)
 def request_report(body: ReportRequest, user: Organizer) -> ReportAccepted:
     with unit_of_work() as session:
         return service.request_report(session, user.user_id, user.is_admin, body)
 
 
 @fn.get(
-    "/api/v1/reports/{report_id}", response_model=ReportPublic, response_model_exclude_none=True
+    "/api/v1/reports/{report_id}",
+    response_model=ReportPublic,
+    response_model_exclude_none=True,
+    errors=(service.ReportNotFound, service.NotYourReport),
 )
 def get_report(report_id: uuid.UUID, user: CurrentUser) -> ReportPublic:
     with unit_of_work() as session:

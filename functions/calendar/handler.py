@@ -15,7 +15,7 @@ from shared.calendars.ics import CONTENT_TYPE, event_calendar
 from shared.calendars.schemas import FeedLink, LinkOut
 from shared.catalog import EventDeleted
 from shared.db import unit_of_work
-from shared.events.service import visible_event
+from shared.events.service import EventNotFound, visible_event
 from shared.kit import CurrentUser, Function, OptionalUser, Scaling
 from shared.kit.conditional import conditional_response
 from shared.kit.consuming import ReceivedCloudEvent
@@ -34,7 +34,12 @@ fn = Function(
 ICS = {"content": {"text/calendar": {"schema": {"type": "string"}}}}
 
 
-@fn.get("/api/v1/events/{event_id}/calendar.ics", response_class=Response, responses={200: ICS})
+@fn.get(
+    "/api/v1/events/{event_id}/calendar.ics",
+    response_class=Response,
+    responses={200: ICS},
+    errors=(EventNotFound,),
+)
 def event_ics(event_id: uuid.UUID, request: Request, user: OptionalUser) -> Response:
     with unit_of_work() as session:
         viewer = user.user_id if user else None
@@ -48,7 +53,9 @@ def event_ics(event_id: uuid.UUID, request: Request, user: OptionalUser) -> Resp
     )
 
 
-@fn.get("/api/v1/events/{event_id}/calendar/google", response_model=LinkOut)
+@fn.get(
+    "/api/v1/events/{event_id}/calendar/google", response_model=LinkOut, errors=(EventNotFound,)
+)
 def google_link(event_id: uuid.UUID, user: OptionalUser) -> LinkOut:
     with unit_of_work() as session:
         viewer = user.user_id if user else None
@@ -68,7 +75,9 @@ def rotate_feed(user: CurrentUser) -> FeedLink:
         return feeds.rotate(session, user.user_id)
 
 
-@fn.get(feeds.FEED_PATH, response_class=Response, responses={200: ICS})
+@fn.get(
+    feeds.FEED_PATH, response_class=Response, responses={200: ICS}, errors=(feeds.FeedNotFound,)
+)
 def feed(
     token: Annotated[str, Path(max_length=feeds.MAX_TOKEN_LENGTH)], request: Request
 ) -> Response:

@@ -4,7 +4,7 @@ from fastapi import Request
 from mangum import Mangum
 from starlette.concurrency import run_in_threadpool
 
-from shared.calendars.importing import import_calendar
+from shared.calendars.importing import InvalidCalendar, import_calendar
 from shared.calendars.schemas import ImportResult
 from shared.db import unit_of_work
 from shared.kit import Function, Organizer, Principal
@@ -27,6 +27,7 @@ CALENDAR_BODY = {
     status_code=201,
     response_model=ImportResult,
     openapi_extra=CALENDAR_BODY,
+    errors=(InvalidCalendar,),
 )
 async def import_ics(request: Request, user: Organizer) -> ImportResult:
     # The kit holds the body to MAX_BODY_BYTES (413 beyond) while it streams in.

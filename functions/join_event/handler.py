@@ -8,9 +8,10 @@ from mangum import Mangum
 
 from shared import idempotency
 from shared.db import unit_of_work
+from shared.events.service import EventNotFound
 from shared.kit import CurrentUser, Function
 from shared.registrations.schemas import RegistrationPublic
-from shared.registrations.service import join
+from shared.registrations.service import EventNotOpen, join
 
 fn = Function("join_event", summary="Register for an event.")
 IdempotencyKey = Annotated[
@@ -23,6 +24,7 @@ IdempotencyKey = Annotated[
     status_code=201,
     response_model=RegistrationPublic,
     responses={200: {"description": "Already registered: the existing registration."}},
+    errors=(EventNotFound, EventNotOpen, idempotency.StillInProgress),
 )
 def register_for_event(
     event_id: uuid.UUID,

@@ -7,13 +7,18 @@ from fastapi import Response
 from mangum import Mangum
 
 from shared.db import unit_of_work
+from shared.events.service import EventNotFound
 from shared.kit import CurrentUser, Function
-from shared.registrations.service import leave
+from shared.registrations.service import NotRegistered, leave
 
 fn = Function("leave_event", summary="Cancel one's own registration.")
 
 
-@fn.delete("/api/v1/events/{event_id}/registrations/me", status_code=204)
+@fn.delete(
+    "/api/v1/events/{event_id}/registrations/me",
+    status_code=204,
+    errors=(EventNotFound, NotRegistered),
+)
 def leave_event(event_id: uuid.UUID, user: CurrentUser) -> Response:
     with unit_of_work() as session:
         leave(session, event_id, user.user_id, is_admin=user.is_admin)

@@ -14,6 +14,7 @@ from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function
 from shared.kit.client import client_address
+from shared.ratelimit import TooManyRequests
 from shared.security.tokens import published_keys
 
 fn = Function(
@@ -23,7 +24,11 @@ fn = Function(
 )
 
 
-@fn.post("/api/v1/auth/login", response_model=TokenPair)
+@fn.post(
+    "/api/v1/auth/login",
+    response_model=TokenPair,
+    errors=(service.InvalidCredentials, service.UserBlocked, TooManyRequests),
+)
 def login(
     body: LoginRequest,
     request: Request,
@@ -54,7 +59,11 @@ def login(
     return tokens.model_copy(update={"device_token": token})
 
 
-@fn.post("/api/v1/auth/refresh", response_model=TokenPair)
+@fn.post(
+    "/api/v1/auth/refresh",
+    response_model=TokenPair,
+    errors=(service.InvalidRefreshToken, service.RefreshTokenReused, service.UserBlocked),
+)
 def refresh(body: RefreshRequest) -> TokenPair:
     try:
         with unit_of_work() as session:

@@ -20,7 +20,7 @@ Signature = Annotated[str | None, Header(alias="X-Twilio-Email-Event-Webhook-Sig
 Timestamp = Annotated[str | None, Header(alias="X-Twilio-Email-Event-Webhook-Timestamp")]
 
 
-@fn.post("/api/v1/webhooks/sendgrid", status_code=204)
+@fn.post("/api/v1/webhooks/sendgrid", status_code=204, errors=(suppression.BadSignature,))
 async def sendgrid_events(
     request: Request, signature: Signature = None, timestamp: Timestamp = None
 ) -> Response:

@@ -7,12 +7,15 @@ from fastapi import Query, Response
 from mangum import Mangum
 
 from shared.db import unit_of_work
+from shared.events.service import EventNotFound, NotEventOwner
 from shared.kit import CurrentUser, Function
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.registrations.models import RegistrationStatus
 from shared.registrations.participants import (
+    CannotCheckIn,
     Participant,
     ParticipantPage,
+    RegistrationNotFound,
     check_in,
     participants,
     remove,
@@ -27,7 +30,11 @@ fn = Function(
 ONE = "/api/v1/events/{event_id}/registrations/{registration_id:uuid}"
 
 
-@fn.get("/api/v1/events/{event_id}/registrations", response_model=ParticipantPage)
+@fn.get(
+    "/api/v1/events/{event_id}/registrations",
+    response_model=ParticipantPage,
+    errors=(EventNotFound, NotEventOwner),
+)
 def list_participants(
     event_id: uuid.UUID,
     user: CurrentUser,
@@ -49,7 +56,11 @@ def list_participants(
         )
 
 
-@fn.post(f"{ONE}/check-in", response_model=Participant)
+@fn.post(
+    f"{ONE}/check-in",
+    response_model=Participant,
+    errors=(EventNotFound, RegistrationNotFound, NotEventOwner, CannotCheckIn),
+)
 def check_in_participant(
     event_id: uuid.UUID, registration_id: uuid.UUID, user: CurrentUser
 ) -> Participant:
@@ -57,7 +68,7 @@ def check_in_participant(
         return check_in(session, event_id, registration_id, user.user_id, user.is_admin)
 
 
-@fn.delete(ONE, status_code=204)
+@fn.delete(ONE, status_code=204, errors=(EventNotFound, RegistrationNotFound, NotEventOwner))
 def remove_participant(
     event_id: uuid.UUID, registration_id: uuid.UUID, user: CurrentUser
 ) -> Response:

@@ -10,9 +10,17 @@ from pydantic import Field, StringConstraints
 
 from shared.db import unit_of_work
 from shared.events.schemas import CategoryPublic, EventPublic
-from shared.events.service import create_category
+from shared.events.service import CategoryExists, EventNotFound, create_category
 from shared.kit import Admin, CurrentUser, Function
-from shared.moderation.service import Action, Queue, QueuePage, moderate, queue, report_abuse
+from shared.moderation.service import (
+    Action,
+    ModerationConflict,
+    Queue,
+    QueuePage,
+    moderate,
+    queue,
+    report_abuse,
+)
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.validation import RequestModel, SingleLine
 
@@ -43,7 +51,12 @@ class CategoryCreate(RequestModel):
     name: Annotated[SingleLine, StringConstraints(min_length=1, max_length=80)]
 
 
-@fn.post("/api/v1/events/{event_id}/reports-abuse", status_code=202, response_model=Received)
+@fn.post(
+    "/api/v1/events/{event_id}/reports-abuse",
+    status_code=202,
+    response_model=Received,
+    errors=(EventNotFound,),
+)
 def report(event_id: uuid.UUID, body: AbuseReportRequest, user: CurrentUser) -> Received:
     with unit_of_work() as session:
         report_abuse(session, event_id, user.user_id, user.is_admin, body.reason)
@@ -61,14 +74,20 @@ def moderation_queue(
         return queue(session, moderation, cursor=cursor, limit=limit)
 
 
-@fn.post("/api/v1/admin/events/{event_id}/moderation", response_model=EventPublic)
+@fn.post(
+    "/api/v1/admin/events/{event_id}/moderation",
+    response_model=EventPublic,
+    errors=(EventNotFound, ModerationConflict),
+)
 def act(event_id: uuid.UUID, body: ModerationRequest, admin: Admin) -> EventPublic:
     with unit_of_work() as session:
         event = moderate(session, event_id, admin.user_id, body.action, body.reason)
         return EventPublic.of(event)
 
 
-@fn.post("/api/v1/categories", status_code=201, response_model=CategoryPublic)
+@fn.post(
+    "/api/v1/categories", status_code=201, response_model=CategoryPublic, errors=(CategoryExists,)
+)
 def add_category(body: CategoryCreate, admin: Admin) -> CategoryPublic:
     with unit_of_work() as session:
         return CategoryPublic.model_validate(

@@ -8,7 +8,7 @@ from mangum import Mangum
 
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function
-from shared.notifications.inbox import InboxPage, inbox, mark_read
+from shared.notifications.inbox import InboxPage, NotificationNotFound, inbox, mark_read
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 fn = Function(
@@ -28,7 +28,11 @@ def list_notifications(
         return inbox(session, user.user_id, cursor=cursor, limit=limit)
 
 
-@fn.post("/api/v1/me/notifications/{notification_id}/read", status_code=204)
+@fn.post(
+    "/api/v1/me/notifications/{notification_id}/read",
+    status_code=204,
+    errors=(NotificationNotFound,),
+)
 def read(notification_id: uuid.UUID, user: CurrentUser) -> Response:
     with unit_of_work() as session:
         mark_read(session, user.user_id, notification_id)

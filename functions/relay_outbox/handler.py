@@ -4,7 +4,7 @@ import logging
 
 from mangum import Mangum
 
-from shared.kit import Function, Scaling
+from shared.kit import Function, RunCounts, Scaling
 from shared.outbox.relay import relay_once
 
 fn = Function(
@@ -20,9 +20,13 @@ MAX_BATCHES = 20
 
 
 @fn.on_schedule
-def relay() -> None:
+def relay() -> RunCounts:
+    totals = {"claimed": 0, "published": 0, "deleted": 0}
     for _ in range(MAX_BATCHES):
         result = relay_once()
+        totals["claimed"] += result.claimed
+        totals["published"] += result.published
+        totals["deleted"] += result.deleted
         if result.claimed or result.deleted:
             logger.info(
                 "relayed outbox batch",
@@ -33,7 +37,8 @@ def relay() -> None:
                 },
             )
         if result.claimed == 0 or result.published < result.claimed:
-            return
+            break
+    return totals
 
 
 app = fn.app()

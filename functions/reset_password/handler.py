@@ -13,10 +13,15 @@ from shared.db import unit_of_work
 from shared.errors import DomainError
 from shared.kit import Function
 from shared.kit.client import client_address
+from shared.ratelimit import TooManyRequests
 from shared.users.pages import page
 from shared.users.schemas import Password
 from shared.users.service import locale_from_accept_language
-from shared.users.verification import request_password_reset, reset_password
+from shared.users.verification import (
+    InvalidOneTimeToken,
+    request_password_reset,
+    reset_password,
+)
 from shared.validation import RequestModel
 
 fn = Function("reset_password", summary="Reset a forgotten password with a mailed link.")
@@ -54,7 +59,12 @@ class ResetConfirm(RequestModel):
     new_password: Password
 
 
-@fn.post("/api/v1/auth/password-reset", status_code=202)
+@fn.post(
+    "/api/v1/auth/password-reset",
+    status_code=202,
+    response_class=Response,
+    errors=(TooManyRequests,),
+)
 def ask(body: ResetRequest, request: Request) -> Response:
     throttle.mail_request("reset", str(body.email), client_address(request))
     with unit_of_work() as session:
@@ -69,7 +79,7 @@ def _reset(token: str, new_password: str) -> None:
     throttle.account_recovered("login", email)
 
 
-@fn.post("/api/v1/auth/password-reset/confirm", status_code=204)
+@fn.post("/api/v1/auth/password-reset/confirm", status_code=204, errors=(InvalidOneTimeToken,))
 def confirm(body: ResetConfirm) -> Response:
     _reset(body.token, body.new_password)
     return Response(status_code=204)
@@ -96,7 +106,7 @@ def form(
     return page(locale, words["title"], _form(words, token))
 
 
-@fn.post("/reset-password", response_class=HTMLResponse)
+@fn.post("/reset-password", response_class=HTMLResponse, page_errors=(InvalidOneTimeToken,))
 def submit(
     token: Annotated[str, Form(max_length=256)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",

@@ -5,7 +5,7 @@ import logging
 
 from mangum import Mangum
 
-from shared.kit import Function, Scaling
+from shared.kit import Function, RunCounts, Scaling
 from shared.notifications import reminders
 
 fn = Function(
@@ -19,10 +19,11 @@ logger = logging.getLogger("eventmgr.reminders")
 
 
 @fn.on_schedule
-def remind() -> None:
+def remind() -> RunCounts:
     sent = reminders.run()
     if sent:
         logger.info("reminders sent", extra={"reminders.count": sent})
+    return {"reminders sent": sent}
 
 
 app = fn.app()

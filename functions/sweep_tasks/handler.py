@@ -8,7 +8,7 @@ from mangum import Mangum
 
 from shared.cache.versioned import retry_deferred
 from shared.db import unit_of_work
-from shared.kit import Function, Scaling
+from shared.kit import Function, RunCounts, Scaling
 from shared.notifications.service import sweep_pending
 from shared.reports.service import sweep as sweep_reports
 from shared.security.revocation import forget_expired
@@ -27,7 +27,7 @@ logger = logging.getLogger("eventmgr.sweep")
 
 
 @fn.on_schedule
-def sweep() -> None:
+def sweep() -> RunCounts:
     with unit_of_work() as session:
         forget_expired(session)
     mails = sweep_pending()
@@ -36,6 +36,7 @@ def sweep() -> None:
     reports = sweep_reports()
     if any(reports.values()):
         logger.info("swept reports", extra={f"reports.{k}": v for k, v in reports.items()})
+    bumped = 0
     try:
         bumped = retry_deferred()
     except redis.RedisError:
@@ -43,6 +44,13 @@ def sweep() -> None:
     else:
         if bumped:
             logger.info("retried deferred cache invalidations", extra={"keys": bumped})
+    return {
+        "mails re-enqueued": mails,
+        "reports re-enqueued": reports["requeued"],
+        "reports given up": reports["gave_up"],
+        "reports removed": reports["removed"],
+        "cache invalidations retried": bumped,
+    }
 
 
 app = fn.app()

@@ -76,13 +76,13 @@ def _ask(token: str, accept_language: str | None) -> HTMLResponse:
     return page(locale, words["ask"], form)
 
 
-@fn.get("/unsubscribe/{token}", response_class=HTMLResponse)
+@fn.get("/unsubscribe/{token}", response_class=HTMLResponse, page_errors=(UnknownLink,))
 def unsubscribe_page(token: Token, accept_language: Language = None) -> HTMLResponse:
     """The page mails link: asks, changes nothing."""
     return _ask(token, accept_language)
 
 
-@fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
+@fn.get("/api/v1/unsubscribe/{token}", response_class=HTMLResponse, page_errors=(UnknownLink,))
 def confirmation_page(token: Token, accept_language: Language = None) -> HTMLResponse:
     return _ask(token, accept_language)
 
@@ -98,7 +98,7 @@ def _stop(token: str, locale: str) -> HTMLResponse:
     return page(locale, words["done"], f"<p>{escape(words['done.text'])}</p>")
 
 
-@fn.post("/unsubscribe/{token}", response_class=HTMLResponse)
+@fn.post("/unsubscribe/{token}", response_class=HTMLResponse, page_errors=(UnknownLink,))
 def one_click_page(token: Token, accept_language: Language = None) -> HTMLResponse:
     """The mails' one-click address, and the page's button: a link that is not ours gets
     the page that says so."""
@@ -109,7 +109,7 @@ def one_click_page(token: Token, accept_language: Language = None) -> HTMLRespon
         return _invalid(locale)
 
 
-@fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse)
+@fn.post("/api/v1/unsubscribe/{token}", response_class=HTMLResponse, errors=(UnknownLink,))
 def one_click(token: Token, accept_language: Language = None) -> HTMLResponse:
     """The API's one-click address: a link that is not ours is a 404 problem+json."""
     return _stop(token, locale_from_accept_language(accept_language))

@@ -7,8 +7,17 @@ from mangum import Mangum
 from pydantic import Field
 
 from shared.db import unit_of_work
-from shared.events.changes import cancel_event, delete_event, publish_event, update_event
+from shared.errors import InvalidInput
+from shared.events.changes import (
+    CapacityBelowConfirmed,
+    EventNotEditable,
+    cancel_event,
+    delete_event,
+    publish_event,
+    update_event,
+)
 from shared.events.schemas import EventPublic, EventUpdate
+from shared.events.service import EmailNotVerified, EventNotFound, NotEventOwner
 from shared.kit import Function, Organizer
 from shared.validation import RequestModel
 
@@ -19,19 +28,31 @@ class CancelRequest(RequestModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-@fn.patch("/api/v1/events/{event_id}", response_model=EventPublic)
+@fn.patch(
+    "/api/v1/events/{event_id}",
+    response_model=EventPublic,
+    errors=(EventNotFound, NotEventOwner, EventNotEditable, CapacityBelowConfirmed, InvalidInput),
+)
 def edit(event_id: uuid.UUID, body: EventUpdate, user: Organizer) -> EventPublic:
     with unit_of_work() as session:
         return EventPublic.of(update_event(session, event_id, user.user_id, user.is_admin, body))
 
 
-@fn.post("/api/v1/events/{event_id}/publish", response_model=EventPublic)
+@fn.post(
+    "/api/v1/events/{event_id}/publish",
+    response_model=EventPublic,
+    errors=(EventNotFound, NotEventOwner, EventNotEditable, EmailNotVerified),
+)
 def publish(event_id: uuid.UUID, user: Organizer) -> EventPublic:
     with unit_of_work() as session:
         return EventPublic.of(publish_event(session, event_id, user.user_id, user.is_admin))
 
 
-@fn.post("/api/v1/events/{event_id}/cancel", response_model=EventPublic)
+@fn.post(
+    "/api/v1/events/{event_id}/cancel",
+    response_model=EventPublic,
+    errors=(EventNotFound, NotEventOwner, EventNotEditable),
+)
 def cancel(event_id: uuid.UUID, user: Organizer, body: CancelRequest | None = None) -> EventPublic:
     with unit_of_work() as session:
         event = cancel_event(
@@ -40,7 +61,7 @@ def cancel(event_id: uuid.UUID, user: Organizer, body: CancelRequest | None = No
         return EventPublic.of(event)
 
 
-@fn.delete("/api/v1/events/{event_id}", status_code=204)
+@fn.delete("/api/v1/events/{event_id}", status_code=204, errors=(EventNotFound, NotEventOwner))
 def delete(event_id: uuid.UUID, user: Organizer) -> Response:
     with unit_of_work() as session:
         delete_event(session, event_id, user.user_id, user.is_admin)

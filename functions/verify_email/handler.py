@@ -17,9 +17,10 @@ from shared.db import unit_of_work
 from shared.errors import DomainError
 from shared.kit import Function
 from shared.kit.client import client_address
+from shared.ratelimit import TooManyRequests
 from shared.users.pages import page
 from shared.users.service import locale_from_accept_language
-from shared.users.verification import request_verification, verify_email
+from shared.users.verification import InvalidOneTimeToken, request_verification, verify_email
 from shared.validation import RequestModel
 
 fn = Function("verify_email", summary="Confirm an email address with the mailed link.")
@@ -56,14 +57,19 @@ class ResendRequest(RequestModel):
     email: EmailStr = Field(max_length=320)
 
 
-@fn.post("/api/v1/auth/verify-email", status_code=204)
+@fn.post("/api/v1/auth/verify-email", status_code=204, errors=(InvalidOneTimeToken,))
 def verify(body: VerifyRequest) -> Response:
     with unit_of_work() as session:
         verify_email(session, body.token)
     return Response(status_code=204)
 
 
-@fn.post("/api/v1/auth/verify-email/resend", status_code=202)
+@fn.post(
+    "/api/v1/auth/verify-email/resend",
+    status_code=202,
+    response_class=Response,
+    errors=(TooManyRequests,),
+)
 def resend(body: ResendRequest, request: Request) -> Response:
     throttle.mail_request("resend", str(body.email), client_address(request))
     with unit_of_work() as session:
@@ -71,7 +77,7 @@ def resend(body: ResendRequest, request: Request) -> Response:
     return Response(status_code=202)
 
 
-@fn.get("/verify-email", response_class=HTMLResponse)
+@fn.get("/verify-email", response_class=HTMLResponse, page_errors=(InvalidOneTimeToken,))
 def verification_page(
     token: Annotated[str, Query(max_length=256)] = "",
     accept_language: Language = None,

@@ -77,6 +77,8 @@ def routes_conf(deployed: dict[str, Deployed]) -> str:
     owner: dict[str, str] = {}
     for route in routes:
         allowed[route.path].update({route.method, "OPTIONS"})
+        if route.method == "GET":
+            allowed[route.path].add("HEAD")
         owner.setdefault(route.path, route.function)
     lines = [
         "# Rendered by `eventmgr render` from the function declarations; do not edit.",
@@ -86,7 +88,9 @@ def routes_conf(deployed: dict[str, Deployed]) -> str:
     ]
     for route in routes:
         regex = path_regex(route.path)[1:]
-        lines.append(f'    "~^{route.method}:{regex}" {route.function};')
+        # HEAD wherever GET: the function answers it (the kit drops the body).
+        methods = "(GET|HEAD)" if route.method == "GET" else route.method
+        lines.append(f'    "~^{methods}:{regex}" {route.function};')
     lines.append(
         "    # CORS preflight goes to the function owning the path (its middleware answers)."
     )

@@ -1,7 +1,7 @@
 """The function kit: declare a function once, get a deployable FastAPI app."""
 
 from shared.kit.auth import Admin, CurrentUser, Internal, OptionalUser, Organizer, Principal
-from shared.kit.function import Function, Scaling, declared
+from shared.kit.function import Function, RunCounts, Scaling, declared
 from shared.kit.problems import PROBLEM_JSON, problem
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "OptionalUser",
     "Organizer",
     "Principal",
+    "RunCounts",
     "Scaling",
     "declared",
     "problem",

@@ -17,14 +17,22 @@ from fastapi.routing import APIRoute
 
 from shared.catalog import CATALOG
 from shared.config import get_settings
+from shared.errors import DomainError
 from shared.kit.consuming import CloudEventHandler
 from shared.kit.context import RequestContext
+from shared.kit.documented import PROBLEM_SCHEMA, responses_for
+from shared.kit.head import HeadAsGet
 from shared.kit.operations import operations_router
 from shared.kit.problems import install_problem_handlers
 from shared.logs import configure_logging
 
-ScheduledJob = Callable[[], None]
+# What a scheduled run did, by name (`{"published": 3}`), for `eventmgr invoke` to print;
+# None or all zeros when there was nothing to do.
+RunCounts = Mapping[str, int]
+ScheduledJob = Callable[[], RunCounts | None]
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+# The domain errors a route can raise: each becomes a documented problem+json response.
+Errors = Sequence[type[DomainError]]
 
 # What every function is given; a declaration adds its own (e.g. the signing key for `login`).
 # `cloudevent_key`: every function may publish (the outbox signs) and consume (the kit checks).
@@ -69,27 +77,48 @@ class Function:
     router: APIRouter = field(default_factory=APIRouter, repr=False)
     cloudevent_handlers: dict[str, CloudEventHandler] = field(default_factory=dict, repr=False)
     scheduled_job: ScheduledJob | None = field(default=None, repr=False)
+    route_errors: dict[PublicRoute, tuple[Errors, Errors]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         unknown = [t for t in self.consumes if t not in CATALOG]
         if unknown:
             raise ValueError(f"{self.name} consumes types the catalog lacks: {unknown}")
 
-    # Route decorators: the function's public HTTP routes.
-    def get(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
-        return self.router.get(path, **kwargs)
+    # Route decorators: the function's public HTTP routes, with the domain errors each can
+    # raise (`errors=(EventNotFound,)`); the kit documents those and its own (see documented).
+    def get(
+        self, path: str, *, errors: Errors = (), page_errors: Errors = (), **kwargs: Any
+    ) -> Callable[[Handler], Handler]:
+        return self._route("GET", path, (errors, page_errors), kwargs)
 
-    def post(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
-        return self.router.post(path, **kwargs)
+    def post(
+        self, path: str, *, errors: Errors = (), page_errors: Errors = (), **kwargs: Any
+    ) -> Callable[[Handler], Handler]:
+        return self._route("POST", path, (errors, page_errors), kwargs)
 
-    def put(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
-        return self.router.put(path, **kwargs)
+    def put(
+        self, path: str, *, errors: Errors = (), page_errors: Errors = (), **kwargs: Any
+    ) -> Callable[[Handler], Handler]:
+        return self._route("PUT", path, (errors, page_errors), kwargs)
 
-    def patch(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
-        return self.router.patch(path, **kwargs)
+    def patch(
+        self, path: str, *, errors: Errors = (), page_errors: Errors = (), **kwargs: Any
+    ) -> Callable[[Handler], Handler]:
+        return self._route("PATCH", path, (errors, page_errors), kwargs)
 
-    def delete(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
-        return self.router.delete(path, **kwargs)
+    def delete(
+        self, path: str, *, errors: Errors = (), page_errors: Errors = (), **kwargs: Any
+    ) -> Callable[[Handler], Handler]:
+        return self._route("DELETE", path, (errors, page_errors), kwargs)
+
+    def _route(
+        self, method: str, path: str, errors: tuple[Errors, Errors], kwargs: dict[str, Any]
+    ) -> Callable[[Handler], Handler]:
+        self.route_errors[PublicRoute(method, path)] = errors
+        decorator: Callable[[Handler], Handler] = self.router.api_route(
+            path, methods=[method], **kwargs
+        )
+        return decorator
 
     def on(self, cloudevent_type: str) -> Callable[[CloudEventHandler], CloudEventHandler]:
         """Register the handler of one consumed CloudEvent type (declared in `consumes`).
@@ -136,6 +165,7 @@ class Function:
         )
         app.state.function = self
         install_problem_handlers(app)
+        self._document_errors()
         app.include_router(self.router)
         app.include_router(operations_router(self))
         app.add_middleware(
@@ -152,7 +182,20 @@ class Function:
                 expose_headers=EXPOSED_HEADERS,
                 max_age=600,
             )
+        app.add_middleware(HeadAsGet)
+        _add_problem_schema(app)
         return app
+
+    def _document_errors(self) -> None:
+        for route in self.router.routes:
+            if isinstance(route, APIRoute):
+                [method] = route.methods or ("GET",)
+                errors, page_errors = self.route_errors.get(
+                    PublicRoute(method, route.path), ((), ())
+                )
+                route.responses = responses_for(route, errors, page_errors)
+                # Every operation is described: its docstring, else what the function does.
+                route.description = route.description or self.summary
 
 
 def declared(functions: Iterable[Function]) -> dict[str, Function]:
@@ -169,3 +212,20 @@ def declared(functions: Iterable[Function]) -> dict[str, Function]:
                 raise ValueError(f"{twice} is declared by {owners[route]} and {function.name}")
             owners[route] = function.name
     return by_name
+
+
+def _add_problem_schema(app: FastAPI) -> None:
+    """The Problem component every error response refers to; FastAPI's own validation error
+    schemas are not used (the kit answers 422 as a Problem)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+            schemas["Problem"] = PROBLEM_SCHEMA
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from shared import logs, ratelimit
@@ -54,6 +55,10 @@ class NotConsumedHere(DomainError):
     slug = "not-consumed"
 
 
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
 def operations_router(function: Function) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -85,7 +90,11 @@ def operations_router(function: Function) -> APIRouter:
                 interval,
                 f"{function.name} ran its schedule less than {interval} s ago.",
             )
-        await run_in_threadpool(function.scheduled_job)
+        counts = await run_in_threadpool(function.scheduled_job)
+        # Only a caller that asks (`eventmgr invoke`) hears what the run did; schedulers and
+        # Knative keep their bodiless 204.
+        if counts and any(counts.values()) and _wants_json(request):
+            return JSONResponse({"function": function.name, "counts": dict(counts)})
         return Response(status_code=204)
 
     @router.post("/", status_code=204)

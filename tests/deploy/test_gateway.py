@@ -288,7 +288,8 @@ def test_openfaas_routes_name_deployed_functions(deployed):
 
 def test_routes_are_the_declared_ones_and_internal_paths_are_not_among_them():
     routes = (GATEWAY / "routes.conf").read_text()
-    assert '"~^GET:/api/v1/events$" browse_events;' in routes
+    # HEAD goes wherever GET goes.
+    assert '"~^(GET|HEAD):/api/v1/events$" browse_events;' in routes
     assert '"~^POST:/api/v1/events$" create_event;' in routes
     for internal in (":/$", "/metrics", "/function/"):
         assert internal not in routes

@@ -62,7 +62,7 @@ def test_unknown_route_and_wrong_method_are_problems(client):
     response = client.put("/api/v1/events")
     assert_problem(response, 405)
     # Two functions share this path; the answer names the methods of both.
-    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["allow"] == "GET, HEAD, POST"
     assert_problem(client.get("/function/no_such_function/healthz", headers=INTERNAL), 404)
 
 

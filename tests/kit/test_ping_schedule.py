@@ -103,3 +103,27 @@ def test_with_network_authorization_a_ping_without_a_token_runs(ticks_recorded, 
         reset_process_state()
     with TestClient(ticker.app(), raise_server_exceptions=False) as client:
         assert client.post("/", content=b"", headers=anonymous).status_code == 401
+
+
+counter = Function("counter", summary="test", schedule="* * * * *")
+counted: list[int] = []
+
+
+@counter.on_schedule
+def _count() -> dict[str, int]:
+    counted.append(1)
+    return {"published": len(counted), "skipped": 0}
+
+
+def test_a_scheduled_run_tells_what_it_did_to_a_caller_that_asks():
+    """`eventmgr invoke` prints the counts; schedulers and Knative keep a bodiless 204."""
+    counted.clear()
+    with TestClient(counter.app(), raise_server_exceptions=False) as client:
+        asked = client.post("/", content=b"", headers={**INTERNAL, "accept": "application/json"})
+        assert asked.status_code == 200, asked.text
+        assert asked.json() == {"function": "counter", "counts": {"published": 1, "skipped": 0}}
+        plain = client.post("/", content=b"", headers=INTERNAL)
+        assert (plain.status_code, plain.content) == (204, b"")
+        pinged = client.post("/", content=b"", headers=ping_headers())
+        assert pinged.status_code == 204
+    assert counted == [1, 1, 1]

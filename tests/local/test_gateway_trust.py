@@ -25,6 +25,11 @@ def scope(client: str, host: str, **extra: str) -> tuple[dict, dict]:
         ("127.0.0.1", "127.0.0.1:8080", {"forwarded": "for=203.0.113.9"}, False),
         ("127.0.0.1", "127.0.0.1:8080", {"x-real-ip": "203.0.113.9"}, False),
         ("192.0.2.10", "127.0.0.1:8080", {}, False),
+        # A page in the user's browser calling loopback (a form post, a fetch, a link).
+        ("127.0.0.1", "127.0.0.1:8080", {"origin": "https://attacker.example"}, False),
+        ("127.0.0.1", "127.0.0.1:8080", {"origin": "null"}, False),
+        ("127.0.0.1", "localhost:8080", {"sec-fetch-site": "cross-site"}, False),
+        ("127.0.0.1", "127.0.0.1:8080", {"sec-fetch-site": "none"}, False),
     ],
 )
 def test_loopback_trust(client, host, extra, trusted):

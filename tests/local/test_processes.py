@@ -83,7 +83,15 @@ def test_internal_paths_are_refused_at_the_edge(processes: Runner, method, path,
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["x-request-id"]
     if status == 405:
-        assert answer.headers["allow"] == "GET, OPTIONS, POST"
+        assert answer.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_head_works_wherever_get_does_through_nginx(processes: Runner):
+    get = httpx.get(f"{processes.url}/api/v1/categories", timeout=10)
+    head = httpx.head(f"{processes.url}/api/v1/categories", timeout=10)
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert httpx.head(f"{processes.url}/api/v1/auth/login", timeout=10).status_code == 405
 
 
 def test_gateway_access_lines_are_ecs_json_without_query_strings(processes: Runner):
