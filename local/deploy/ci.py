@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from local.deploy.common import (
     CLI_IMAGE,
-    MIGRATE,
     cli_extras,
     dump_yaml,
     extras_of,
     image,
-    secret_file,
     service_name,
 )
 from local.deploy.knative import MIGRATE_DIR, NAMESPACE, RELEASE_PLACEHOLDER
 from local.deploy.knative import ROOT as KNATIVE
+from local.deploy.openfaas_manifests import MIGRATE_DIR as OPENFAAS_MIGRATE_DIR
+from local.deploy.openfaas_manifests import NAMESPACE as OPENFAAS_NAMESPACE
+from local.deploy.openfaas_manifests import ROOT as OPENFAAS
 from local.registry import Deployed
 
 if TYPE_CHECKING:
@@ -65,7 +66,6 @@ CLUSTER_CREDENTIALS = {
     "run": 'mkdir -p ~/.kube && printf %s "$KUBECONFIG_DATA" > ~/.kube/config\n'
     "chmod 600 ~/.kube/config\n",
 }
-OPENFAAS_NAMESPACE = "openfaas-fn"
 MIGRATION_TIMEOUT = "16m"  # the Job's own deadline is 15 minutes
 READY_TIMEOUT = "10m"
 
@@ -202,57 +202,17 @@ def images(deployed: dict[str, Deployed]) -> dict[str, Any]:
     }
 
 
-def openfaas_migration() -> dict[str, Any]:
-    """The migration Job of one release in the functions' namespace. `eventmgr migrate` reads
-    its URLs from the environment (unset, it would start an embedded database)."""
-    name = f"eventmgr-migrate-{RELEASE}"
-    env = [
-        {
-            "name": secret.upper(),
-            "valueFrom": {
-                "secretKeyRef": {"name": secret_file(secret), "key": secret_file(secret)}
-            },
-        }
-        for secret in MIGRATE.secrets
-    ]
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "namespace": OPENFAAS_NAMESPACE},
-        "spec": {
-            "backoffLimit": 4,
-            "activeDeadlineSeconds": 900,
-            "ttlSecondsAfterFinished": 86_400,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "automountServiceAccountToken": False,
-                    "containers": [
-                        {
-                            "name": "migrate",
-                            "image": image(CLI_IMAGE, RELEASE),
-                            "command": list(MIGRATE.command),
-                            "env": env,
-                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108
-                        }
-                    ],
-                    "volumes": [{"name": "tmp", "emptyDir": {}}],
-                }
-            },
-        },
-    }
-
-
 def deploy_openfaas(deployed: dict[str, Deployed]) -> dict[str, Any]:
     faas_cli = "https://github.com/openfaas/faas-cli/releases/download/0.17.8/faas-cli"
-    migration = dump_yaml(openfaas_migration())
     functions = " ".join(service_name(name) for name in sorted(deployed))
+    migrate = f"{OPENFAAS}/{OPENFAAS_MIGRATE_DIR}/"
     return {
         "if": ON_MAIN,
         "needs": ["lint", "test", "images"],
         "runs-on": RUNNER,
         "environment": "openfaas",
         "env": {
+            "RELEASE": RELEASE,
             "OPENFAAS_URL": "${{ vars.OPENFAAS_URL }}",
             # stack.yml takes the image tag from here: this commit's images.
             "IMAGE_TAG": RELEASE,
@@ -268,11 +228,12 @@ def deploy_openfaas(deployed: dict[str, Deployed]) -> dict[str, Any]:
                 "sudo chmod +x /usr/local/bin/faas-cli\n",
             },
             CLUSTER_CREDENTIALS,
+            release_step(OPENFAAS, OPENFAAS_MIGRATE_DIR),
             {
                 "name": "Migrate (a Job per release, before the functions roll)",
-                "run": f"kubectl apply -f - <<'EOF'\n{migration}EOF\n"
+                "run": f"kubectl apply -k {migrate}\n"
                 f"kubectl -n {OPENFAAS_NAMESPACE} wait --for=condition=complete"
-                f" job/eventmgr-migrate-{RELEASE} --timeout={MIGRATION_TIMEOUT}\n",
+                f' "job/migrate-$RELEASE" --timeout={MIGRATION_TIMEOUT}\n',
             },
             {
                 "name": "Log in to the OpenFaaS gateway",
@@ -280,11 +241,18 @@ def deploy_openfaas(deployed: dict[str, Deployed]) -> dict[str, Any]:
                 "run": 'printf %s "$OPENFAAS_PASSWORD" | faas-cli login --gateway "$OPENFAAS_URL"'
                 " --username admin --password-stdin",
             },
-            {"run": 'faas-cli deploy -f stack.yml --gateway "$OPENFAAS_URL"'},
+            {
+                "name": "Roll the functions",
+                "run": 'faas-cli deploy -f stack.yml --gateway "$OPENFAAS_URL"',
+            },
+            {
+                "name": "Roll the dispatcher, scheduler, worker and public gateway",
+                "run": f"kubectl apply -k {OPENFAAS}/",
+            },
             {
                 "name": "Wait for readiness",
-                "run": f"for function in {functions}; do\n"
-                f"  kubectl -n {OPENFAAS_NAMESPACE} rollout status deployment/$function"
+                "run": f"for deployment in {functions} dispatcher scheduler worker gateway; do\n"
+                f"  kubectl -n {OPENFAAS_NAMESPACE} rollout status deployment/$deployment"
                 f" --timeout={READY_TIMEOUT}\n"
                 "done\n",
             },
@@ -292,10 +260,10 @@ def deploy_openfaas(deployed: dict[str, Deployed]) -> dict[str, Any]:
     }
 
 
-def release_step() -> dict[str, Any]:
-    """Sets the release in both kustomizations: every image's tag and the migration Job's name
-    (`kustomize edit set image` does the same for the tags)."""
-    files = f"{KNATIVE}/kustomization.yaml {KNATIVE}/{MIGRATE_DIR}/kustomization.yaml"
+def release_step(root: Path, migrate_dir: str) -> dict[str, Any]:
+    """Sets the release in a target's two kustomizations: every image's tag and the migration
+    Job's name (`kustomize edit set image` does the same for the tags)."""
+    files = f"{root}/kustomization.yaml {root}/{migrate_dir}/kustomization.yaml"
     placeholder = RELEASE_PLACEHOLDER
     return {
         "name": "Release tag",
@@ -316,7 +284,7 @@ def deploy_knative() -> dict[str, Any]:
         "steps": [
             CHECKOUT,
             CLUSTER_CREDENTIALS,
-            release_step(),
+            release_step(KNATIVE, MIGRATE_DIR),
             {
                 "name": "Migrate (a Job per release, before the Services roll)",
                 "run": f"kubectl apply -f {KNATIVE}/namespace.yaml\n"

@@ -98,10 +98,10 @@ def position(lines: list[str], pattern: str) -> int:
         ),
         (
             "deploy-openfaas",
-            r"kind: Job",
-            r"wait --for=condition=complete job/eventmgr-migrate-\$\{\{ github.sha \}\}",
+            r"kubectl apply -k openfaas/migrate/",
+            r'wait --for=condition=complete "job/migrate-\$RELEASE"',
             r"faas-cli deploy",
-            r"rollout status deployment/\$function",
+            r"rollout status deployment/\$deployment",
         ),
     ],
 )
@@ -116,12 +116,16 @@ def test_deploys_migrate_first_then_roll_then_wait(jobs, job_name, migrate, wait
     )
 
 
-def test_the_openfaas_migration_runs_this_commits_cli_image(jobs):
-    [step] = [s for s in jobs["deploy-openfaas"]["steps"] if "kind: Job" in s.get("run", "")]
-    manifest = step["run"].split("<<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
-    job = yaml.safe_load(manifest)
-    (container,) = job["spec"]["template"]["spec"]["containers"]
-    assert container["image"] == "ghcr.io/eventmanager/eventmanager-cli:${{ github.sha }}"
-    assert container["command"] == ["eventmgr", "migrate"]
-    assert {variable["name"] for variable in container["env"]} >= {"DATABASE_URL"}
-    assert job["metadata"]["name"].endswith("${{ github.sha }}")
+def test_the_openfaas_deploy_applies_the_rendered_manifests_of_its_release(jobs):
+    """The migration Job and the processes are the rendered `openfaas/` files, with this
+    commit's release set by the same step as Knative's, before anything is applied."""
+    job = jobs["deploy-openfaas"]
+    assert job["env"]["RELEASE"] == "${{ github.sha }}"
+    lines = run_lines(job)
+    release = position(lines, r"sed -i .* openfaas/kustomization.yaml openfaas/migrate/")
+    migrate = position(lines, r"kubectl apply -k openfaas/migrate/")
+    processes = position(lines, r"kubectl apply -k openfaas/$")
+    functions = position(lines, r"faas-cli deploy")
+    assert release < migrate < functions < processes
+    waited = position(lines, r"for deployment in .*dispatcher scheduler worker gateway; do")
+    assert waited > processes
