@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # HMAC key the outbox signs every CloudEvent with and consumers check (shared by every
     # function and the worker; see shared.outbox.signing).
     cloudevent_key: str | None = None
+    # The key before a rotation, still accepted (never used to sign) while CloudEvents signed
+    # with it may be in flight; drop it once the queues have drained.
+    cloudevent_key_previous: str | None = None
     # A scheduled run not proven by the internal token (`INTERNAL_AUTH=network`: a Knative
     # PingSource, or anyone who reaches the function) starts at most once per this many
     # seconds per function; the shortest schedule is a minute.

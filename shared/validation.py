@@ -67,6 +67,8 @@ def _day_start(value: Any) -> Any:
 def _day_end(value: Any) -> Any:
     start = _day_start(value)
     if start is not value and isinstance(start, datetime):
+        if start.date() == date.max:
+            return datetime.max.replace(tzinfo=UTC)  # no next day to end before
         return start + timedelta(days=1)  # the whole day is included
     return start
 

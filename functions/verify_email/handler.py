@@ -77,7 +77,7 @@ def resend(body: ResendRequest, request: Request) -> Response:
     return Response(status_code=202)
 
 
-@fn.get("/verify-email", response_class=HTMLResponse, page_errors=(InvalidOneTimeToken,))
+@fn.get("/verify-email", response_class=HTMLResponse)
 def verification_page(
     token: Annotated[str, Query(max_length=256)] = "",
     accept_language: Language = None,
@@ -94,7 +94,7 @@ def verification_page(
     return page(locale, words["ask"], form)
 
 
-@fn.post("/verify-email", response_class=HTMLResponse)
+@fn.post("/verify-email", response_class=HTMLResponse, page_errors=(InvalidOneTimeToken,))
 def confirm_from_page(
     token: Annotated[str, Form(max_length=256)] = "",
     accept_language: Language = None,

@@ -11,6 +11,7 @@ import yaml
 from fastapi.routing import APIRoute
 
 from local.registry import Deployed
+from shared.config import Settings
 from shared.kit.function import COMMON_SECRETS
 
 # Images are built per function from the one Dockerfile (`--build-arg FUNCTION=<name>`).
@@ -327,3 +328,17 @@ def gateway_manifests(files: dict[str, str], namespace: str) -> list[Document]:
         },
     }
     return [config_map, gateway, service, budget]
+
+
+# Plain settings (PUBLIC_URL, MAIL_FROM, S3_*...) for the cluster targets' workloads, from an
+# optional ConfigMap the operator writes.
+SETTINGS_CONFIGMAP = "eventmanager-settings"
+
+
+def setting_default(setting: str) -> Any:
+    """A setting's default, as the code has it (rendered instead of written twice)."""
+    return Settings.model_fields[setting].default
+
+
+def settings_from() -> list[Document]:
+    return [{"configMapRef": {"name": SETTINGS_CONFIGMAP, "optional": True}}]

@@ -55,11 +55,12 @@ from local.deploy.common import (
     secrets_of,
     secrets_volume,
     service_name,
+    setting_default,
+    settings_from,
 )
 from local.deploy.gateway import config_files
 from local.registry import Deployed
 from local.render import Rendered
-from shared.config import Settings
 
 ROOT = Path("knative")
 MIGRATE_DIR = "migrate"
@@ -74,8 +75,6 @@ HEADER = "# Rendered by `eventmgr render` from the function declarations; do not
 
 # Where secrets are mounted; the settings read one file per secret from there.
 SECRETS_DIR = "/var/run/secrets/eventmanager"
-# Optional ConfigMap of plain settings (PUBLIC_URL, CORS_ORIGINS, TRUSTED_PROXIES, ...).
-SETTINGS_CONFIGMAP = "eventmanager-settings"
 
 BROKER = "default"
 BROKER_CONFIG = "rabbitmq-broker"
@@ -104,10 +103,6 @@ WORKER_RESOURCES = {
 }
 
 
-def _default(setting: str) -> Any:
-    return Settings.model_fields[setting].default
-
-
 _labels = k8s_labels
 
 
@@ -131,8 +126,8 @@ def _service_ref(name: str) -> Document:
 def _delivery() -> Document:
     """Retries as the dispatcher does elsewhere (DISPATCHER_ATTEMPTS, exponential from
     DISPATCHER_BACKOFF_BASE_SECONDS), then the dead-letter sink."""
-    attempts = int(_default("dispatcher_attempts"))
-    base = float(_default("dispatcher_backoff_base_seconds"))
+    attempts = int(setting_default("dispatcher_attempts"))
+    base = float(setting_default("dispatcher_backoff_base_seconds"))
     return {
         "retry": attempts - 1,
         "backoffPolicy": "exponential",
@@ -143,14 +138,10 @@ def _delivery() -> Document:
 
 def _environment(*extra: Document) -> list[Document]:
     return [
-        {"name": "LOG_LEVEL", "value": str(_default("log_level"))},
+        {"name": "LOG_LEVEL", "value": str(setting_default("log_level"))},
         {"name": "SECRETS_DIR", "value": SECRETS_DIR},
         *extra,
     ]
-
-
-def _settings_from() -> list[Document]:
-    return [{"configMapRef": {"name": SETTINGS_CONFIGMAP, "optional": True}}]
 
 
 _secrets_volume = secrets_volume
@@ -176,7 +167,7 @@ def function_service(name: str, item: Deployed) -> Document:
         "image": image(name, RELEASE_PLACEHOLDER),
         "ports": [{"name": "http1", "containerPort": PORT}],
         "env": _environment({"name": "INTERNAL_AUTH", "value": "network"}),
-        "envFrom": _settings_from(),
+        "envFrom": settings_from(),
         "resources": FUNCTION_RESOURCES,
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": PORT}},
         "livenessProbe": {
@@ -298,7 +289,9 @@ def triggers(deployed: dict[str, Deployed]) -> list[Document]:
             metadata["labels"]["eventmanager.org/function"] = service_name(name)
             # In flight at once per trigger, like the dispatcher's prefetch (no order promised).
             metadata["annotations"] = {
-                "rabbitmq.eventing.knative.dev/parallelism": str(_default("dispatcher_prefetch"))
+                "rabbitmq.eventing.knative.dev/parallelism": str(
+                    setting_default("dispatcher_prefetch")
+                )
             }
             documents.append(
                 {
@@ -424,7 +417,7 @@ def worker() -> list[Document]:
                             "env": _environment(
                                 {"name": "METRICS_PORT", "value": str(METRICS_PORT)}
                             ),
-                            "envFrom": _settings_from(),
+                            "envFrom": settings_from(),
                             "ports": [{"name": "metrics", "containerPort": METRICS_PORT}],
                             "resources": WORKER_RESOURCES,
                             "volumeMounts": [_secrets_mount()],
@@ -469,7 +462,7 @@ def worker() -> list[Document]:
                     # with the last task is not scaled away under it.
                     "metadata": {
                         "protocol": "http",
-                        "queueName": str(_default("celery_queue")),
+                        "queueName": str(setting_default("celery_queue")),
                         "mode": "QueueLength",
                         "value": "10",
                     },
@@ -508,7 +501,7 @@ def migrate_job() -> Document:
                             "image": image(CLI_IMAGE, RELEASE_PLACEHOLDER),
                             "command": list(MIGRATE.command),
                             "env": [
-                                {"name": "LOG_LEVEL", "value": str(_default("log_level"))},
+                                {"name": "LOG_LEVEL", "value": str(setting_default("log_level"))},
                                 {
                                     "name": "DATABASE_URL",
                                     "valueFrom": {

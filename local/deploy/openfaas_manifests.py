@@ -22,7 +22,6 @@ name), mounted as files where `shared.config` reads them. Applied with `kubectl 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from local.deploy.common import (
     CLI_IMAGE,
@@ -41,11 +40,13 @@ from local.deploy.common import (
     k8s_metadata,
     secrets_mount,
     secrets_volume,
+    setting_default,
+    settings_from,
 )
 from local.deploy.gateway import config_files
 from local.registry import Deployed
 from local.render import Rendered
-from shared.config import DEFAULT_SECRETS_DIR, Settings
+from shared.config import DEFAULT_SECRETS_DIR
 
 ROOT = Path("openfaas")
 MIGRATE_DIR = "migrate"
@@ -55,9 +56,6 @@ RELEASE_PLACEHOLDER = "unreleased"
 HEADER = "# Rendered by `eventmgr render` from the function declarations; do not edit.\n"
 # The OpenFaaS gateway, from the functions' namespace; `{service}` is the deployed name.
 FUNCTION_URL_TEMPLATE = "http://gateway.openfaas:8080/function/{service}/"
-# Plain settings (PUBLIC_URL, MAIL_FROM, S3_*...) for the processes, as `stack.yml` gives the
-# functions from the environment; optional.
-SETTINGS_CONFIGMAP = "eventmanager-settings"
 # Secrets a deployment may not have: mail falls back to files without SMTP or SendGrid, Web
 # Push is skipped without VAPID, reports need object storage only when the worker builds them.
 OPTIONAL_SECRETS = (
@@ -75,16 +73,8 @@ RESOURCES = {
 WORKER_GRACE_SECONDS = 60
 
 
-def _default(setting: str) -> Any:
-    return Settings.model_fields[setting].default
-
-
 def _environment(*extra: Document) -> list[Document]:
-    return [{"name": "LOG_LEVEL", "value": str(_default("log_level"))}, *extra]
-
-
-def _settings_from() -> list[Document]:
-    return [{"configMapRef": {"name": SETTINGS_CONFIGMAP, "optional": True}}]
+    return [{"name": "LOG_LEVEL", "value": str(setting_default("log_level"))}, *extra]
 
 
 def process_deployment(process: Process) -> Document:
@@ -97,7 +87,7 @@ def process_deployment(process: Process) -> Document:
         "image": image(CLI_IMAGE),
         "command": list(process.command),
         "env": _environment(*extra),
-        "envFrom": _settings_from(),
+        "envFrom": settings_from(),
         "ports": [{"name": "metrics", "containerPort": METRICS_PORT}],
         "readinessProbe": probe,
         "livenessProbe": {**probe, "failureThreshold": 4},

@@ -72,6 +72,16 @@ def _pace_seconds(failures: int, threshold: int) -> int:
     return int(min(2 ** (failures - threshold), MAX_SLOWDOWN))
 
 
+def _slots(keys: _Keys) -> list[tuple[str, int]]:
+    """The in-flight slots a check takes: a known device has one of its own, so strangers
+    hammering the account never crowd out its owner."""
+    first = keys.client if keys.known else keys.account
+    slots = [(f"{first}:in-flight", IN_FLIGHT[0])]
+    if keys.address is not None:
+        slots.append((f"{keys.address}:in-flight", IN_FLIGHT[1]))
+    return slots
+
+
 def _before(keys: _Keys) -> None:
     """Refuse a locked client or address, pace an unknown client of a slowed-down account,
     and let one check per account (a few per address) run at a time: a burst sent all at
@@ -90,10 +100,7 @@ def _before(keys: _Keys) -> None:
                     paced.resets_in, "This account is being guessed at; try again shortly."
                 )
     taken: list[str] = []
-    for key, allowed in zip((keys.account, keys.address), IN_FLIGHT, strict=True):
-        if key is None:
-            continue
-        slot = f"{key}:in-flight"
+    for slot, allowed in _slots(keys):
         if ratelimit.add(slot, IN_FLIGHT_WINDOW).value > allowed:
             for held in [*taken, slot]:
                 ratelimit.add(held, IN_FLIGHT_WINDOW, amount=-1)
@@ -109,9 +116,8 @@ class Outcome(StrEnum):
 
 def _done(keys: _Keys, outcome: Outcome) -> None:
     settings = get_settings()
-    for key in (keys.account, keys.address):
-        if key is not None:
-            ratelimit.add(f"{key}:in-flight", IN_FLIGHT_WINDOW, amount=-1)
+    for slot, _ in _slots(keys):
+        ratelimit.add(slot, IN_FLIGHT_WINDOW, amount=-1)
     if outcome is Outcome.succeeded:
         ratelimit.reset(f"{keys.client}:failures")
     if outcome is not Outcome.failed:

@@ -117,7 +117,8 @@ class EventPublic(BaseModel):
     def of(cls, event: Event, *, withdrawn: bool = False) -> EventPublic:
         venue = None
         if event.venue_name and event.venue_address and not withdrawn:
-            venue = Venue(
+            # Stored, so checked when written: rows kept from before a stricter rule still read.
+            venue = Venue.model_construct(
                 name=event.venue_name,
                 address=event.venue_address,
                 lat=event.venue_lat,

@@ -21,21 +21,37 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from shared.security.instance_keys import instance_key
+from shared.config import get_settings
 
 # A CloudEvents extension name: lower-case letters and digits only.
 SIGNATURE_EXTENSION = "eventmgrsig"
 
 
+class MissingCloudEventKey(RuntimeError):
+    """Every publisher and consumer must share one key: a key of this process's own would
+    refuse every CloudEvent another process signed, so there is none to fall back on."""
+
+
 @lru_cache
 def _key() -> bytes:
-    return instance_key(
-        "cloudevent_key", "only CloudEvents published by this process are accepted here"
-    )
+    key = get_settings().cloudevent_key
+    if not key:
+        raise MissingCloudEventKey(
+            "CLOUDEVENT_KEY is unset: set the same secret for every function and the worker "
+            "(`eventmgr up` makes one in its data dir)"
+        )
+    return key.encode()
+
+
+@lru_cache
+def _previous_key() -> bytes | None:
+    previous = get_settings().cloudevent_key_previous
+    return previous.encode() if previous else None
 
 
 def forget_key() -> None:
     _key.cache_clear()
+    _previous_key.cache_clear()
 
 
 def _time(value: datetime | None) -> str | None:
@@ -78,4 +94,13 @@ def sign(message: bytes) -> str:
 
 
 def is_valid(message: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign(message).encode(), signature.encode("utf-8", "replace"))
+    """Signed with the key, or with the previous one during a rotation."""
+    given = signature.encode("utf-8", "replace")
+    if hmac.compare_digest(sign(message).encode(), given):
+        return True
+    previous = _previous_key()
+    if previous is None:
+        return False
+    return hmac.compare_digest(
+        hmac.new(previous, message, hashlib.sha256).hexdigest().encode(), given
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session
 
 from shared.catalog import ReportFailed, ReportReady
@@ -60,9 +60,7 @@ def build_report(report_id: uuid.UUID) -> tuple[Outcome, int]:
     try:
         with unit_of_work() as session:
             claimed = repository.claim(session, report_id, lease)
-    except OperationalError:
-        raise  # the database is away: the task's retry, or the sweep, comes back
-    except Exception:
+    except (DataError, OverflowError, ValueError):
         # The row cannot be read back (a period PostgreSQL holds but Python cannot): no try
         # would do better, so it ends failed instead of being handed over forever.
         logger.exception("report build could not start", extra={"report.id": str(report_id)})

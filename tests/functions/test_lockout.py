@@ -82,6 +82,17 @@ def test_a_distributed_guess_slows_the_account_down_but_known_devices_go_through
     assert_problem(sign_in(proxied, email, PASSWORD, "192.0.2.5", device[:-2] + "xx"), 429)
 
 
+def test_strangers_checking_at_once_never_crowd_out_a_known_device(proxied):
+    email = make_user()
+    device = sign_in(proxied, email, PASSWORD, OWNER).json()["device_token"]
+    # A stranger's check of this account is running (its slot held, as by a request that is
+    # still waiting on the password hash): another stranger waits, the owner's device not.
+    slot = f"rl:login:account:{email}:0:in-flight"
+    redis.Redis.from_url(REDIS_URL).set(slot, 1, ex=30)
+    assert_problem(sign_in(proxied, email, PASSWORD, "192.0.2.9"), 429)
+    assert sign_in(proxied, email, PASSWORD, "192.0.2.3", device).status_code == 200
+
+
 def test_a_known_device_comes_back_by_cookie_and_its_failures_are_its_own(proxied):
     email = make_user()
     proxied.cookies.clear()

@@ -130,3 +130,26 @@ def test_a_date_in_the_list_query_is_that_day_in_utc(client):
     for bad in ("2031-06-01T12:00:00", "2031-02-30", "June"):
         body = assert_problem(client.get(f"/api/v1/events?from={bad}"), 422)
         assert "RFC 3339 date-time with offset" in str(body["errors"]), bad
+    # The calendar's last and first days are bounds too, never an overflow.
+    assert titles("to=9999-12-31") == ["2031-05-31", "2031-06-01", "2031-06-02"]
+    assert titles("from=0001-01-01&to=0001-01-01") == []
+
+
+def test_a_venue_stored_before_the_stricter_rule_still_reads(client):
+    """Output is built from stored rows, never re-checked as input: a venue written with a line
+    break by an earlier version is shown, not a 500."""
+    organizer = bearer(client, "organizer")
+    created = create_event(
+        client,
+        organizer,
+        status="published",
+        venue={"name": "Hall", "address": "Main St 1"},
+    )
+    with unit_of_work() as session:
+        event = session.get(Event, created["id"])
+        assert event is not None
+        event.venue_name = "Hall\r\nEast wing"
+    answer = client.get(f"/api/v1/events/{created['id']}")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["venue"]["name"] == "Hall\r\nEast wing"
+    assert client.get("/api/v1/events").status_code == 200

@@ -174,3 +174,37 @@ def test_unproven_scheduled_runs_start_at_most_once_per_interval(app, network_mo
     assert post(app, ping("tick-3"), b"").status_code == 204
     assert ticks == ["tick", "tick", "tick"]
     assert applied == []  # a scheduled run never reaches a CloudEvent handler
+
+
+@pytest.fixture
+def keys_restored() -> Iterator[None]:
+    """Set up before `monkeypatch`, so torn down after it: the keys are read again from the
+    restored environment."""
+    yield
+    reset_process_state()
+
+
+def test_a_rotation_accepts_the_previous_key_and_signs_with_the_new_one(keys_restored, monkeypatch):
+    from shared.outbox import signing
+
+    message = b'["id","type"]'
+    monkeypatch.setenv("CLOUDEVENT_KEY", "old-key")
+    reset_process_state()
+    old = signing.sign(message)
+    monkeypatch.setenv("CLOUDEVENT_KEY", "new-key")
+    reset_process_state()
+    assert not signing.is_valid(message, old)  # no previous key given: refused
+    monkeypatch.setenv("CLOUDEVENT_KEY_PREVIOUS", "old-key")
+    reset_process_state()
+    assert signing.is_valid(message, old)
+    assert signing.sign(message) != old  # never signs with the previous one
+    assert signing.is_valid(message, signing.sign(message))
+
+
+def test_no_key_is_a_clear_refusal_not_a_key_of_one_process(keys_restored, monkeypatch):
+    from shared.outbox import signing
+
+    monkeypatch.delenv("CLOUDEVENT_KEY", raising=False)
+    reset_process_state()
+    with pytest.raises(signing.MissingCloudEventKey, match="CLOUDEVENT_KEY is unset"):
+        signing.sign(b"anything")
