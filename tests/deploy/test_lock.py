@@ -18,8 +18,8 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = "requirements/constraints.txt"
 # The Dockerfile's base image (python:3.11.x-slim on linux); the lock covers later ones too.
-TARGET = {
-    **default_environment(),
+TARGET: dict[str, str] = {
+    **{key: str(value) for key, value in default_environment().items()},
     "python_version": "3.11",
     "python_full_version": "3.11.11",
     "sys_platform": "linux",
