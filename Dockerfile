@@ -16,10 +16,12 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 ARG EXTRAS=""
 # Dependencies from pyproject.toml alone: no package is there yet, so this installs only the
-# dependencies (and the `eventmgr` script). The layer is shared by every function with the
-# same extras and survives code changes.
+# dependencies (and the `eventmgr` script), at the lock's versions: every image of a commit
+# runs the same ones. The layer is shared by every function with the same extras and survives
+# code changes.
 COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir "./${EXTRAS:+[$EXTRAS]}"
+COPY requirements/constraints.txt ./requirements/constraints.txt
+RUN pip install --no-cache-dir -c requirements/constraints.txt "./${EXTRAS:+[$EXTRAS]}"
 WORKDIR /app
 COPY shared ./shared
 COPY eventing ./eventing

@@ -1,5 +1,6 @@
 # The two commands: `make up` runs the platform, `make test` passes the tests.
-# Both create .venv and install what they need; installs are redone when pyproject.toml changes.
+# Both create .venv and install what they need, at the versions pinned in the lock
+# (requirements/constraints.txt, `make lock`); installs are redone when either file changes.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,8 +9,10 @@ PORT   ?= 8080
 HOST   ?= 127.0.0.1
 DATA   ?= .eventmgr
 PYTEST_ARGS ?=
+LOCK   := requirements/constraints.txt
+PIP    := $(BIN)/pip install --quiet -c $(LOCK)
 
-.PHONY: up test lint services format clean bench
+.PHONY: up test lint services format clean bench lock
 
 up: $(VENV)/.embedded
 	$(BIN)/eventmgr up --host $(HOST) --port $(PORT) --data-dir $(DATA)
@@ -38,6 +41,14 @@ bench: $(VENV)/.dev services
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.analytics
 
+# Re-resolves every extra at once (one universal file: Python 3.11+, any platform) to the
+# newest versions pyproject.toml allows. Commit the result; tests/test_lock.py checks the two agree.
+# Needs only uv (at its pinned version), so a lock that no longer fits pyproject.toml can be redone.
+lock: | $(BIN)/python
+	$(PIP) uv
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--custom-compile-command "make lock" --quiet -o $(LOCK)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
@@ -46,14 +57,14 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # One stamp per set of extras: `make up` installs only what running needs.
-$(VENV)/.embedded: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[embedded]'
+$(VENV)/.embedded: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -e '.[embedded]'
 	@touch $@
 
-$(VENV)/.test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.test: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -e '.[test]'
 	@touch $@ $(VENV)/.embedded
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -e '.[dev]'
 	@touch $@ $(VENV)/.test $(VENV)/.embedded

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from eventing.triggers import DEFAULT_FILE, Schedule, Trigger, dump_triggers
 from local.dashboards import rendered_dashboards
+from local.gateway import Gateway
 from local.registry import Deployed
 
 
@@ -41,6 +43,17 @@ def dashboards(deployed: dict[str, Deployed]) -> list[Rendered]:
     return [Rendered(path, content) for path, content in rendered_dashboards(deployed)]
 
 
+API_CONTRACT = Path("docs/openapi.json")
+
+
+def api_contract(deployed: dict[str, Deployed]) -> Rendered:
+    """The merged OpenAPI document the gateway serves at `/openapi.json`, committed so that
+    `render --check` (and review) shows every change of the public contract. Sorted keys and
+    no host, time or settings in it: the same bytes on every machine."""
+    document = json.dumps(Gateway(deployed).openapi, indent=2, sort_keys=True, ensure_ascii=False)
+    return Rendered(API_CONTRACT, document + "\n")
+
+
 def deployment_files(deployed: dict[str, Deployed]) -> list[Rendered]:
     """Every module of `local/deploy/` with a `render(deployed)` (one per target)."""
     import importlib
@@ -59,6 +72,7 @@ def deployment_files(deployed: dict[str, Deployed]) -> list[Rendered]:
 RENDERERS: list[Callable[[dict[str, Deployed]], Rendered | list[Rendered]]] = [
     trigger_table,
     dashboards,
+    api_contract,
     deployment_files,
 ]
 

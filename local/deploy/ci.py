@@ -56,7 +56,12 @@ def uses(action: str) -> str:
 CHECKOUT = {"uses": uses("actions/checkout"), "with": {"persist-credentials": False}}
 PYTHON = {
     "uses": uses("actions/setup-python"),
-    "with": {"python-version": "3.11", "cache": "pip", "cache-dependency-path": "pyproject.toml"},
+    "with": {
+        "python-version": "3.11",
+        "cache": "pip",
+        # `make` installs with the lock: a new lock is a new cache.
+        "cache-dependency-path": "pyproject.toml\nrequirements/constraints.txt\n",
+    },
 }
 RELEASE = "${{ github.sha }}"
 # kubectl comes with GitHub's ubuntu-24.04 image; the cluster's credentials from a secret.

@@ -21,6 +21,8 @@ WATCHDOG_IMAGE = "ghcr.io/openfaas/of-watchdog:0.10.11"
 # Behind the watchdog the app listens on loopback only; the watchdog owns PORT.
 UPSTREAM_PORT = 8000
 UID = 10001
+# The lock `make lock` writes; the image keeps its path, so `-c` reads as in the Makefile.
+LOCK = "requirements/constraints.txt"
 
 # Both targets run the same uvicorn; only the address and port differ.
 UVICORN_FLAGS = "--no-proxy-headers --no-access-log --no-server-header"
@@ -47,10 +49,12 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 ARG EXTRAS=""
 # Dependencies from pyproject.toml alone: no package is there yet, so this installs only the
-# dependencies (and the `eventmgr` script). The layer is shared by every function with the
-# same extras and survives code changes.
+# dependencies (and the `eventmgr` script), at the lock's versions: every image of a commit
+# runs the same ones. The layer is shared by every function with the same extras and survives
+# code changes.
 COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir "./${{EXTRAS:+[$EXTRAS]}}"
+COPY {LOCK} ./{LOCK}
+RUN pip install --no-cache-dir -c {LOCK} "./${{EXTRAS:+[$EXTRAS]}}"
 WORKDIR /app
 COPY shared ./shared
 COPY eventing ./eventing
@@ -91,11 +95,12 @@ CMD ["fwatchdog"]
 """
 
 # Only what the image copies reaches the builder (no .venv, .eventmgr, secrets or .env).
-DOCKERIGNORE = """\
+DOCKERIGNORE = f"""\
 # Rendered by `eventmgr render` (local/deploy/dockerfile.py); do not edit.
 *
 !pyproject.toml
 !README.md
+!{LOCK}
 !shared/
 !eventing/
 !functions/
