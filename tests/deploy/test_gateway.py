@@ -198,7 +198,9 @@ def test_paths_that_normalise_into_another_path_are_refused(local_edge, target):
     assert answer.status == 400
     assert answer.content_type == "application/problem+json"
     assert json.loads(answer.body)["status"] == 400
-    assert echo.received == []
+    # Only what came through the gateway counts: an echo port is a free loopback port, and a
+    # stray probe of another process's (a readiness poll) may knock on it.
+    assert [r for r in echo.received if r.header("x-request-id")] == []
 
 
 def sample_path(template: str) -> str:
