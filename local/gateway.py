@@ -118,16 +118,7 @@ class Gateway:
         return None
 
     def _readiness(self) -> Response:
-        if not ping():
-            return problem(503, "PostgreSQL does not answer.", slug="not-ready")
-        states = self.components() if self.components else {}
-        down = {name: state for name, state in states.items() if state != "up"}
-        if down:
-            detail = "; ".join(f"{name}: {state}" for name, state in sorted(down.items()))
-            return problem(503, f"Not ready, {detail}.", slug="not-ready", components=states)
-        return JSONResponse(
-            {"status": "ready", "components": states} if states else {"status": "ready"}
-        )
+        return readiness(self.components)
 
     def _match(self, scope: Scope) -> ASGIApp | None:
         """The function that declares this method and path (HEAD: where GET is; the kit
@@ -289,3 +280,19 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def readiness(components: Callable[[], dict[str, str]] | None) -> Response:
+    """The runner's `/readyz`: PostgreSQL answers and every watched component is up (the
+    one-process gateway serves it, and with --processes a loopback server behind Nginx)."""
+    if not ping():
+        return problem(503, "PostgreSQL does not answer.", slug="not-ready")
+    states = components() if components else {}
+    down = {name: state for name, state in states.items() if state != "up"}
+    if down:
+        detail = "; ".join(f"{name}: {state}" for name, state in sorted(down.items()))
+        return problem(503, f"Not ready, {detail}.", slug="not-ready", components=states)
+    body: dict[str, Any] = {"status": "ready"}
+    if states:
+        body["components"] = states
+    return JSONResponse(body)

@@ -99,6 +99,7 @@ class Processes:
         directory: Path,
         listen: str,
         internal_port: int,
+        readiness: str | None = None,
     ) -> None:
         binary = shutil.which("nginx")
         if binary is None:
@@ -111,6 +112,7 @@ class Processes:
                 listen=listen,
                 internal_listen=f"127.0.0.1:{internal_port}",
                 temp_dir=str(directory / "temp"),
+                readiness=readiness,
             )
         )
         (directory / "eventmanager/routes.conf").write_text(routes_conf(deployed))

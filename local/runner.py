@@ -192,17 +192,63 @@ def _run_processes(
                 "started_at": datetime.now(UTC).isoformat(),
             }
         )
-        children.start_nginx(deployed, ports, data_dir.path("gateway"), listen, internal_port)
+        supervisor = Supervisor(on_give_up=lambda _: None)  # `children.wait` sees the failure
+        status = _readiness_server(supervisor)
+        children.start_nginx(
+            deployed, ports, data_dir.path("gateway"), listen, internal_port, status.address
+        )
         _say(f"Event Manager is up at {url}, each function its own process behind Nginx")
         _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
-        supervisor = Supervisor(on_give_up=lambda _: None)  # `children.wait` sees the failure
         ready_file = data_dir.path("worker.ready")
         with background(deployed, worker_metrics_port, supervisor, ready_file):
             children.wait(failure=lambda: supervisor.failure)
+        status.stop()
     except RuntimeError as error:
         raise RunnerFailed(str(error)) from error
     finally:
         children.stop()
+
+
+class _StatusServer:
+    """The runner's `/readyz` on a loopback port, for Nginx to answer it with (--processes)."""
+
+    def __init__(self, server: uvicorn.Server, port: int) -> None:
+        self.server = server
+        self.address = f"127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+
+
+def _readiness_server(supervisor: Supervisor) -> _StatusServer:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from local.embedded import free_port
+    from local.gateway import readiness
+
+    def readyz(_: Request) -> Response:
+        return readiness(supervisor.states)
+
+    port = free_port()
+    app = Starlette(routes=[Route("/readyz", readyz)])
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, name="readiness", daemon=True).start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _StatusServer(server, port)
 
 
 @contextlib.contextmanager

@@ -171,11 +171,14 @@ def nginx_conf(
     internal_listen: str | None = None,
     workers: int = WORKER_PROCESSES,
     temp_dir: str | None = None,
+    readiness: str | None = None,
 ) -> str:
     """The main config. `internal_listen` (local runs only) adds a loopback server that routes
     `/function/<name>/...` to any function, like the OpenFaaS gateway, for the dispatcher and
     scheduler; it is never the public port. `temp_dir` (local runs, tests) keeps Nginx's
-    buffers out of the system's directories, so an unprivileged user can run it."""
+    buffers out of the system's directories, so an unprivileged user can run it.
+    `readiness` (local runs: the runner's own address) answers `/readyz` for the whole
+    platform, as the one-process runner does; deployments ask each function instead."""
     problem = {
         # Nginx's own 400s (malformed requests) land here too.
         400: PROBLEM % ("Bad Request", 400, f"The gateway refused this request. {PATH_RULE}"),
@@ -191,6 +194,14 @@ def nginx_conf(
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
     stripped = "".join(f'    proxy_set_header {header} "";\n' for header in STRIPPED_HEADERS)
+    ready = ""
+    if readiness:
+        ready = f"""
+        location = /readyz {{
+            access_log off;
+            proxy_pass http://{readiness}/readyz;
+        }}
+"""
     internal = ""
     if internal_listen:
         internal = f"""
@@ -288,7 +299,7 @@ http {{
             access_log off;
             return 200 '{{"status":"ok"}}';
         }}
-
+{ready}
         location / {{
             if ($path_refused) {{
                 return 400;

@@ -4,6 +4,7 @@ rendered gateway config, the local twin of production routing."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -100,3 +101,20 @@ def test_gateway_access_lines_are_ecs_json_without_query_strings(processes: Runn
     assert lines
     assert all(line["url.path"].startswith("/") and "?" not in line["url.path"] for line in lines)
     assert "secret-looking-query" not in processes.log.read_text()
+
+
+def test_readiness_through_nginx_names_the_runners_components(processes: Runner):
+    """The runner's worker, dispatcher and scheduler are reported at /readyz with --processes
+    too, as in one process: the platform never answers ready while its mail is dead."""
+    deadline = time.monotonic() + 90
+    while True:
+        answer = httpx.get(f"{processes.url}/readyz", timeout=10)
+        if answer.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["components"] == {
+        "worker": "up",
+        "dispatcher": "up",
+        "scheduler": "up",
+    }
