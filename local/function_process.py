@@ -12,7 +12,7 @@ import importlib
 import sys
 import threading
 
-import uvicorn
+from local.serving import server
 
 
 def main() -> None:
@@ -27,16 +27,7 @@ def main() -> None:
 
         install_publisher(LocalPublisher(load_triggers(), threading.Event()))
     app = importlib.import_module(f"functions.{name}.handler").app
-    # The kit writes the access lines and configures JSON logging itself.
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    server(app, "127.0.0.1", port).run()
 
 
 if __name__ == "__main__":

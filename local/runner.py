@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from local import serving
 from local.datadir import PRIVATE_UMASK, DataDir
 from local.services import start_for_runner
 from local.supervision import RabbitDispatcher, Supervisor, ThreadService, WorkerProcess
@@ -120,16 +121,7 @@ def _run(
     supervisor = Supervisor(on_give_up=lambda _: setattr(server, "should_exit", True))
     gateway = Gateway(deployed, components=supervisor.states)
     url = f"http://{_display_host(host)}:{port}"
-    config = uvicorn.Config(
-        gateway,
-        host=host,
-        port=port,
-        lifespan="off",
-        log_config=None,
-        access_log=False,
-        server_header=False,  # no `Server: uvicorn` telling a scanner what to try
-    )
-    server = uvicorn.Server(config)
+    server = serving.server(gateway, host, port)
     from local.embedded import free_port
 
     worker_metrics_port = free_port()
@@ -233,17 +225,7 @@ def _readiness_server(supervisor: Supervisor) -> _StatusServer:
         return readiness(supervisor.states)
 
     port = free_port()
-    app = Starlette(routes=[Route("/readyz", readyz)])
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
-    server = uvicorn.Server(config)
+    server = serving.server(Starlette(routes=[Route("/readyz", readyz)]), "127.0.0.1", port)
     threading.Thread(target=server.run, name="readiness", daemon=True).start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
