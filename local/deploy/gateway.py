@@ -194,6 +194,24 @@ def nginx_conf(
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
     stripped = "".join(f'    proxy_set_header {header} "";\n' for header in STRIPPED_HEADERS)
+    names = {
+        400: "bad_request",
+        404: "not_found",
+        405: "not_allowed",
+        502: "bad_gateway",
+        504: "gateway_timeout",
+    }
+    error_pages = "".join(f"        error_page {code} @{name};\n" for code, name in names.items())
+    refusals = "".join(
+        f"        location @{name} {{\n"
+        "            default_type application/problem+json;\n"
+        + ("            add_header Allow $allowed always;\n" if code == 405 else "")
+        + "            add_header X-Request-ID $edge_request_id always;\n"
+        "            add_header X-Content-Type-Options nosniff always;\n"
+        f"            return {code} {problem[code]};\n"
+        "        }\n"
+        for code, name in names.items()
+    )
     ready = ""
     if readiness:
         ready = f"""
@@ -323,45 +341,9 @@ http {{
         # The gateway's own refusals and upstream failures, as RFC 9457 problems like the
         # functions' (an upstream's own errors pass through untouched: proxy_intercept_errors
         # is off).
-        error_page 400 @bad_request;
-        error_page 404 @not_found;
-        error_page 405 @not_allowed;
-        error_page 502 @bad_gateway;
-        error_page 504 @gateway_timeout;
-        # (A location's add_header replaces the server's: each lists all it sends. The
+{error_pages}        # (A location's add_header replaces the server's: each lists all it sends. The
         # functions add their own security headers; these answers are Nginx's.)
-        location @bad_request {{
-            default_type application/problem+json;
-            add_header X-Request-ID $edge_request_id always;
-            add_header X-Content-Type-Options nosniff always;
-            return 400 {problem[400]};
-        }}
-        location @not_found {{
-            default_type application/problem+json;
-            add_header X-Request-ID $edge_request_id always;
-            add_header X-Content-Type-Options nosniff always;
-            return 404 {problem[404]};
-        }}
-        location @not_allowed {{
-            default_type application/problem+json;
-            add_header Allow $allowed always;
-            add_header X-Request-ID $edge_request_id always;
-            add_header X-Content-Type-Options nosniff always;
-            return 405 {problem[405]};
-        }}
-        location @bad_gateway {{
-            default_type application/problem+json;
-            add_header X-Request-ID $edge_request_id always;
-            add_header X-Content-Type-Options nosniff always;
-            return 502 {problem[502]};
-        }}
-        location @gateway_timeout {{
-            default_type application/problem+json;
-            add_header X-Request-ID $edge_request_id always;
-            add_header X-Content-Type-Options nosniff always;
-            return 504 {problem[504]};
-        }}
-    }}
+{refusals}    }}
 {internal}}}
 """
 
