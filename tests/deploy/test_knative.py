@@ -23,6 +23,7 @@ from local.deploy.gateway import config_files
 from local.registry import Deployed, load_functions
 from shared.config import Settings, _read_secret_files
 from shared.kit import Function
+from tests.deploy.manifests import documents_of, files_under, is_kustomization
 
 REPO = Path(__file__).resolve().parents[2]
 # Made from the upstream CRDs (see SOURCES.md there); override where they live elsewhere.
@@ -49,25 +50,12 @@ def deployed() -> dict[str, Deployed]:
 
 @pytest.fixture(scope="module")
 def files(deployed) -> dict[str, str]:
-    return {
-        str(rendered.path.relative_to("knative")): rendered.content
-        for rendered in knative.render(deployed)
-    }
+    return files_under(knative.render(deployed), "knative")
 
 
 @pytest.fixture(scope="module")
 def documents(files) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (path, document)
-        for path, content in files.items()
-        if not is_kustomization(path)
-        for document in yaml.safe_load_all(content)
-        if document is not None
-    ]
-
-
-def is_kustomization(path: str) -> bool:
-    return Path(path).name == "kustomization.yaml"
+    return documents_of(files)
 
 
 def of_kind(documents, api_version: str, kind: str) -> dict[str, dict[str, Any]]:

@@ -19,6 +19,7 @@ from local.deploy.common import MIGRATE, PROCESSES, secret_file, service_name
 from local.deploy.gateway import config_files
 from local.registry import Deployed, load_functions
 from shared.config import DEFAULT_SECRETS_DIR
+from tests.deploy.manifests import documents_of, files_under
 
 REPO = Path(__file__).resolve().parents[2]
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
@@ -31,21 +32,12 @@ def deployed() -> dict[str, Deployed]:
 
 @pytest.fixture(scope="module")
 def files(deployed) -> dict[str, str]:
-    return {
-        str(rendered.path.relative_to("openfaas")): rendered.content
-        for rendered in openfaas_manifests.render(deployed)
-    }
+    return files_under(openfaas_manifests.render(deployed), "openfaas")
 
 
 @pytest.fixture(scope="module")
 def documents(files) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (path, document)
-        for path, content in files.items()
-        if not path.endswith("kustomization.yaml")
-        for document in yaml.safe_load_all(content)
-        if document is not None
-    ]
+    return documents_of(files)
 
 
 def named(documents, kind: str) -> dict[str, dict[str, Any]]:
