@@ -67,7 +67,7 @@ def reset_process_state() -> None:
     from shared.db.engine import dispose
     from shared.kit.client import _trusted
     from shared.mail import get_mailer
-    from shared.notifications import push, unsubscribe
+    from shared.notifications.delivery import push, unsubscribe
     from shared.outbox import signing
     from shared.outbox.publishing import get_publisher
     from shared.pagination import forget_key

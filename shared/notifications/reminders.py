@@ -25,12 +25,14 @@ from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.events.models import Event, EventStatus, Moderation
 from shared.metrics import REMINDERS
+from shared.notifications import kinds
 from shared.notifications.models import (
     DEFAULT_REMINDERS,
     NotificationSettings,
     ReminderSent,
 )
 from shared.notifications.preferences import reach_of
+from shared.notifications.schemas import ReminderNotice
 from shared.notifications.service import notify
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
@@ -125,18 +127,18 @@ def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
         nearest = min(due[registration_id], key=lambda kind: LEADS[kind])
         notification = notify(
             session,
-            kind="event_reminder",
+            kind=kinds.EVENT_REMINDER,
             recipient=person.email,
             user_id=person.id,
             locale=person.locale,
-            payload={
-                "event_id": str(event.id),
-                "title": event.title,
-                "starts_at": event.starts_at.isoformat(),
-                "reminder": nearest,
-                "where": _where(event),
-                "reader_timezone": person.timezone,
-            },
+            payload=ReminderNotice(
+                event_id=event.id,
+                title=event.title,
+                starts_at=event.starts_at.isoformat(),
+                reminder=nearest,
+                where=_where(event),
+                reader_timezone=person.timezone,
+            ),
             email=reach[person.id].email,
             push=reach[person.id].push,
         )

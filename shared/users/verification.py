@@ -1,10 +1,11 @@
 """What mailed links do: verify an address, reset a password. Their secrets are minted at
-send time, stored hashed and used once. Also the signed-in user's own password change."""
+send time (shared.users.tokens), stored hashed and used once. Also the signed-in user's own
+password change."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,31 +20,15 @@ from shared.catalog import (
 from shared.errors import DomainError
 from shared.outbox.writer import emit
 from shared.security.passwords import hash_password, verify_password
-from shared.security.secrets import digest, new_secret
+from shared.security.secrets import digest
 from shared.users import repository
 from shared.users.models import OneTimeToken, TokenPurpose, User
-
-VERIFY_EMAIL_TTL = timedelta(hours=24)
 
 
 class InvalidOneTimeToken(DomainError):
     status = 400
     title = "Invalid or expired link"
     slug = "invalid-token"
-
-
-def mint(session: Session, user_id: uuid.UUID, purpose: TokenPurpose, ttl: timedelta) -> str:
-    """A new secret for the user; only its hash is kept."""
-    secret = new_secret()
-    session.add(
-        OneTimeToken(
-            user_id=user_id,
-            purpose=purpose,
-            token_hash=digest(secret),
-            expires_at=datetime.now(UTC) + ttl,
-        )
-    )
-    return secret
 
 
 def redeem(session: Session, secret: str, purpose: TokenPurpose) -> User:
@@ -90,9 +75,6 @@ def request_verification(session: Session, email: str) -> None:
     user = repository.by_email(session, email)
     if user is not None and user.is_active and not user.email_verified:
         emit(session, UserVerificationRequested(user_id=user.id))
-
-
-RESET_PASSWORD_TTL = timedelta(hours=1)
 
 
 def request_password_reset(session: Session, email: str) -> None:

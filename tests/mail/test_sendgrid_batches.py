@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from shared.db import unit_of_work
 from shared.mail.sendgrid import UNSUBSCRIBE_TAG
+from shared.notifications.delivery.tasks import deliver_mails
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import notify
-from shared.notifications.tasks import deliver_mails
 from tests.conftest import reset_process_state
 from tests.factories import many_users
 from tests.mail.test_backends import SendGridStandIn, sendgrid_api  # noqa: F401 - a fixture
