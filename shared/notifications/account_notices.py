@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from shared.notifications import kinds
 from shared.notifications.kinds import Kind
 from shared.notifications.schemas import NoPayload
-from shared.notifications.service import notify
+from shared.notifications.service import notify_person
 from shared.users import repository as users
 from shared.users.models import User
 
@@ -42,11 +42,4 @@ def _account_holder(session: Session, user_id: uuid.UUID) -> User | None:
 
 
 def _mail(session: Session, user: User, kind: Kind[NoPayload]) -> None:
-    notify(
-        session,
-        kind=kind,
-        recipient=user.email,
-        user_id=user.id,
-        locale=user.locale,
-        payload=NoPayload(),
-    )
+    notify_person(session, user, kind, NoPayload())

@@ -20,7 +20,7 @@ from shared.notifications.schemas import (
     ReasonedNotice,
     WaitlistNotice,
 )
-from shared.notifications.service import notify
+from shared.notifications.service import notify_person
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
@@ -35,16 +35,8 @@ def _tell(
     """A notice to one person, in their time zone, by the channels they chose (read in bulk
     by `_tell_all`)."""
     reach = reach or reach_of(session, [person.id])[person.id]
-    notify(
-        session,
-        kind=kind,
-        recipient=person.email,
-        user_id=person.id,
-        locale=person.locale,
-        payload=payload.model_copy(update={"reader_timezone": person.timezone}),
-        email=reach.email,
-        push=reach.push,
-    )
+    payload = payload.model_copy(update={"reader_timezone": person.timezone})
+    notify_person(session, person, kind, payload, email=reach.email, push=reach.push)
 
 
 def _tell_all(session: Session, people: list[User], kind: Kind[P], payload: P) -> None:

@@ -33,7 +33,7 @@ from shared.notifications.models import (
 )
 from shared.notifications.preferences import reach_of
 from shared.notifications.schemas import ReminderNotice
-from shared.notifications.service import notify
+from shared.notifications.service import notify_person
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
 
@@ -125,13 +125,11 @@ def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
     carried_by = []
     for registration_id, person, event in rows:
         nearest = min(due[registration_id], key=lambda kind: LEADS[kind])
-        notification = notify(
+        notification = notify_person(
             session,
-            kind=kinds.EVENT_REMINDER,
-            recipient=person.email,
-            user_id=person.id,
-            locale=person.locale,
-            payload=ReminderNotice(
+            person,
+            kinds.EVENT_REMINDER,
+            ReminderNotice(
                 event_id=event.id,
                 title=event.title,
                 starts_at=event.starts_at.isoformat(),

@@ -11,7 +11,7 @@ from shared.events.models import Event
 from shared.notifications import kinds
 from shared.notifications.preferences import reach_of
 from shared.notifications.schemas import ReportNotice
-from shared.notifications.service import notify
+from shared.notifications.service import notify_person
 from shared.reports.models import Report, ReportStatus
 from shared.users.models import User
 
@@ -27,13 +27,11 @@ def report_finished(session: Session, report_id: uuid.UUID, status: ReportStatus
         return
     event = session.get(Event, report.event_id) if report.event_id else None
     reach = reach_of(session, [person.id])[person.id]
-    notify(
+    notify_person(
         session,
-        kind=KINDS[status],
-        recipient=person.email,
-        user_id=person.id,
-        locale=person.locale,
-        payload=ReportNotice(
+        person,
+        KINDS[status],
+        ReportNotice(
             report_id=report.id,
             kind=report.kind.value,
             format=report.format.value,

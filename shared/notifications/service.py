@@ -19,6 +19,7 @@ from shared.notifications.kinds import Kind, kind_named
 from shared.notifications.mails.rendering import P
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 from shared.notifications.schemas import Payload
+from shared.users.models import User
 
 logger = logging.getLogger("eventmgr.notifications")
 
@@ -59,6 +60,28 @@ def notify(
     session.add(notification)
     _enqueue_after_commit(session, notification)
     return notification
+
+
+def notify_person(
+    session: Session,
+    person: User,
+    kind: Kind[P],
+    payload: P,
+    *,
+    email: bool = True,
+    push: bool = False,
+) -> Notification:
+    """A notification to a person: to their address, in their language."""
+    return notify(
+        session,
+        kind=kind,
+        recipient=person.email,
+        user_id=person.id,
+        locale=person.locale,
+        payload=payload,
+        email=email,
+        push=push,
+    )
 
 
 def _enqueue_after_commit(session: Session, notification: Notification) -> None:
