@@ -42,9 +42,9 @@ class Kind(Generic[P]):
     name: str
     payload: type[P]
     renderer: Renderer[P]
-    # Shown in the app's list (and sent by push): only kinds whose text holds no secret. A
-    # verification or reset mail mints its link when it is sent; rendering it in the app
-    # would mint (and show) another.
+    # Shown in the app's list: only kinds whose text holds no secret. A verification or
+    # reset mail mints its link when it is sent; rendering it in the app would mint (and
+    # show) another.
     in_app: bool = False
     # The calendar entry its mail carries (see delivery.invitations): an invitation naming
     # the reader, or its cancellation.
