@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, defer
 from shared.catalog import ReportFailed
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
-from shared.errors import Forbidden, NotFound
 from shared.events.service import owned_event
 from shared.outbox.writer import emit
 from shared.ratelimit import limit
 from shared.reports import repository
+from shared.reports.errors import NotYourReport, OrganizerNotFound, ReportNotFound
 from shared.reports.models import BUILD_TASK, Report, ReportKind, ReportStatus, failure_of
 from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
 from shared.storage import get_storage
@@ -30,21 +30,6 @@ from shared.users.models import Role
 logger = logging.getLogger("eventmgr.reports")
 HOUR = 3600
 SWEEP_BATCH = 200
-
-
-class ReportNotFound(NotFound):
-    title = "Report not found"
-    slug = "report-not-found"
-
-
-class OrganizerNotFound(NotFound):
-    title = "Organizer not found"
-    slug = "organizer-not-found"
-
-
-class NotYourReport(Forbidden):
-    title = "Not yours to report on"
-    slug = "not-your-report"
 
 
 def request_report(
