@@ -9,7 +9,7 @@ from alembic import command
 from shared.config import get_settings
 from shared.migrations import alembic_config
 from shared.security.passwords import hash_password, needs_rehash, verify_password
-from tests.conftest import reset_process_state
+from tests.support.services import reset_process_state
 
 
 def test_secrets_come_from_mounted_files_and_the_environment_wins(tmp_path, monkeypatch):

@@ -1,17 +1,11 @@
-"""Real consumers on a real port, a real RabbitMQ, and the side effects they leave in PostgreSQL.
-
-Three consumer functions are declared with the kit: `recorder` always succeeds, `flaky` fails
-its first three tries of each CloudEvent, `broken` always answers 500. Each records what it
-applied in a table of the test database, in the consumer's own transaction.
-"""
+"""Fixtures for the eventing tests: the consumer functions of tests/support/consumers.py served
+on a real port, a real RabbitMQ, and the dispatcher between them."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import uvicorn
@@ -21,79 +15,8 @@ from local.embedded import free_port
 from local.gateway import Gateway
 from local.registry import Deployed
 from shared.db import unit_of_work
-from shared.kit import Function
-from tests.conftest import rabbitmq_url, reset_process_state
-
-REGISTERED = "org.eventmanager.user.registered"
-JOINED = "org.eventmanager.registration.created"
-
-tries: Counter[str] = Counter()
-tries_lock = threading.Lock()
-
-
-def record(consumer: str, session, cloudevent) -> None:
-    session.execute(
-        text(
-            "INSERT INTO side_effects (consumer, cloudevent_id, type, traceparent)"
-            " VALUES (:c, :i, :t, :p)"
-        ),
-        {"c": consumer, "i": cloudevent.id, "t": cloudevent.type, "p": cloudevent.traceparent},
-    )
-
-
-recorder = Function("recorder", summary="test", consumes=(REGISTERED, JOINED))
-flaky = Function("flaky", summary="test", consumes=(REGISTERED,))
-broken = Function("broken", summary="test", consumes=(REGISTERED,))
-
-
-@recorder.on(REGISTERED)
-@recorder.on(JOINED)
-def _record(session, cloudevent) -> None:
-    record("recorder", session, cloudevent)
-
-
-@flaky.on(REGISTERED)
-def _flaky(session, cloudevent) -> None:
-    with tries_lock:
-        tries[cloudevent.id] += 1
-        attempt = tries[cloudevent.id]
-    if attempt <= 3:
-        raise RuntimeError(f"flaky failure {attempt}")
-    record("flaky", session, cloudevent)
-
-
-@broken.on(REGISTERED)
-def _broken(session, cloudevent) -> None:
-    raise RuntimeError("always broken")
-
-
-ticks: list[float] = []
-ticker = Function("ticker", summary="test", schedule="* * * * * *")
-
-
-@ticker.on_schedule
-def _tick() -> None:
-    ticks.append(time.monotonic())
-
-
-CONSUMERS = {f.name: f for f in (recorder, flaky, broken)}
-
-
-def side_effects() -> list[tuple[str, str, str]]:
-    with unit_of_work() as session:
-        rows = session.execute(text("SELECT consumer, cloudevent_id, type FROM side_effects"))
-        return [tuple(row) for row in rows]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(
-        f"condition not met in time; side effects: {side_effects()}, tries: {dict(tries)}"
-    )
+from tests.support.consumers import CONSUMERS, ticker, ticks, tries, wait_until
+from tests.support.services import rabbitmq_url, reset_process_state
 
 
 @pytest.fixture

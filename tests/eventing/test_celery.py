@@ -18,8 +18,8 @@ from local.embedded import free_port
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import enqueue, notify, sweep_pending
-from tests.conftest import purge_celery_queue, rabbitmq_url, reset_process_state
-from tests.eventing.conftest import wait_until
+from tests.support.consumers import wait_until
+from tests.support.services import purge_celery_queue, rabbitmq_url, reset_process_state
 
 RABBITMQ = rabbitmq_url()
 

@@ -12,10 +12,10 @@ import pytest
 from eventing.scheduler import Scheduler
 from eventing.triggers import Schedule
 from shared.outbox.relay import pending_count, relay_once
-from tests.conftest import reset_process_state
-from tests.eventing.conftest import wait_until
-from tests.eventing.test_rabbitmq import sign_up
-from tests.kit.test_app import INTERNAL
+from tests.support.api import INTERNAL
+from tests.support.consumers import wait_until
+from tests.support.factories import sign_up
+from tests.support.services import reset_process_state
 
 
 class Ingress(BaseHTTPRequestHandler):
@@ -104,7 +104,7 @@ def test_what_the_knative_broker_delivers_is_accepted(ingress, client):
 
 
 def test_scheduler_calls_each_schedule_on_time(consumers):
-    from tests.eventing.conftest import ticks
+    from tests.support.consumers import ticks
 
     scheduler = Scheduler([Schedule("ticker", "* * * * * *")])  # every second
     scheduler.start()

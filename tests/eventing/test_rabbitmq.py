@@ -17,22 +17,12 @@ from eventing.topology import dead_queue
 from shared.db import unit_of_work
 from shared.outbox.models import OutboxMessage
 from shared.outbox.relay import pending_count, relay_once
-from tests.conftest import rabbitmq_url, reset_process_state
-from tests.eventing.conftest import JOINED, REGISTERED, side_effects, wait_until
-from tests.factories import bearer, create_event
+from tests.support.consumers import JOINED, REGISTERED, side_effects, wait_until
+from tests.support.factories import bearer, create_event, sign_up
+from tests.support.services import rabbitmq_url, reset_process_state
 
 RABBITMQ = rabbitmq_url()
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
-
-
-def sign_up(client, n: int, **headers) -> None:
-    for i in range(n):
-        response = client.post(
-            "/api/v1/auth/register",
-            json={"email": f"u{i}@example.org", "password": "0123456789", "full_name": f"U{i}"},
-            headers=headers,
-        )
-        assert response.status_code == 201
 
 
 @pytest.fixture
@@ -82,7 +72,7 @@ def test_cloudevents_not_from_the_outbox_are_never_applied(
     """Whoever can publish to the exchange still cannot make a consumer act: an unsigned
     CloudEvent and a signed one whose data was changed are refused (401, 403), retried and
     dead-lettered; the outbox's own, signed, pass the same dispatcher."""
-    from tests.delivery import signed_cloudevent
+    from tests.support.delivery import signed_cloudevent
 
     data = {
         "user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10",
@@ -253,7 +243,7 @@ def test_redelivered_cloudevent_is_applied_once(consumers, client):
     """The same CloudEvent twice at a consumer (a redelivery): acknowledged, applied once."""
     import httpx
 
-    from tests.delivery import binary_mode, signed_cloudevent
+    from tests.support.delivery import binary_mode, signed_cloudevent
 
     data = {
         "user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10",
@@ -292,8 +282,8 @@ def test_dispatcher_survives_the_broker_going_away(broker, consumers, client):
     """The dispatcher's connection is cut mid-stream; it reconnects and delivers everything."""
     from eventing.dispatcher import start_in_thread
     from eventing.triggers import Trigger
-    from tests.eventing.conftest import CONSUMERS
     from tests.eventing.tcp_proxy import TcpProxy
+    from tests.support.consumers import CONSUMERS
 
     proxy = TcpProxy(5672)
     proxy.start()

@@ -22,13 +22,11 @@ from shared.registrations.models import Registration
 from shared.reports import repository
 from shared.reports.models import Report
 from shared.users.models import User
-from tests.conftest import reset_process_state
-from tests.factories import create_event, many_users, new_user
-from tests.functions.test_participants import emitted
-from tests.kit.test_app import assert_problem
-from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
-from tests.media.s3 import moto_server, s3_environment
-from tests.reports.helpers import (
+from tests.support.api import assert_problem
+from tests.support.factories import create_event, many_users, new_user
+from tests.support.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from tests.support.outbox import emitted
+from tests.support.reports import (
     REPORTS,
     ask,
     attendance_in_database,
@@ -40,6 +38,8 @@ from tests.reports.helpers import (
     same_moment,
     state,
 )
+from tests.support.s3 import moto_server, s3_environment
+from tests.support.services import reset_process_state
 
 
 @pytest.fixture(autouse=True)
@@ -440,7 +440,7 @@ def test_a_russian_speaker_gets_the_report_and_the_mail_in_russian(
 @pytest.mark.parametrize("report_format", ["pdf", "xlsx", "csv"])
 def test_no_participant_name_can_break_a_report(client, owner, report_format):
     """Names are people's text: mathtext dollars and control characters included."""
-    from tests.reports.helpers import rename
+    from tests.support.reports import rename
 
     event = create_event(client, owner, capacity=5)
     for name in ("$x^$ Dollar", "Bell\x07 Name"):

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from shared.cache import get_redis, versioned
 from shared.cache.models import PendingInvalidation
 from shared.db import unit_of_work
-from tests.conftest import reset_process_state
-from tests.factories import bearer, create_event
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event
+from tests.support.services import reset_process_state
 
 
 def cached_keys() -> set[str]:

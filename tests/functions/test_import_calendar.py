@@ -13,10 +13,10 @@ from sqlalchemy import func, select, update
 from shared.db import unit_of_work
 from shared.events.models import Event
 from shared.users.models import User
-from tests.conftest import reset_process_state
-from tests.factories import bearer, new_user, token_for
-from tests.kit.test_app import assert_problem
-from tests.media import files
+from tests.support import files
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, new_user, token_for
+from tests.support.services import reset_process_state
 
 EXPORT = (Path(__file__).parent.parent / "calendars" / "data" / "team-calendar.ics").read_bytes()
 IMPORT = "/api/v1/calendar/import"

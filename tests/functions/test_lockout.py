@@ -11,10 +11,10 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from tests.conftest import REDIS_URL, reset_process_state
-from tests.factories import PASSWORD, login, make_user
-from tests.kit.test_app import assert_problem
-from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from tests.support.api import assert_problem
+from tests.support.factories import PASSWORD, login, make_user
+from tests.support.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from tests.support.services import REDIS_URL, reset_process_state
 
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.7"

@@ -17,8 +17,8 @@ from sqlalchemy import update
 
 from shared.db import unit_of_work
 from shared.users.models import User
-from tests.factories import PASSWORD, event_body, login, make_user
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import PASSWORD, event_body, login, make_user
 
 
 def test_login_returns_a_token_pair(client):
@@ -185,7 +185,7 @@ def test_every_authenticated_route_refuses_bad_tokens(client, gateway):
 def test_key_rotation_keeps_old_tokens_valid_until_their_key_is_dropped(client, monkeypatch):
     """Publish old and new public keys, give `login` the new private key, then drop the old."""
     from shared.security.tokens import generate_private_key_pem, jwks_for
-    from tests.conftest import reset_process_state
+    from tests.support.services import reset_process_state
 
     old_pem = os.environ["JWT_PRIVATE_KEY"]
     old_token = login(client, make_user("organizer"))["access_token"]
@@ -212,7 +212,7 @@ def test_key_rotation_keeps_old_tokens_valid_until_their_key_is_dropped(client, 
 
 
 def test_a_grace_window_lets_a_client_retry_a_refresh(client, monkeypatch):
-    from tests.conftest import reset_process_state
+    from tests.support.services import reset_process_state
 
     monkeypatch.setenv("REFRESH_REUSE_GRACE_SECONDS", "30")
     reset_process_state()

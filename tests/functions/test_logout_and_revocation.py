@@ -9,9 +9,9 @@ from sqlalchemy import update
 from shared.auth.service import end_all_sessions
 from shared.db import unit_of_work
 from shared.users.models import User
-from tests.conftest import REDIS_URL, reset_process_state
-from tests.factories import event_body, login, make_user
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import event_body, login, make_user
+from tests.support.services import REDIS_URL, reset_process_state
 
 
 def can_create(client, access_token: str) -> int:

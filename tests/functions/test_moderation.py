@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from shared.audit.models import AuditEntry
 from shared.db import unit_of_work
-from tests.conftest import reset_process_state
-from tests.factories import bearer, create_event
-from tests.functions.test_participants import emitted
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event
+from tests.support.outbox import emitted
+from tests.support.services import reset_process_state
 
 ADMIN_EVENTS = "/api/v1/admin/events"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import redis
 
-from tests.conftest import REDIS_URL, reset_process_state
-from tests.factories import PASSWORD, make_user
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import PASSWORD, make_user
+from tests.support.services import REDIS_URL, reset_process_state
 
 
 def attempt(client, email: str, password: str, address: str | None = None):

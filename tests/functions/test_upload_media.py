@@ -19,13 +19,13 @@ from shared.db import unit_of_work
 from shared.media.models import Media
 from shared.storage import get_storage
 from shared.storage.links import signed_url
-from tests.conftest import reset_process_state
-from tests.delivery import deliver_outbox
-from tests.factories import bearer, create_event, event_body, new_user, token_for
-from tests.functions.test_participants import emitted
-from tests.kit.test_app import assert_problem
-from tests.media import files
-from tests.media.s3 import moto_server, s3_environment
+from tests.support import files
+from tests.support.api import assert_problem
+from tests.support.delivery import deliver_outbox
+from tests.support.factories import bearer, create_event, event_body, new_user, token_for
+from tests.support.outbox import emitted
+from tests.support.s3 import moto_server, s3_environment
+from tests.support.services import reset_process_state
 
 
 def media_path(event: dict) -> str:

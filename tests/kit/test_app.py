@@ -9,19 +9,9 @@ from cloudevents.core.formats.json import JSONFormat
 from starlette.testclient import TestClient
 
 from shared.kit import PROBLEM_JSON, Function
-from tests.conftest import reset_process_state
-from tests.delivery import binary_mode, signed_cloudevent
-
-INTERNAL = {"Authorization": "Bearer internal-test-token"}
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "detail"} <= body.keys()
-    return body
+from tests.support.api import INTERNAL, assert_problem
+from tests.support.delivery import binary_mode, signed_cloudevent
+from tests.support.services import reset_process_state
 
 
 def test_health_and_readiness(client):

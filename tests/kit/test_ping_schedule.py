@@ -9,8 +9,8 @@ from starlette.testclient import TestClient
 
 from shared.kit import PROBLEM_JSON, Function
 from shared.kit.operations import SCHEDULE_CLOUDEVENT_TYPE
+from tests.support.api import INTERNAL
 
-INTERNAL = {"Authorization": "Bearer internal-test-token"}
 PING_SOURCE = "/apis/v1/namespaces/eventmanager/pingsources/ticker-schedule"
 
 ticks: list[str] = []
@@ -88,7 +88,7 @@ def test_ping_is_internal_and_needs_a_schedule(ticks_recorded):
 def test_with_network_authorization_a_ping_without_a_token_runs(ticks_recorded, monkeypatch):
     """Knative: Triggers and PingSources cannot send the token; INTERNAL_AUTH=network trusts
     reachability (cluster-local Services behind a NetworkPolicy) instead."""
-    from tests.conftest import reset_process_state
+    from tests.support.services import reset_process_state
 
     anonymous = {k: v for k, v in ping_headers().items() if k != "Authorization"}
     monkeypatch.setenv("INTERNAL_AUTH", "network")

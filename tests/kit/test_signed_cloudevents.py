@@ -17,10 +17,10 @@ from starlette.testclient import TestClient
 from shared.kit import PROBLEM_JSON, Function
 from shared.kit.operations import SCHEDULE_CLOUDEVENT_TYPE
 from shared.outbox.signing import SIGNATURE_EXTENSION
-from tests.conftest import reset_process_state
-from tests.delivery import binary_mode, signed_cloudevent
+from tests.support.api import INTERNAL
+from tests.support.delivery import binary_mode, signed_cloudevent
+from tests.support.services import reset_process_state
 
-INTERNAL = {"Authorization": "Bearer internal-test-token"}
 VERIFIED = "org.eventmanager.user.verified"
 BLOCKED = "org.eventmanager.user.blocked"
 USER = "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10"

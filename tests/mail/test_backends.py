@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import email
-import json
-import threading
-import time
 from collections.abc import Iterator
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -18,7 +14,8 @@ from shared.mail import Attachment, MailDeliveryError, compose, get_mailer
 from shared.mail.files import FileMailer
 from shared.mail.sendgrid import SendGridMailer
 from shared.mail.smtp import SmtpMailer
-from tests.conftest import reset_process_state
+from tests.support.sendgrid import SendGridStandIn
+from tests.support.services import reset_process_state
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 
@@ -117,49 +114,6 @@ def test_smtp_down_is_a_retryable_failure():
     with pytest.raises(MailDeliveryError) as failure:
         SmtpMailer(f"smtp://127.0.0.1:{free_port()}", timeout=2).send(sample())
     assert failure.value.retryable
-
-
-class SendGridStandIn(BaseHTTPRequestHandler):
-    """Records Mail Send requests and answers with the queued status codes (a 429 with
-    SendGrid's rate-limit headers)."""
-
-    answers: list[int] = []
-    received: list[dict] = []
-    reset_in = 0
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        type(self).received.append(
-            {
-                "path": self.path,
-                "auth": self.headers["Authorization"],
-                "body": json.loads(self.rfile.read(length)),
-            }
-        )
-        status = type(self).answers.pop(0) if type(self).answers else 202
-        type(self).received[-1]["status"] = status
-        self.send_response(status)
-        if status == 429:
-            self.send_header("X-RateLimit-Limit", "600")
-            self.send_header("X-RateLimit-Remaining", "0")
-            self.send_header("X-RateLimit-Reset", str(int(time.time()) + type(self).reset_in))
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def sendgrid_api() -> Iterator[str]:
-    SendGridStandIn.answers = []
-    SendGridStandIn.received = []
-    SendGridStandIn.reset_in = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SendGridStandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def test_sendgrid_posts_the_message_with_the_official_client(sendgrid_api):

@@ -11,10 +11,10 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.analytics.rollups import deliver_all
-from tests.conftest import reset_process_state
-from tests.factories import new_user
-from tests.reports.helpers import ask, auth, built_file, busy_event
+from tests.support.factories import new_user
+from tests.support.reports import ask, auth, built_file, busy_event
+from tests.support.rollups import deliver_all
+from tests.support.services import reset_process_state
 
 
 @pytest.fixture(autouse=True)

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from shared.auth.models import LoginSession
 from shared.db import unit_of_work
 from shared.reports.page import SCRIPT_PATH
-from tests.conftest import reset_process_state
-from tests.factories import PASSWORD, create_event, new_user
-from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
-from tests.reports.helpers import ask, auth, run_build
+from tests.support.factories import PASSWORD, create_event, new_user
+from tests.support.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from tests.support.reports import ask, auth, run_build
+from tests.support.services import reset_process_state
 
 BROWSER = Path(__file__).parent / "browser.mjs"
 

@@ -9,9 +9,9 @@ import tracemalloc
 
 import pytest
 
-from tests.conftest import reset_process_state
-from tests.factories import create_event, new_user
-from tests.reports.helpers import ask, auth, crowd, run_build, state
+from tests.support.factories import create_event, new_user
+from tests.support.reports import ask, auth, crowd, run_build, state
+from tests.support.services import reset_process_state
 
 ROWS = 100_001
 

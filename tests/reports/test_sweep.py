@@ -19,11 +19,11 @@ from shared.db import unit_of_work
 from shared.reports.models import MAX_REPORT_ATTEMPTS, Report, ReportStatus
 from shared.reports.service import enqueue, sweep
 from shared.storage import get_storage
-from tests.conftest import purge_celery_queue, rabbitmq_url, reset_process_state
-from tests.eventing.conftest import wait_until
-from tests.factories import new_user
-from tests.functions.test_participants import emitted
-from tests.reports.helpers import ask, auth, run_build, state
+from tests.support.consumers import wait_until
+from tests.support.factories import new_user
+from tests.support.outbox import emitted
+from tests.support.reports import ask, auth, run_build, state
+from tests.support.services import purge_celery_queue, rabbitmq_url, reset_process_state
 
 RABBITMQ = rabbitmq_url()
 

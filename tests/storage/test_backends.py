@@ -14,8 +14,8 @@ import pytest
 from shared.storage import InvalidKey, Storage, get_storage
 from shared.storage.local import LocalStorage
 from shared.storage.s3 import S3Storage
-from tests.conftest import reset_process_state
-from tests.media.s3 import moto_server, s3_environment
+from tests.support.s3 import moto_server, s3_environment
+from tests.support.services import reset_process_state
 
 
 class Trickle(io.RawIOBase):
