@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from shared import process_state
 from tests.support.services import (
     DATABASE,
     REDIS_URL,
@@ -24,7 +25,6 @@ from tests.support.services import (
     empty_tables,
     rabbitmq_url,
     rabbitmq_vhost,
-    reset_process_state,
     run_as_admin,
 )
 
@@ -44,7 +44,6 @@ os.environ.update(
         "LOG_LEVEL": "WARNING",
     }
 )
-from shared import ratelimit  # noqa: E402
 from shared.security.tokens import generate_private_key_pem  # noqa: E402
 
 os.environ["JWT_PRIVATE_KEY"] = generate_private_key_pem()
@@ -71,7 +70,7 @@ def test_database() -> Iterator[str]:
     url = database_url(DATABASE)
     upgrade(url)
     yield url
-    reset_process_state()
+    process_state.reset()
     run_as_admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 
@@ -80,11 +79,10 @@ def db_url(test_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     empty_tables(test_database)
     # The suite's own Redis database: rate limits and cached state start from nothing.
     redis.Redis.from_url(REDIS_URL).flushdb()
-    ratelimit._local.counters.clear()
     monkeypatch.setenv("DATABASE_URL", test_database)
-    reset_process_state()
+    process_state.reset()
     yield test_database
-    reset_process_state()
+    process_state.reset()
 
 
 @pytest.fixture(scope="session")
@@ -129,5 +127,5 @@ def outbox_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> 
     """Mail goes to files in a fresh outbox; links in it point at PUBLIC_URL."""
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PUBLIC_URL", "https://events.example.org")
-    reset_process_state()
+    process_state.reset()
     return tmp_path / "outbox"

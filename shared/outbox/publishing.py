@@ -7,12 +7,12 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Protocol
 
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import update
 
+from shared import process_state
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.metrics import OUTBOX_PUBLISHED
@@ -37,7 +37,7 @@ def install_publisher(publisher: Publisher | None) -> None:
     get_publisher.cache_clear()
 
 
-@lru_cache
+@process_state.cached
 def get_publisher() -> Publisher | None:
     settings = get_settings()
     if settings.k_sink:

@@ -14,9 +14,10 @@ from sqlalchemy import text
 from local.embedded import free_port
 from local.gateway import Gateway
 from local.registry import Deployed
+from shared import process_state
 from shared.db import unit_of_work
 from tests.support.consumers import CONSUMERS, ticker, ticks, tries, wait_until
-from tests.support.services import rabbitmq_url, reset_process_state
+from tests.support.services import rabbitmq_url
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def eventing_env(db_url, rabbitmq, monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("DISPATCHER_BACKOFF_BASE_SECONDS", "0.05")
     monkeypatch.setenv("DISPATCHER_ATTEMPTS", "5")
     monkeypatch.setenv("OUTBOX_GRACE_SECONDS", "0")
-    reset_process_state()
+    process_state.reset()
     exchange = get_settings().rabbitmq_exchange
     tries.clear()
     with unit_of_work() as session:
@@ -39,7 +40,7 @@ def eventing_env(db_url, rabbitmq, monkeypatch) -> Iterator[str]:
         )
         session.execute(text("DELETE FROM side_effects"))
     yield exchange
-    reset_process_state()
+    process_state.reset()
     with unit_of_work() as session:
         session.execute(text("DROP TABLE side_effects"))
     # The next test starts from an empty vhost: no queue left holding this one's messages.
@@ -76,7 +77,7 @@ def consumers(eventing_env, monkeypatch) -> Iterator[str]:
     thread.start()
     wait_until(lambda: server.started, 10)
     monkeypatch.setenv("FUNCTION_URL_TEMPLATE", f"http://127.0.0.1:{port}/function/{{name}}/")
-    reset_process_state()
+    process_state.reset()
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)

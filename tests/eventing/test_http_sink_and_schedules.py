@@ -11,11 +11,11 @@ import pytest
 
 from eventing.scheduler import Scheduler
 from eventing.triggers import Schedule
+from shared import process_state
 from shared.outbox.relay import pending_count, relay_once
 from tests.support.api import INTERNAL
 from tests.support.consumers import wait_until
 from tests.support.factories import sign_up
-from tests.support.services import reset_process_state
 
 
 class Ingress(BaseHTTPRequestHandler):
@@ -46,10 +46,10 @@ def ingress(db_url, monkeypatch) -> Iterator[type[Ingress]]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("K_SINK", f"http://127.0.0.1:{server.server_address[1]}/")
     monkeypatch.setenv("OUTBOX_GRACE_SECONDS", "0")
-    reset_process_state()
+    process_state.reset()
     yield Ingress
     server.shutdown()
-    reset_process_state()
+    process_state.reset()
 
 
 def test_k_sink_gets_binary_mode_cloudevents_and_refusals_wait_for_the_relay(ingress, client):

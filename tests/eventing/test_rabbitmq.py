@@ -14,12 +14,13 @@ from cloudevents.core.formats.json import JSONFormat
 from sqlalchemy import func, select
 
 from eventing.topology import dead_queue
+from shared import process_state
 from shared.db import unit_of_work
 from shared.outbox.models import OutboxMessage
 from shared.outbox.relay import pending_count, relay_once
 from tests.support.consumers import JOINED, REGISTERED, side_effects, wait_until
 from tests.support.factories import bearer, create_event, sign_up
-from tests.support.services import rabbitmq_url, reset_process_state
+from tests.support.services import rabbitmq_url
 
 RABBITMQ = rabbitmq_url()
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -28,7 +29,7 @@ TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 @pytest.fixture
 def broker(monkeypatch, eventing_env):
     monkeypatch.setenv("RABBITMQ_URL", RABBITMQ)
-    reset_process_state()
+    process_state.reset()
 
 
 def test_publish_route_deliver_handle(broker, dispatcher, client):
@@ -144,13 +145,13 @@ def test_broker_outage_loses_nothing_and_duplicates_nothing(
     from local.embedded import free_port
 
     monkeypatch.setenv("RABBITMQ_URL", rabbitmq_url(free_port()))
-    reset_process_state()
+    process_state.reset()
     sign_up(client, 5)
     assert pending_count() == 5
     assert side_effects() == []
     # The broker is back: the relay publishes the backlog, each consumer applies it once.
     monkeypatch.setenv("RABBITMQ_URL", RABBITMQ)
-    reset_process_state()
+    process_state.reset()
     result = relay_once()
     assert (result.claimed, result.published) == (5, 5)
     assert pending_count() == 0
@@ -189,7 +190,7 @@ def test_two_sweeps_at_once_publish_each_row_once(broker, eventing_env):
     import os
 
     os.environ["OUTBOX_RELAY_BATCH"] = str(monkeypatch_batch)
-    reset_process_state()
+    process_state.reset()
     try:
         results: list[int] = []
 
@@ -204,7 +205,7 @@ def test_two_sweeps_at_once_publish_each_row_once(broker, eventing_env):
             thread.join()
     finally:
         del os.environ["OUTBOX_RELAY_BATCH"]
-        reset_process_state()
+        process_state.reset()
     assert sum(results) == 300
     ids = asyncio.run(_drain_ids(f"{eventing_env}.probe", 300))
     assert len(ids) == 300

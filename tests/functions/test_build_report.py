@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 from sqlalchemy import String, func, insert, literal_column, select, update
 
+from shared import process_state
 from shared.db import unit_of_work
 from shared.registrations.models import Registration
 from shared.reports import repository
@@ -39,14 +40,13 @@ from tests.support.reports import (
     state,
 )
 from tests.support.s3 import moto_server, s3_environment
-from tests.support.services import reset_process_state
 
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch, db_url):
     """Report files in a storage directory of this test's own."""
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    reset_process_state()
+    process_state.reset()
     return tmp_path
 
 
@@ -302,7 +302,7 @@ def test_bad_requests_are_422_problems(client, owner, body):
 
 def test_requests_are_throttled_per_person(client, owner, monkeypatch):
     monkeypatch.setenv("REPORT_REQUESTS_PER_USER_PER_HOUR", "2")
-    reset_process_state()
+    process_state.reset()
     summary = {"kind": "organizer_summary", "format": "csv"}
     ask(client, owner, **summary)
     ask(client, owner, **summary)
@@ -363,7 +363,7 @@ def test_through_s3_the_link_downloads_the_same_report(client, owner, monkeypatc
     with moto_server() as endpoint:
         for key, value in s3_environment(endpoint, f"r-{uuid.uuid4().hex[:12]}").items():
             monkeypatch.setenv(key, value)
-        reset_process_state()
+        process_state.reset()
         on_s3 = ask(client, owner, kind="event_attendance", event_id=event["id"], format="csv")
         assert run_build(on_s3["id"]) == "ready"
         url = state(client, on_s3["id"], owner)["download_url"]

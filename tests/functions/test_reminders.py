@@ -143,10 +143,10 @@ def test_settings_cancellations_moves_and_late_registrations(client, outbox_dir)
 
 def test_a_page_never_splits_the_reminders_of_one_registration(client, monkeypatch):
     """Both reminders due at once: only the nearer is sent, whatever the page size."""
-    from tests.support.services import reset_process_state
+    from shared import process_state
 
     monkeypatch.setenv("MAIL_BATCH_SIZE", "3")
-    reset_process_state()
+    process_state.reset()
     event = create_event(client, bearer(client, "organizer"), title="Late crowd")
     _crowd(event["id"], 7)
     assert reminders.run(START - timedelta(minutes=30)) == 7

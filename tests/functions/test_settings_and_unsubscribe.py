@@ -135,14 +135,14 @@ def _signed(private_key, body: bytes, timestamp: str) -> str:
 def test_signed_bounces_suppress_the_address_and_unsigned_ones_do_nothing(
     client, outbox_dir, monkeypatch
 ):
-    from tests.support.services import reset_process_state
+    from shared import process_state
 
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     monkeypatch.setenv("SENDGRID_WEBHOOK_PUBLIC_KEY", base64.b64encode(public).decode())
-    reset_process_state()
+    process_state.reset()
     bounced, blocked, fine = new_user(), new_user(), new_user()
     events = [
         {"email": bounced.email.upper(), "event": "bounce", "type": "bounce", "reason": "550"},

@@ -18,13 +18,13 @@ import trustme
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
+from shared import process_state
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification, PushSubscription
 from shared.notifications.tasks import send_pushes
 from tests.support.factories import bearer, create_event, new_user, token_for
 from tests.support.mailbox import deliver_outbox_to_notify
 from tests.support.push import Browser, b64
-from tests.support.services import reset_process_state
 
 SUBSCRIPTIONS = "/api/v1/me/push-subscriptions"
 
@@ -67,11 +67,11 @@ def push_service(tmp_path, monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
     monkeypatch.setenv("PUSH_ALLOWED_HOSTS", "localhost,*.push.example.net")
     monkeypatch.setenv("VAPID_SUBJECT", "mailto:ops@events.example.org")
-    reset_process_state()
+    process_state.reset()
     yield f"https://localhost:{server.server_address[1]}"
     server.shutdown()
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def _subscribe(client, headers, endpoint: str, browser: Browser):

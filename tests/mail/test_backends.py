@@ -10,12 +10,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from local.embedded import free_port
+from shared import process_state
 from shared.mail import Attachment, MailDeliveryError, compose, get_mailer
 from shared.mail.files import FileMailer
 from shared.mail.sendgrid import SendGridMailer
 from shared.mail.smtp import SmtpMailer
 from tests.support.sendgrid import SendGridStandIn
-from tests.support.services import reset_process_state
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 
@@ -150,14 +150,14 @@ def test_sendgrid_refusals_say_whether_to_retry(sendgrid_api, status, retryable)
 def test_settings_choose_the_backend(monkeypatch, tmp_path):
     try:
         monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-        reset_process_state()
+        process_state.reset()
         assert isinstance(get_mailer(), FileMailer)
         monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:2525")
-        reset_process_state()
+        process_state.reset()
         assert isinstance(get_mailer(), SmtpMailer)
         monkeypatch.setenv("SENDGRID_API_KEY", "SG.x")
-        reset_process_state()
+        process_state.reset()
         assert isinstance(get_mailer(), SendGridMailer)
     finally:
         monkeypatch.undo()
-        reset_process_state()
+        process_state.reset()

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from shared import process_state
 from shared.db import unit_of_work
 from shared.mail.sendgrid import UNSUBSCRIBE_TAG
 from shared.notifications.models import DeliveryStatus, Notification
@@ -16,7 +17,6 @@ from shared.notifications.service import notify
 from shared.notifications.tasks import deliver_mails
 from tests.support.factories import many_users
 from tests.support.sendgrid import SendGridStandIn
-from tests.support.services import reset_process_state
 
 PEOPLE = 2500
 
@@ -25,10 +25,10 @@ PEOPLE = 2500
 def sendgrid(sendgrid_api, db_url, monkeypatch):
     monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
     monkeypatch.setenv("SENDGRID_API_URL", sendgrid_api)
-    reset_process_state()
+    process_state.reset()
     yield
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def _reminders(count: int) -> list[uuid.UUID]:

@@ -11,16 +11,16 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from shared import process_state
 from tests.support.factories import new_user
 from tests.support.reports import ask, auth, built_file, busy_event
 from tests.support.rollups import deliver_all
-from tests.support.services import reset_process_state
 
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    reset_process_state()
+    process_state.reset()
     return tmp_path
 
 

@@ -26,42 +26,6 @@ RABBITMQ_MANAGEMENT = os.environ.get(
 RABBITMQ_VHOST = f"eventmgr_test_{os.getpid()}"
 
 
-def reset_process_state() -> None:
-    """Forget everything cached from the settings, after a test changed the environment."""
-    from shared.auth import devices
-    from shared.cache import forget_state
-    from shared.calendars.feeds import forget_key as forget_feed_key
-    from shared.celery_app import celery_app
-    from shared.config import get_settings
-    from shared.db.engine import dispose
-    from shared.kit.client import _trusted
-    from shared.mail import get_mailer
-    from shared.notifications import push, unsubscribe
-    from shared.outbox import signing
-    from shared.outbox.publishing import get_publisher
-    from shared.pagination import forget_key
-    from shared.security.tokens import forget_keys
-    from shared.storage import get_storage
-    from shared.storage.links import forget_key as forget_link_key
-
-    dispose()
-    get_settings.cache_clear()
-    forget_keys()
-    forget_key()
-    devices.forget_key()
-    forget_state()
-    get_mailer.cache_clear()
-    get_publisher.cache_clear()
-    celery_app.cache_clear()
-    _trusted.cache_clear()
-    push.forget_key()
-    unsubscribe.forget_key()
-    get_storage.cache_clear()
-    forget_link_key()
-    forget_feed_key()
-    signing.forget_key()
-
-
 def database_url(name: str) -> str:
     return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
