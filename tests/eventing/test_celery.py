@@ -172,7 +172,7 @@ def test_celery_is_never_named_like_the_cloudevents_exchange(queue, exchange, mo
     monkeypatch.setenv("CELERY_QUEUE", queue)
     if exchange:
         monkeypatch.setenv("RABBITMQ_EXCHANGE", exchange)
-    get_settings.cache_clear()
+    process_state.reset()
     try:
         with pytest.raises(ValidationError, match="collides with the CloudEvents topic exchange"):
             get_settings()
@@ -190,7 +190,7 @@ def test_celery_is_never_named_like_the_cloudevents_exchange(queue, exchange, mo
         )
         assert "Traceback" not in refused.stderr
     finally:
-        get_settings.cache_clear()
+        process_state.reset()
 
 
 def test_the_default_names_are_apart():
