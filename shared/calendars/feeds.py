@@ -15,12 +15,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared import process_state
 from shared.calendars import repository
 from shared.calendars.errors import FeedNotFound
 from shared.calendars.ics import feed_calendar
@@ -44,13 +44,9 @@ class FeedContent:
     last_modified: datetime
 
 
-@lru_cache
+@process_state.cached
 def _key() -> bytes:
     return instance_key("calendar_feed_secret", "feed links change whenever this process restarts")
-
-
-def forget_key() -> None:
-    _key.cache_clear()
 
 
 def _token(token_id: uuid.UUID) -> str:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from sqlalchemy import update
 
+from shared import process_state
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.metrics import OUTBOX_PUBLISHED
@@ -29,7 +29,7 @@ def install_publisher(publisher: Publisher | None) -> None:
     get_publisher.cache_clear()
 
 
-@lru_cache
+@process_state.cached
 def get_publisher() -> Publisher | None:
     settings = get_settings()
     if settings.k_sink:

@@ -27,9 +27,9 @@ from shared.registrations import participants
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration
 from shared.registrations.service import join, leave
-from tests.analytics.rollups import actual, deliver, deliver_all, expected, recorded
-from tests.conftest import empty_tables
-from tests.factories import many_users, new_user, token_for
+from tests.support.factories import many_users, new_user, token_for
+from tests.support.rollups import actual, deliver, deliver_all, expected, recorded
+from tests.support.services import empty_tables
 
 PEOPLE = 6
 EVENTS = 3
