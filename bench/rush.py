@@ -24,12 +24,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import httpx
@@ -156,16 +159,18 @@ def serving(kind: str, database_url: str) -> Iterator[str]:
 
 
 def _document() -> str:
-    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "eventmgr-bench-rush.json")  # noqa: S108
-    with open(path, "w") as file:
-        file.write('{"status": "confirmed"}')
-    return path
+    """The bare app's GET document (unused by the rush, which POSTs to /row)."""
+    path = Path(tempfile.gettempdir()) / "eventmgr-bench-rush.json"
+    path.write_text('{"status": "confirmed"}')
+    return str(path)
 
 
-async def _rush(urls: list[str], tokens: list[str]) -> tuple[float, list[tuple[int, dict]]]:  # type: ignore[type-arg]
+async def _rush(
+    urls: list[str], tokens: list[str]
+) -> tuple[float, list[tuple[int, dict[str, Any]]]]:
     """Token i POSTs once to urls[i % len(urls)], CONCURRENCY at a time: joins/s and answers."""
     gate = asyncio.Semaphore(CONCURRENCY)
-    answers: list[tuple[int, dict]] = []  # type: ignore[type-arg]
+    answers: list[tuple[int, dict[str, Any]]] = []
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
     async with aiohttp.ClientSession(connector=connector) as client:
 
@@ -183,11 +188,11 @@ async def _rush(urls: list[str], tokens: list[str]) -> tuple[float, list[tuple[i
     return len(tokens) / elapsed, answers
 
 
-def rush(urls: list[str], tokens: list[str]) -> tuple[float, list[tuple[int, dict]]]:  # type: ignore[type-arg]
+def rush(urls: list[str], tokens: list[str]) -> tuple[float, list[tuple[int, dict[str, Any]]]]:
     return asyncio.run(_rush(urls, tokens))
 
 
-def check(event_ids: list[str], answers: list[tuple[int, dict]]) -> None:  # type: ignore[type-arg]
+def check(event_ids: list[str], answers: list[tuple[int, dict[str, Any]]]) -> None:
     """No oversell, nobody lost, and the waitlist in order: per event, the places answered are
     1..n each once, each the place the database gives that registration now."""
     from sqlalchemy import text
@@ -201,7 +206,9 @@ def check(event_ids: list[str], answers: list[tuple[int, dict]]) -> None:  # typ
         mine = [body for _, body in answers if body["event_id"] == event_id]
         statuses = Counter(body["status"] for body in mine)
         assert statuses == {"confirmed": seats, "waitlisted": waiting}, statuses
-        places = {body["id"]: body["waitlist_position"] for body in mine if body["waitlist_position"]}
+        places = {
+            body["id"]: body["waitlist_position"] for body in mine if body["waitlist_position"]
+        }
         assert sorted(places.values()) == list(range(1, waiting + 1)), "waitlist places"
         with unit_of_work() as session:
             rows = repository.active_of_event(session, uuid.UUID(event_id))

@@ -85,7 +85,7 @@ class PgBouncer:
             as_user = ["-u", "nobody"] if os.geteuid() == 0 else []
             log = directory / "pgbouncer.log"
             with log.open("wb") as output:
-                process = subprocess.Popen(
+                process = subprocess.Popen(  # noqa: S603 - our own program and config
                     [program, *as_user, str(ini)], stdout=output, stderr=subprocess.STDOUT
                 )
             try:
