@@ -26,7 +26,9 @@ class PgBouncerMissing(RuntimeError):
     """The `pgbouncer` program is not installed (Debian: `apt-get install pgbouncer`)."""
 
 
-def config(*, server_host: str, server_port: int, listen_port: int, directory: Path) -> str:
+def config(
+    *, server_host: str, server_port: int, listen_port: int, directory: Path, pool_size: int
+) -> str:
     """The settings every deployment uses too: transaction pooling, and the startup
     parameters our driver sends that PgBouncer would otherwise refuse."""
     return "\n".join(
@@ -41,7 +43,7 @@ def config(*, server_host: str, server_port: int, listen_port: int, directory: P
             f"auth_file = {directory / 'userlist.txt'}",
             "pool_mode = transaction",
             "max_client_conn = 2000",
-            "default_pool_size = 20",
+            f"default_pool_size = {pool_size}",
             "ignore_startup_parameters = extra_float_digits,options",
             "log_connections = 0",
             "log_disconnections = 0",
@@ -61,8 +63,9 @@ class PgBouncer:
 
     @classmethod
     @contextmanager
-    def running(cls, server_url: str) -> Iterator[PgBouncer]:
-        """A PgBouncer for the server of `server_url` (a trusted local user), stopped after."""
+    def running(cls, server_url: str, *, pool_size: int = 20) -> Iterator[PgBouncer]:
+        """A PgBouncer for the server of `server_url` (a trusted local user), stopped after;
+        `pool_size` server connections per database and user."""
         program = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
         if not Path(program).exists():
             raise PgBouncerMissing("pgbouncer is not installed")
@@ -79,6 +82,7 @@ class PgBouncer:
                     server_port=server.port or 5432,
                     listen_port=port,
                     directory=directory,
+                    pool_size=pool_size,
                 )
             )
             # PgBouncer refuses to run as root: it reads its files first, then drops to nobody.

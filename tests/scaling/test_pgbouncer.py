@@ -10,8 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import psycopg
 import pytest
+from sqlalchemy import func, literal, select
 
 from local.pgbouncer import PgBouncer
+from shared.db import get_engine
 from tests.conftest import reset_process_state
 from tests.factories import bearer, create_event, new_user, token_for
 
@@ -19,7 +21,9 @@ from tests.factories import bearer, create_event, new_user, token_for
 @pytest.fixture
 def through_pgbouncer(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Every connection of this process goes through the PgBouncer from here on."""
-    with PgBouncer.running(db_url) as bouncer:
+    # Fewer server connections than the pool's 10 client ones: consecutive transactions of
+    # one client connection land on different server connections, as under real load.
+    with PgBouncer.running(db_url, pool_size=1) as bouncer:
         url = bouncer.url(db_url.rsplit("/", 1)[1])
         monkeypatch.setenv("DATABASE_URL", url)
         reset_process_state()
@@ -27,9 +31,18 @@ def through_pgbouncer(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         reset_process_state()
 
 
-def test_the_pgbouncer_runs_transaction_pooling(through_pgbouncer):
+def test_our_engine_shares_server_connections_through_pgbouncer(through_pgbouncer):
+    """Two client connections take turns on one server connection, the same statement many times: a
+    server-side prepared statement would be missing or already exist on the server met next."""
+    engine = get_engine()
+    with engine.connect() as first, engine.connect() as second:
+        for turn in range(30):
+            for connection in (first, second):
+                with connection.begin():
+                    value = connection.execute(select(func.abs(turn)).where(literal(True)))
+                    assert value.scalar() == turn
     with psycopg.connect(through_pgbouncer, prepare_threshold=None) as connection:
-        assert connection.execute("SELECT 1").fetchone() == (1,)
+        assert connection.execute("SHOW statement_timeout").fetchone() is not None
 
 
 def test_a_race_and_the_reads_after_it_through_pgbouncer(through_pgbouncer, live_url, client):
