@@ -41,8 +41,8 @@ def test_our_engine_shares_server_connections_through_pgbouncer(through_pgbounce
                 with connection.begin():
                     value = connection.execute(select(func.abs(turn)).where(literal(True)))
                     assert value.scalar() == turn
-    with psycopg.connect(through_pgbouncer, prepare_threshold=None) as connection:
-        assert connection.execute("SHOW statement_timeout").fetchone() is not None
+    with psycopg.connect(through_pgbouncer, prepare_threshold=None) as plain:
+        assert plain.execute("SHOW statement_timeout").fetchone() is not None
 
 
 def test_a_race_and_the_reads_after_it_through_pgbouncer(through_pgbouncer, live_url, client):
