@@ -22,11 +22,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.calendars import repository
+from shared.calendars.errors import FeedNotFound
 from shared.calendars.ics import feed_calendar
 from shared.calendars.models import CalendarFeed
 from shared.calendars.schemas import FeedLink
 from shared.config import get_settings
-from shared.errors import NotFound
 from shared.security.instance_keys import instance_key
 from shared.security.secrets import digest
 from shared.users import repository as users
@@ -36,11 +36,6 @@ FEED_NAME = "Event Manager: my events"
 # The latest events by start time; calendar apps handle this many comfortably.
 MAX_FEED_EVENTS = 1000
 MAX_TOKEN_LENGTH = 64
-
-
-class FeedNotFound(NotFound):
-    title = "Calendar feed not found"
-    slug = "calendar-feed-not-found"
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import uuid
 from sqlalchemy import func, select
 
 from shared.db import unit_of_work
-from shared.events.changes import delete_event
 from shared.events.models import Event
 from shared.events.service import visible_event
+from shared.organizing.changes import delete_event
 from shared.registrations import repository
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.service import cancel, join

@@ -18,10 +18,10 @@ from sqlalchemy import text, update
 from shared.analytics.service import refresh
 from shared.db import unit_of_work
 from shared.errors import DomainError
-from shared.events.changes import cancel_event, delete_event, update_event
 from shared.events.schemas import EventCreate, EventUpdate
 from shared.events.service import create_event
 from shared.moderation.service import moderate
+from shared.organizing.changes import cancel_event, delete_event, update_event
 from shared.outbox.models import OutboxMessage
 from shared.registrations import participants
 from shared.registrations import repository as registrations
