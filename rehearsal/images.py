@@ -90,8 +90,11 @@ def declared_builds() -> list[Build]:
     return builds(compose, stack)
 
 
-def _build_mounts() -> list[str]:
+def _build_options() -> list[str]:
+    # Docker's image format: OCI images drop HEALTHCHECK, which the Dockerfile declares.
     return [
+        "--format",
+        "docker",
         "--volume",
         f"{CA_BUNDLE}:/run/rehearsal-ca.crt:ro",
         "--volume",
@@ -107,7 +110,7 @@ def build_standins() -> float:
     )
     for name in STANDINS:
         podman(
-            "build", "--network=host", *_build_mounts(), "--build-arg", f"BASE={BASE}",
+            "build", "--network=host", *_build_options(), "--build-arg", f"BASE={BASE}",
             "-f", str(STANDIN_DIR / f"{name}.Containerfile"),
             "-t", f"localhost/rehearsal/{name}:standin", str(STANDIN_DIR),
             timeout=1800,
@@ -122,7 +125,7 @@ def build_standins() -> float:
 def build(item: Build) -> float:
     started = time.monotonic()
     podman(
-        "build", "--network=host", *_build_mounts(),
+        "build", "--network=host", *_build_options(),
         "--target", item.target,
         "--build-arg", f"FUNCTION={item.function}",
         "--build-arg", f"EXTRAS={item.extras}",
