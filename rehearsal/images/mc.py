@@ -38,7 +38,7 @@ def main(args: list[str]) -> int:
             s3.create_bucket(Bucket=bucket)
         return 0
     if args[:1] == ["admin"]:
-        print("mc stand-in: moto accepts any credentials; not applied:", *args, file=sys.stderr)
+        print("mc stand-in: moto accepts any credentials; not applied:", *args[:3], file=sys.stderr)
         return 0
     print("mc stand-in: unsupported:", *args, file=sys.stderr)
     return 2
