@@ -35,6 +35,8 @@ EXTRA_MODULES = {
 }
 # Extras that pull in others (pyproject.toml: media and reports need storage).
 IMPLIED = {"media": {"storage"}, "reports": {"storage"}}
+# Modules an extra brings through its own dependencies (matplotlib requires Pillow).
+CARRIED = {"reports": {"PIL"}}
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class Build:
         wanted = {e for e in self.extras.split(",") if e}
         for extra in list(wanted):
             wanted |= IMPLIED.get(extra, set())
-        return {EXTRA_MODULES[e] for e in wanted}
+        return {EXTRA_MODULES[e] for e in wanted} | {
+            m for e in wanted for m in CARRIED.get(e, set())
+        }
 
 
 def _tagged(image: str) -> str:

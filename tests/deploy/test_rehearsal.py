@@ -47,6 +47,9 @@ def test_an_image_must_carry_its_extras_and_what_they_imply():
     build = images.Build("x", "runtime", "upload_media", "media")
     assert build.modules() == {"PIL", "minio"}
     assert images.Build("x", "runtime", "", "").modules() == set()
+    # Found by the rehearsal: build_report's image has Pillow because matplotlib requires it.
+    reports = images.Build("x", "runtime", "build_report", "reports")
+    assert reports.modules() == {"matplotlib", "minio", "PIL"}
 
 
 def test_the_dockerfile_builds_from_the_upstream_images_by_default():
