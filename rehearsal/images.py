@@ -133,7 +133,8 @@ def cache_safe_env(item: Build) -> list[str]:
     argument's value: every image of one extras set came out as the first function's (found by
     the rehearsal: `register` served the `account` app). The values the Dockerfile computes
     from FUNCTION are therefore also given as `--env`, which podman applies on top; Docker's
-    BuildKit keys build arguments correctly and needs none of this."""
+    BuildKit keys build arguments correctly and needs none of this. NOT sufficient: `--env` is
+    not in the cache key either, so `build` checks each image's environment and stops."""
     env = ["--env", f"FUNCTION={item.function}"]
     if item.target == "openfaas":
         env += ["--env", "fprocess=" + UPSTREAM.replace("${FUNCTION}", item.function)]
