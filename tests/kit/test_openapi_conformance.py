@@ -13,7 +13,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
-from tests.factories import new_user, token_for
+from tests.support.factories import new_user, token_for
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 # Few examples per operation: a bounded run in `make test`, not a fuzzing campaign.

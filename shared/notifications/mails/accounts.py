@@ -11,7 +11,7 @@ from shared.notifications.mails.rendering import Rendered
 from shared.notifications.models import Notification
 from shared.notifications.schemas import NoPayload
 from shared.users.models import TokenPurpose
-from shared.users.tokens import RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL, mint
+from shared.users.one_time_tokens import RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL, mint
 
 VERIFY = {
     "en": {
