@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+import redis.asyncio
 from prometheus_client import Counter
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
-from shared.cache import get_redis
+from shared.cache import get_async_redis, get_redis
 from shared.cache.models import PendingInvalidation
 from shared.db import get_engine
 
@@ -60,7 +61,13 @@ def _usable() -> redis.Redis | None:
     return get_redis()
 
 
-def _failed(error: redis.RedisError) -> None:
+def _usable_async() -> redis.asyncio.Redis | None:
+    if time.monotonic() < _paused_until:
+        return None
+    return get_async_redis()
+
+
+def _failed(error: Exception) -> None:
     global _paused_until
     _paused_until = time.monotonic() + _PAUSE_SECONDS
     logger.warning(
@@ -102,11 +109,32 @@ class VersionedCache:
                 _READ, 1, self._version_key(scope), self._entry_prefix(scope), key
             )
         except redis.RedisError as error:
-            _failed(error)
+            return self._unavailable(error)
+        return self._found(version, value)
+
+    async def get_async(self, scope: str, key: str) -> Lookup:
+        """`get` on the event loop: a hit costs no hop to the thread pool."""
+        client = _usable_async()
+        if client is None:
             CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
             return Lookup(None, None)
+        try:
+            version, value = await client.eval(
+                _READ, 1, self._version_key(scope), self._entry_prefix(scope), key
+            )
+        except (redis.RedisError, OSError) as error:
+            # OSError: the asyncio client may let a socket error or timeout through unwrapped.
+            return self._unavailable(error)
+        return self._found(version, value)
+
+    def _found(self, version: bytes, value: bytes | None) -> Lookup:
         CACHE_LOOKUPS.labels(self.name, "hit" if value is not None else "miss").inc()
         return Lookup(value, version)
+
+    def _unavailable(self, error: Exception) -> Lookup:
+        _failed(error)
+        CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
+        return Lookup(None, None)
 
     def store(self, scope: str, key: str, lookup: Lookup, value: bytes) -> None:
         if lookup.version is None:
