@@ -11,6 +11,7 @@ import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
@@ -58,9 +59,15 @@ _SECRET_KEYS = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
+    # Field names are few (they are written in code): each is tested once, not on every line.
+    return _SECRET_KEYS.search(key) is not None
+
+
 def _clean(key: str, value: Any) -> Any:
     """Mask secrets at any depth of a field: nested extras, lists, objects' reprs."""
-    if _SECRET_KEYS.search(key):
+    if _secret_key(key):
         return "[redacted]"
     if isinstance(value, str):
         return scrub(value)
@@ -91,8 +98,13 @@ class EcsFormatter(JsonFormatter):
         log_data["log.level"] = record.levelname.lower()
         log_data["log.logger"] = record.name
         log_data["service.name"] = getattr(record, "function", None) or function_name.get()
+        request = request_id.get()
+        if request:
+            log_data["http.request.id"] = request
+        # Made here, or hex ids the kit generated or parsed (parse_traceparent): nothing to mask,
+        # so not searched on every line.
+        generated = {"@timestamp", "log.level"}
         for key, var in (
-            ("http.request.id", request_id),
             ("trace.id", trace_id),
             ("span.id", span_id),
             # One request (or one CloudEvent, one task) is one ECS transaction.
@@ -101,13 +113,15 @@ class EcsFormatter(JsonFormatter):
             value = var.get()
             if value:
                 log_data[key] = value
+                generated.add(key)
         if record.exc_info:
             error = record.exc_info[1]
             log_data["error.type"] = type(error).__name__
             log_data["error.message"] = str(error)
             log_data["error.stack_trace"] = log_data.pop("exc_info", None)
         for key in list(log_data):
-            log_data[key] = _clean(key, log_data[key])
+            if key not in generated:
+                log_data[key] = _clean(key, log_data[key])
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         moment = datetime.fromtimestamp(record.created, tz=UTC)
