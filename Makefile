@@ -35,11 +35,9 @@ format: $(VENV)/.dev
 services:
 	@bash .ci/ensure-services.sh
 
+# Every figure of the target table (bench/__main__.py), written to bench/results.md.
 bench: $(VENV)/.dev services
-	$(BIN)/python -m bench.startup
-	$(BIN)/python -m bench.events
-	$(BIN)/python -m bench.reminders
-	$(BIN)/python -m bench.analytics
+	$(BIN)/python -m bench
 
 # Re-resolves every extra at once (one universal file: Python 3.11+, any platform) to the
 # newest versions pyproject.toml allows. Commit the result; tests/test_lock.py checks the two agree.

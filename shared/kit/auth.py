@@ -14,8 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from shared.config import get_settings
 from shared.errors import Forbidden, Unauthenticated
-from shared.security.revocation import is_revoked
-from shared.security.tokens import InvalidToken, verify_access_token
 
 ROLE_ORGANIZER = "organizer"
 ROLE_ADMIN = "admin"
@@ -37,6 +35,11 @@ class Principal:
 
 
 def _verified(request: Request, credentials: HTTPAuthorizationCredentials) -> Principal:
+    # Imported on the first token, not at start: JWT and its cryptography are a large part of
+    # a function's import time, and an anonymous request (or a probe) never needs them.
+    from shared.security.revocation import is_revoked
+    from shared.security.tokens import InvalidToken, verify_access_token
+
     try:
         claims = verify_access_token(credentials.credentials)
     except InvalidToken as error:
