@@ -127,8 +127,14 @@ class VersionedCache:
                 version, value = await client.evalsha(_READ_SHA, *arguments)
             except redis.exceptions.NoScriptError:
                 version, value = await client.eval(_READ, *arguments)  # Redis keeps it now
+        except (redis.TimeoutError, TimeoutError):
+            # On the event loop a late answer may be the loop's backlog, not Redis: this read
+            # goes without, but pausing Redis would send every request to PostgreSQL, the
+            # costlier path, just when the process is overloaded.
+            CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
+            return Lookup(None, None)
         except (redis.RedisError, OSError) as error:
-            # OSError: the asyncio client may let a socket error or timeout through unwrapped.
+            # OSError: the asyncio client may let a socket error through unwrapped.
             return self._unavailable(error)
         return self._found(version, value)
 
