@@ -1,10 +1,4 @@
-"""Events under load: a cached event page and a registration rush, each against a baseline.
-
-Reads (wrk, 64 connections, 10 s each), all in one run on the same machine:
-- an event page through the gateway, served from the Redis cache;
-- the same page with the cache off (PostgreSQL on every request);
-- the first page of the public list, cached and not;
-- baseline: a bare FastAPI endpoint answering the same JSON document.
+"""A registration rush against a baseline (the read path is measured by bench/reads.py).
 
 Rush: N people (default 2,000) register for one event with 200 seats, 200 at a time, over
 HTTP through the gateway with its bounded pool (10 + 5 connections); checked afterwards:
@@ -12,16 +6,14 @@ exactly 200 confirmed and waitlist positions 1..N-200 each once. Baseline: the s
 POSTing to a bare FastAPI endpoint, and to one that commits a single row (aiohttp as the
 client: httpx would be the bottleneck).
 
-Needs PostgreSQL, Redis and RabbitMQ on 127.0.0.1 (as `make test` does) and `wrk` (`apt-get install
-wrk`). Run: `python -m bench.events [N]`.
+Needs PostgreSQL, Redis and RabbitMQ on 127.0.0.1 (as `make test` does).
+Run: `python -m bench.events [N]`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,20 +126,6 @@ def serve(kind: str, env: dict[str, str], *extra: str) -> tuple[subprocess.Popen
     raise RuntimeError(f"{kind} did not start")
 
 
-def wrk(url: str, seconds: int = 10, connections: int = 64) -> float:
-    run = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    if "Non-2xx" in run.stdout:
-        raise RuntimeError(f"errors under load:\n{run.stdout}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", run.stdout)
-    assert match, run.stdout
-    return float(match.group(1))
-
-
 async def rush(url: str, tokens: list[str], expected: int) -> tuple[float, Counter[int]]:
     """Every token POSTs once, CONCURRENCY at a time; joins per second and the statuses."""
     gate = asyncio.Semaphore(CONCURRENCY)
@@ -185,28 +163,16 @@ def check_rush(event_id: str, people: int) -> None:
 
 
 def main() -> None:
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed: apt-get install wrk")
     people = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     prepare()
     event_id, tokens = seed(people)
     page_path = f"/api/v1/events/{event_id}"
     cached, cached_url = serve("gateway", {})
-    uncached, uncached_url = serve("gateway", {"REDIS_URL": ""})
     with tempfile.TemporaryDirectory() as scratch:
         document = Path(scratch, "event.json")
         document.write_bytes(httpx.get(cached_url + page_path).content)
         bare, bare_url = serve("bare", {}, str(document))
         try:
-            wrk(cached_url + page_path, seconds=2)  # warm up: caches filled, pools open
-            wrk(uncached_url + page_path, seconds=2)
-            figures = {
-                "bare FastAPI, same JSON document": wrk(bare_url + "/document"),
-                "event page, cached": wrk(cached_url + page_path),
-                "event page, cache off": wrk(uncached_url + page_path),
-                "first list page, cached": wrk(cached_url + "/api/v1/events"),
-                "first list page, cache off": wrk(uncached_url + "/api/v1/events"),
-            }
             joins, _ = asyncio.run(
                 rush(f"{cached_url}{page_path}/registrations", tokens, expected=201)
             )
@@ -214,13 +180,9 @@ def main() -> None:
             baseline, _ = asyncio.run(rush(bare_url + "/document", tokens, expected=201))
             one_row, _ = asyncio.run(rush(bare_url + "/row", tokens, expected=201))
         finally:
-            for process in (cached, uncached, bare):
+            for process in (cached, bare):
                 process.terminate()
                 process.wait(30)
-    base = figures["bare FastAPI, same JSON document"]
-    print(f"\nReads (wrk, 64 connections, 10 s; one uvicorn process each, {os.cpu_count()} cores)")
-    for name, rps in figures.items():
-        print(f"  {name:<34} {rps:>9,.0f} req/s  ({rps / base:.2f}× bare)")
     print(f"\nRush: {people} people, {CAPACITY} seats, {CONCURRENCY} at a time")
     print(f"  joins through the gateway          {joins:>9,.0f} /s")
     print(

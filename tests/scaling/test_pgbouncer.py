@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, literal, select
 
 from local.pgbouncer import PgBouncer
+from shared import process_state
 from shared.db import get_engine
-from tests.conftest import reset_process_state
-from tests.factories import bearer, create_event, new_user, token_for
+from tests.support.factories import bearer, create_event, new_user, token_for
 
 
 @pytest.fixture
@@ -26,9 +26,9 @@ def through_pgbouncer(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     with PgBouncer.running(db_url, pool_size=1) as bouncer:
         url = bouncer.url(db_url.rsplit("/", 1)[1])
         monkeypatch.setenv("DATABASE_URL", url)
-        reset_process_state()
+        process_state.reset()
         yield url
-        reset_process_state()
+        process_state.reset()
 
 
 def test_our_engine_shares_server_connections_through_pgbouncer(through_pgbouncer):
