@@ -35,11 +35,9 @@ format: $(VENV)/.dev
 services:
 	@bash .ci/ensure-services.sh
 
+# Every figure of the target table (bench/__main__.py), written to bench/results.md.
 bench: $(VENV)/.dev services
-	$(BIN)/python -m bench.startup
-	$(BIN)/python -m bench.events
-	$(BIN)/python -m bench.reminders
-	$(BIN)/python -m bench.analytics
+	$(BIN)/python -m bench
 
 # The deployment rehearsed in real containers (podman; installed and configured when missing):
 # every image built from the Dockerfile, the compose stack up, the scenario through the gateway,

@@ -1,13 +1,19 @@
-"""Serve one app for a benchmark, in its own process: `python -m bench.serve gateway|bare PORT`.
+"""Serve one app for a benchmark, in its own process: `python -m bench.serve KIND PORT [ARGS]`.
 
 `gateway`: every function behind the local gateway, as `eventmgr up` serves them.
+`function NAME`: one function's own app, as its container serves it.
 `bare`: a FastAPI app with the endpoints a benchmark compares against, to give each figure
-its baseline: a GET answering a fixed JSON document, a POST answering 201, and a POST that
-commits one row to PostgreSQL through a pool like ours (`DATABASE_URL`, SQLAlchemy Core).
+its baseline: `async def` GETs answering fixed, pre-encoded JSON documents (`/document`,
+`/list`), a POST answering 201, and a POST that commits one row to PostgreSQL through a pool
+like ours (`DATABASE_URL`, SQLAlchemy Core).
+
+Every kind runs with the server settings of the deployment's Dockerfile (no uvicorn access
+log, no proxy headers, no Server header): only the app differs between a figure and its baseline.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -15,18 +21,23 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from sqlalchemy import create_engine, text
 
 from shared.db.engine import sqlalchemy_url
 
 
-def bare_app(document: dict[str, Any]) -> FastAPI:
+def bare_app(encoded: bytes, listed: bytes = b"[]") -> FastAPI:
     app = FastAPI()
+    document: dict[str, Any] = json.loads(encoded)
 
     @app.get("/document")
-    def read() -> dict[str, Any]:
-        return document
+    async def read() -> Response:
+        return Response(encoded, media_type="application/json")
+
+    @app.get("/list")
+    async def read_list() -> Response:
+        return Response(listed, media_type="application/json")
 
     @app.post("/document", status_code=201)
     def write() -> dict[str, Any]:
@@ -55,13 +66,23 @@ def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
     app: Any
     if kind == "bare":
-        app = bare_app(json.loads(Path(sys.argv[3]).read_text()))
+        app = bare_app(*(Path(name).read_bytes() for name in sys.argv[3:5]))
+    elif kind == "function":
+        app = importlib.import_module(f"functions.{sys.argv[3]}.handler").app
     else:
         from local.gateway import Gateway
         from local.registry import load_functions
 
         app = Gateway(load_functions())
-    uvicorn.run(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ class Gateway:
             for route in item.function.router.routes
             if isinstance(route, APIRoute)
         ]
+        self.by_prefix = _by_prefix(self.table)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -127,7 +128,8 @@ class Gateway:
         """The function that declares this method and path (HEAD: where GET is; the kit
         answers it as a GET without the body)."""
         probe = {**scope, "method": "GET"} if scope["method"] == "HEAD" else scope
-        for route, app in self.table:
+        candidates = self.by_prefix.get(_prefix(scope["path"]), self.by_prefix[_ANY])
+        for route, app in candidates:
             if route.matches(probe)[0] == Match.FULL:
                 scope.setdefault("state", {})["gateway_route"] = route.path
                 return app
@@ -195,6 +197,38 @@ class Gateway:
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
+_PREFIX_SEGMENTS = 3
+_ANY: tuple[str, ...] = ()
+
+
+def _prefix(path: str) -> tuple[str, ...]:
+    """The first segments of a path (`/api/v1/events/…` → api, v1, events)."""
+    return tuple(path.split("/", _PREFIX_SEGMENTS + 1)[1 : _PREFIX_SEGMENTS + 1])
+
+
+def _by_prefix(
+    table: list[tuple[APIRoute, ASGIApp]],
+) -> dict[tuple[str, ...], list[tuple[APIRoute, ASGIApp]]]:
+    """The routes a path can match, by its first segments: a request is tried against the
+    few routes that share them, not every route of every function. A route with a parameter
+    among its first segments could match any prefix: it is a candidate everywhere (`_ANY`
+    holds those alone), and every list keeps the table's order, so the first match is the
+    one a scan of the whole table finds."""
+
+    def literal(route: APIRoute) -> tuple[str, ...] | None:
+        prefix = _prefix(route.path)
+        return None if any("{" in segment for segment in prefix) else prefix
+
+    prefixes = {literal(route) for route, _ in table} - {None}
+    index: dict[tuple[str, ...], list[tuple[APIRoute, ASGIApp]]] = {
+        prefix: [entry for entry in table if literal(entry[0]) in (prefix, None)]
+        for prefix in prefixes
+        if prefix is not None
+    }
+    index[_ANY] = [entry for entry in table if literal(entry[0]) is None]
+    return index
+
+
 FORWARDING = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
 # Only browsers send these: a page in the user's browser that calls loopback (a form posting
 # to /function/relay_outbox/, a fetch) is not a local tool and needs the token like anyone.

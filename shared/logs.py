@@ -44,6 +44,12 @@ _SECRET_SHAPES = [
     # Credentials in URLs: scheme://user:password@host, redis://:password@host
     (re.compile(r"(\w+://[^:/\s@]*:)[^@\s/]+@"), r"\1[redacted]@"),
 ]
+# A word every shape above needs: a text without one (most access-line fields) is left as it
+# is after one search instead of one pass per shape.
+_MAY_HOLD_SECRET = re.compile(
+    r"(?i)eyJ|bearer|basic|token|SG\.|password|passwd|secret|signature|credential|api[_-]?key"
+    r"|cookie|input_value=|/feeds/|/unsubscribe/|/verify/|/reset/|://"
+)
 # Whole key names (or their last dotted/underscored segment) that only ever hold secrets;
 # `token_id`, `token_type` and friends stay readable.
 _SECRET_KEYS = re.compile(
@@ -52,9 +58,23 @@ _SECRET_KEYS = re.compile(
 )
 
 
+# Field names are few (they are written in code): each is tested once, not on every line. Bounded
+# all the same, and not settings-derived, so no process_state registration is needed.
+_secret_keys_seen: dict[str, bool] = {}
+
+
+def _secret_key(key: str) -> bool:
+    secret = _secret_keys_seen.get(key)
+    if secret is None:
+        secret = _SECRET_KEYS.search(key) is not None
+        if len(_secret_keys_seen) < 4096:
+            _secret_keys_seen[key] = secret
+    return secret
+
+
 def _clean(key: str, value: Any) -> Any:
     """Mask secrets at any depth of a field: nested extras, lists, objects' reprs."""
-    if _SECRET_KEYS.search(key):
+    if _secret_key(key):
         return "[redacted]"
     if isinstance(value, str):
         return scrub(value)
@@ -68,6 +88,8 @@ def _clean(key: str, value: Any) -> Any:
 
 
 def scrub(text: str) -> str:
+    if not _MAY_HOLD_SECRET.search(text):
+        return text
     for shape, replacement in _SECRET_SHAPES:
         text = shape.sub(replacement, text)
     return text
@@ -83,8 +105,13 @@ class EcsFormatter(JsonFormatter):
         log_data["log.level"] = record.levelname.lower()
         log_data["log.logger"] = record.name
         log_data["service.name"] = getattr(record, "function", None) or function_name.get()
+        request = request_id.get()
+        if request:
+            log_data["http.request.id"] = request
+        # Made here, or hex ids the kit generated or parsed (parse_traceparent): nothing to mask,
+        # so not searched on every line.
+        generated = {"@timestamp", "log.level"}
         for key, var in (
-            ("http.request.id", request_id),
             ("trace.id", trace_id),
             ("span.id", span_id),
             # One request (or one CloudEvent, one task) is one ECS transaction.
@@ -93,13 +120,15 @@ class EcsFormatter(JsonFormatter):
             value = var.get()
             if value:
                 log_data[key] = value
+                generated.add(key)
         if record.exc_info:
             error = record.exc_info[1]
             log_data["error.type"] = type(error).__name__
             log_data["error.message"] = str(error)
             log_data["error.stack_trace"] = log_data.pop("exc_info", None)
         for key in list(log_data):
-            log_data[key] = _clean(key, log_data[key])
+            if key not in generated:
+                log_data[key] = _clean(key, log_data[key])
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         moment = datetime.fromtimestamp(record.created, tz=UTC)

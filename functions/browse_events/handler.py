@@ -23,8 +23,10 @@ fn = Function(
 )
 
 
+# Every route is async: a cache hit is answered on the event loop, and only a miss takes the
+# thread pool (to PostgreSQL).
 @fn.get("/api/v1/events", response_model=EventPage)
-def list_published(
+async def list_published(
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
@@ -48,18 +50,18 @@ def list_published(
         starts_before=starts_before,
         organizer_id=organizer_id,
     )
-    return _json(cache.event_list(filters, cursor=cursor, limit=limit))
+    return _json(await cache.event_list(filters, cursor=cursor, limit=limit))
 
 
 @fn.get("/api/v1/events/{event_id}", response_model=EventPublic, errors=(EventNotFound,))
-def get_event(event_id: uuid.UUID, user: OptionalUser) -> Response:
+async def get_event(event_id: uuid.UUID, user: OptionalUser) -> Response:
     viewer = user.user_id if user else None
-    return _json(cache.event_page(event_id, viewer, bool(user and user.is_admin)))
+    return _json(await cache.event_page(event_id, viewer, bool(user and user.is_admin)))
 
 
 @fn.get("/api/v1/categories", response_model=CategoryList)
-def categories() -> Response:
-    return _json(cache.categories())
+async def categories() -> Response:
+    return _json(await cache.categories())
 
 
 def _json(body: bytes) -> Response:

@@ -3,10 +3,25 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import redis
+import redis.asyncio
 
 from shared import process_state
 from shared.config import get_settings
+
+# Short timeouts: a Redis outage must degrade a request, not hang it.
+_OPTIONS: dict[str, Any] = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+    "health_check_interval": 30,
+    "decode_responses": False,
+}
+# The asyncio client of the running event loop: its connections belong to that loop. A
+# server has one loop; a test client starts another, which gets a client of its own.
+_async_client: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
 
 
 @process_state.cached
@@ -14,14 +29,19 @@ def get_redis() -> redis.Redis | None:
     url = get_settings().redis_url
     if not url:
         return None
-    # Short timeouts: a Redis outage must degrade a request, not hang it.
-    return redis.Redis.from_url(
-        url,
-        socket_connect_timeout=0.5,
-        socket_timeout=0.5,
-        health_check_interval=30,
-        decode_responses=False,
-    )
+    return redis.Redis.from_url(url, **_OPTIONS)
+
+
+def get_async_redis() -> redis.asyncio.Redis | None:
+    """The client for async paths (a cache hit answered without leaving the event loop)."""
+    global _async_client
+    url = get_settings().redis_url
+    if not url:
+        return None
+    loop = asyncio.get_running_loop()
+    if _async_client is None or _async_client[0] is not loop:
+        _async_client = (loop, redis.asyncio.Redis.from_url(url, **_OPTIONS))
+    return _async_client[1]
 
 
 def redis_answers() -> bool:
@@ -32,3 +52,10 @@ def redis_answers() -> bool:
         return bool(client.ping())
     except redis.RedisError:
         return False
+
+
+@process_state.on_reset
+def forget_async_client() -> None:
+    """The asyncio client was built from the old settings: build it again on next use."""
+    global _async_client
+    _async_client = None

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import event as orm_events
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from shared.cache.versioned import VersionedCache
+from shared.cache.versioned import Lookup, VersionedCache
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
 from shared.events import repository
@@ -37,12 +38,21 @@ SEAT_COUNTERS = frozenset({"seats_taken", "waitlist_count", "updated_at"})
 _CHANGES = "cache_changes"
 
 
-def event_page(event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool) -> bytes:
+async def event_page(
+    event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool
+) -> bytes:
     """The event as JSON. Only what everyone may see is cached: drafts and hidden events are
-    read from PostgreSQL for the few who may see them."""
-    lookup = PAGES.get(str(event_id), PUBLIC_PAGE)
+    read from PostgreSQL for the few who may see them. A hit is answered on the event loop;
+    PostgreSQL is read on the thread pool."""
+    lookup = await PAGES.get_async(str(event_id), PUBLIC_PAGE)
     if lookup.value is not None:
         return lookup.value
+    return await run_in_threadpool(_load_event_page, event_id, viewer_id, viewer_is_admin, lookup)
+
+
+def _load_event_page(
+    event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool, lookup: Lookup
+) -> bytes:
     with unit_of_work() as session:
         event = visible_event(session, event_id, viewer_id, viewer_is_admin)
         body = EventPublic.of(event).model_dump_json().encode()
@@ -51,29 +61,41 @@ def event_page(event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin
     return body
 
 
-def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -> bytes:
+async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -> bytes:
     """A page of the public list as JSON. Cached: the first page of the popular lists (all,
     by category, tag or organizer, default size); free text and dates are endless and would
     let a client fill Redis with one-off pages."""
     popular = filters.q is None and filters.starts_from is None and filters.starts_before is None
     if cursor is not None or not popular or limit != DEFAULT_LIMIT:
-        with unit_of_work() as session:
-            page = list_events(session, filters, cursor=cursor, limit=limit)
-        return page.model_dump_json().encode()
+        return await run_in_threadpool(_load_list_page, filters, cursor, limit)
     key = _list_key(filters, limit)
-    lookup = LISTS.get(ALL, key)
+    lookup = await LISTS.get_async(ALL, key)
     if lookup.value is not None:
         return lookup.value
+    return await run_in_threadpool(_load_first_list_page, filters, key, limit, lookup)
+
+
+def _load_list_page(filters: EventFilters, cursor: str | None, limit: int) -> bytes:
+    with unit_of_work() as session:
+        page = list_events(session, filters, cursor=cursor, limit=limit)
+    return page.model_dump_json().encode()
+
+
+def _load_first_list_page(filters: EventFilters, key: str, limit: int, lookup: Lookup) -> bytes:
     with unit_of_work() as session:
         body = list_events(session, filters, cursor=None, limit=limit).model_dump_json().encode()
     LISTS.store(ALL, key, lookup, body)
     return body
 
 
-def categories() -> bytes:
-    lookup = CATEGORIES.get(ALL, ALL)
+async def categories() -> bytes:
+    lookup = await CATEGORIES.get_async(ALL, ALL)
     if lookup.value is not None:
         return lookup.value
+    return await run_in_threadpool(_load_categories, lookup)
+
+
+def _load_categories(lookup: Lookup) -> bytes:
     with unit_of_work() as session:
         items = [CategoryPublic.model_validate(c) for c in repository.categories(session)]
     body = CategoryList(items=items).model_dump_json().encode()

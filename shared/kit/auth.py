@@ -9,12 +9,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from shared.config import get_settings
 from shared.errors import Forbidden, Unauthenticated
 from shared.kit.internal_token import is_internal_token
-from shared.security.revocation import is_revoked
-from shared.security.tokens import InvalidToken, verify_access_token
 
 ROLE_ORGANIZER = "organizer"
 ROLE_ADMIN = "admin"
@@ -35,11 +34,12 @@ class Principal:
         return self.role == ROLE_ADMIN
 
 
-def _principal(
-    request: Request, credentials: HTTPAuthorizationCredentials | None
-) -> Principal | None:
-    if credentials is None:
-        return None
+def _verified(request: Request, credentials: HTTPAuthorizationCredentials) -> Principal:
+    # Imported on the first token, not at start: JWT and its cryptography are a large part of
+    # a function's import time, and an anonymous request (or a probe) never needs them.
+    from shared.security.revocation import is_revoked
+    from shared.security.tokens import InvalidToken, verify_access_token
+
     try:
         claims = verify_access_token(credentials.credentials)
     except InvalidToken as error:
@@ -52,37 +52,40 @@ def _principal(
     )
 
 
-def optional_user(
+# The dependencies are async so that what needs no I/O (no token sent, a role check) costs no
+# hop to the thread pool; checking a token (which may read Redis or PostgreSQL) still takes it.
+async def optional_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """Anonymous callers are welcome, but a token that is sent must be valid."""
-    return _principal(request, credentials)
+    if credentials is None:
+        return None
+    return await run_in_threadpool(_verified, request, credentials)
 
 
-def current_user(
+async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    principal = _principal(request, credentials)
-    if principal is None:
+    if credentials is None:
         raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
-    return principal
+    return await run_in_threadpool(_verified, request, credentials)
 
 
-def organizer(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+async def organizer(user: Annotated[Principal, Depends(current_user)]) -> Principal:
     if user.role not in (ROLE_ORGANIZER, ROLE_ADMIN):
         raise Forbidden("Only organizers and admins may do this.")
     return user
 
 
-def admin(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+async def admin(user: Annotated[Principal, Depends(current_user)]) -> Principal:
     if not user.is_admin:
         raise Forbidden("Only admins may do this.")
     return user
 
 
-def internal_caller(
+async def internal_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
