@@ -2,13 +2,13 @@
 
 from local.gateway import Gateway
 from local.registry import Deployed
+from shared.catalog import UserRegistered
 from shared.kit import Function
 
-TYPE = "org.eventmanager.user.registered"
-consumer = Function("bench_consumer", summary="bench", consumes=(TYPE,))
+consumer = Function("bench_consumer", summary="bench")
 
 
-@consumer.on(TYPE)
+@consumer.on(UserRegistered)
 def _noop(session: object, cloudevent: object) -> None:
     """The work measured is the kit's: parse, idempotency record, commit."""
 

@@ -134,8 +134,8 @@ def platform() -> tuple[float, float, int]:
 
     from shared.db import unit_of_work
     from shared.notifications import reminders
+    from shared.notifications.delivery.tasks import deliver_mails
     from shared.notifications.models import Notification
-    from shared.notifications.tasks import deliver_mails
 
     started = time.perf_counter()
     recorded = reminders.run()

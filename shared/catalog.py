@@ -58,7 +58,9 @@ def model_for(cloudevent_type: str) -> type[CloudEventData]:
 # --- users ---------------------------------------------------------------------------------
 
 
-class _AboutUser(CloudEventData):
+# The common bases are public: a handler registered for several models takes their base
+# (`ReceivedCloudEvent[AboutEvent]`).
+class AboutUser(CloudEventData):
     user_id: uuid.UUID
 
     def subject(self) -> str | None:
@@ -66,7 +68,7 @@ class _AboutUser(CloudEventData):
 
 
 @cloudevent("user.registered")
-class UserRegistered(_AboutUser):
+class UserRegistered(AboutUser):
     email: str
     full_name: str
     role: str
@@ -74,26 +76,26 @@ class UserRegistered(_AboutUser):
 
 
 @cloudevent("user.verification_requested")
-class UserVerificationRequested(_AboutUser):
+class UserVerificationRequested(AboutUser):
     pass
 
 
 @cloudevent("user.verified")
-class UserVerified(_AboutUser):
+class UserVerified(AboutUser):
     pass
 
 
 @cloudevent("user.password_reset_requested")
-class UserPasswordResetRequested(_AboutUser):
+class UserPasswordResetRequested(AboutUser):
     pass
 
 
 @cloudevent("user.password_changed")
-class UserPasswordChanged(_AboutUser):
+class UserPasswordChanged(AboutUser):
     pass
 
 
-class _AdminChange(_AboutUser):
+class _AdminChange(AboutUser):
     by_user_id: uuid.UUID
     old: str | bool | None
     new: str | bool | None
@@ -117,14 +119,14 @@ class UserUnblocked(_AdminChange):
 # --- events --------------------------------------------------------------------------------
 
 
-class _AboutEvent(CloudEventData):
+class AboutEvent(CloudEventData):
     event_id: uuid.UUID
 
     def subject(self) -> str | None:
         return str(self.event_id)
 
 
-class _EventSummary(_AboutEvent):
+class _EventSummary(AboutEvent):
     organizer_id: uuid.UUID
     title: str
     category: str
@@ -143,18 +145,18 @@ class EventPublished(_EventSummary):
 
 
 @cloudevent("event.updated")
-class EventUpdated(_AboutEvent):
+class EventUpdated(AboutEvent):
     changes: dict[str, tuple[Any, Any]]
     # A change of time, place or status: registered people are told.
     notice_worthy: bool
 
 
 @cloudevent("event.cancelled")
-class EventCancelled(_AboutEvent):
+class EventCancelled(AboutEvent):
     reason: str | None = None
 
 
-class _Moderation(_AboutEvent):
+class _Moderation(AboutEvent):
     by_user_id: uuid.UUID
     reason: str | None = None
 
@@ -194,7 +196,7 @@ class EventDeleted(_EventSummary):
 # --- registrations -------------------------------------------------------------------------
 
 
-class _AboutRegistration(CloudEventData):
+class AboutRegistration(CloudEventData):
     registration_id: uuid.UUID
     event_id: uuid.UUID
     user_id: uuid.UUID
@@ -204,30 +206,30 @@ class _AboutRegistration(CloudEventData):
 
 
 @cloudevent("registration.created")
-class RegistrationCreated(_AboutRegistration):
+class RegistrationCreated(AboutRegistration):
     status: str
     waitlist_position: int | None = None
 
 
 @cloudevent("registration.cancelled")
-class RegistrationCancelled(_AboutRegistration):
+class RegistrationCancelled(AboutRegistration):
     by_user_id: uuid.UUID
 
 
 @cloudevent("registration.promoted")
-class RegistrationPromoted(_AboutRegistration):
+class RegistrationPromoted(AboutRegistration):
     pass
 
 
 @cloudevent("registration.checked_in")
-class RegistrationCheckedIn(_AboutRegistration):
+class RegistrationCheckedIn(AboutRegistration):
     pass
 
 
 # --- media and reports ---------------------------------------------------------------------
 
 
-class _AboutMedia(CloudEventData):
+class AboutMedia(CloudEventData):
     media_id: uuid.UUID
     event_id: uuid.UUID
     content_type: str
@@ -238,16 +240,16 @@ class _AboutMedia(CloudEventData):
 
 
 @cloudevent("media.uploaded")
-class MediaUploaded(_AboutMedia):
+class MediaUploaded(AboutMedia):
     pass
 
 
 @cloudevent("media.deleted")
-class MediaDeleted(_AboutMedia):
+class MediaDeleted(AboutMedia):
     pass
 
 
-class _AboutReport(CloudEventData):
+class AboutReport(CloudEventData):
     report_id: uuid.UUID
     requester_id: uuid.UUID
     kind: str
@@ -257,10 +259,10 @@ class _AboutReport(CloudEventData):
 
 
 @cloudevent("report.ready")
-class ReportReady(_AboutReport):
+class ReportReady(AboutReport):
     pass
 
 
 @cloudevent("report.failed")
-class ReportFailed(_AboutReport):
+class ReportFailed(AboutReport):
     error: str

@@ -22,12 +22,9 @@ from shared.kit import CurrentUser, Function, OptionalUser, Scaling
 from shared.kit.conditional import conditional_response
 from shared.kit.consuming import ReceivedCloudEvent
 
-EVENT_DELETED = EventDeleted.cloudevent_type
-
 fn = Function(
     "calendar",
     summary="Events as iCalendar: per event, Google links, personal feeds.",
-    consumes=(EVENT_DELETED,),
     secrets=("calendar_feed_secret",),
     extras=("calendar",),
     # Calendar apps poll feeds on their own schedule, many at once.
@@ -92,9 +89,10 @@ def feed(
     )
 
 
-@fn.on(EVENT_DELETED)
-def deleted_event_leaves_feeds(session: Session, cloudevent: ReceivedCloudEvent) -> None:
-    assert isinstance(cloudevent.data, EventDeleted)
+@fn.on(EventDeleted)
+def deleted_event_leaves_feeds(
+    session: Session, cloudevent: ReceivedCloudEvent[EventDeleted]
+) -> None:
     feeds.note_removed(session, [r.user_id for r in cloudevent.data.registrations])
 
 

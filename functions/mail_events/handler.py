@@ -9,7 +9,7 @@ from mangum import Mangum
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.kit import Function
-from shared.notifications import suppression
+from shared.notifications.delivery import suppression
 
 fn = Function(
     "mail_events",

@@ -8,7 +8,8 @@ from mangum import Mangum
 
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function
-from shared.notifications.inbox import InboxPage, NotificationNotFound, inbox, mark_read
+from shared.notifications.inbox import NotificationNotFound, inbox, mark_read
+from shared.notifications.schemas import InboxPage
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 fn = Function(

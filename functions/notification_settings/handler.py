@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from shared.db import unit_of_work
 from shared.errors import InvalidInput
 from shared.kit import CurrentUser, Function
-from shared.notifications import preferences, push
+from shared.notifications import preferences
+from shared.notifications.delivery import push
 from shared.notifications.preferences import Preferences, PreferencesUpdate
 
 fn = Function(

@@ -6,6 +6,8 @@ from sqlalchemy.orm import Session
 
 from shared.analytics.service import refresh
 from shared.catalog import (
+    AboutEvent,
+    AboutRegistration,
     EventApproved,
     EventCancelled,
     EventCreated,
@@ -44,26 +46,20 @@ EVENTS = (
 fn = Function(
     "track_activity",
     summary="Keep the statistics rollups exact from registration and event CloudEvents.",
-    consumes=tuple(model.cloudevent_type for model in (*REGISTRATIONS, *EVENTS)),
 )
 
 
-def registration_changed(session: Session, cloudevent: ReceivedCloudEvent) -> None:
-    data = cloudevent.data
-    assert isinstance(data, REGISTRATIONS)
-    refresh(session, data.event_id, data.user_id)
+@fn.on(*REGISTRATIONS)
+def registration_changed(
+    session: Session, cloudevent: ReceivedCloudEvent[AboutRegistration]
+) -> None:
+    refresh(session, cloudevent.data.event_id, cloudevent.data.user_id)
 
 
-def event_changed(session: Session, cloudevent: ReceivedCloudEvent) -> None:
-    data = cloudevent.data
-    assert isinstance(data, EVENTS)
-    refresh(session, data.event_id)
+@fn.on(*EVENTS)
+def event_changed(session: Session, cloudevent: ReceivedCloudEvent[AboutEvent]) -> None:
+    refresh(session, cloudevent.data.event_id)
 
-
-for about_registration in REGISTRATIONS:
-    fn.on(about_registration.cloudevent_type)(registration_changed)
-for about_event in EVENTS:
-    fn.on(about_event.cloudevent_type)(event_changed)
 
 app = fn.app()
 handler = Mangum(app, lifespan="off")

@@ -17,7 +17,7 @@ from mangum import Mangum
 from shared.db import unit_of_work
 from shared.kit import Function
 from shared.notifications import preferences
-from shared.notifications.unsubscribe import UnknownLink, person_of
+from shared.notifications.delivery.unsubscribe import UnknownLink, person_of
 from shared.users.pages import page
 from shared.users.service import locale_from_accept_language
 

@@ -29,7 +29,6 @@ from shared.storage.base import StorageUnavailable
 from shared.storage.downloads import local_download
 from shared.storage.links import DOWNLOAD_PATH, LinkRefused
 
-EVENT_DELETED = EventDeleted.cloudevent_type
 # Room for the multipart envelope around the largest file; the file itself is held to
 # MEDIA_MAX_BYTES while it streams.
 ENVELOPE_BYTES = 64 * 1024
@@ -37,7 +36,6 @@ ENVELOPE_BYTES = 64 * 1024
 fn = Function(
     "upload_media",
     summary="Media of events: upload, list, delete; signed local downloads.",
-    consumes=(EVENT_DELETED,),
     secrets=("storage_url_secret", "s3_access_key", "s3_secret_key"),
     extras=("media",),
     max_body_bytes=get_settings().media_max_bytes + ENVELOPE_BYTES,
@@ -111,9 +109,8 @@ def download(
     return local_download(name, expires, signature, filename)
 
 
-@fn.on(EVENT_DELETED)
-def remove_objects(session: Session, cloudevent: ReceivedCloudEvent) -> None:
-    assert isinstance(cloudevent.data, EventDeleted)
+@fn.on(EventDeleted)
+def remove_objects(session: Session, cloudevent: ReceivedCloudEvent[EventDeleted]) -> None:
     service.remove_event_objects(cloudevent.data.event_id)
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cloudevents.core.base import BaseCloudEvent
 from pydantic import ValidationError
@@ -43,19 +43,25 @@ class UnreadableCloudEvent(DomainError):
     slug = "unreadable-cloudevent"
 
 
+# The catalog model a handler is given; covariant, so a handler of `ReceivedCloudEvent[Base]`
+# also takes the CloudEvents of Base's subclasses.
+Data = TypeVar("Data", bound=CloudEventData, covariant=True)
+
+
 @dataclass(frozen=True)
-class ReceivedCloudEvent:
+class ReceivedCloudEvent(Generic[Data]):
     id: str
     type: str
     source: str
     subject: str | None
     time: datetime | None
-    data: CloudEventData
+    data: Data
     # W3C trace context of the request that caused it, to pass on (e.g. to a Celery task).
     traceparent: str | None = None
 
 
-CloudEventHandler = Callable[[Session, ReceivedCloudEvent], None]
+# What the kit calls: the handler of every CloudEvent type it was registered for (see Function.on).
+CloudEventHandler = Callable[[Session, ReceivedCloudEvent[Any]], None]
 
 
 def verify(cloudevent: BaseCloudEvent) -> None:
@@ -82,7 +88,7 @@ def verify(cloudevent: BaseCloudEvent) -> None:
         raise BadCloudEventSignature("The CloudEvent's signature does not match its content.")
 
 
-def read(cloudevent: BaseCloudEvent) -> ReceivedCloudEvent:
+def read(cloudevent: BaseCloudEvent) -> ReceivedCloudEvent[CloudEventData]:
     """The verified CloudEvent, its data validated by the catalog's model."""
     verify(cloudevent)
     try:
@@ -111,7 +117,9 @@ def _extension(cloudevent: BaseCloudEvent, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def consume_once(consumer: str, handler: CloudEventHandler, received: ReceivedCloudEvent) -> bool:
+def consume_once(
+    consumer: str, handler: CloudEventHandler, received: ReceivedCloudEvent[CloudEventData]
+) -> bool:
     """Apply the handler unless this consumer already did; True when it was applied now."""
     try:
         with unit_of_work() as session:

@@ -1,8 +1,9 @@
 """The function kit: one declaration per function gives a deployable app.
 
-A declaration names the function, carries its HTTP routes, the CloudEvent types it consumes,
-its schedule, scaling hints, and the secrets and extras it needs. Deployment files, the local
-gateway's routing and the trigger table are all derived from these declarations.
+A declaration names the function, carries its HTTP routes, the CloudEvent handlers it
+registers with `@fn.on(Model)` (what it consumes follows from them), its schedule, scaling
+hints, and the secrets and extras it needs. Deployment files, the local gateway's routing and
+the trigger table are all derived from these declarations.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
-from shared.catalog import CATALOG
+from shared.catalog import CATALOG, CloudEventData
 from shared.config import get_settings
 from shared.errors import DomainError
-from shared.kit.consuming import CloudEventHandler
+from shared.kit.consuming import CloudEventHandler, ReceivedCloudEvent
 from shared.kit.context import RequestContext
 from shared.kit.documented import PROBLEM_SCHEMA, responses_for
 from shared.kit.head import HeadAsGet
@@ -33,6 +35,10 @@ ScheduledJob = Callable[[], RunCounts | None]
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 # The domain errors a route can raise: each becomes a documented problem+json response.
 Errors = Sequence[type[DomainError]]
+# A consumer's handler, given the CloudEvent with its data parsed into the catalog model (one
+# of the models it was registered for: `ReceivedCloudEvent[EventCancelled]`).
+Consumed = TypeVar("Consumed", bound=CloudEventData)
+TypedHandler = Callable[[Session, ReceivedCloudEvent[Consumed]], None]
 
 # What every function is given; a declaration adds its own (e.g. the signing key for `login`).
 # `cloudevent_key`: every function may publish (the outbox signs) and consume (the kit checks).
@@ -66,23 +72,20 @@ class PublicRoute:
 class Function:
     name: str
     summary: str
-    consumes: Sequence[str] = ()
-    # Optional source filter per consumed type: only CloudEvents from that source arrive.
-    source_filters: Mapping[str, str] = field(default_factory=dict)
     schedule: str | None = None
     scaling: Scaling = field(default_factory=Scaling)
     secrets: Sequence[str] = ()
     extras: Sequence[str] = ()
     max_body_bytes: int | None = None
     router: APIRouter = field(default_factory=APIRouter, repr=False)
-    cloudevent_handlers: dict[str, CloudEventHandler] = field(default_factory=dict, repr=False)
+    # Filled by `on`: the handler of each consumed type, and the types only taken from one
+    # source (only CloudEvents from that source arrive).
+    cloudevent_handlers: dict[str, CloudEventHandler] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    source_filters: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     scheduled_job: ScheduledJob | None = field(default=None, repr=False)
     route_errors: dict[PublicRoute, tuple[Errors, Errors]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        unknown = [t for t in self.consumes if t not in CATALOG]
-        if unknown:
-            raise ValueError(f"{self.name} consumes types the catalog lacks: {unknown}")
 
     # Route decorators: the function's public HTTP routes, with the domain errors each can
     # raise (`errors=(EventNotFound,)`); the kit documents those and its own (see documented).
@@ -120,20 +123,37 @@ class Function:
         )
         return decorator
 
-    def on(self, cloudevent_type: str) -> Callable[[CloudEventHandler], CloudEventHandler]:
-        """Register the handler of one consumed CloudEvent type (declared in `consumes`).
+    def on(
+        self, *models: type[Consumed], source: str | None = None
+    ) -> Callable[[TypedHandler[Consumed]], TypedHandler[Consumed]]:
+        """Register the handler of CloudEvents of these catalog models: `@fn.on(EventCancelled)`.
 
-        The handler gets the consumer's session: what it changes commits together with the
-        record that this CloudEvent was handled.
+        The function consumes what it registers. The handler gets the consumer's session (what
+        it changes commits together with the record that this CloudEvent was handled) and the
+        CloudEvent with its data parsed into its model. `source` keeps only the CloudEvents
+        from that source.
         """
-        if cloudevent_type not in self.consumes:
-            raise ValueError(f"{self.name} does not declare that it consumes {cloudevent_type}")
+        if not models:
+            raise ValueError(f"{self.name}: `on` needs at least one catalog model")
+        for model in models:
+            if CATALOG.get(getattr(model, "cloudevent_type", "")) is not model:
+                raise ValueError(f"{self.name} consumes a model the catalog lacks: {model}")
+            if model.cloudevent_type in self.cloudevent_handlers:
+                raise ValueError(f"{self.name} consumes {model.cloudevent_type} twice")
 
-        def register(handler: CloudEventHandler) -> CloudEventHandler:
-            self.cloudevent_handlers[cloudevent_type] = handler
+        def register(handler: TypedHandler[Consumed]) -> TypedHandler[Consumed]:
+            for model in models:
+                self.cloudevent_handlers[model.cloudevent_type] = handler
+                if source is not None:
+                    self.source_filters[model.cloudevent_type] = source
             return handler
 
         return register
+
+    @property
+    def consumes(self) -> tuple[str, ...]:
+        """The CloudEvent types it consumes, in the order their handlers were registered."""
+        return tuple(self.cloudevent_handlers)
 
     def on_schedule(self, job: ScheduledJob) -> ScheduledJob:
         if self.schedule is None:

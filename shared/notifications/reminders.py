@@ -25,13 +25,15 @@ from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.events.models import Event, EventStatus, Moderation
 from shared.metrics import REMINDERS
+from shared.notifications import kinds
 from shared.notifications.models import (
     DEFAULT_REMINDERS,
     NotificationSettings,
     ReminderSent,
 )
 from shared.notifications.preferences import reach_of
-from shared.notifications.service import notify
+from shared.notifications.schemas import ReminderNotice
+from shared.notifications.service import notify_person
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
 
@@ -123,20 +125,18 @@ def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
     carried_by = []
     for registration_id, person, event in rows:
         nearest = min(due[registration_id], key=lambda kind: LEADS[kind])
-        notification = notify(
+        notification = notify_person(
             session,
-            kind="event_reminder",
-            recipient=person.email,
-            user_id=person.id,
-            locale=person.locale,
-            payload={
-                "event_id": str(event.id),
-                "title": event.title,
-                "starts_at": event.starts_at.isoformat(),
-                "reminder": nearest,
-                "where": _where(event),
-                "reader_timezone": person.timezone,
-            },
+            person,
+            kinds.EVENT_REMINDER,
+            ReminderNotice(
+                event_id=event.id,
+                title=event.title,
+                starts_at=event.starts_at.isoformat(),
+                reminder=nearest,
+                where=_where(event),
+                reader_timezone=person.timezone,
+            ),
             email=reach[person.id].email,
             push=reach[person.id].push,
         )

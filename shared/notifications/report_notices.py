@@ -8,12 +8,14 @@ import uuid
 from sqlalchemy.orm import Session
 
 from shared.events.models import Event
+from shared.notifications import kinds
 from shared.notifications.preferences import reach_of
-from shared.notifications.service import notify
+from shared.notifications.schemas import ReportNotice
+from shared.notifications.service import notify_person
 from shared.reports.models import Report, ReportStatus
 from shared.users.models import User
 
-KINDS = {ReportStatus.ready: "report_ready", ReportStatus.failed: "report_failed"}
+KINDS = {ReportStatus.ready: kinds.REPORT_READY, ReportStatus.failed: kinds.REPORT_FAILED}
 
 
 def report_finished(session: Session, report_id: uuid.UUID, status: ReportStatus) -> None:
@@ -25,20 +27,18 @@ def report_finished(session: Session, report_id: uuid.UUID, status: ReportStatus
         return
     event = session.get(Event, report.event_id) if report.event_id else None
     reach = reach_of(session, [person.id])[person.id]
-    notify(
+    notify_person(
         session,
-        kind=KINDS[status],
-        recipient=person.email,
-        user_id=person.id,
-        locale=person.locale,
-        payload={
-            "report_id": str(report.id),
-            "kind": report.kind.value,
-            "format": report.format.value,
-            "event_id": str(event.id) if event else None,
-            "title": event.title if event else None,
-            "error": report.error,
-        },
+        person,
+        KINDS[status],
+        ReportNotice(
+            report_id=report.id,
+            kind=report.kind.value,
+            format=report.format.value,
+            event_id=event.id if event else None,
+            title=event.title if event else None,
+            error=report.error,
+        ),
         email=reach.email,
         push=reach.push,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,8 +14,12 @@ from sqlalchemy.orm import Session
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
 from shared.db.handover import hand_over
-from shared.notifications.channels import EMAIL, PUSH, Channel
+from shared.notifications.delivery.channels import EMAIL, PUSH, Channel
+from shared.notifications.kinds import Kind, kind_named
+from shared.notifications.mails.rendering import P
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
+from shared.notifications.schemas import Payload
+from shared.users.models import User
 
 logger = logging.getLogger("eventmgr.notifications")
 
@@ -22,23 +27,29 @@ logger = logging.getLogger("eventmgr.notifications")
 def notify(
     session: Session,
     *,
-    kind: str,
+    kind: Kind[P] | str,
     recipient: str,
-    payload: dict[str, Any],
+    payload: P | Mapping[str, Any],
     user_id: uuid.UUID | None = None,
     locale: str = "en",
     email: bool = True,
     push: bool = False,
 ) -> Notification:
     """A notification row now (the in-app list shows it); its mail and push tasks are
-    enqueued once this transaction commits. A channel the person turned off is skipped."""
+    enqueued once this transaction commits. A channel the person turned off is skipped.
+
+    The kind is one of the kinds table (a name not there raises UnknownKind), the payload its
+    model (a mapping is validated by it): a notice that could not be rendered is never stored.
+    """
+    known = kind if isinstance(kind, Kind) else kind_named(kind)
+    parsed = payload if isinstance(payload, Payload) else known.payload.model_validate(payload)
     notification = Notification(
         id=uuid.uuid4(),
         user_id=user_id,
-        kind=kind,
+        kind=known.name,
         recipient=recipient,
         locale=locale,
-        payload=payload,
+        payload=known.stored(parsed),
         email_status=DeliveryStatus.pending if email else DeliveryStatus.skipped,
         last_error=None if email else "mail turned off",
         attempts=0,
@@ -49,6 +60,28 @@ def notify(
     session.add(notification)
     _enqueue_after_commit(session, notification)
     return notification
+
+
+def notify_person(
+    session: Session,
+    person: User,
+    kind: Kind[P],
+    payload: P,
+    *,
+    email: bool = True,
+    push: bool = False,
+) -> Notification:
+    """A notification to a person: to their address, in their language."""
+    return notify(
+        session,
+        kind=kind,
+        recipient=person.email,
+        user_id=person.id,
+        locale=person.locale,
+        payload=payload,
+        email=email,
+        push=push,
+    )
 
 
 def _enqueue_after_commit(session: Session, notification: Notification) -> None:
@@ -92,13 +125,13 @@ def _hand(task: Any, ids: list[uuid.UUID]) -> int:
 
 
 def enqueue(ids: list[uuid.UUID]) -> int:
-    from shared.notifications.tasks import send_emails
+    from shared.notifications.delivery.tasks import send_emails
 
     return _hand(send_emails, ids)
 
 
 def enqueue_push(ids: list[uuid.UUID]) -> int:
-    from shared.notifications.tasks import send_pushes
+    from shared.notifications.delivery.tasks import send_pushes
 
     return _hand(send_pushes, ids)
 

@@ -21,6 +21,7 @@ from local.deploy import knative
 from local.deploy.common import IMAGE_PREFIX, secret_file, secrets_of, service_name
 from local.deploy.gateway import config_files
 from local.registry import Deployed, load_functions
+from shared.catalog import UserRegistered, UserVerified
 from shared.config import Settings, _read_secret_files
 from shared.kit import Function
 from tests.deploy.manifests import documents_of, files_under, is_kustomization
@@ -266,12 +267,9 @@ def test_every_consumed_type_has_a_trigger(deployed, documents):
 
 def test_a_source_filter_becomes_a_trigger_filter():
     consumed = "org.eventmanager.user.registered"
-    probe = Function(
-        "probe_consumer",
-        summary="test",
-        consumes=(consumed, "org.eventmanager.user.verified"),
-        source_filters={consumed: "/eventmanager/register"},
-    )
+    probe = Function("probe_consumer", summary="test")
+    probe.on(UserRegistered, source="/eventmanager/register")(lambda session, cloudevent: None)
+    probe.on(UserVerified)(lambda session, cloudevent: None)
     (filtered, unfiltered) = knative.triggers({"probe_consumer": Deployed(probe, FastAPI())})
     assert filtered["metadata"]["name"] == "probe-consumer-user-registered"
     assert filtered["spec"]["filter"]["attributes"] == {

@@ -57,8 +57,11 @@ def test_emitting_a_type_outside_the_catalog_fails(db_url):
 
 
 def test_consuming_a_type_outside_the_catalog_fails():
+    class Unlisted(CloudEventData):
+        cloudevent_type = "org.eventmanager.nothing.happened"
+
     with pytest.raises(ValueError, match="catalog lacks"):
-        Function("x", summary="x", consumes=("org.eventmanager.nothing.happened",))
+        Function("x", summary="x").on(Unlisted)
 
 
 def test_every_emit_in_the_code_names_a_catalog_class():

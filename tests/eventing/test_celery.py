@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+import uuid
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
@@ -138,10 +140,22 @@ def test_mail_is_sent_once_when_enqueued_at_commit_and_keeps_the_trace(
 
 
 def test_a_mail_that_cannot_be_prepared_fails_for_good_instead_of_looping(mail_dir):
-    from shared.notifications.tasks import send_email
+    from shared.notifications.delivery.tasks import send_email
 
+    # notify() refuses a kind outside the table; a row of a kind since removed (or written by
+    # hand) still fails in the worker, once.
     with unit_of_work() as session:
-        row = notify(session, kind="no-such-template", recipient="x@example.org", payload={})
+        row = Notification(
+            id=uuid.uuid4(),
+            kind="no-such-template",
+            recipient="x@example.org",
+            payload={},
+            email_status=DeliveryStatus.pending,
+            attempts=0,
+            push_attempts=0,
+            enqueued_at=datetime.now(UTC),
+        )
+        session.add(row)
         notification_id = row.id
     assert send_email.apply(args=[str(notification_id)]).get() == "failed"
     with unit_of_work() as session:

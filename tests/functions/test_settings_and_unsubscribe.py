@@ -105,7 +105,7 @@ def test_notices_carry_one_click_unsubscribe_that_turns_mail_off(client, outbox_
     inbox = client.get("/api/v1/me/notifications", headers=me).json()["items"]
     assert inbox[0]["title"] == "You are registered: Choir 3"
 
-    from shared.notifications.unsubscribe import token_for as unsubscribe_token
+    from shared.notifications.delivery.unsubscribe import token_for as unsubscribe_token
 
     nobody = f"/api/v1/unsubscribe/{unsubscribe_token(uuid.uuid4())}"  # signed, but no such person
     assert client.post(nobody).status_code == 404

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from shared import process_state
 from shared.db import unit_of_work
+from shared.notifications.delivery.tasks import send_pushes
 from shared.notifications.models import DeliveryStatus, Notification, PushSubscription
-from shared.notifications.tasks import send_pushes
 from tests.support.factories import bearer, create_event, new_user, token_for
 from tests.support.mailbox import deliver_outbox_to_notify
 from tests.support.push import Browser, b64
@@ -187,7 +187,7 @@ def test_subscriptions_outside_the_allowlist_or_malformed_are_refused(client, pu
 
 def test_a_long_russian_notice_fits_in_one_push_message(client, push_service):
     """Push services refuse payloads over 4 KiB: the text is cut by UTF-8 bytes."""
-    from shared.notifications.push import payload_of
+    from shared.notifications.delivery.push import payload_of
 
     row = Notification(
         id=uuid.uuid4(),

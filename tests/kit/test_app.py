@@ -9,6 +9,7 @@ from cloudevents.core.formats.json import JSONFormat
 from starlette.testclient import TestClient
 
 from shared import process_state
+from shared.catalog import CloudEventData, UserVerified
 from shared.kit import PROBLEM_JSON, Function
 from tests.support.api import INTERNAL, assert_problem
 from tests.support.delivery import binary_mode, signed_cloudevent
@@ -143,10 +144,10 @@ def test_cors_preflight_for_configured_origin_only(client):
 received: list[tuple[str, object]] = []
 VERIFIED = "org.eventmanager.user.verified"
 USER = "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10"
-probe = Function("probe", summary="test", consumes=(VERIFIED,), schedule="*/5 * * * *")
+probe = Function("probe", summary="test", schedule="*/5 * * * *")
 
 
-@probe.on(VERIFIED)
+@probe.on(UserVerified)
 def _on_verified(session, cloudevent) -> None:
     received.append((cloudevent.id, str(cloudevent.data.user_id)))
 
@@ -204,8 +205,14 @@ def test_cloudevent_errors_and_scheduled_run(probe_client):
 def test_declarations_refuse_undeclared_consumers_and_duplicate_routes():
     from shared.kit import declared
 
-    with pytest.raises(ValueError, match="does not declare"):
-        probe.on("org.eventmanager.undeclared")
+    class Undeclared(CloudEventData):
+        cloudevent_type = "org.eventmanager.undeclared"
+
+    with pytest.raises(ValueError, match="catalog lacks"):
+        probe.on(Undeclared)
+    with pytest.raises(ValueError, match=r"user\.verified twice"):
+        probe.on(UserVerified)
+    assert probe.consumes == (VERIFIED,)
     one, two = Function("one", summary="a"), Function("two", summary="b")
     for function in (one, two):
         function.get("/same")(lambda: None)

@@ -3,7 +3,7 @@ leak no token through the Referer header; a 404 never echoes the path it was ask
 
 from __future__ import annotations
 
-from shared.notifications.unsubscribe import token_for
+from shared.notifications.delivery.unsubscribe import token_for
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, new_user
 

@@ -15,6 +15,7 @@ from cloudevents.core.formats.json import JSONFormat
 from starlette.testclient import TestClient
 
 from shared import process_state
+from shared.catalog import UserBlocked, UserVerified
 from shared.kit import PROBLEM_JSON, Function
 from shared.kit.operations import SCHEDULE_CLOUDEVENT_TYPE
 from shared.outbox.signing import SIGNATURE_EXTENSION
@@ -29,15 +30,15 @@ AT = datetime(2026, 5, 4, 3, 2, 1, 120000, tzinfo=UTC)
 
 applied: list[tuple[str, str, str]] = []
 ticks: list[str] = []
-guarded = Function("guarded", summary="test", consumes=(VERIFIED, BLOCKED), schedule="* * * * *")
+guarded = Function("guarded", summary="test", schedule="* * * * *")
 
 
-@guarded.on(VERIFIED)
+@guarded.on(UserVerified)
 def _on_verified(session, cloudevent) -> None:
     applied.append((cloudevent.id, cloudevent.type, str(cloudevent.data.user_id)))
 
 
-@guarded.on(BLOCKED)
+@guarded.on(UserBlocked)
 def _on_blocked(session, cloudevent) -> None:
     applied.append((cloudevent.id, cloudevent.type, str(cloudevent.data.user_id)))
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from shared.db import unit_of_work
-from shared.notifications.channels import EMAIL
+from shared.notifications.delivery.channels import EMAIL
+from shared.notifications.delivery.tasks import deliver_mails
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import notify, sweep_pending
-from shared.notifications.tasks import deliver_mails
 from tests.support.mailbox import mails
 
 
@@ -66,7 +66,7 @@ def test_a_worker_that_outlived_its_lease_cannot_overwrite_the_next(outbox_dir):
 
 
 def test_a_lease_is_kept_alive_while_the_worker_sends(outbox_dir, monkeypatch):
-    from shared.notifications import channels
+    from shared.notifications.delivery import channels
 
     monkeypatch.setattr(channels, "LEASE", timedelta(seconds=0.6))
     [row] = _messages(["ann@example.org"])
@@ -89,7 +89,7 @@ def test_a_retry_waits_for_its_backoff_before_the_sweep_hands_it_over(outbox_dir
     process_state.reset()
     [row] = _messages(["ann@example.org"])
     [claimed] = EMAIL.claim([row.id])
-    from shared.notifications.tasks import _retry_later
+    from shared.notifications.delivery.tasks import _retry_later
 
     _retry_later(EMAIL, [claimed], "backend busy, retrying")
     with unit_of_work() as session:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from shared import process_state
 from shared.db import unit_of_work
 from shared.mail.sendgrid import UNSUBSCRIBE_TAG
+from shared.notifications.delivery.tasks import deliver_mails
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import notify
-from shared.notifications.tasks import deliver_mails
 from tests.support.factories import many_users
 from tests.support.sendgrid import SendGridStandIn
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
+from shared.catalog import RegistrationCreated, UserRegistered
 from shared.db import unit_of_work
 from shared.kit import Function
 
@@ -34,18 +35,17 @@ def record(consumer: str, session, cloudevent) -> None:
     )
 
 
-recorder = Function("recorder", summary="test", consumes=(REGISTERED, JOINED))
-flaky = Function("flaky", summary="test", consumes=(REGISTERED,))
-broken = Function("broken", summary="test", consumes=(REGISTERED,))
+recorder = Function("recorder", summary="test")
+flaky = Function("flaky", summary="test")
+broken = Function("broken", summary="test")
 
 
-@recorder.on(REGISTERED)
-@recorder.on(JOINED)
+@recorder.on(UserRegistered, RegistrationCreated)
 def _record(session, cloudevent) -> None:
     record("recorder", session, cloudevent)
 
 
-@flaky.on(REGISTERED)
+@flaky.on(UserRegistered)
 def _flaky(session, cloudevent) -> None:
     with tries_lock:
         tries[cloudevent.id] += 1
@@ -55,7 +55,7 @@ def _flaky(session, cloudevent) -> None:
     record("flaky", session, cloudevent)
 
 
-@broken.on(REGISTERED)
+@broken.on(UserRegistered)
 def _broken(session, cloudevent) -> None:
     raise RuntimeError("always broken")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from shared.db import unit_of_work
+from shared.notifications.delivery.tasks import send_email
 from shared.notifications.models import Notification
-from shared.notifications.tasks import send_email
 from tests.support.delivery import deliver_outbox
 
 

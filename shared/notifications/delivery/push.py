@@ -29,8 +29,8 @@ from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.metrics import PUSH_SENT
+from shared.notifications.kinds import render
 from shared.notifications.models import DeliveryStatus, Notification, PushSubscription
-from shared.notifications.templates import render
 from shared.validation import Number, RequestModel
 
 logger = logging.getLogger("eventmgr.push")

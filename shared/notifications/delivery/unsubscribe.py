@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from shared import process_state
 from shared.config import get_settings
 from shared.errors import NotFound
-from shared.notifications.templates import Rendered
+from shared.notifications.mails.rendering import Rendered
 from shared.security.instance_keys import instance_key
 
 # The contract's mail-link page, which is also the one-click address mail apps POST to

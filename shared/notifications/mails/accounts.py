@@ -7,8 +7,9 @@ from html import escape
 
 from shared.config import get_settings
 from shared.db import unit_of_work
+from shared.notifications.mails.rendering import Rendered
 from shared.notifications.models import Notification
-from shared.notifications.templates import Rendered, renderer
+from shared.notifications.schemas import NoPayload
 from shared.users.models import TokenPurpose
 from shared.users.one_time_tokens import RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL, mint
 
@@ -90,22 +91,19 @@ def _mint(notification: Notification, purpose: TokenPurpose, ttl: timedelta) -> 
         return mint(session, notification.user_id, purpose, ttl)
 
 
-@renderer("verify_email")
-def verify_email(notification: Notification) -> Rendered:
+def verify_email(notification: Notification, payload: NoPayload) -> Rendered:
     secret = _mint(notification, TokenPurpose.verify_email, VERIFY_EMAIL_TTL)
     words = VERIFY.get(notification.locale, VERIFY["en"])
     return _link_mail(notification, words, "/verify-email", secret)
 
 
-@renderer("reset_password")
-def reset_password(notification: Notification) -> Rendered:
+def reset_password(notification: Notification, payload: NoPayload) -> Rendered:
     secret = _mint(notification, TokenPurpose.reset_password, RESET_PASSWORD_TTL)
     words = RESET.get(notification.locale, RESET["en"])
     return _link_mail(notification, words, "/reset-password", secret)
 
 
-@renderer("password_changed")
-def password_changed(notification: Notification) -> Rendered:
+def password_changed(notification: Notification, payload: NoPayload) -> Rendered:
     words = CHANGED.get(notification.locale, CHANGED["en"])
     # No name: whoever signs up chooses it, and it would reach the address's real owner.
     hello = words["hello"]

@@ -1,9 +1,8 @@
 """The calendar entry a notice mail carries, so calendars add it, move it or strike it out.
 
-A confirmation or promotion carries an invitation (`METHOD:REQUEST`) naming its reader; a
-change carries the updated invitation (same UID, higher SEQUENCE); a cancellation carries
-`METHOD:CANCEL`. The entry is built when the mail is sent, from the event as it is then. A
-deleted event has no row left, and its mail no entry.
+Which kinds carry one, and with which method, is the kinds table's `calendar` column
+(`REQUEST` for an invitation naming its reader, `CANCEL` to strike it out). The entry is built
+when the mail is sent, from the event as it is then.
 """
 
 from __future__ import annotations
@@ -16,16 +15,10 @@ from shared.calendars.ics import Method, event_calendar
 from shared.db import unit_of_work
 from shared.events.models import Event
 from shared.mail import Attachment
+from shared.notifications.kinds import KINDS
 from shared.notifications.models import Notification
 
-METHODS: dict[str, Method] = {
-    "registration_confirmed": "REQUEST",
-    "registration_promoted": "REQUEST",
-    "event_changed": "REQUEST",
-    "event_cancelled": "CANCEL",
-    # Removed by the organizer: the reader's calendar strikes out the invitation it had.
-    "registration_removed": "CANCEL",
-}
+METHODS: dict[str, Method] = {name: kind.calendar for name, kind in KINDS.items() if kind.calendar}
 FILENAME = "event.ics"
 
 

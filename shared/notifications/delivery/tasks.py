@@ -20,11 +20,11 @@ from celery import shared_task
 from shared.config import get_settings
 from shared.mail import Attachment, Mail, compose, get_mailer
 from shared.metrics import MAIL_SENT
-from shared.notifications import push, suppression
-from shared.notifications.channels import EMAIL, PUSH, Channel, retry_delay
+from shared.notifications.delivery import push, suppression
+from shared.notifications.delivery.channels import EMAIL, PUSH, Channel, retry_delay
+from shared.notifications.delivery.unsubscribe import sign_off
+from shared.notifications.kinds import render
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
-from shared.notifications.templates import render
-from shared.notifications.unsubscribe import sign_off
 
 logger = logging.getLogger("eventmgr.mail")
 Tally = dict[str, int]
@@ -67,7 +67,7 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[Tally, list[Notification]]:
     EMAIL.finish(skipped, DeliveryStatus.skipped, "address suppressed")
     tally["skipped"] = len(skipped)
     # Only the worker sends: functions that enqueue these tasks need no calendar library.
-    from shared.notifications.invitations import invitations
+    from shared.notifications.delivery.invitations import invitations
 
     to_send = [row for row in rows if row not in skipped]
     ready: list[tuple[Notification, Mail]] = []

@@ -9,9 +9,9 @@ holds no secret and may show in the app too.
 from __future__ import annotations
 
 from shared.config import get_settings
-from shared.notifications.event_mails import notice
+from shared.notifications.mails.rendering import Rendered, notice
 from shared.notifications.models import Notification
-from shared.notifications.templates import Rendered, renderer
+from shared.notifications.schemas import ReportNotice
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -53,31 +53,28 @@ def _words(notification: Notification) -> dict[str, str]:
     return WORDS.get(notification.locale, WORDS["en"])
 
 
-def _what(notification: Notification, words: dict[str, str]) -> str:
-    payload = notification.payload
-    kind, title = payload["kind"], payload.get("title")
+def _what(payload: ReportNotice, words: dict[str, str]) -> str:
+    kind, title = payload.kind, payload.title
     if kind == "event_attendance" and not title:
         kind = "event_attendance.gone"
-    return words[kind].format(title=title, format=str(payload["format"]).upper())
+    return words[kind].format(title=title, format=payload.format.upper())
 
 
-def report_link(notification: Notification) -> str:
+def report_link(payload: ReportNotice) -> str:
     """The report's page (sign in, then download), not its JSON route: a mail client has
     no token to send."""
     base = get_settings().public_url.rstrip("/")
-    return f"{base}/reports/{notification.payload['report_id']}"
+    return f"{base}/reports/{payload.report_id}"
 
 
-@renderer("report_ready")
-def report_ready(notification: Notification) -> Rendered:
+def report_ready(notification: Notification, payload: ReportNotice) -> Rendered:
     words = _words(notification)
-    link = report_link(notification)
+    link = report_link(payload)
     return notice(
-        notification,
         subject=words["ready.subject"],
         paragraphs=[
             words["hello"],
-            words["ready.body"].format(what=_what(notification, words)),
+            words["ready.body"].format(what=_what(payload, words)),
             words["ready.fetch"].format(link=link),
         ],
         footer=words["footer"],
@@ -85,19 +82,16 @@ def report_ready(notification: Notification) -> Rendered:
     )
 
 
-@renderer("report_failed")
-def report_failed(notification: Notification) -> Rendered:
+def report_failed(notification: Notification, payload: ReportNotice) -> Rendered:
     words = _words(notification)
-    reason = notification.payload.get("error") or ""
     return notice(
-        notification,
         subject=words["failed.subject"],
         paragraphs=[
             words["hello"],
-            words["failed.body"].format(what=_what(notification, words)),
-            words["reason"].format(reason=reason),
+            words["failed.body"].format(what=_what(payload, words)),
+            words["reason"].format(reason=payload.error or ""),
             words["again"],
         ],
         footer=words["footer"],
-        link=report_link(notification),
+        link=report_link(payload),
     )

@@ -1,19 +1,26 @@
 """The mails about events and seats, in English and Russian, times in the reader's zone.
 
-A row's payload holds raw values (ISO times, the reader's IANA zone); the wording and the
-local times are made when the mail is sent, so a template fix reaches rows still pending.
+A row's payload holds raw values (ISO times, the reader's IANA zone; see schemas); the wording
+and the local times are made when the mail is sent, so a template fix reaches rows still
+pending.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.config import get_settings
+from shared.notifications.mails.rendering import Rendered, notice
 from shared.notifications.models import Notification
-from shared.notifications.templates import Rendered, renderer
+from shared.notifications.schemas import (
+    EventChangeNotice,
+    EventNotice,
+    ReasonedNotice,
+    ReminderNotice,
+    WaitlistNotice,
+)
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -121,88 +128,68 @@ def _words(notification: Notification) -> dict[str, str]:
     return WORDS.get(notification.locale, WORDS["en"])
 
 
-def _facts(notification: Notification) -> dict[str, Any]:
-    payload = notification.payload
+def _facts(payload: EventNotice) -> dict[str, Any]:
     return {
-        "title": payload["title"],
-        "starts": local_time(payload["starts_at"], payload.get("reader_timezone", "UTC")),
-        "position": payload.get("position") or "?",
-        "reason": payload.get("reason") or "",
+        "title": payload.title,
+        "starts": local_time(payload.starts_at, payload.reader_timezone),
+        "position": getattr(payload, "position", None) or "?",
+        "reason": getattr(payload, "reason", None) or "",
     }
 
 
 def _mail(
     notification: Notification,
+    payload: EventNotice,
     kind: str,
     extra: list[str] | None = None,
     *,
     footer: str = "unsubscribe",
 ) -> Rendered:
     """A notice about an event, in the reader's words."""
-    words, facts = _words(notification), _facts(notification)
+    words, facts = _words(notification), _facts(payload)
     return notice(
-        notification,
         subject=words[f"{kind}.subject"].format(**facts),
         paragraphs=[words["hello"], words[f"{kind}.body"].format(**facts), *(extra or [])],
         footer=words[footer],
-        link=_event_link(notification),
+        link=_event_link(payload),
     )
 
 
-def notice(
-    notification: Notification,
-    *,
-    subject: str,
-    paragraphs: list[str],
-    footer: str,
-    link: str | None,
-) -> Rendered:
-    """A notice: its paragraphs in text and HTML; `footer` says why the mail came, with
-    `{link}` where the mail puts its one-click unsubscribe link."""
-    text = "\n\n".join(paragraphs) + "\n"
-    html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
-    return Rendered(subject=subject, text=text, html=html, footer=footer, link=link)
-
-
-def _event_link(notification: Notification) -> str | None:
-    event_id = notification.payload.get("event_id")
+def _event_link(payload: EventNotice) -> str:
     base = get_settings().public_url.rstrip("/")
-    return f"{base}/api/v1/events/{event_id}" if event_id else None
+    return f"{base}/api/v1/events/{payload.event_id}"
 
 
-@renderer("registration_confirmed")
-def registration_confirmed(notification: Notification) -> Rendered:
-    return _mail(notification, "confirmed")
+def _reason(notification: Notification, reason: str | None) -> list[str]:
+    return [_words(notification)["reason"].format(reason=reason)] if reason else []
 
 
-@renderer("registration_waitlisted")
-def registration_waitlisted(notification: Notification) -> Rendered:
-    return _mail(notification, "waitlisted")
+def registration_confirmed(notification: Notification, payload: EventNotice) -> Rendered:
+    return _mail(notification, payload, "confirmed")
 
 
-@renderer("registration_promoted")
-def registration_promoted(notification: Notification) -> Rendered:
-    return _mail(notification, "promoted")
+def registration_waitlisted(notification: Notification, payload: WaitlistNotice) -> Rendered:
+    return _mail(notification, payload, "waitlisted")
 
 
-@renderer("registration_removed")
-def registration_removed(notification: Notification) -> Rendered:
-    return _mail(notification, "removed")
+def registration_promoted(notification: Notification, payload: EventNotice) -> Rendered:
+    return _mail(notification, payload, "promoted")
 
 
-@renderer("event_changed")
-def event_changed(notification: Notification) -> Rendered:
-    words = _words(notification)
-    zone = notification.payload.get("reader_timezone", "UTC")
+def registration_removed(notification: Notification, payload: EventNotice) -> Rendered:
+    return _mail(notification, payload, "removed")
+
+
+def event_changed(notification: Notification, payload: EventChangeNotice) -> Rendered:
+    words, zone = _words(notification), payload.reader_timezone
     lines = []
-    changes = notification.payload["changes"]
-    for field in sorted(changes, key=_field_place):
-        old, new = changes[field]
+    for field in sorted(payload.changes, key=_field_place):
+        old, new = payload.changes[field]
         lines.append(
             f"{words.get(f'field.{field}', field)}: {_value(field, new, zone, words)} "
             f"({words['was']}: {_value(field, old, zone, words)})"
         )
-    return _mail(notification, "changed", ["\n".join(lines)])
+    return _mail(notification, payload, "changed", ["\n".join(lines)])
 
 
 def _field_place(field: str) -> tuple[int, str]:
@@ -219,33 +206,24 @@ def _value(field: str, value: Any, zone: str, words: dict[str, str]) -> str:
     return str(value)
 
 
-@renderer("event_cancelled")
-def event_cancelled(notification: Notification) -> Rendered:
-    words, reason = _words(notification), notification.payload.get("reason")
-    return _mail(
-        notification, "cancelled", [words["reason"].format(reason=reason)] if reason else []
-    )
+def event_cancelled(notification: Notification, payload: ReasonedNotice) -> Rendered:
+    return _mail(notification, payload, "cancelled", _reason(notification, payload.reason))
 
 
-@renderer("event_deleted")
-def event_deleted(notification: Notification) -> Rendered:
-    return _mail(notification, "deleted")
+def event_deleted(notification: Notification, payload: EventNotice) -> Rendered:
+    return _mail(notification, payload, "deleted")
 
 
-@renderer("event_reminder")
-def event_reminder(notification: Notification) -> Rendered:
-    words, where = _words(notification), notification.payload.get("where")
+def event_reminder(notification: Notification, payload: ReminderNotice) -> Rendered:
+    words, where = _words(notification), payload.where
     extra = [words["where"].format(where=where)] if where else []
-    return _mail(notification, f"reminder_{notification.payload['reminder']}", extra)
+    return _mail(notification, payload, f"reminder_{payload.reminder}", extra)
 
 
-@renderer("event_hidden")
-def event_hidden(notification: Notification) -> Rendered:
-    words, reason = _words(notification), notification.payload.get("reason")
-    extra = [words["reason"].format(reason=reason)] if reason else []
-    return _mail(notification, "hidden", extra, footer="unsubscribe.organizer")
+def event_hidden(notification: Notification, payload: ReasonedNotice) -> Rendered:
+    extra = _reason(notification, payload.reason)
+    return _mail(notification, payload, "hidden", extra, footer="unsubscribe.organizer")
 
 
-@renderer("event_restored")
-def event_restored(notification: Notification) -> Rendered:
-    return _mail(notification, "restored", footer="unsubscribe.organizer")
+def event_restored(notification: Notification, payload: ReasonedNotice) -> Rendered:
+    return _mail(notification, payload, "restored", footer="unsubscribe.organizer")

@@ -1,0 +1,153 @@
+"""Every kind of notification, once: its name (stored in the row), its payload model, its
+renderer, whether the app shows it, and the calendar entry its mail carries.
+
+Everything else derives from this table: `notify()` refuses a kind or payload that is not
+here, the in-app list shows the kinds marked `in_app`, the mail task renders and attaches by
+it. Code names a kind by its constant (`kinds.EVENT_CANCELLED`), so a typo fails at import
+or type-check time; tests check that every kind has a renderer and that every kind the code
+emits is here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic
+
+from shared.notifications.mails import accounts, events, messages, reports
+from shared.notifications.mails.rendering import P, Rendered, Renderer
+from shared.notifications.models import Notification
+from shared.notifications.schemas import (
+    EventChangeNotice,
+    EventNotice,
+    Message,
+    NoPayload,
+    ReasonedNotice,
+    ReminderNotice,
+    ReportNotice,
+    WaitlistNotice,
+)
+
+if TYPE_CHECKING:
+    # Only the worker attaches calendars: functions that notify need no calendar library.
+    from shared.calendars.ics import Method
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Kind(Generic[P]):
+    name: str
+    payload: type[P]
+    renderer: Renderer[P]
+    # Shown in the app's list: only kinds whose text holds no secret. A verification or
+    # reset mail mints its link when it is sent; rendering it in the app would mint (and
+    # show) another.
+    in_app: bool = False
+    # The calendar entry its mail carries (see delivery.invitations): an invitation naming
+    # the reader, or its cancellation.
+    calendar: Method | None = None
+
+    def stored(self, payload: P) -> dict[str, Any]:
+        """The row's payload: what was given, as JSON (nothing added by defaults)."""
+        if type(payload) is not self.payload:
+            raise TypeError(f"{self.name} carries {self.payload.__name__}, not {payload!r}")
+        return payload.model_dump(mode="json", exclude_unset=True)
+
+    def render(self, notification: Notification) -> Rendered:
+        return self.renderer(notification, self.payload.model_validate(notification.payload))
+
+
+# Account mails: they go whatever the settings say (they are about the account's safety).
+VERIFY_EMAIL = Kind("verify_email", NoPayload, accounts.verify_email)
+RESET_PASSWORD = Kind("reset_password", NoPayload, accounts.reset_password)
+PASSWORD_CHANGED = Kind("password_changed", NoPayload, accounts.password_changed, in_app=True)
+MESSAGE = Kind("message", Message, messages.message)
+
+# Seats. Confirmation and promotion carry the invitation; a removal strikes it out.
+REGISTRATION_CONFIRMED = Kind(
+    "registration_confirmed",
+    EventNotice,
+    events.registration_confirmed,
+    in_app=True,
+    calendar="REQUEST",
+)
+REGISTRATION_WAITLISTED = Kind(
+    "registration_waitlisted", WaitlistNotice, events.registration_waitlisted, in_app=True
+)
+REGISTRATION_PROMOTED = Kind(
+    "registration_promoted",
+    EventNotice,
+    events.registration_promoted,
+    in_app=True,
+    calendar="REQUEST",
+)
+REGISTRATION_REMOVED = Kind(
+    "registration_removed",
+    EventNotice,
+    events.registration_removed,
+    in_app=True,
+    # Removed by the organizer: the reader's calendar strikes out the invitation it had.
+    calendar="CANCEL",
+)
+
+# Events. A change carries the updated invitation (same UID, higher SEQUENCE); a deleted
+# event has no row left, and its mail no entry.
+EVENT_CHANGED = Kind(
+    "event_changed", EventChangeNotice, events.event_changed, in_app=True, calendar="REQUEST"
+)
+EVENT_CANCELLED = Kind(
+    "event_cancelled", ReasonedNotice, events.event_cancelled, in_app=True, calendar="CANCEL"
+)
+EVENT_DELETED = Kind("event_deleted", EventNotice, events.event_deleted, in_app=True)
+EVENT_REMINDER = Kind("event_reminder", ReminderNotice, events.event_reminder, in_app=True)
+EVENT_HIDDEN = Kind("event_hidden", ReasonedNotice, events.event_hidden, in_app=True)
+EVENT_RESTORED = Kind("event_restored", ReasonedNotice, events.event_restored, in_app=True)
+
+# Reports: they point at the report's page, never at its file, so no secret in the text.
+REPORT_READY = Kind("report_ready", ReportNotice, reports.report_ready, in_app=True)
+REPORT_FAILED = Kind("report_failed", ReportNotice, reports.report_failed, in_app=True)
+
+
+def _table(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
+    table: dict[str, Kind[Any]] = {}
+    for kind in kinds:
+        if kind.name in table:
+            raise ValueError(f"notification kind {kind.name} is in the table twice")
+        table[kind.name] = kind
+    return table
+
+
+KINDS = _table(
+    VERIFY_EMAIL,
+    RESET_PASSWORD,
+    PASSWORD_CHANGED,
+    MESSAGE,
+    REGISTRATION_CONFIRMED,
+    REGISTRATION_WAITLISTED,
+    REGISTRATION_PROMOTED,
+    REGISTRATION_REMOVED,
+    EVENT_CHANGED,
+    EVENT_CANCELLED,
+    EVENT_DELETED,
+    EVENT_REMINDER,
+    EVENT_HIDDEN,
+    EVENT_RESTORED,
+    REPORT_READY,
+    REPORT_FAILED,
+)
+IN_APP = tuple(name for name, kind in KINDS.items() if kind.in_app)
+
+
+def kind_named(name: str) -> Kind[Any]:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise UnknownKind(name) from None
+
+
+def render(notification: Notification) -> Rendered:
+    """How a row reads now (its kind's renderer, its payload parsed by the kind's model)."""
+    return kind_named(notification.kind).render(notification)

@@ -1,0 +1,90 @@
+"""What a notification row carries (one payload model per kind, see kinds) and what the in-app
+list answers.
+
+A payload holds raw values only (ISO times as the event had them, the reader's IANA zone): the
+wording is made when the notice is rendered, so a template fix reaches rows still pending. It
+never holds a secret: those are minted by the renderer at send time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Payload(BaseModel):
+    """The payload of one kind; an unknown key is refused, so a misspelt one fails at once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoPayload(Payload):
+    """Account mails: everything they say comes from the account, when they are sent."""
+
+
+class Message(Payload):
+    """A plain message: subject and text given by whoever created the notification."""
+
+    subject: str
+    text: str
+
+
+class EventNotice(Payload):
+    """A notice about an event (or a seat at it), read in the reader's time zone."""
+
+    event_id: uuid.UUID
+    title: str
+    # ISO 8601, as the event's row had it when the notice was made.
+    starts_at: str
+    reader_timezone: str = "UTC"
+
+
+class WaitlistNotice(EventNotice):
+    position: int
+
+
+class EventChangeNotice(EventNotice):
+    # Field name -> (old, new), only the fields registered people are told about.
+    changes: dict[str, tuple[Any, Any]]
+
+
+class ReasonedNotice(EventNotice):
+    """Cancelled, hidden or restored: the reason given, if any."""
+
+    reason: str | None = None
+
+
+class ReminderNotice(EventNotice):
+    # Which reminder ("24h", "1h"; see models.REMINDER_KINDS).
+    reminder: str
+    where: str | None = None
+
+
+class ReportNotice(Payload):
+    report_id: uuid.UUID
+    # The report's kind ("event_attendance", "organizer_summary") and format ("csv"...).
+    kind: str
+    format: str
+    event_id: uuid.UUID | None = None
+    title: str | None = None
+    error: str | None = None
+
+
+class InboxItem(BaseModel):
+    id: uuid.UUID
+    kind: str
+    title: str
+    text: str
+    event_id: uuid.UUID | None
+    created_at: datetime
+    read_at: datetime | None
+    # About an event hidden by the moderators: its text is not shown.
+    withdrawn: bool = False
+
+
+class InboxPage(BaseModel):
+    items: list[InboxItem]
+    next_cursor: str | None
