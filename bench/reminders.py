@@ -74,26 +74,14 @@ def prepare(sendgrid: str) -> None:
 def seed() -> None:
     from sqlalchemy import insert
 
+    from bench.people import person_row
     from shared.db import unit_of_work
     from shared.events.models import Event, EventStatus, Moderation
     from shared.registrations.models import Registration, RegistrationStatus
     from shared.users.models import Role, User
 
-    def person(role: Role) -> dict[str, object]:
-        return {
-            "id": uuid.uuid4(),
-            "email": f"{role.value}-{uuid.uuid4().hex[:12]}@bench.example",
-            "password_hash": "not-a-real-hash",
-            "full_name": "Bench Person",
-            "role": role,
-            "email_verified": True,
-            "is_active": True,
-            "locale": "en",
-            "timezone": "Europe/Berlin",
-        }
-
-    organizer = person(Role.organizer)
-    people = [person(Role.participant) for _ in range(PEOPLE)]
+    organizer = person_row(Role.organizer, "Europe/Berlin")
+    people = [person_row(Role.participant, "Europe/Berlin") for _ in range(PEOPLE)]
     starts = datetime.now(UTC) + timedelta(hours=23)
     event_id = uuid.uuid4()
     with unit_of_work() as session:

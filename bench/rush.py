@@ -85,25 +85,13 @@ def seed_people() -> tuple[uuid.UUID, list[str]]:
     """An organizer, and access tokens for PEOPLE participants (rows inserted in one go)."""
     from sqlalchemy import insert
 
+    from bench.people import person_row
     from shared.db import unit_of_work
     from shared.security.tokens import issue_access_token
     from shared.users.models import Role, User
 
-    def person(role: Role) -> dict[str, object]:
-        return {
-            "id": uuid.uuid4(),
-            "email": f"{role.value}-{uuid.uuid4().hex}@bench.example",
-            "password_hash": "not-a-real-hash",
-            "full_name": "Bench Person",
-            "role": role,
-            "email_verified": True,
-            "is_active": True,
-            "locale": "en",
-            "timezone": "UTC",
-        }
-
-    organizer = person(Role.organizer)
-    people = [person(Role.participant) for _ in range(PEOPLE)]
+    organizer = person_row(Role.organizer)
+    people = [person_row(Role.participant) for _ in range(PEOPLE)]
     with unit_of_work() as session:
         session.execute(insert(User), [organizer, *people])
     tokens = [issue_access_token(p["id"], "participant", uuid.uuid4())[0] for p in people]  # type: ignore[arg-type]
