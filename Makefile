@@ -25,6 +25,11 @@ FUZZ_EXAMPLES ?= 100
 fuzz: $(VENV)/.test services
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest $(PYTEST_ARGS) tests/reliability/test_fuzzing.py
 
+# Mixed traffic against `eventmgr up` on loopback; prints error rate, memory and connections.
+SOAK_MINUTES ?= 10
+soak: $(VENV)/.test
+	$(BIN)/python -m tests.reliability.soak --minutes $(SOAK_MINUTES)
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
