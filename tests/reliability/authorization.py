@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from shared.notifications import unsubscribe
 from tests.factories import PASSWORD
 from tests.media import files
-from tests.reliability.world import Call, World
+from tests.reliability.world import BROWSER_KEYS, Call, World
 
 CALENDAR = (
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\n"
@@ -319,11 +319,7 @@ MATRIX: dict[tuple[str, str], Row] = {
             "/api/v1/me/push-subscriptions",
             json={
                 "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
-                "keys": {
-                    "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1X"
-                    "bjhazAkj7I99e8QcYP7DkM",
-                    "auth": "tBHItJI5svbpez7KI4CCXg",
-                },
+                "keys": BROWSER_KEYS,
             },
         ),
         201,

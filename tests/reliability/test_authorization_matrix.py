@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from local.registry import load_functions
+from tests.conftest import reset_process_state
 from tests.reliability.authorization import MATRIX
 from tests.reliability.world import ROLES, World
 
@@ -28,8 +29,6 @@ def test_every_declared_route_has_a_row():
 
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
 def test_who_may_call(client, tmp_path, monkeypatch, route):
-    from tests.conftest import reset_process_state
-
     # Uploaded files go to this test's own directory.
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
     reset_process_state()

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from shared.users.models import User
 from tests.factories import create_event, new_user, token_for
+from tests.media import files
 
 PROBLEM_JSON = "application/problem+json"
 # Few examples per operation in `make test`: a bounded run, not a fuzzing campaign.
@@ -71,8 +72,6 @@ def owned_data(base_url: str, owner: User, participant: User) -> dict[str, str]:
         event = create_event(http, as_owner)
         joined = http.post(f"/api/v1/events/{event['id']}/registrations", headers=as_participant)
         assert joined.status_code == 201, joined.text
-        from tests.media import files
-
         media = http.post(
             f"/api/v1/events/{event['id']}/media",
             headers=as_owner,

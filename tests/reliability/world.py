@@ -18,6 +18,12 @@ from tests.media import files
 # Who calls. `team` is a co-organizer of the owner's event once teams exist (issue 21); until
 # then it is one more organizer with no tie to the event, so its expectations equal `other`.
 ROLES = ("anonymous", "participant", "other", "team", "owner", "admin")
+# A browser's Web Push keys: a P-256 point and a 16-byte secret.
+BROWSER_KEYS = {
+    "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1X"
+    "bjhazAkj7I99e8QcYP7DkM",
+    "auth": "tBHItJI5svbpez7KI4CCXg",
+}
 
 
 @dataclass
@@ -106,12 +112,7 @@ class World:
             json={
                 "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
                 "expirationTime": None,
-                "keys": {
-                    # A P-256 point and a 16-byte secret, as a browser sends them.
-                    "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1X"
-                    "bjhazAkj7I99e8QcYP7DkM",
-                    "auth": "tBHItJI5svbpez7KI4CCXg",
-                },
+                "keys": BROWSER_KEYS,
             },
         )
         assert subscribed.status_code == 201, subscribed.text
