@@ -14,6 +14,7 @@ from cloudevents.core.bindings.http import to_binary
 from cloudevents.core.formats.json import JSONFormat
 
 from shared.config import get_settings
+from shared.kit.internal_token import internal_authorization
 
 # Worth another try: not deployed yet, a token being rotated, timeouts, conflicts,
 # throttling, server errors.
@@ -45,9 +46,7 @@ def request_parts(cloudevent: BaseCloudEvent) -> tuple[dict[str, str], bytes]:
     traceparent = cloudevent.get_extension("traceparent")
     if isinstance(traceparent, str):
         headers["traceparent"] = traceparent
-    token = get_settings().internal_token
-    if token:
-        headers["authorization"] = f"Bearer {token}"
+    headers.update(internal_authorization())
     return headers, message.body
 
 

@@ -26,7 +26,7 @@ from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.metrics import DISPATCHER_DELIVERIES, announce_consumers
 from shared.outbox.models import DeadLetter, LocalDelivery, OutboxMessage
-from shared.outbox.publishing import to_cloudevent
+from shared.outbox.wire import to_cloudevent
 
 logger = logging.getLogger("eventmgr.dispatcher")
 LEASE = timedelta(seconds=60)

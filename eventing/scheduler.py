@@ -17,17 +17,14 @@ from croniter import croniter
 
 from eventing.delivery import function_url
 from eventing.triggers import Schedule
-from shared.config import get_settings
+from shared.kit.internal_token import internal_authorization
 
 logger = logging.getLogger("eventmgr.scheduler")
 
 
 def invoke_over_http(function: str, timeout: float = 300) -> int:
     """One scheduled run now; the function's answer status."""
-    headers = {}
-    token = get_settings().internal_token
-    if token:
-        headers["authorization"] = f"Bearer {token}"
+    headers = internal_authorization()
     response = httpx.post(function_url(function), content=b"", headers=headers, timeout=timeout)
     return response.status_code
 

@@ -6,11 +6,12 @@ page references only same-origin URLs, and Swagger UI's online validator badge i
 
 from __future__ import annotations
 
-from functools import cache
 from importlib.resources import files
 
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
+
+from shared import process_state
 
 ASSETS_PATH = "/docs/assets/"
 # Name → media type: only these files are served, nothing else from the package.
@@ -47,6 +48,6 @@ def asset(path: str) -> Response | None:
     )
 
 
-@cache
+@process_state.cached
 def _read(name: str) -> bytes:
     return (files("fastapi_offline") / "static" / name).read_bytes()

@@ -407,9 +407,8 @@ def _serve_metrics() -> None:
 
 
 def _forget_settings() -> None:
-    """Settings read before the database URL was known must not be used after it."""
-    from shared.config import get_settings
-    from shared.db.engine import dispose
+    """Settings read before the database URL was known, and all built from them (the engine,
+    keys, clients), must not be used after it."""
+    from shared import process_state
 
-    get_settings.cache_clear()
-    dispose()
+    process_state.reset()

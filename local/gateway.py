@@ -10,9 +10,7 @@ function at once.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from functools import cached_property
@@ -26,12 +24,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local.apidocs import ASSETS_PATH, asset, docs_page
 from local.registry import Deployed
-from shared import logs
-from shared.config import get_settings
 from shared.db import ping
 from shared.kit import problem
-from shared.kit.context import REQUEST_ID, new_span_id, new_trace_id, parse_traceparent
+from shared.kit.context import (
+    bind_log_context,
+    edge_ids,
+    log_access,
+    traceparent_header,
+    unbind_log_context,
+)
 from shared.kit.headers import secured
+from shared.kit.internal_token import bears_internal_token
 from shared.metrics import exposition
 
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -164,14 +167,7 @@ class Gateway:
         headers = dict(scope.get("headers", ()))
         if _straight_from_loopback(scope, headers):
             return True
-        token = get_settings().internal_token
-        authorization = headers.get(b"authorization", b"").decode("latin-1")
-        scheme, _, credentials = authorization.partition(" ")
-        return bool(
-            token
-            and scheme.lower() == "bearer"
-            and hmac.compare_digest(credentials.encode(), token.encode())
-        )
+        return bears_internal_token(headers.get(b"authorization", b"").decode("latin-1"))
 
     @cached_property
     def openapi(self) -> dict[str, Any]:
@@ -235,15 +231,14 @@ async def _traced(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
     request id and a W3C trace context the functions continue, and gets one access line."""
     started = time.perf_counter()
     headers = dict(scope.get("headers", ()))
-    incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-    request_id = incoming if REQUEST_ID.match(incoming) else secrets.token_hex(8)
-    parent = parse_traceparent(headers.get(b"traceparent", b"").decode("latin-1"))
-    trace_id = parent[0] if parent else new_trace_id()
-    span_id = new_span_id()
+    request_id, trace_id, span_id = edge_ids(
+        headers.get(b"x-request-id", b"").decode("latin-1"),
+        headers.get(b"traceparent", b"").decode("latin-1"),
+    )
     # Repeated headers stay as they came; only these two are set anew.
     passed = [(k, v) for k, v in scope.get("headers", ()) if k not in EDGE_HEADERS]
     passed.append((b"x-request-id", request_id.encode()))
-    passed.append((b"traceparent", f"00-{trace_id}-{span_id}-01".encode()))
+    passed.append((b"traceparent", traceparent_header(trace_id, span_id)))
     scope = {**scope, "headers": passed, "state": dict(scope.get("state", {}))}
     status = 500
 
@@ -253,34 +248,15 @@ async def _traced(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
             status = message["status"]
         await send(message)
 
-    tokens = [
-        logs.function_name.set("gateway"),
-        logs.request_id.set(request_id),
-        logs.trace_id.set(trace_id),
-        logs.span_id.set(span_id),
-    ]
+    tokens = bind_log_context("gateway", request_id, trace_id, span_id)
     try:
         await app(scope, receive, observed)
     finally:
         route = scope["state"].get("gateway_route") or (
             scope["path"] if scope["path"] in OWN_PATHS else "unmatched"
         )
-        access_log.info(
-            "%s %s %s",
-            scope["method"],
-            route,
-            status,
-            extra={
-                "http.request.method": scope["method"],
-                "url.path": route,
-                "http.response.status_code": status,
-                "event.duration": int((time.perf_counter() - started) * 1e9),
-            },
-        )
-        for var, token in zip(
-            (logs.function_name, logs.request_id, logs.trace_id, logs.span_id), tokens, strict=True
-        ):
-            var.reset(token)  # type: ignore[attr-defined]
+        log_access(access_log, scope["method"], route, status, time.perf_counter() - started)
+        unbind_log_context(tokens)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eventing.triggers import DEFAULT_FILE, Schedule, Trigger, dump_triggers
+from local.architecture import ARCHITECTURE, with_domain_graph
 from local.dashboards import rendered_dashboards
 from local.gateway import Gateway
 from local.registry import Deployed
@@ -54,6 +55,12 @@ def api_contract(deployed: dict[str, Deployed]) -> Rendered:
     return Rendered(API_CONTRACT, document + "\n")
 
 
+def architecture(deployed: dict[str, Deployed]) -> Rendered:
+    """docs/ARCHITECTURE.md with its domain graph as the imports draw it (local/architecture.py)."""
+    document = ARCHITECTURE.read_text() if ARCHITECTURE.exists() else ""
+    return Rendered(ARCHITECTURE, with_domain_graph(document))
+
+
 def deployment_files(deployed: dict[str, Deployed]) -> list[Rendered]:
     """Every module of `local/deploy/` with a `render(deployed)` (one per target)."""
     import importlib
@@ -73,6 +80,7 @@ RENDERERS: list[Callable[[dict[str, Deployed]], Rendered | list[Rendered]]] = [
     trigger_table,
     dashboards,
     api_contract,
+    architecture,
     deployment_files,
 ]
 

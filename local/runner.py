@@ -125,17 +125,7 @@ def _run(
     from local.embedded import free_port
 
     worker_metrics_port = free_port()
-    record: dict[str, Any] = {
-        "pid": os.getpid(),
-        "url": url,
-        "database_url": database_url,
-        "redis_url": redis_url,
-        "pids": pids,
-        # The Celery worker is its own process: its metrics have their own port.
-        "worker_metrics_url": f"http://127.0.0.1:{worker_metrics_port}/metrics",
-        "started_at": datetime.now(UTC).isoformat(),
-    }
-    data_dir.write_run_file(record)
+    data_dir.write_run_file(_run_record(url, database_url, redis_url, pids, worker_metrics_port))
     _say(f"Event Manager is up at {url}  (API docs: {url}/docs)")
     _say(f"Data: {data_dir.root}  (mail lands in {data_dir.path('outbox')})")
     _say(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.")
@@ -143,6 +133,28 @@ def _run(
         server.run()
     if supervisor.failure:
         raise RunnerFailed(supervisor.failure)
+
+
+def _run_record(
+    url: str,
+    database_url: str,
+    redis_url: str | None,
+    pids: dict[str, int],
+    worker_metrics_port: int,
+    **mode: Any,
+) -> dict[str, Any]:
+    """What `run.json` tells CLI commands about this runner (read through local/datadir.py)."""
+    return {
+        "pid": os.getpid(),
+        "url": url,
+        **mode,
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "pids": pids,
+        # The Celery worker is its own process: its metrics have their own port.
+        "worker_metrics_url": f"http://127.0.0.1:{worker_metrics_port}/metrics",
+        "started_at": datetime.now(UTC).isoformat(),
+    }
 
 
 def _run_processes(
@@ -172,17 +184,15 @@ def _run_processes(
         worker_metrics_port = free_port()
         # Written before Nginx answers: a CLI command may follow the first /healthz at once.
         data_dir.write_run_file(
-            {
-                "pid": os.getpid(),
-                "url": url,
-                "mode": "processes",
-                "functions": {name: f"http://127.0.0.1:{p}" for name, p in ports.items()},
-                "database_url": database_url,
-                "redis_url": redis_url,
-                "pids": {**pids, **{n: c.pid for n, c in children.children.items()}},
-                "worker_metrics_url": f"http://127.0.0.1:{worker_metrics_port}/metrics",
-                "started_at": datetime.now(UTC).isoformat(),
-            }
+            _run_record(
+                url,
+                database_url,
+                redis_url,
+                {**pids, **{n: c.pid for n, c in children.children.items()}},
+                worker_metrics_port,
+                mode="processes",
+                functions={name: f"http://127.0.0.1:{p}" for name, p in ports.items()},
+            )
         )
         supervisor = Supervisor(on_give_up=lambda _: None)  # `children.wait` sees the failure
         status = _readiness_server(supervisor)

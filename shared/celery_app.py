@@ -9,12 +9,11 @@ another worker.
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from typing import Any
 
 from celery import Celery, signals
 
-from shared import logs
+from shared import logs, process_state
 from shared.config import get_settings
 from shared.kit.context import parse_traceparent
 from shared.metrics import CELERY_TASK_DURATION, CELERY_TASKS
@@ -31,7 +30,7 @@ def broker_url() -> str:
     return url
 
 
-@lru_cache
+@process_state.cached
 def celery_app() -> Celery:
     settings = get_settings()
     app = Celery("eventmanager", broker=broker_url(), backend=settings.redis_url or None)

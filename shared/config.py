@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shared import process_state
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
 
@@ -231,7 +232,7 @@ class Settings(BaseSettings):
         return self.eventmgr_data_dir / "keys"
 
 
-@lru_cache
+@process_state.cached
 def get_settings() -> Settings:
     secrets_dir = os.environ.get("SECRETS_DIR", DEFAULT_SECRETS_DIR)
     files: dict[str, Any] = _read_secret_files(Path(secrets_dir))

@@ -8,9 +8,9 @@ import hmac
 import json
 import uuid
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
+from shared import process_state
 from shared.errors import InvalidInput
 from shared.security.instance_keys import instance_key
 
@@ -18,7 +18,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
-@lru_cache
+@process_state.cached
 def _key() -> bytes:
     return instance_key("cursor_secret", "cursors are valid only on this instance")
 
@@ -56,7 +56,3 @@ def time_and_id(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 def cursor_at(moment: datetime, row_id: uuid.UUID) -> str:
     return encode_cursor([moment.isoformat(), str(row_id)])
-
-
-def forget_key() -> None:
-    _key.cache_clear()

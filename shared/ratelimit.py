@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
+from shared import process_state
 from shared.cache import get_redis
 from shared.errors import DomainError
 from shared.metrics import RATE_LIMIT_FALLBACKS
@@ -57,8 +58,13 @@ class _LocalCounters:
         with self.lock:
             self.counters.pop(key, None)
 
+    def forget_all(self) -> None:
+        with self.lock:
+            self.counters = {}
+
 
 _local = _LocalCounters()
+process_state.on_reset(_local.forget_all)
 
 
 def add(key: str, window: int, amount: int = 1) -> Count:

@@ -8,30 +8,25 @@ run in the same way, so exchanges and queues keep the names a deployment gets.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
-import httpx
-import psycopg
 import pytest
 import redis
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-# A database of its own (of Redis's 16) per run: two suites at once must not flush each other.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
-DATABASE = f"eventmgr_test_{os.getpid()}"
-# The broker, and its management API when the plugin is on (else `rabbitmqctl` makes the vhost).
-RABBITMQ_BROKER = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-RABBITMQ_MANAGEMENT = os.environ.get(
-    "TEST_RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672"
+from shared import process_state
+from tests.support.services import (
+    DATABASE,
+    REDIS_URL,
+    database_url,
+    empty_tables,
+    rabbitmq_url,
+    rabbitmq_vhost,
+    run_as_admin,
 )
-RABBITMQ_VHOST = f"eventmgr_test_{os.getpid()}"
 
 # The environment every function reads, set before any function module is imported.
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="eventmgr-tests-"))
@@ -49,7 +44,6 @@ os.environ.update(
         "LOG_LEVEL": "WARNING",
     }
 )
-from shared import ratelimit  # noqa: E402
 from shared.security.tokens import generate_private_key_pem  # noqa: E402
 
 os.environ["JWT_PRIVATE_KEY"] = generate_private_key_pem()
@@ -57,132 +51,13 @@ os.environ["VAPID_PRIVATE_KEY"] = generate_private_key_pem()
 os.environ.pop("DATABASE_URL", None)
 
 
-def reset_process_state() -> None:
-    """Forget everything cached from the settings, after a test changed the environment."""
-    from shared.auth import devices
-    from shared.cache import forget_state
-    from shared.calendars.feeds import forget_key as forget_feed_key
-    from shared.celery_app import celery_app
-    from shared.config import get_settings
-    from shared.db.engine import dispose
-    from shared.kit.client import _trusted
-    from shared.mail import get_mailer
-    from shared.notifications import push, unsubscribe
-    from shared.outbox import signing
-    from shared.outbox.publishing import get_publisher
-    from shared.pagination import forget_key
-    from shared.security.tokens import forget_keys
-    from shared.storage import get_storage
-    from shared.storage.links import forget_key as forget_link_key
-
-    dispose()
-    get_settings.cache_clear()
-    forget_keys()
-    forget_key()
-    devices.forget_key()
-    forget_state()
-    get_mailer.cache_clear()
-    get_publisher.cache_clear()
-    celery_app.cache_clear()
-    _trusted.cache_clear()
-    push.forget_key()
-    unsubscribe.forget_key()
-    get_storage.cache_clear()
-    forget_link_key()
-    forget_feed_key()
-    signing.forget_key()
-
-
-def database_url(name: str) -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(sql)
-
-
-def rabbitmq_url(port: int | None = None) -> str:
-    """The run's vhost on the test broker (or on `port`, e.g. a proxy in front of it)."""
-    broker = urlsplit(RABBITMQ_BROKER)
-    netloc = broker.netloc
-    if port is not None:
-        netloc = f"{netloc.rpartition('@')[0]}@{broker.hostname}:{port}"
-    return urlunsplit((broker.scheme, netloc, f"/{RABBITMQ_VHOST}", "", ""))
-
-
-def _vhost(create: bool) -> None:
-    """Make (or delete) the run's vhost, with every permission for the broker URL's user."""
-    broker = urlsplit(RABBITMQ_BROKER)
-    user = broker.username or "guest"
-    api = urlsplit(RABBITMQ_MANAGEMENT)
-    base = urlunsplit((api.scheme, api.netloc.rpartition("@")[2], "/api", "", ""))
-    auth = (api.username or "guest", api.password or "guest")
-    vhost = quote(RABBITMQ_VHOST, safe="")
-    try:
-        with httpx.Client(base_url=base, auth=auth, timeout=30) as management:
-            if create:
-                management.put(f"/vhosts/{vhost}").raise_for_status()
-                everything = {"configure": ".*", "write": ".*", "read": ".*"}
-                granted = management.put(f"/permissions/{vhost}/{quote(user)}", json=everything)
-                granted.raise_for_status()
-            else:
-                management.delete(f"/vhosts/{vhost}")
-        return
-    except httpx.TransportError:
-        pass  # no management plugin: the CLI on this machine
-    ctl = shutil.which("rabbitmqctl")
-    if ctl is None:
-        raise RuntimeError(
-            f"cannot make the test vhost: no RabbitMQ management API at {base}"
-            " (TEST_RABBITMQ_MANAGEMENT_URL) and no rabbitmqctl"
-        )
-    commands = (
-        [
-            ["add_vhost", RABBITMQ_VHOST],
-            ["set_permissions", "-p", RABBITMQ_VHOST, user] + [".*"] * 3,
-        ]
-        if create
-        else [["delete_vhost", RABBITMQ_VHOST]]
-    )
-    for command in commands:
-        done = subprocess.run([ctl, "-q", *command], capture_output=True, text=True, check=False)
-        if create and done.returncode != 0:
-            raise RuntimeError(
-                f"rabbitmqctl {command[0]} failed ({done.stderr.strip()}): run the tests as a"
-                " user rabbitmqctl accepts, or enable the management plugin"
-                " (rabbitmq-plugins enable rabbitmq_management)"
-            )
-
-
-def purge_celery_queue() -> None:
-    """Tasks a test left behind in the run's vhost are not the next test's worker's."""
-    import asyncio
-
-    import aio_pika
-
-    from shared.config import get_settings
-
-    async def purge() -> None:
-        async with await aio_pika.connect(rabbitmq_url()) as connection:
-            channel = await connection.channel()
-            try:
-                queue = await channel.declare_queue(get_settings().celery_queue, passive=True)
-            except aio_pika.exceptions.ChannelNotFoundEntity:
-                return  # no worker ever declared it
-            # Emptied, not deleted: publishers remember the queues they declared.
-            await queue.purge()
-
-    asyncio.run(purge())
-
-
 @pytest.fixture(scope="session")
 def rabbitmq() -> Iterator[str]:
     """The run's own vhost: exchanges and queues keep their default names inside it."""
-    _vhost(create=False)  # left by an earlier run whose process had this pid
-    _vhost(create=True)
+    rabbitmq_vhost(create=False)  # left by an earlier run whose process had this pid
+    rabbitmq_vhost(create=True)
     yield rabbitmq_url()
-    _vhost(create=False)
+    rabbitmq_vhost(create=False)
 
 
 @pytest.fixture(scope="session")
@@ -190,30 +65,13 @@ def test_database() -> Iterator[str]:
     """A database of our own, migrated once; never the `postgres` or `test` databases."""
     from shared.migrations import upgrade
 
-    _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{DATABASE}"')
+    run_as_admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    run_as_admin(f'CREATE DATABASE "{DATABASE}"')
     url = database_url(DATABASE)
     upgrade(url)
     yield url
-    reset_process_state()
-    _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-
-
-def empty_tables(url: str) -> None:
-    """Back to a fresh installation: every row gone, the default categories back.
-
-    Deleting a few rows is ~100x faster than cloning a database (fsync-bound on this kind of
-    machine), and each test still starts from exactly the migrated state.
-    """
-    from shared.events.models import DEFAULT_CATEGORIES
-    from shared.migrations.models import Base
-
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    with psycopg.connect(url, autocommit=False) as connection:
-        for table in tables:
-            connection.execute(f'DELETE FROM "{table}"')
-        for slug, name in DEFAULT_CATEGORIES.items():
-            connection.execute("INSERT INTO categories (slug, name) VALUES (%s, %s)", (slug, name))
+    process_state.reset()
+    run_as_admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -221,11 +79,10 @@ def db_url(test_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     empty_tables(test_database)
     # The suite's own Redis database: rate limits and cached state start from nothing.
     redis.Redis.from_url(REDIS_URL).flushdb()
-    ratelimit._local.counters.clear()
     monkeypatch.setenv("DATABASE_URL", test_database)
-    reset_process_state()
+    process_state.reset()
     yield test_database
-    reset_process_state()
+    process_state.reset()
 
 
 @pytest.fixture(scope="session")
@@ -270,5 +127,5 @@ def outbox_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> 
     """Mail goes to files in a fresh outbox; links in it point at PUBLIC_URL."""
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PUBLIC_URL", "https://events.example.org")
-    reset_process_state()
+    process_state.reset()
     return tmp_path / "outbox"

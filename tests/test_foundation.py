@@ -6,10 +6,10 @@ import psycopg
 import pytest
 from alembic import command
 
+from shared import process_state
 from shared.config import get_settings
 from shared.migrations import alembic_config
 from shared.security.passwords import hash_password, needs_rehash, verify_password
-from tests.conftest import reset_process_state
 
 
 def test_secrets_come_from_mounted_files_and_the_environment_wins(tmp_path, monkeypatch):
@@ -19,7 +19,7 @@ def test_secrets_come_from_mounted_files_and_the_environment_wins(tmp_path, monk
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("INTERNAL_TOKEN", "env-token")
     monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
-    reset_process_state()
+    process_state.reset()
     try:
         settings = get_settings()
         assert settings.database_url == "postgresql://from-file/db"
@@ -27,7 +27,7 @@ def test_secrets_come_from_mounted_files_and_the_environment_wins(tmp_path, monk
         assert settings.cors_origins == ["https://a.example", "https://b.example"]
     finally:
         monkeypatch.undo()
-        reset_process_state()
+        process_state.reset()
 
 
 def test_models_and_migrations_agree(db_url):

@@ -6,6 +6,9 @@ from typing import Any
 from fastapi import Request, Response
 from mangum import Mangum
 
+from shared.accounts.errors import WrongPassword
+from shared.accounts.personal_data import delete_account, export
+from shared.accounts.verification import change_password
 from shared.auth import throttle
 from shared.db import unit_of_work
 from shared.errors import NotFound
@@ -14,10 +17,8 @@ from shared.kit.auth import Principal
 from shared.kit.client import client_address
 from shared.ratelimit import TooManyRequests
 from shared.users import repository
-from shared.users.account import delete_account, export
 from shared.users.schemas import AccountDeletion, PasswordChange, ProfileUpdate, UserProfile
 from shared.users.service import update_profile
-from shared.users.verification import WrongPassword, change_password
 
 fn = Function("account", summary="One's own profile and password; export and delete one's data.")
 

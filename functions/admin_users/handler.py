@@ -6,13 +6,14 @@ from typing import Annotated, Literal
 from fastapi import Query
 from mangum import Mangum
 
+from shared.accounts.admin import UserPage, change_user, list_users
+from shared.accounts.errors import SelfLockout
 from shared.audit.schemas import AuditPage
 from shared.audit.service import entries
 from shared.db import unit_of_work
 from shared.errors import NotFound
 from shared.kit import Admin, Function
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from shared.users.admin import SelfLockout, UserPage, change_user, list_users
 from shared.users.models import Role
 from shared.users.schemas import AdminUserView
 from shared.validation import Flag, RequestModel

@@ -9,9 +9,10 @@ from fastapi import Query, Response
 from mangum import Mangum
 
 from shared.analytics import service
+from shared.analytics.errors import NotYourActivity
 from shared.analytics.schemas import EventStatistics, PopularCategories, UserActivity
 from shared.errors import NotFound
-from shared.events.service import EventNotFound, NotEventOwner
+from shared.events.errors import EventNotFound, NotEventOwner
 from shared.kit import CurrentUser, Function, Scaling
 
 fn = Function(
@@ -44,7 +45,7 @@ def popular_categories(
 @fn.get(
     "/api/v1/analytics/users/{user_id}/activity",
     response_model=UserActivity,
-    errors=(NotFound, service.NotYourActivity),
+    errors=(NotFound, NotYourActivity),
 )
 def user_activity(
     user_id: uuid.UUID,

@@ -7,9 +7,10 @@ from fastapi import Query, Response
 from mangum import Mangum
 
 from shared.events import cache
+from shared.events.errors import EventNotFound
 from shared.events.repository import EventFilters
 from shared.events.schemas import CategoryList, EventPage, EventPublic
-from shared.events.service import EventNotFound, normalize_tag
+from shared.events.service import normalize_tag
 from shared.kit import Function, OptionalUser, Scaling
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.validation import MOMENT_FORMAT, MomentFrom, MomentTo

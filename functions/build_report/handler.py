@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse
 from mangum import Mangum
 
 from shared.db import unit_of_work
-from shared.events.service import EventNotFound, NotEventOwner
+from shared.events.errors import EventNotFound, NotEventOwner
 from shared.kit import CurrentUser, Function, Organizer
 from shared.ratelimit import TooManyRequests
 from shared.reports import service
+from shared.reports.errors import NotYourReport, OrganizerNotFound, ReportNotFound
 from shared.reports.page import SCRIPT_PATH, download_page, download_script
 from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
 from shared.users.service import locale_from_accept_language
@@ -32,8 +33,8 @@ fn = Function(
     errors=(
         EventNotFound,
         NotEventOwner,
-        service.NotYourReport,
-        service.OrganizerNotFound,
+        NotYourReport,
+        OrganizerNotFound,
         TooManyRequests,
     ),
 )
@@ -46,7 +47,7 @@ def request_report(body: ReportRequest, user: Organizer) -> ReportAccepted:
     "/api/v1/reports/{report_id}",
     response_model=ReportPublic,
     response_model_exclude_none=True,
-    errors=(service.ReportNotFound, service.NotYourReport),
+    errors=(ReportNotFound, NotYourReport),
 )
 def get_report(report_id: uuid.UUID, user: CurrentUser) -> ReportPublic:
     with unit_of_work() as session:

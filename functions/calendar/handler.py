@@ -10,12 +10,14 @@ from mangum import Mangum
 from sqlalchemy.orm import Session
 
 from shared.calendars import feeds
+from shared.calendars.errors import FeedNotFound
 from shared.calendars.google import google_calendar_link
 from shared.calendars.ics import CONTENT_TYPE, event_calendar
 from shared.calendars.schemas import FeedLink, LinkOut
 from shared.catalog import EventDeleted
 from shared.db import unit_of_work
-from shared.events.service import EventNotFound, visible_event
+from shared.events.errors import EventNotFound
+from shared.events.service import visible_event
 from shared.kit import CurrentUser, Function, OptionalUser, Scaling
 from shared.kit.conditional import conditional_response
 from shared.kit.consuming import ReceivedCloudEvent
@@ -75,9 +77,7 @@ def rotate_feed(user: CurrentUser) -> FeedLink:
         return feeds.rotate(session, user.user_id)
 
 
-@fn.get(
-    feeds.FEED_PATH, response_class=Response, responses={200: ICS}, errors=(feeds.FeedNotFound,)
-)
+@fn.get(feeds.FEED_PATH, response_class=Response, responses={200: ICS}, errors=(FeedNotFound,))
 def feed(
     token: Annotated[str, Path(max_length=feeds.MAX_TOKEN_LENGTH)], request: Request
 ) -> Response:

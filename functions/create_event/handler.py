@@ -4,8 +4,9 @@ from mangum import Mangum
 
 from shared.db import unit_of_work
 from shared.errors import InvalidInput
+from shared.events.errors import EmailNotVerified
 from shared.events.schemas import EventCreate, EventPublic
-from shared.events.service import EmailNotVerified, create_event
+from shared.events.service import create_event
 from shared.kit import Function, Organizer
 
 fn = Function("create_event", summary="Organizers create events.")

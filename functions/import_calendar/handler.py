@@ -4,7 +4,8 @@ from fastapi import Request
 from mangum import Mangum
 from starlette.concurrency import run_in_threadpool
 
-from shared.calendars.importing import InvalidCalendar, import_calendar
+from shared.calendars.errors import InvalidCalendar
+from shared.calendars.importing import import_calendar
 from shared.calendars.schemas import ImportResult
 from shared.db import unit_of_work
 from shared.kit import Function, Organizer, Principal

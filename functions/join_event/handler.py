@@ -8,10 +8,11 @@ from mangum import Mangum
 
 from shared import idempotency
 from shared.db import unit_of_work
-from shared.events.service import EventNotFound
+from shared.events.errors import EventNotFound
 from shared.kit import CurrentUser, Function
+from shared.registrations.errors import EventNotOpen
 from shared.registrations.schemas import RegistrationPublic
-from shared.registrations.service import EventNotOpen, join
+from shared.registrations.service import join
 
 fn = Function("join_event", summary="Register for an event.")
 IdempotencyKey = Annotated[

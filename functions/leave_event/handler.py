@@ -7,9 +7,10 @@ from fastapi import Response
 from mangum import Mangum
 
 from shared.db import unit_of_work
-from shared.events.service import EventNotFound
+from shared.events.errors import EventNotFound
 from shared.kit import CurrentUser, Function
-from shared.registrations.service import NotRegistered, leave
+from shared.registrations.errors import NotRegistered
+from shared.registrations.service import leave
 
 fn = Function("leave_event", summary="Cancel one's own registration.")
 

@@ -9,6 +9,12 @@ from fastapi import Cookie, Request, Response
 from mangum import Mangum
 
 from shared.auth import devices, service, throttle
+from shared.auth.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    UserBlocked,
+)
 from shared.auth.schemas import LoginRequest, LogoutRequest, RefreshRequest, TokenPair
 from shared.config import get_settings
 from shared.db import unit_of_work
@@ -27,7 +33,7 @@ fn = Function(
 @fn.post(
     "/api/v1/auth/login",
     response_model=TokenPair,
-    errors=(service.InvalidCredentials, service.UserBlocked, TooManyRequests),
+    errors=(InvalidCredentials, UserBlocked, TooManyRequests),
 )
 def login(
     body: LoginRequest,
@@ -40,7 +46,7 @@ def login(
         "login",
         body.email,
         client_address(request),
-        wrong=service.InvalidCredentials,
+        wrong=InvalidCredentials,
         device=device,
     )
     with guard, unit_of_work() as session:
@@ -62,13 +68,13 @@ def login(
 @fn.post(
     "/api/v1/auth/refresh",
     response_model=TokenPair,
-    errors=(service.InvalidRefreshToken, service.RefreshTokenReused, service.UserBlocked),
+    errors=(InvalidRefreshToken, RefreshTokenReused, UserBlocked),
 )
 def refresh(body: RefreshRequest) -> TokenPair:
     try:
         with unit_of_work() as session:
             return service.refresh(session, body.refresh_token)
-    except service.RefreshTokenReused as reuse:
+    except RefreshTokenReused as reuse:
         # Its own transaction: the refusal above rolled back, the revocation must stay.
         with unit_of_work() as session:
             service.revoke_session(session, reuse.session_id, "refresh-token-reused")

@@ -7,15 +7,14 @@ from fastapi import Query, Response
 from mangum import Mangum
 
 from shared.db import unit_of_work
-from shared.events.service import EventNotFound, NotEventOwner
+from shared.events.errors import EventNotFound, NotEventOwner
 from shared.kit import CurrentUser, Function
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.registrations.errors import CannotCheckIn, RegistrationNotFound
 from shared.registrations.models import RegistrationStatus
 from shared.registrations.participants import (
-    CannotCheckIn,
     Participant,
     ParticipantPage,
-    RegistrationNotFound,
     check_in,
     participants,
     remove,

@@ -9,18 +9,12 @@ from mangum import Mangum
 from pydantic import Field, StringConstraints
 
 from shared.db import unit_of_work
+from shared.events.errors import CategoryExists, EventNotFound
 from shared.events.schemas import CategoryPublic, EventPublic
-from shared.events.service import CategoryExists, EventNotFound, create_category
+from shared.events.service import create_category
 from shared.kit import Admin, CurrentUser, Function
-from shared.moderation.service import (
-    Action,
-    ModerationConflict,
-    Queue,
-    QueuePage,
-    moderate,
-    queue,
-    report_abuse,
-)
+from shared.moderation.errors import ModerationConflict
+from shared.moderation.service import Action, Queue, QueuePage, moderate, queue, report_abuse
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.validation import RequestModel, SingleLine
 

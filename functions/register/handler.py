@@ -10,9 +10,10 @@ from shared.db import unit_of_work
 from shared.kit import Function
 from shared.kit.client import client_address
 from shared.ratelimit import TooManyRequests
+from shared.users.errors import EmailTaken
 from shared.users.models import Role
 from shared.users.schemas import UserCreate, UserPublic
-from shared.users.service import EmailTaken, create_user, locale_from_accept_language
+from shared.users.service import create_user, locale_from_accept_language
 
 fn = Function("register", summary="Sign up as a participant or organizer.")
 

@@ -8,20 +8,17 @@ from fastapi.responses import HTMLResponse
 from mangum import Mangum
 from pydantic import EmailStr, Field, ValidationError
 
+from shared.accounts.verification import request_password_reset, reset_password
 from shared.auth import throttle
 from shared.db import unit_of_work
 from shared.errors import DomainError
 from shared.kit import Function
 from shared.kit.client import client_address
 from shared.ratelimit import TooManyRequests
+from shared.users.errors import InvalidOneTimeToken
 from shared.users.pages import page
 from shared.users.schemas import Password
 from shared.users.service import locale_from_accept_language
-from shared.users.verification import (
-    InvalidOneTimeToken,
-    request_password_reset,
-    reset_password,
-)
 from shared.validation import RequestModel
 
 fn = Function("reset_password", summary="Reset a forgotten password with a mailed link.")

@@ -8,17 +8,16 @@ from pydantic import Field
 
 from shared.db import unit_of_work
 from shared.errors import InvalidInput
-from shared.events.changes import (
+from shared.events.errors import (
     CapacityBelowConfirmed,
+    EmailNotVerified,
     EventNotEditable,
-    cancel_event,
-    delete_event,
-    publish_event,
-    update_event,
+    EventNotFound,
+    NotEventOwner,
 )
 from shared.events.schemas import EventPublic, EventUpdate
-from shared.events.service import EmailNotVerified, EventNotFound, NotEventOwner
 from shared.kit import Function, Organizer
+from shared.organizing.changes import cancel_event, delete_event, publish_event, update_event
 from shared.validation import RequestModel
 
 fn = Function("update_event", summary="Change, publish, cancel or delete an event.")

@@ -12,7 +12,7 @@ from shared.catalog import EventDeleted
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.errors import NotFound
-from shared.events.service import EventNotFound, NotEventOwner
+from shared.events.errors import EventNotFound, NotEventOwner
 from shared.kit import Function, OptionalUser, Organizer, Scaling
 from shared.kit.consuming import ReceivedCloudEvent
 from shared.media import service

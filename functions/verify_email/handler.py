@@ -12,15 +12,16 @@ from fastapi.responses import HTMLResponse
 from mangum import Mangum
 from pydantic import EmailStr, Field
 
+from shared.accounts.verification import request_verification, verify_email
 from shared.auth import throttle
 from shared.db import unit_of_work
 from shared.errors import DomainError
 from shared.kit import Function
 from shared.kit.client import client_address
 from shared.ratelimit import TooManyRequests
+from shared.users.errors import InvalidOneTimeToken
 from shared.users.pages import page
 from shared.users.service import locale_from_accept_language
-from shared.users.verification import InvalidOneTimeToken, request_verification, verify_email
 from shared.validation import RequestModel
 
 fn = Function("verify_email", summary="Confirm an email address with the mailed link.")

@@ -154,14 +154,39 @@ def _secrets_mount() -> Document:
 # Knative Services.
 
 
-def function_service(name: str, item: Deployed) -> Document:
-    function = item.function
-    scaling = function.scaling
-    service = service_name(name)
-    metadata = _metadata(service, "function")
-    # No function has an external URL: clients come through the gateway, which never routes
-    # the internal endpoints.
+def _cluster_local_service(
+    name: str,
+    component: str,
+    annotations: dict[str, str],
+    containers: list[Document],
+    *,
+    concurrency: int | None = None,
+    volumes: list[Document] | None = None,
+) -> Document:
+    """A Knative Service without an external URL: clients come through the gateway, which
+    never routes the internal endpoints."""
+    metadata = _metadata(name, component)
     metadata["labels"]["networking.knative.dev/visibility"] = "cluster-local"
+    pod: Document = {} if concurrency is None else {"containerConcurrency": concurrency}
+    pod["automountServiceAccountToken"] = False
+    pod["containers"] = containers
+    if volumes is not None:
+        pod["volumes"] = volumes
+    return {
+        "apiVersion": KSVC,
+        "kind": "Service",
+        "metadata": metadata,
+        "spec": {
+            "template": {
+                "metadata": {"labels": _labels(name, component), "annotations": annotations},
+                "spec": pod,
+            }
+        },
+    }
+
+
+def function_service(name: str, item: Deployed) -> Document:
+    scaling = item.function.scaling
     container = {
         "name": "function",
         "image": image(name, RELEASE_PLACEHOLDER),
@@ -178,64 +203,36 @@ def function_service(name: str, item: Deployed) -> Document:
         "volumeMounts": [_secrets_mount()],
         "securityContext": CONTAINER_SECURITY,
     }
-    return {
-        "apiVersion": KSVC,
-        "kind": "Service",
-        "metadata": metadata,
-        "spec": {
-            "template": {
-                "metadata": {
-                    "labels": _labels(service, "function"),
-                    "annotations": {
-                        "autoscaling.knative.dev/min-scale": str(scaling.min_scale),
-                        "autoscaling.knative.dev/max-scale": str(scaling.max_scale),
-                        "autoscaling.knative.dev/target": str(scaling.concurrency),
-                    },
-                },
-                "spec": {
-                    "containerConcurrency": scaling.concurrency,
-                    "automountServiceAccountToken": False,
-                    "containers": [container],
-                    "volumes": [_secrets_volume(secrets_of(item))],
-                },
-            }
+    return _cluster_local_service(
+        service_name(name),
+        "function",
+        {
+            "autoscaling.knative.dev/min-scale": str(scaling.min_scale),
+            "autoscaling.knative.dev/max-scale": str(scaling.max_scale),
+            "autoscaling.knative.dev/target": str(scaling.concurrency),
         },
-    }
+        [container],
+        concurrency=scaling.concurrency,
+        volumes=[_secrets_volume(secrets_of(item))],
+    )
 
 
 def dead_letters_service() -> Document:
-    metadata = _metadata(DEAD_LETTERS, "eventing")
-    metadata["labels"]["networking.knative.dev/visibility"] = "cluster-local"
-    return {
-        "apiVersion": KSVC,
-        "kind": "Service",
-        "metadata": metadata,
-        "spec": {
-            "template": {
-                "metadata": {
-                    "labels": _labels(DEAD_LETTERS, "eventing"),
-                    "annotations": {
-                        "autoscaling.knative.dev/min-scale": "0",
-                        "autoscaling.knative.dev/max-scale": "1",
-                    },
-                },
-                "spec": {
-                    "automountServiceAccountToken": False,
-                    "containers": [
-                        {
-                            "name": "event-display",
-                            "image": DEAD_LETTERS_IMAGE,
-                            "resources": {
-                                "requests": {"cpu": "10m", "memory": "32Mi"},
-                                "limits": {"cpu": "200m", "memory": "64Mi"},
-                            },
-                            "securityContext": CONTAINER_SECURITY,
-                        }
-                    ],
-                },
-            }
+    display = {
+        "name": "event-display",
+        "image": DEAD_LETTERS_IMAGE,
+        "resources": {
+            "requests": {"cpu": "10m", "memory": "32Mi"},
+            "limits": {"cpu": "200m", "memory": "64Mi"},
         },
+        "securityContext": CONTAINER_SECURITY,
     }
+    return _cluster_local_service(
+        DEAD_LETTERS,
+        "eventing",
+        {"autoscaling.knative.dev/min-scale": "0", "autoscaling.knative.dev/max-scale": "1"},
+        [display],
+    )
 
 
 # Eventing.

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from shared.analytics import cache, repository
+from shared.analytics.errors import NotYourActivity
 from shared.analytics.repository import RebuildCounts
 from shared.analytics.schemas import (
     ActivityEvent,
@@ -24,7 +25,7 @@ from shared.analytics.schemas import (
     UserActivity,
 )
 from shared.db import unit_of_work
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.events.service import owned_event
 from shared.events.withdrawn import WITHDRAWN_TITLE, is_withdrawn
 from shared.users import repository as users
@@ -118,11 +119,6 @@ def popular_categories(first: date | None, last: date | None, limit: int) -> byt
     if lookup is not None:
         cache.CATEGORIES.store(cache.ALL, str(limit), lookup, body)
     return body
-
-
-class NotYourActivity(Forbidden):
-    title = "Not your activity"
-    slug = "not-your-activity"
 
 
 def user_activity(

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from shared import process_state
 from shared.config import get_settings
 
 DEVICE_DAYS = 180
@@ -22,17 +22,13 @@ COOKIE = "eventmgr_device"
 COOKIE_PATH = "/api/v1/auth"
 
 
-@lru_cache
+@process_state.cached
 def _serializer() -> URLSafeTimedSerializer | None:
     pem = get_settings().jwt_private_key
     if not pem:
         return None
     key = hashlib.sha256(b"eventmgr known devices\0" + pem.encode()).digest()
     return URLSafeTimedSerializer(key, salt="device")
-
-
-def forget_key() -> None:
-    _serializer.cache_clear()
 
 
 def _account(email: str) -> str:

@@ -12,10 +12,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from shared.auth import repository
+from shared.auth.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    UserBlocked,
+)
 from shared.auth.models import LoginSession, RefreshToken
 from shared.auth.schemas import TokenPair
 from shared.config import get_settings
-from shared.errors import Forbidden, Unauthenticated
 from shared.security import revocation
 from shared.security.passwords import (
     burn_verification_time,
@@ -27,29 +32,6 @@ from shared.security.secrets import digest, new_secret
 from shared.security.tokens import issue_access_token
 from shared.users import repository as users
 from shared.users.models import User
-
-
-class InvalidCredentials(Unauthenticated):
-    title = "Invalid credentials"
-    slug = "invalid-credentials"
-
-
-class UserBlocked(Forbidden):
-    title = "Account blocked"
-    slug = "user-blocked"
-
-
-class InvalidRefreshToken(Unauthenticated):
-    title = "Invalid refresh token"
-    slug = "invalid-refresh-token"
-
-
-class RefreshTokenReused(InvalidRefreshToken):
-    """Carries the session to revoke; the caller revokes it in a transaction of its own."""
-
-    def __init__(self, session_id: uuid.UUID) -> None:
-        super().__init__("This refresh token was already used; the login session is now closed.")
-        self.session_id = session_id
 
 
 def login(session: Session, email: str, password: str) -> TokenPair:

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import redis
 
+from shared import process_state
 from shared.config import get_settings
 
 
-@lru_cache
+@process_state.cached
 def get_redis() -> redis.Redis | None:
     url = get_settings().redis_url
     if not url:
@@ -33,11 +32,3 @@ def redis_answers() -> bool:
         return bool(client.ping())
     except redis.RedisError:
         return False
-
-
-def forget_state() -> None:
-    """Forget the Redis client and any failure remembered (settings changed)."""
-    from shared.cache import versioned
-
-    get_redis.cache_clear()
-    versioned.forget_failures()

@@ -20,6 +20,7 @@ from prometheus_client import Counter
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from shared import process_state
 from shared.cache import get_redis
 from shared.cache.models import PendingInvalidation
 from shared.db import get_engine
@@ -68,6 +69,7 @@ def _failed(error: redis.RedisError) -> None:
     )
 
 
+@process_state.on_reset
 def forget_failures() -> None:
     global _paused_until
     _paused_until = 0.0

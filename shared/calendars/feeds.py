@@ -15,18 +15,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared import process_state
 from shared.calendars import repository
+from shared.calendars.errors import FeedNotFound
 from shared.calendars.ics import feed_calendar
 from shared.calendars.models import CalendarFeed
 from shared.calendars.schemas import FeedLink
 from shared.config import get_settings
-from shared.errors import NotFound
 from shared.security.instance_keys import instance_key
 from shared.security.secrets import digest
 from shared.users import repository as users
@@ -38,24 +38,15 @@ MAX_FEED_EVENTS = 1000
 MAX_TOKEN_LENGTH = 64
 
 
-class FeedNotFound(NotFound):
-    title = "Calendar feed not found"
-    slug = "calendar-feed-not-found"
-
-
 @dataclass(frozen=True)
 class FeedContent:
     body: bytes
     last_modified: datetime
 
 
-@lru_cache
+@process_state.cached
 def _key() -> bytes:
     return instance_key("calendar_feed_secret", "feed links change whenever this process restarts")
-
-
-def forget_key() -> None:
-    _key.cache_clear()
 
 
 def _token(token_id: uuid.UUID) -> str:

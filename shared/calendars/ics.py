@@ -3,7 +3,7 @@
 A calendar that imported an entry recognizes it again by its UID, and takes a higher
 SEQUENCE as a newer version: so the UID is derived from the event id and the platform's
 domain (never changes), and SEQUENCE is the event's `sequence` column, which grows with every
-change to what the entry shows (`shared.events.changes`). Times carry the event's own TZID,
+change to what the entry shows (`shared.organizing.changes`). Times carry the event's own TZID,
 with a VTIMEZONE for it, so an entry stays right when the rules of a zone change.
 
 `method`: None for files and feeds people subscribe to; `PUBLISH`, `REQUEST` (an invitation

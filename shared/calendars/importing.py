@@ -29,13 +29,15 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from shared.calendars.errors import InvalidCalendar
 from shared.calendars.expansion import ExpansionTooCostly, PeriodBudget
 from shared.calendars.schemas import ImportResult, SkippedEntry
 from shared.config import get_settings
-from shared.errors import DomainError, InvalidInput
+from shared.errors import InvalidInput
 from shared.events import repository as event_rows
+from shared.events.errors import EmailNotVerified
 from shared.events.schemas import EventCreate
-from shared.events.service import EmailNotVerified, create_event, normalize_tag
+from shared.events.service import create_event, normalize_tag
 from shared.ratelimit import limit
 from shared.users import repository as users
 from shared.validation import IANA_ZONES
@@ -57,15 +59,6 @@ HOUR = 3600
 DEFAULT_LENGTH = timedelta(hours=1)
 MAX_TITLE = 200
 MAX_DESCRIPTION = 20_000
-
-
-class InvalidCalendar(DomainError):
-    status = 422
-    title = "Not an importable calendar"
-    slug = "invalid-calendar"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, errors=[{"loc": ["body"], "msg": detail, "type": "value_error"}])
 
 
 class Skip(Exception):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import process_state
 from shared.config import get_settings
 
 logger = logging.getLogger("eventmgr.db")
@@ -27,7 +27,7 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-@lru_cache
+@process_state.cached
 def get_engine() -> Engine:
     settings = get_settings()
     if not settings.database_url:
@@ -48,7 +48,7 @@ def get_engine() -> Engine:
     )
 
 
-@lru_cache
+@process_state.cached
 def session_factory() -> sessionmaker[Session]:
     return sessionmaker(get_engine(), expire_on_commit=False)
 
@@ -88,8 +88,9 @@ def ping() -> bool:
     return True
 
 
+@process_state.on_reset
 def dispose() -> None:
-    """Forget the engine (tests and the runner switch databases through the settings)."""
+    """Close and forget the engine (tests and the runner switch databases through the settings)."""
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()

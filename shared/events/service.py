@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from shared.audit.service import record
 from shared.catalog import EventCreated, EventPublished
 from shared.config import get_settings
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.errors import InvalidInput
 from shared.events import repository
+from shared.events.errors import CategoryExists, EmailNotVerified, EventNotFound, NotEventOwner
 from shared.events.models import Category, Event, EventStatus, Moderation
 from shared.events.repository import EventFilters
 from shared.events.schemas import EventCreate, EventPage, EventPublic
@@ -24,18 +25,8 @@ from shared.users import repository as users
 from shared.users.models import Role
 
 
-class EventNotFound(NotFound):
-    title = "Event not found"
-    slug = "event-not-found"
-
-
 def normalize_tag(name: str) -> str:
     return re.sub(r"\s+", " ", name.strip()).lower()
-
-
-class EmailNotVerified(Forbidden):
-    title = "Email not verified"
-    slug = "email-not-verified"
 
 
 def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -> Event:
@@ -84,11 +75,6 @@ def _initial_moderation(role: Role) -> Moderation:
     return Moderation.approved
 
 
-class CategoryExists(Conflict):
-    title = "Category exists"
-    slug = "category-exists"
-
-
 def create_category(session: Session, admin_id: uuid.UUID, slug: str, name: str) -> Category:
     category = Category(slug=slug, name=name)
     try:
@@ -132,11 +118,6 @@ def visible_event(
         # 404 rather than 403: an invisible event must not be told apart from a missing one.
         raise EventNotFound(f"No event {event_id}.")
     return event
-
-
-class NotEventOwner(Forbidden):
-    title = "Not the event's organizer"
-    slug = "not-event-owner"
 
 
 def owned_event(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.config import get_settings
 from shared.errors import Forbidden, Unauthenticated
+from shared.kit.internal_token import is_internal_token
 from shared.security.revocation import is_revoked
 from shared.security.tokens import InvalidToken, verify_access_token
 
@@ -94,16 +94,9 @@ def internal_caller(
     """
     if request.scope.get("state", {}).get("internal_trusted"):
         return
-    settings = get_settings()
-    expected = settings.internal_token
-    proven = (
-        expected is not None
-        and credentials is not None
-        and hmac.compare_digest(credentials.credentials.encode(), expected.encode())
-    )
-    if proven:
+    if is_internal_token(credentials.credentials if credentials else None):
         return
-    if settings.internal_auth == "network":
+    if get_settings().internal_auth == "network":
         # Reachable, not proven: what it may do is narrowed further (signed CloudEvents only,
         # scheduled runs rate-limited).
         request.state.internal_unproven = True

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
 
 from fastapi import Request
 
+from shared import process_state
 from shared.config import get_settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@lru_cache
+@process_state.cached
 def _trusted() -> tuple[Network, ...]:
     return tuple(
         ipaddress.ip_network(item, strict=False) for item in get_settings().trusted_proxies

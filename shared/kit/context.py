@@ -10,6 +10,7 @@ import logging
 import re
 import secrets
 import time
+from contextvars import Token
 from typing import Any
 
 from fastapi import HTTPException
@@ -42,6 +43,69 @@ def parse_traceparent(value: str | None) -> tuple[str, str] | None:
     return match.group(1), match.group(2)
 
 
+def edge_ids(request_id: str | None, traceparent: str | None) -> tuple[str, str, str]:
+    """(request id, trace id, span id) of a request arriving here: the caller's request id when
+    well-formed, the caller's trace continued, and a new span for this hop."""
+    if not request_id or not REQUEST_ID.match(request_id):
+        request_id = secrets.token_hex(8)
+    parent = parse_traceparent(traceparent)
+    trace_id = parent[0] if parent else new_trace_id()
+    return request_id, trace_id, new_span_id()
+
+
+def traceparent_header(trace_id: str, span_id: str) -> bytes:
+    return f"00-{trace_id}-{span_id}-01".encode()
+
+
+LogTokens = tuple[Token[str], Token[str | None], Token[str | None], Token[str | None]]
+
+
+def bind_log_context(function: str, request_id: str, trace_id: str, span_id: str) -> LogTokens:
+    """Every log line of this request carries these; hand the tokens to `unbind_log_context`."""
+    return (
+        logs.function_name.set(function),
+        logs.request_id.set(request_id),
+        logs.trace_id.set(trace_id),
+        logs.span_id.set(span_id),
+    )
+
+
+def unbind_log_context(tokens: LogTokens) -> None:
+    function, request_id, trace_id, span_id = tokens
+    logs.function_name.reset(function)
+    logs.request_id.reset(request_id)
+    logs.trace_id.reset(trace_id)
+    logs.span_id.reset(span_id)
+
+
+def log_access(
+    logger: logging.Logger,
+    method: str,
+    route: str,
+    status: int,
+    elapsed: float,
+    *,
+    level: int = logging.INFO,
+    fields: dict[str, Any] | None = None,
+) -> None:
+    """The one access line of a request, in ECS fields (the route template, never the path:
+    ids in paths would make every line unique and may identify people)."""
+    logger.log(
+        level,
+        "%s %s %s",
+        method,
+        route,
+        status,
+        extra={
+            "http.request.method": method,
+            "url.path": route,
+            "http.response.status_code": status,
+            "event.duration": int(elapsed * 1e9),
+            **(fields or {}),
+        },
+    )
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
@@ -67,21 +131,14 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and REQUEST_ID.match(incoming) else secrets.token_hex(8)
-        parent = parse_traceparent(_header(scope, b"traceparent"))
-        trace_id = parent[0] if parent else new_trace_id()
-        span_id = new_span_id()
+        request_id, trace_id, span_id = edge_ids(
+            _header(scope, b"x-request-id"), _header(scope, b"traceparent")
+        )
         state = scope.setdefault("state", {})
         state.update(
             request_id=request_id, trace_id=trace_id, span_id=span_id, function=self.function
         )
-        tokens = [
-            logs.function_name.set(self.function),
-            logs.request_id.set(request_id),
-            logs.trace_id.set(trace_id),
-            logs.span_id.set(span_id),
-        ]
+        tokens = bind_log_context(self.function, request_id, trace_id, span_id)
         status = 500
 
         declared = _header(scope, b"content-length")
@@ -96,7 +153,7 @@ class RequestContext:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.append((b"traceparent", f"00-{trace_id}-{span_id}-01".encode()))
+                headers.append((b"traceparent", traceparent_header(trace_id, span_id)))
                 add_security_headers(headers)
                 message["headers"] = headers
             await send(message)
@@ -116,12 +173,7 @@ class RequestContext:
             await self.app(scope, receive, send_with_headers)
         finally:
             self._observe(scope, status, time.perf_counter() - started)
-            for var, token in zip(
-                (logs.function_name, logs.request_id, logs.trace_id, logs.span_id),
-                tokens,
-                strict=True,
-            ):
-                var.reset(token)  # type: ignore[attr-defined]
+            unbind_log_context(tokens)
 
     def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
         route = route_template(scope)
@@ -132,12 +184,7 @@ class RequestContext:
         if not operational:
             HTTP_REQUESTS.labels(self.function, method, route, str(status)).inc()
             HTTP_DURATION.labels(self.function, method, route).observe(elapsed)
-        fields: dict[str, Any] = {
-            "http.request.method": method,
-            "url.path": route,
-            "http.response.status_code": status,
-            "event.duration": int(elapsed * 1e9),
-        }
+        fields: dict[str, Any] = {}
         user_id = scope.get("state", {}).get("user_id")
         if user_id:
             fields["user.id"] = user_id
@@ -145,7 +192,7 @@ class RequestContext:
         if client:
             fields["client.ip"] = client[0]
         level = logging.DEBUG if operational and status < 400 else logging.INFO
-        access_log.log(level, "%s %s %s", method, route, status, extra=fields)
+        log_access(access_log, method, route, status, elapsed, level=level, fields=fields)
 
 
 def _has_nul(scope: Scope) -> bool:

@@ -6,15 +6,14 @@ in the data dir's `outbox/` (the embedded default, where a person or a test can 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from shared import process_state
 from shared.config import get_settings
 from shared.mail.message import Attachment, Mail, MailDeliveryError, Mailer, compose
 
 __all__ = ["Attachment", "Mail", "MailDeliveryError", "Mailer", "compose", "get_mailer"]
 
 
-@lru_cache
+@process_state.cached
 def get_mailer() -> Mailer:
     settings = get_settings()
     if settings.sendgrid_api_key:

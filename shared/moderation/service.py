@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from shared.audit.service import record
 from shared.catalog import EventApproved, EventHidden, EventRestored
 from shared.config import get_settings
-from shared.errors import Conflict
 from shared.events import repository as events
+from shared.events.errors import EventNotFound
 from shared.events.models import Event, EventStatus, Moderation
 from shared.events.schemas import EventPublic
-from shared.events.service import EventNotFound, visible_event
+from shared.events.service import visible_event
+from shared.moderation.errors import ModerationConflict
 from shared.moderation.models import AbuseReport
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
@@ -54,11 +55,6 @@ class QueueItem(BaseModel):
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: str | None
-
-
-class ModerationConflict(Conflict):
-    title = "Moderation action does not apply"
-    slug = "moderation-conflict"
 
 
 def report_abuse(

@@ -10,7 +10,7 @@ from shared.db import unit_of_work
 from shared.notifications.models import Notification
 from shared.notifications.templates import Rendered, renderer
 from shared.users.models import TokenPurpose
-from shared.users.verification import RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL, mint
+from shared.users.one_time_tokens import RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL, mint
 
 VERIFY = {
     "en": {

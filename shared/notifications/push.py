@@ -13,7 +13,6 @@ import binascii
 import json
 import logging
 import uuid
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared import process_state
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.errors import DomainError, InvalidInput, NotFound
@@ -157,7 +157,7 @@ def unsubscribe(session: Session, user_id: uuid.UUID, subscription_id: uuid.UUID
         raise SubscriptionNotFound(f"No push subscription {subscription_id}.")
 
 
-@lru_cache
+@process_state.cached
 def _vapid() -> Any:
     from py_vapid import Vapid
 
@@ -167,10 +167,6 @@ def _vapid() -> Any:
     if "BEGIN" in key:
         return Vapid.from_pem(key.encode())
     return Vapid.from_string(key)
-
-
-def forget_key() -> None:
-    _vapid.cache_clear()
 
 
 def application_server_key() -> str:

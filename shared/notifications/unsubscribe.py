@@ -7,11 +7,11 @@ and it can do one thing only, turn that person's mail notices off.
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
 from html import escape
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from shared import process_state
 from shared.config import get_settings
 from shared.errors import NotFound
 from shared.notifications.templates import Rendered
@@ -27,14 +27,10 @@ class UnknownLink(NotFound):
     slug = "unsubscribe-link-not-valid"
 
 
-@lru_cache
+@process_state.cached
 def _serializer() -> URLSafeSerializer:
     secret = instance_key("unsubscribe_secret", "unsubscribe links work only on this instance")
     return URLSafeSerializer(secret, salt="unsubscribe")
-
-
-def forget_key() -> None:
-    _serializer.cache_clear()
 
 
 def token_for(user_id: uuid.UUID) -> str:

@@ -10,6 +10,7 @@ from cloudevents.core.bindings.http import to_binary
 from cloudevents.core.formats.json import JSONFormat
 
 from shared.outbox.models import OutboxMessage
+from shared.outbox.wire import to_cloudevent
 
 
 class HttpSinkPublisher:
@@ -18,8 +19,6 @@ class HttpSinkPublisher:
         self.client = httpx.Client(timeout=timeout)
 
     def publish(self, messages: Sequence[OutboxMessage]) -> set[uuid.UUID]:
-        from shared.outbox.publishing import to_cloudevent
-
         confirmed: set[uuid.UUID] = set()
         for row in messages:
             message = to_binary(to_cloudevent(row), JSONFormat())

@@ -4,27 +4,19 @@ publisher the local runner installs. A row is marked sent only after the broker 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Protocol
 
-from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import update
 
+from shared import process_state
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.metrics import OUTBOX_PUBLISHED
 from shared.outbox.models import OutboxMessage
-from shared.outbox.signing import SIGNATURE_EXTENSION, signature_of
+from shared.outbox.wire import Publisher
 
 logger = logging.getLogger("eventmgr.outbox")
-
-
-class Publisher(Protocol):
-    def publish(self, messages: Sequence[OutboxMessage]) -> set[uuid.UUID]:
-        """Hand the messages to the broker; answer the ids it confirmed."""
 
 
 _installed: Publisher | None = None
@@ -37,7 +29,7 @@ def install_publisher(publisher: Publisher | None) -> None:
     get_publisher.cache_clear()
 
 
-@lru_cache
+@process_state.cached
 def get_publisher() -> Publisher | None:
     settings = get_settings()
     if settings.k_sink:
@@ -49,30 +41,6 @@ def get_publisher() -> Publisher | None:
 
         return RabbitPublisher.shared(settings.rabbitmq_url, settings.rabbitmq_exchange)
     return _installed
-
-
-def to_cloudevent(row: OutboxMessage) -> CloudEvent:
-    attributes: dict[str, object] = {
-        "id": str(row.id),
-        "type": row.type,
-        "source": row.source,
-        "specversion": "1.0",
-        "time": row.created_at,
-        "datacontenttype": "application/json",
-    }
-    if row.subject:
-        attributes["subject"] = row.subject
-    if row.traceparent:
-        attributes["traceparent"] = row.traceparent
-    attributes[SIGNATURE_EXTENSION] = signature_of(
-        id=str(row.id),
-        type=row.type,
-        source=row.source,
-        subject=row.subject,
-        time=row.created_at,
-        data=row.data,
-    )
-    return CloudEvent(attributes=attributes, data=row.data)
 
 
 def publish_and_mark(rows: Sequence[OutboxMessage]) -> int:

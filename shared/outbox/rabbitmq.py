@@ -23,6 +23,7 @@ from cloudevents.core.formats.json import JSONFormat
 
 from shared.config import get_settings
 from shared.outbox.models import OutboxMessage
+from shared.outbox.wire import to_cloudevent
 
 logger = logging.getLogger("eventmgr.outbox")
 
@@ -86,8 +87,6 @@ class RabbitPublisher:
                 logger.debug("closing a broken RabbitMQ connection failed", exc_info=True)
 
     async def _publish(self, messages: Sequence[OutboxMessage]) -> set[uuid.UUID]:
-        from shared.outbox.publishing import to_cloudevent
-
         exchange = await self._exchange_ready()
 
         async def one(row: OutboxMessage) -> uuid.UUID:

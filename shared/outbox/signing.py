@@ -18,9 +18,9 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
+from shared import process_state
 from shared.config import get_settings
 
 # A CloudEvents extension name: lower-case letters and digits only.
@@ -32,7 +32,7 @@ class MissingCloudEventKey(RuntimeError):
     refuse every CloudEvent another process signed, so there is none to fall back on."""
 
 
-@lru_cache
+@process_state.cached
 def _key() -> bytes:
     key = get_settings().cloudevent_key
     if not key:
@@ -43,15 +43,10 @@ def _key() -> bytes:
     return key.encode()
 
 
-@lru_cache
+@process_state.cached
 def _previous_key() -> bytes | None:
     previous = get_settings().cloudevent_key_previous
     return previous.encode() if previous else None
-
-
-def forget_key() -> None:
-    _key.cache_clear()
-    _previous_key.cache_clear()
 
 
 def _time(value: datetime | None) -> str | None:

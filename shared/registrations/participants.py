@@ -14,12 +14,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCheckedIn
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import InvalidInput
 from shared.events.models import EventStatus
 from shared.events.service import owned_event
 from shared.outbox.writer import emit
 from shared.pagination import decode_cursor, encode_cursor
 from shared.registrations import repository
+from shared.registrations.errors import CannotCheckIn, RegistrationNotFound
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import RegistrationPublic
 from shared.registrations.service import cancel
@@ -37,16 +38,6 @@ class Participant(RegistrationPublic):
 class ParticipantPage(BaseModel):
     items: list[Participant]
     next_cursor: str | None
-
-
-class RegistrationNotFound(NotFound):
-    title = "Registration not found"
-    slug = "registration-not-found"
-
-
-class CannotCheckIn(Conflict):
-    title = "Cannot check in"
-    slug = "cannot-check-in"
 
 
 def participants(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCancelled, RegistrationCreated, RegistrationPromoted
-from shared.errors import Conflict, NotFound, Unauthenticated
+from shared.errors import Unauthenticated
 from shared.events.models import Event, EventStatus
 from shared.events.schemas import EventPublic
 from shared.events.service import visible_event
@@ -21,14 +21,10 @@ from shared.events.withdrawn import is_withdrawn
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
 from shared.registrations import repository
+from shared.registrations.errors import EventNotOpen, NotRegistered
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import MyRegistration, MyRegistrations, RegistrationPublic
 from shared.users import repository as users
-
-
-class EventNotOpen(Conflict):
-    title = "Event not open for registration"
-    slug = "event-not-open"
 
 
 @dataclass(frozen=True)
@@ -147,11 +143,6 @@ def promote_waiting(session: Session, event: Event) -> None:
             ),
         )
         session.flush()
-
-
-class NotRegistered(NotFound):
-    title = "Not registered"
-    slug = "not-registered"
 
 
 def leave(session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, is_admin: bool) -> None:

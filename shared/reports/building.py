@@ -23,9 +23,15 @@ from shared.metrics import REPORT_BUILD_SECONDS, REPORTS_BUILT
 from shared.outbox.writer import emit
 from shared.reports import repository
 from shared.reports.builders import CONTENT_TYPES, builder_for
-from shared.reports.models import MAX_REPORT_ATTEMPTS, Report, ReportStatus, object_key
-from shared.reports.service import failure_of
-from shared.reports.sources import ReportImpossible, source_of
+from shared.reports.errors import ReportImpossible
+from shared.reports.models import (
+    MAX_REPORT_ATTEMPTS,
+    Report,
+    ReportStatus,
+    failure_of,
+    object_key,
+)
+from shared.reports.sources import source_of
 from shared.storage import StorageUnavailable, get_storage
 
 logger = logging.getLogger("eventmgr.reports")

@@ -11,6 +11,8 @@ from shared.db.base import Base, created_at, uuid_pk
 
 # A report is tried this many times in all (a worker died, storage was down), then failed.
 MAX_REPORT_ATTEMPTS = 3
+# The Celery task that builds a report (`tasks.py`), enqueued by this name.
+BUILD_TASK = "reports.build"
 
 
 class ReportKind(StrEnum):
@@ -89,3 +91,13 @@ class Report(Base):
 
 def object_key(report_id: uuid.UUID, report_format: ReportFormat) -> str:
     return f"reports/{report_id}.{report_format.value}"
+
+
+def failure_of(report: Report) -> dict[str, object]:
+    """The data of `report.failed`."""
+    return {
+        "report_id": report.id,
+        "requester_id": report.requester_id,
+        "kind": report.kind.value,
+        "error": report.error or "The report could not be built.",
+    }

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session, defer
 from shared.catalog import ReportFailed
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
-from shared.errors import Forbidden, NotFound
 from shared.events.service import owned_event
 from shared.outbox.writer import emit
 from shared.ratelimit import limit
 from shared.reports import repository
-from shared.reports.models import Report, ReportKind, ReportStatus
+from shared.reports.errors import NotYourReport, OrganizerNotFound, ReportNotFound
+from shared.reports.models import BUILD_TASK, Report, ReportKind, ReportStatus, failure_of
 from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
 from shared.storage import get_storage
 from shared.users.models import Role
@@ -30,21 +30,6 @@ from shared.users.models import Role
 logger = logging.getLogger("eventmgr.reports")
 HOUR = 3600
 SWEEP_BATCH = 200
-
-
-class ReportNotFound(NotFound):
-    title = "Report not found"
-    slug = "report-not-found"
-
-
-class OrganizerNotFound(NotFound):
-    title = "Organizer not found"
-    slug = "organizer-not-found"
-
-
-class NotYourReport(Forbidden):
-    title = "Not yours to report on"
-    slug = "not-your-report"
 
 
 def request_report(
@@ -130,13 +115,19 @@ def report_for(
 def enqueue(ids: list[uuid.UUID]) -> int:
     """Hand ids to Celery. A broker that is down only delays them: the sweep comes back."""
     from shared.celery_app import celery_app, trace_headers
-    from shared.reports.tasks import build
 
-    celery_app()
+    # By name: the task module imports the building, which must not import this module back.
+    app = celery_app()
     sent = 0
     for report_id in ids:
         try:
-            build.apply_async(args=[str(report_id)], headers=trace_headers(), retry=False)
+            app.send_task(
+                BUILD_TASK,
+                args=[str(report_id)],
+                headers=trace_headers(),
+                retry=False,
+                ignore_result=True,  # as the task itself would: nobody reads its result
+            )
         except Exception:
             logger.warning("could not enqueue %d reports; the sweep will", len(ids) - sent)
             break
@@ -168,13 +159,3 @@ def _remove_expired(before: datetime) -> int:
             if key:
                 storage.delete(key)
     return len(gone)
-
-
-def failure_of(report: Report) -> dict[str, object]:
-    """The data of `report.failed`."""
-    return {
-        "report_id": report.id,
-        "requester_id": report.requester_id,
-        "kind": report.kind.value,
-        "error": report.error or "The report could not be built.",
-    }

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from shared.errors import DomainError
 from shared.events.models import Event
 from shared.registrations.models import CONFIRMED_STATUSES
 from shared.reports import repository
+from shared.reports.errors import ReportImpossible
 from shared.reports.models import Report, ReportKind
 from shared.reports.repository import Period, Query
 
@@ -87,14 +87,6 @@ WORDS: dict[str, dict[str, str]] = {
         "none": "Регистраций пока нет.",
     },
 }
-
-
-class ReportImpossible(DomainError):
-    """The report cannot be built as asked (its event is gone): failed, with this reason."""
-
-    status = 409
-    title = "Report impossible"
-    slug = "report-impossible"
 
 
 @dataclass(frozen=True)

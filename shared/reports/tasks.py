@@ -13,10 +13,10 @@ from typing import Any
 from celery import shared_task
 
 from shared.reports.building import Outcome, build_report
-from shared.reports.models import MAX_REPORT_ATTEMPTS
+from shared.reports.models import BUILD_TASK, MAX_REPORT_ATTEMPTS
 
 
-@shared_task(name="reports.build", bind=True, max_retries=MAX_REPORT_ATTEMPTS)
+@shared_task(name=BUILD_TASK, bind=True, max_retries=MAX_REPORT_ATTEMPTS)
 def build(self: Any, report_id: str) -> str:
     outcome, attempts = build_report(uuid.UUID(report_id))
     if outcome is Outcome.retry:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from shared import process_state
 
 _hasher = PasswordHasher()
 
@@ -25,7 +25,7 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-@lru_cache
+@process_state.cached
 def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password-just-for-timing")
 

@@ -16,13 +16,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from shared import process_state
 from shared.config import get_settings
 
 ALGORITHM = "ES256"
@@ -82,7 +82,7 @@ def _load_private(pem: str) -> ec.EllipticCurvePrivateKey:
     return key
 
 
-@lru_cache
+@process_state.cached
 def _signing_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
     pem = get_settings().jwt_private_key
     if not pem:
@@ -91,7 +91,7 @@ def _signing_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
     return key, public_jwk(key.public_key())["kid"]
 
 
-@lru_cache
+@process_state.cached
 def published_keys() -> dict[str, list[dict[str, str]]]:
     """The JWKS every function verifies with (and `login` publishes)."""
     settings = get_settings()
@@ -103,7 +103,7 @@ def published_keys() -> dict[str, list[dict[str, str]]]:
     return {"keys": []}
 
 
-@lru_cache
+@process_state.cached
 def _verification_keys() -> dict[str, Any]:
     return {
         jwk["kid"]: jwt.PyJWK.from_dict(jwk, algorithm=ALGORITHM).key
@@ -160,10 +160,3 @@ def verify_access_token(token: str) -> AccessClaims:
         raise
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
         raise InvalidToken(str(error)) from error
-
-
-def forget_keys() -> None:
-    """Drop cached keys (after the settings changed, e.g. in tests or a key rotation)."""
-    _signing_key.cache_clear()
-    published_keys.cache_clear()
-    _verification_keys.cache_clear()

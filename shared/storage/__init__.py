@@ -8,8 +8,7 @@ valid for a while, `delete` and `delete_prefix` are idempotent.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from shared import process_state
 from shared.config import get_settings
 from shared.storage.base import (
     InvalidKey,
@@ -31,7 +30,7 @@ __all__ = [
 ]
 
 
-@lru_cache
+@process_state.cached
 def get_storage() -> Storage:
     settings = get_settings()
     if settings.s3_endpoint:

@@ -14,9 +14,9 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from urllib.parse import urlencode
 
+from shared import process_state
 from shared.config import get_settings
 from shared.errors import DomainError, NotFound
 from shared.security.instance_keys import instance_key
@@ -38,13 +38,9 @@ class Download:
     filename: str | None
 
 
-@lru_cache
+@process_state.cached
 def _key() -> bytes:
     return instance_key("storage_url_secret", "download links work only on this instance")
-
-
-def forget_key() -> None:
-    _key.cache_clear()
 
 
 def _signature(key: str, expires: int, filename: str) -> str:

@@ -8,18 +8,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.catalog import UserRegistered
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound
 from shared.outbox.writer import emit
 from shared.security.passwords import hash_password
 from shared.users import repository
+from shared.users.errors import EmailTaken
 from shared.users.models import Role, User
 
 SUPPORTED_LOCALES = ("en", "ru")
-
-
-class EmailTaken(Conflict):
-    title = "Email already registered"
-    slug = "email-taken"
 
 
 def locale_from_accept_language(header: str | None) -> str:

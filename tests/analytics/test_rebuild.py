@@ -12,9 +12,9 @@ from sqlalchemy import delete, update
 from shared.analytics.models import CategoryDay, EventDay, EventTotals
 from shared.db import unit_of_work
 from shared.migrations import alembic_config
-from tests.analytics.rollups import actual, deliver_all, expected
-from tests.factories import create_event, new_user, token_for
-from tests.local.test_runner import EVENTMGR
+from tests.support.factories import create_event, new_user, token_for
+from tests.support.rollups import actual, deliver_all, expected
+from tests.support.runner import EVENTMGR
 
 
 def auth(user) -> dict[str, str]:

@@ -19,6 +19,7 @@ from local.deploy.common import (
     service_name,
 )
 from local.registry import load_functions
+from shared import process_state
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -126,16 +127,15 @@ def test_no_secret_is_committed_only_referenced():
 
 def test_compose_dispatcher_reaches_functions_by_service_name(monkeypatch):
     from eventing.delivery import function_url
-    from shared.config import get_settings
 
     template = load("docker-compose.yml")["services"]["dispatcher"]["environment"]
     monkeypatch.setenv("FUNCTION_URL_TEMPLATE", template["FUNCTION_URL_TEMPLATE"])
-    get_settings.cache_clear()
+    process_state.reset()
     try:
         assert function_url("relay_outbox") == "http://relay-outbox:8080/"
     finally:
         monkeypatch.undo()
-        get_settings.cache_clear()
+        process_state.reset()
 
 
 def test_ci_builds_an_image_per_function(deployed):

@@ -18,6 +18,7 @@ from local.deploy import openfaas, openfaas_manifests
 from local.deploy.common import MIGRATE, PROCESSES, secret_file, service_name
 from local.deploy.gateway import config_files
 from local.registry import Deployed, load_functions
+from shared import process_state
 from shared.config import DEFAULT_SECRETS_DIR
 from tests.deploy.manifests import documents_of, files_under
 
@@ -150,7 +151,6 @@ def test_the_scheduler_is_one_replica_that_never_overlaps(documents):
 
 def test_the_dispatcher_and_scheduler_reach_deployed_function_names(documents, monkeypatch):
     from eventing.delivery import function_url
-    from shared.config import get_settings
 
     functions = stack()
     for name in ("dispatcher", "scheduler"):
@@ -159,12 +159,12 @@ def test_the_dispatcher_and_scheduler_reach_deployed_function_names(documents, m
         ]
         env = {variable["name"]: variable["value"] for variable in container["env"]}
         monkeypatch.setenv("FUNCTION_URL_TEMPLATE", env["FUNCTION_URL_TEMPLATE"])
-        get_settings.cache_clear()
+        process_state.reset()
         try:
             url = function_url("relay_outbox")
         finally:
             monkeypatch.undo()
-            get_settings.cache_clear()
+            process_state.reset()
         assert url == "http://gateway.openfaas:8080/function/relay-outbox/"
         deployed_name = url.split("/function/")[1].strip("/")
         assert deployed_name == service_name("relay_outbox")

@@ -1,17 +1,11 @@
-"""Real consumers on a real port, a real RabbitMQ, and the side effects they leave in PostgreSQL.
-
-Three consumer functions are declared with the kit: `recorder` always succeeds, `flaky` fails
-its first three tries of each CloudEvent, `broken` always answers 500. Each records what it
-applied in a table of the test database, in the consumer's own transaction.
-"""
+"""Fixtures for the eventing tests: the consumer functions of tests/support/consumers.py served
+on a real port, a real RabbitMQ, and the dispatcher between them."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import uvicorn
@@ -20,80 +14,10 @@ from sqlalchemy import text
 from local.embedded import free_port
 from local.gateway import Gateway
 from local.registry import Deployed
+from shared import process_state
 from shared.db import unit_of_work
-from shared.kit import Function
-from tests.conftest import rabbitmq_url, reset_process_state
-
-REGISTERED = "org.eventmanager.user.registered"
-JOINED = "org.eventmanager.registration.created"
-
-tries: Counter[str] = Counter()
-tries_lock = threading.Lock()
-
-
-def record(consumer: str, session, cloudevent) -> None:
-    session.execute(
-        text(
-            "INSERT INTO side_effects (consumer, cloudevent_id, type, traceparent)"
-            " VALUES (:c, :i, :t, :p)"
-        ),
-        {"c": consumer, "i": cloudevent.id, "t": cloudevent.type, "p": cloudevent.traceparent},
-    )
-
-
-recorder = Function("recorder", summary="test", consumes=(REGISTERED, JOINED))
-flaky = Function("flaky", summary="test", consumes=(REGISTERED,))
-broken = Function("broken", summary="test", consumes=(REGISTERED,))
-
-
-@recorder.on(REGISTERED)
-@recorder.on(JOINED)
-def _record(session, cloudevent) -> None:
-    record("recorder", session, cloudevent)
-
-
-@flaky.on(REGISTERED)
-def _flaky(session, cloudevent) -> None:
-    with tries_lock:
-        tries[cloudevent.id] += 1
-        attempt = tries[cloudevent.id]
-    if attempt <= 3:
-        raise RuntimeError(f"flaky failure {attempt}")
-    record("flaky", session, cloudevent)
-
-
-@broken.on(REGISTERED)
-def _broken(session, cloudevent) -> None:
-    raise RuntimeError("always broken")
-
-
-ticks: list[float] = []
-ticker = Function("ticker", summary="test", schedule="* * * * * *")
-
-
-@ticker.on_schedule
-def _tick() -> None:
-    ticks.append(time.monotonic())
-
-
-CONSUMERS = {f.name: f for f in (recorder, flaky, broken)}
-
-
-def side_effects() -> list[tuple[str, str, str]]:
-    with unit_of_work() as session:
-        rows = session.execute(text("SELECT consumer, cloudevent_id, type FROM side_effects"))
-        return [tuple(row) for row in rows]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(
-        f"condition not met in time; side effects: {side_effects()}, tries: {dict(tries)}"
-    )
+from tests.support.consumers import CONSUMERS, ticker, ticks, tries, wait_until
+from tests.support.services import rabbitmq_url
 
 
 @pytest.fixture
@@ -104,7 +28,7 @@ def eventing_env(db_url, rabbitmq, monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("DISPATCHER_BACKOFF_BASE_SECONDS", "0.05")
     monkeypatch.setenv("DISPATCHER_ATTEMPTS", "5")
     monkeypatch.setenv("OUTBOX_GRACE_SECONDS", "0")
-    reset_process_state()
+    process_state.reset()
     exchange = get_settings().rabbitmq_exchange
     tries.clear()
     with unit_of_work() as session:
@@ -116,7 +40,7 @@ def eventing_env(db_url, rabbitmq, monkeypatch) -> Iterator[str]:
         )
         session.execute(text("DELETE FROM side_effects"))
     yield exchange
-    reset_process_state()
+    process_state.reset()
     with unit_of_work() as session:
         session.execute(text("DROP TABLE side_effects"))
     # The next test starts from an empty vhost: no queue left holding this one's messages.
@@ -153,7 +77,7 @@ def consumers(eventing_env, monkeypatch) -> Iterator[str]:
     thread.start()
     wait_until(lambda: server.started, 10)
     monkeypatch.setenv("FUNCTION_URL_TEMPLATE", f"http://127.0.0.1:{port}/function/{{name}}/")
-    reset_process_state()
+    process_state.reset()
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)

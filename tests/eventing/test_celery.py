@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from local.embedded import free_port
+from shared import process_state
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import enqueue, notify, sweep_pending
-from tests.conftest import purge_celery_queue, rabbitmq_url, reset_process_state
-from tests.eventing.conftest import wait_until
+from tests.support.consumers import wait_until
+from tests.support.services import purge_celery_queue, rabbitmq_url
 
 RABBITMQ = rabbitmq_url()
 
@@ -28,7 +29,7 @@ RABBITMQ = rabbitmq_url()
 def mail_dir(tmp_path, monkeypatch, db_url) -> Path:
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
-    reset_process_state()
+    process_state.reset()
     return tmp_path / "outbox"
 
 
@@ -76,7 +77,7 @@ def sent_mails(mail_dir: Path) -> list[str]:
 def test_lost_enqueue_is_swept_and_sent_once(mail_dir, worker, monkeypatch):
     # No broker at commit time: the write succeeds, the row waits.
     monkeypatch.setenv("CELERY_BROKER_URL", rabbitmq_url(free_port()))
-    reset_process_state()
+    process_state.reset()
     started = time.monotonic()
     message("lost@example.org")
     assert time.monotonic() - started < 10
@@ -85,7 +86,7 @@ def test_lost_enqueue_is_swept_and_sent_once(mail_dir, worker, monkeypatch):
     assert row.email_status == DeliveryStatus.pending
     # The broker is back, a worker runs; after the timeout the sweep hands the row over again.
     monkeypatch.setenv("CELERY_BROKER_URL", RABBITMQ)
-    reset_process_state()
+    process_state.reset()
     worker()
     time.sleep(1.1)
     assert sweep_pending() == 1
@@ -113,7 +114,7 @@ def test_mail_is_sent_once_when_enqueued_at_commit_and_keeps_the_trace(
     from shared import logs
 
     monkeypatch.setenv("CELERY_BROKER_URL", RABBITMQ)
-    reset_process_state()
+    process_state.reset()
     worker()
     trace = "5b8aa5a2d2c872e8321cf37308d69df2"
     tokens = (logs.trace_id.set(trace), logs.span_id.set("051581bf3cb55c13"))
@@ -171,7 +172,7 @@ def test_celery_is_never_named_like_the_cloudevents_exchange(queue, exchange, mo
     monkeypatch.setenv("CELERY_QUEUE", queue)
     if exchange:
         monkeypatch.setenv("RABBITMQ_EXCHANGE", exchange)
-    get_settings.cache_clear()
+    process_state.reset()
     try:
         with pytest.raises(ValidationError, match="collides with the CloudEvents topic exchange"):
             get_settings()
@@ -189,7 +190,7 @@ def test_celery_is_never_named_like_the_cloudevents_exchange(queue, exchange, mo
         )
         assert "Traceback" not in refused.stderr
     finally:
-        get_settings.cache_clear()
+        process_state.reset()
 
 
 def test_the_default_names_are_apart():

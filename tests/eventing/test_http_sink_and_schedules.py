@@ -11,11 +11,11 @@ import pytest
 
 from eventing.scheduler import Scheduler
 from eventing.triggers import Schedule
+from shared import process_state
 from shared.outbox.relay import pending_count, relay_once
-from tests.conftest import reset_process_state
-from tests.eventing.conftest import wait_until
-from tests.eventing.test_rabbitmq import sign_up
-from tests.kit.test_app import INTERNAL
+from tests.support.api import INTERNAL
+from tests.support.consumers import wait_until
+from tests.support.factories import sign_up
 
 
 class Ingress(BaseHTTPRequestHandler):
@@ -46,10 +46,10 @@ def ingress(db_url, monkeypatch) -> Iterator[type[Ingress]]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("K_SINK", f"http://127.0.0.1:{server.server_address[1]}/")
     monkeypatch.setenv("OUTBOX_GRACE_SECONDS", "0")
-    reset_process_state()
+    process_state.reset()
     yield Ingress
     server.shutdown()
-    reset_process_state()
+    process_state.reset()
 
 
 def test_k_sink_gets_binary_mode_cloudevents_and_refusals_wait_for_the_relay(ingress, client):
@@ -104,7 +104,7 @@ def test_what_the_knative_broker_delivers_is_accepted(ingress, client):
 
 
 def test_scheduler_calls_each_schedule_on_time(consumers):
-    from tests.eventing.conftest import ticks
+    from tests.support.consumers import ticks
 
     scheduler = Scheduler([Schedule("ticker", "* * * * * *")])  # every second
     scheduler.start()

@@ -14,8 +14,8 @@ from shared.db import unit_of_work
 from shared.outbox.models import DeadLetter, LocalDelivery
 from shared.outbox.publishing import install_publisher
 from shared.outbox.relay import pending_count
-from tests.eventing.conftest import CONSUMERS, side_effects, wait_until
-from tests.eventing.test_rabbitmq import sign_up
+from tests.support.consumers import CONSUMERS, side_effects, wait_until
+from tests.support.factories import sign_up
 
 TRIGGERS = [Trigger(name, t) for name, f in CONSUMERS.items() for t in f.consumes]
 

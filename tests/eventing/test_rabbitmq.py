@@ -14,31 +14,22 @@ from cloudevents.core.formats.json import JSONFormat
 from sqlalchemy import func, select
 
 from eventing.topology import dead_queue
+from shared import process_state
 from shared.db import unit_of_work
 from shared.outbox.models import OutboxMessage
 from shared.outbox.relay import pending_count, relay_once
-from tests.conftest import rabbitmq_url, reset_process_state
-from tests.eventing.conftest import JOINED, REGISTERED, side_effects, wait_until
-from tests.factories import bearer, create_event
+from tests.support.consumers import JOINED, REGISTERED, side_effects, wait_until
+from tests.support.factories import bearer, create_event, sign_up
+from tests.support.services import rabbitmq_url
 
 RABBITMQ = rabbitmq_url()
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
-def sign_up(client, n: int, **headers) -> None:
-    for i in range(n):
-        response = client.post(
-            "/api/v1/auth/register",
-            json={"email": f"u{i}@example.org", "password": "0123456789", "full_name": f"U{i}"},
-            headers=headers,
-        )
-        assert response.status_code == 201
-
-
 @pytest.fixture
 def broker(monkeypatch, eventing_env):
     monkeypatch.setenv("RABBITMQ_URL", RABBITMQ)
-    reset_process_state()
+    process_state.reset()
 
 
 def test_publish_route_deliver_handle(broker, dispatcher, client):
@@ -82,7 +73,7 @@ def test_cloudevents_not_from_the_outbox_are_never_applied(
     """Whoever can publish to the exchange still cannot make a consumer act: an unsigned
     CloudEvent and a signed one whose data was changed are refused (401, 403), retried and
     dead-lettered; the outbox's own, signed, pass the same dispatcher."""
-    from tests.delivery import signed_cloudevent
+    from tests.support.delivery import signed_cloudevent
 
     data = {
         "user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10",
@@ -107,6 +98,8 @@ def test_cloudevents_not_from_the_outbox_are_never_applied(
     wait_until(lambda: Counter(e[0] for e in side_effects())["recorder"] == 1)
     dead = asyncio.run(_drain(dead_queue(eventing_env, "recorder"), expect=2))
     assert sorted(message["error"].split(":")[0] for message in dead) == ["HTTP 401", "HTTP 403"]
+    # Retried first (a key may be rolling out), dead-lettered after the last try.
+    assert [message["attempt"] for message in dead] == ["5", "5"]
     assert {e[1] for e in side_effects()} & {"altered", "unsigned"} == set()
 
 
@@ -154,13 +147,13 @@ def test_broker_outage_loses_nothing_and_duplicates_nothing(
     from local.embedded import free_port
 
     monkeypatch.setenv("RABBITMQ_URL", rabbitmq_url(free_port()))
-    reset_process_state()
+    process_state.reset()
     sign_up(client, 5)
     assert pending_count() == 5
     assert side_effects() == []
     # The broker is back: the relay publishes the backlog, each consumer applies it once.
     monkeypatch.setenv("RABBITMQ_URL", RABBITMQ)
-    reset_process_state()
+    process_state.reset()
     result = relay_once()
     assert (result.claimed, result.published) == (5, 5)
     assert pending_count() == 0
@@ -199,7 +192,7 @@ def test_two_sweeps_at_once_publish_each_row_once(broker, eventing_env):
     import os
 
     os.environ["OUTBOX_RELAY_BATCH"] = str(monkeypatch_batch)
-    reset_process_state()
+    process_state.reset()
     try:
         results: list[int] = []
 
@@ -214,7 +207,7 @@ def test_two_sweeps_at_once_publish_each_row_once(broker, eventing_env):
             thread.join()
     finally:
         del os.environ["OUTBOX_RELAY_BATCH"]
-        reset_process_state()
+        process_state.reset()
     assert sum(results) == 300
     ids = asyncio.run(_drain_ids(f"{eventing_env}.probe", 300))
     assert len(ids) == 300
@@ -253,7 +246,7 @@ def test_redelivered_cloudevent_is_applied_once(consumers, client):
     """The same CloudEvent twice at a consumer (a redelivery): acknowledged, applied once."""
     import httpx
 
-    from tests.delivery import binary_mode, signed_cloudevent
+    from tests.support.delivery import binary_mode, signed_cloudevent
 
     data = {
         "user_id": "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10",
@@ -292,8 +285,8 @@ def test_dispatcher_survives_the_broker_going_away(broker, consumers, client):
     """The dispatcher's connection is cut mid-stream; it reconnects and delivers everything."""
     from eventing.dispatcher import start_in_thread
     from eventing.triggers import Trigger
-    from tests.eventing.conftest import CONSUMERS
     from tests.eventing.tcp_proxy import TcpProxy
+    from tests.support.consumers import CONSUMERS
 
     proxy = TcpProxy(5672)
     proxy.start()

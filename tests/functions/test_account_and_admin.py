@@ -9,9 +9,9 @@ from shared.db import unit_of_work
 from shared.notifications.models import NotificationSettings, PushSubscription
 from shared.outbox.models import OutboxMessage
 from shared.users.models import User
-from tests.factories import PASSWORD, bearer, create_event, login, make_user
-from tests.functions.test_web_push import Browser
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import PASSWORD, bearer, create_event, login, make_user
+from tests.support.push import Browser
 
 
 def auth(client, email: str) -> dict[str, str]:

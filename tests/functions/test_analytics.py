@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.analytics.rollups import deliver_all
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event, new_user, token_for
+from tests.support.rollups import deliver_all
 
 
 def auth(user) -> dict[str, str]:

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.factories import bearer, create_event, event_body
+from tests.support.factories import bearer, create_event, event_body
 
 ODD_IDS = ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "%00", "1" * 300, "'; --"]
 ODD_VALUES = [None, 0, -1, 10**30, 1.5, True, "", "x" * 5000, [], {}, ["a"], {"a": 1}, "\u0000"]

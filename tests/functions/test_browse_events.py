@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from shared.db import unit_of_work
 from shared.events.models import Event, EventStatus, Moderation
-from tests.factories import bearer, create_event
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event
 
 
 def titles(response) -> list[str]:

@@ -17,18 +17,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 from sqlalchemy import String, func, insert, literal_column, select, update
 
+from shared import process_state
 from shared.db import unit_of_work
 from shared.registrations.models import Registration
 from shared.reports import repository
 from shared.reports.models import Report
 from shared.users.models import User
-from tests.conftest import reset_process_state
-from tests.factories import create_event, many_users, new_user
-from tests.functions.test_participants import emitted
-from tests.kit.test_app import assert_problem
-from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
-from tests.media.s3 import moto_server, s3_environment
-from tests.reports.helpers import (
+from tests.support.api import assert_problem
+from tests.support.factories import create_event, many_users, new_user
+from tests.support.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from tests.support.outbox import emitted
+from tests.support.reports import (
     REPORTS,
     ask,
     attendance_in_database,
@@ -40,13 +39,14 @@ from tests.reports.helpers import (
     same_moment,
     state,
 )
+from tests.support.s3 import moto_server, s3_environment
 
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch, db_url):
     """Report files in a storage directory of this test's own."""
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    reset_process_state()
+    process_state.reset()
     return tmp_path
 
 
@@ -302,7 +302,7 @@ def test_bad_requests_are_422_problems(client, owner, body):
 
 def test_requests_are_throttled_per_person(client, owner, monkeypatch):
     monkeypatch.setenv("REPORT_REQUESTS_PER_USER_PER_HOUR", "2")
-    reset_process_state()
+    process_state.reset()
     summary = {"kind": "organizer_summary", "format": "csv"}
     ask(client, owner, **summary)
     ask(client, owner, **summary)
@@ -363,7 +363,7 @@ def test_through_s3_the_link_downloads_the_same_report(client, owner, monkeypatc
     with moto_server() as endpoint:
         for key, value in s3_environment(endpoint, f"r-{uuid.uuid4().hex[:12]}").items():
             monkeypatch.setenv(key, value)
-        reset_process_state()
+        process_state.reset()
         on_s3 = ask(client, owner, kind="event_attendance", event_id=event["id"], format="csv")
         assert run_build(on_s3["id"]) == "ready"
         url = state(client, on_s3["id"], owner)["download_url"]
@@ -440,7 +440,7 @@ def test_a_russian_speaker_gets_the_report_and_the_mail_in_russian(
 @pytest.mark.parametrize("report_format", ["pdf", "xlsx", "csv"])
 def test_no_participant_name_can_break_a_report(client, owner, report_format):
     """Names are people's text: mathtext dollars and control characters included."""
-    from tests.reports.helpers import rename
+    from tests.support.reports import rename
 
     event = create_event(client, owner, capacity=5)
     for name in ("$x^$ Dollar", "Bell\x07 Name"):

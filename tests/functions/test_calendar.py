@@ -17,9 +17,9 @@ from local.deploy.gateway import nginx_conf
 from shared.db import unit_of_work
 from shared.logs import scrub
 from shared.users.models import User
-from tests.delivery import deliver_outbox
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.delivery import deliver_outbox
+from tests.support.factories import bearer, create_event, new_user, token_for
 
 VENUE = {"name": "Tech Hub", "address": "Main St 1, Berlin", "lat": 52.52, "lon": 13.405}
 

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from shared.db import unit_of_work
 from shared.registrations.models import Registration
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.functions.test_participants import emitted
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event, new_user, token_for
+from tests.support.outbox import emitted
 
 
 def test_owner_deletes_and_registered_people_travel_in_the_cloudevent(client):

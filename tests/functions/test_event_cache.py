@@ -5,12 +5,12 @@ from __future__ import annotations
 import redis
 from sqlalchemy import select
 
+from shared import process_state
 from shared.cache import get_redis, versioned
 from shared.cache.models import PendingInvalidation
 from shared.db import unit_of_work
-from tests.conftest import reset_process_state
-from tests.factories import bearer, create_event
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event
 
 
 def cached_keys() -> set[str]:
@@ -57,7 +57,7 @@ def test_redis_down_is_served_from_postgresql(client, monkeypatch):
     owner = bearer(client, "organizer")
     event = create_event(client, owner)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
-    reset_process_state()
+    process_state.reset()
     path = f"/api/v1/events/{event['id']}"
     assert client.get(path).status_code == 200
     assert client.get("/api/v1/events").status_code == 200

@@ -7,25 +7,12 @@ from sqlalchemy import update
 
 from shared.db import unit_of_work
 from shared.users.models import User
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
-
-EVERYTHING = ("org.eventmanager.",)
-
-
-def mailed(outbox_dir) -> list[tuple[str, str, str]]:
-    """(to, subject, text) of every mail so far."""
-    found = []
-    for message in mails(outbox_dir):
-        body = message.get_body(("plain",))
-        assert body is not None
-        found.append((str(message["To"]), str(message["Subject"]), body.get_content()))
-    return found
-
-
-def deliver(client) -> None:
-    deliver_outbox_to_notify(client, EVERYTHING)
-    send_pending_mail()
+from tests.support.factories import bearer, create_event, new_user, token_for
+from tests.support.mailbox import (
+    deliver,
+    mailed,
+    mails,
+)
 
 
 def test_seats_changes_and_cancellation_are_told(client, outbox_dir):

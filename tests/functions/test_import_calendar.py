@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from shared import process_state
 from shared.db import unit_of_work
 from shared.events.models import Event
 from shared.users.models import User
-from tests.conftest import reset_process_state
-from tests.factories import bearer, new_user, token_for
-from tests.kit.test_app import assert_problem
-from tests.media import files
+from tests.support import files
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, new_user, token_for
 
 EXPORT = (Path(__file__).parent.parent / "calendars" / "data" / "team-calendar.ics").read_bytes()
 IMPORT = "/api/v1/calendar/import"
@@ -146,13 +146,13 @@ def test_limits(client, organizer, monkeypatch):
     )
     assert_problem(send(client, too_big, organizer), 413)
     monkeypatch.setenv("CALENDAR_IMPORT_MAX_EVENTS", "5")
-    reset_process_state()
+    process_state.reset()
     assert "at most 5" in assert_problem(send(client, EXPORT, organizer), 422)["detail"]
     monkeypatch.setenv("CALENDAR_IMPORT_MAX_EVENTS", "60")  # 12 entries, 61 after expansion
-    reset_process_state()
+    process_state.reset()
     assert "expands to 61" in assert_problem(send(client, EXPORT, organizer), 422)["detail"]
     monkeypatch.setenv("CALENDAR_IMPORT_MAX_OCCURRENCES", "3")
-    reset_process_state()
+    process_state.reset()
     result = send(client, EXPORT, organizer).json()
     assert len(result["created"]) == 4 + 3 + 3  # singles, weekly sync (3 of 5), standups
     assert events_count() == 10
@@ -162,7 +162,7 @@ def test_no_input_makes_it_fail(client, organizer, monkeypatch):
     """Cut anywhere, or with a line mangled, a calendar is a 201 or a 422, never a 500."""
     # Isolation: this one account sends about seventy files, past the hourly import limit.
     monkeypatch.setenv("CALENDAR_IMPORTS_PER_USER_PER_HOUR", "1000")
-    reset_process_state()
+    process_state.reset()
     lines = EXPORT.split(b"\r\n")
     for cut in range(0, len(EXPORT), 97):
         answer = send(client, EXPORT[:cut], organizer)
@@ -247,7 +247,7 @@ def test_an_unverified_organizer_is_refused_before_the_file_is_read(client):
 
 def test_imports_are_limited_per_account(client, organizer, monkeypatch):
     monkeypatch.setenv("CALENDAR_IMPORTS_PER_USER_PER_HOUR", "3")
-    reset_process_state()
+    process_state.reset()
     for _ in range(3):
         assert send(client, NEVER, organizer).status_code == 201
     problem = assert_problem(send(client, NEVER, organizer), 429)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from shared.db import unit_of_work
 from shared.events.models import Event, EventStatus
 from shared.registrations.models import Registration, RegistrationStatus
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event, new_user, token_for
 
 
 def join(client, event_id: str, headers: dict[str, str]):

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event, new_user, token_for
 
 
 def test_leaving_promotes_the_first_waiting_and_may_come_back(client):

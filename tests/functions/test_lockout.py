@@ -11,10 +11,11 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from tests.conftest import REDIS_URL, reset_process_state
-from tests.factories import PASSWORD, login, make_user
-from tests.kit.test_app import assert_problem
-from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from shared import process_state
+from tests.support.api import assert_problem
+from tests.support.factories import PASSWORD, login, make_user
+from tests.support.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from tests.support.services import REDIS_URL
 
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.7"
@@ -24,11 +25,11 @@ OWNER = "198.51.100.7"
 def proxied(client, gateway, monkeypatch):
     """Requests through a trusted proxy, so each can come from an address of its choice."""
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
-    reset_process_state()
+    process_state.reset()
     behind = TestClient(gateway, client=("10.0.0.5", 50000))
     yield behind
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def sign_in(proxied, email, password, address, device=None):

@@ -17,8 +17,8 @@ from sqlalchemy import update
 
 from shared.db import unit_of_work
 from shared.users.models import User
-from tests.factories import PASSWORD, event_body, login, make_user
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import PASSWORD, event_body, login, make_user
 
 
 def test_login_returns_a_token_pair(client):
@@ -184,8 +184,8 @@ def test_every_authenticated_route_refuses_bad_tokens(client, gateway):
 
 def test_key_rotation_keeps_old_tokens_valid_until_their_key_is_dropped(client, monkeypatch):
     """Publish old and new public keys, give `login` the new private key, then drop the old."""
+    from shared import process_state
     from shared.security.tokens import generate_private_key_pem, jwks_for
-    from tests.conftest import reset_process_state
 
     old_pem = os.environ["JWT_PRIVATE_KEY"]
     old_token = login(client, make_user("organizer"))["access_token"]
@@ -193,7 +193,7 @@ def test_key_rotation_keeps_old_tokens_valid_until_their_key_is_dropped(client, 
     both = {"keys": jwks_for(old_pem)["keys"] + jwks_for(new_pem)["keys"]}
     monkeypatch.setenv("JWT_PUBLIC_KEYS", json.dumps(both))
     monkeypatch.setenv("JWT_PRIVATE_KEY", new_pem)
-    reset_process_state()
+    process_state.reset()
     new_token = login(client, make_user("organizer"))["access_token"]
     assert len(client.get("/api/v1/auth/jwks.json").json()["keys"]) == 2
     for token in (old_token, new_token):
@@ -202,20 +202,20 @@ def test_key_rotation_keeps_old_tokens_valid_until_their_key_is_dropped(client, 
         )
         assert created.status_code == 201
     monkeypatch.setenv("JWT_PUBLIC_KEYS", json.dumps(jwks_for(new_pem)))
-    reset_process_state()
+    process_state.reset()
     refused = client.post(
         "/api/v1/events", json=event_body(), headers={"Authorization": f"Bearer {old_token}"}
     )
     assert_problem(refused, 401)
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def test_a_grace_window_lets_a_client_retry_a_refresh(client, monkeypatch):
-    from tests.conftest import reset_process_state
+    from shared import process_state
 
     monkeypatch.setenv("REFRESH_REUSE_GRACE_SECONDS", "30")
-    reset_process_state()
+    process_state.reset()
     first = login(client, make_user())
     body = {"refresh_token": first["refresh_token"]}
     answers = [client.post("/api/v1/auth/refresh", json=body) for _ in range(2)]
@@ -226,7 +226,7 @@ def test_a_grace_window_lets_a_client_retry_a_refresh(client, monkeypatch):
         )
         assert again.status_code == 200
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def test_two_refreshes_with_one_token_at_once_leave_one_chain(live_url, client):

@@ -6,12 +6,13 @@ import pytest
 import redis
 from sqlalchemy import update
 
+from shared import process_state
 from shared.auth.service import end_all_sessions
 from shared.db import unit_of_work
 from shared.users.models import User
-from tests.conftest import REDIS_URL, reset_process_state
-from tests.factories import event_body, login, make_user
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import event_body, login, make_user
+from tests.support.services import REDIS_URL
 
 
 def can_create(client, access_token: str) -> int:
@@ -73,7 +74,7 @@ def test_revocation_holds_with_redis_down(client, monkeypatch):
     from local.embedded import free_port
 
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
-    reset_process_state()
+    process_state.reset()
     tokens = login(client, make_user("organizer"))
     assert can_create(client, tokens["access_token"]) == 201
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from shared import process_state
 from shared.audit.models import AuditEntry
 from shared.db import unit_of_work
-from tests.conftest import reset_process_state
-from tests.factories import bearer, create_event
-from tests.functions.test_participants import emitted
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event
+from tests.support.outbox import emitted
 
 ADMIN_EVENTS = "/api/v1/admin/events"
 
@@ -109,7 +109,7 @@ def test_who_may_report_and_moderate(client):
 
 def test_reports_are_rate_limited(client, monkeypatch):
     monkeypatch.setenv("REPORTS_PER_USER_PER_HOUR", "2")
-    reset_process_state()
+    process_state.reset()
     event = create_event(client, bearer(client, "organizer"))
     reporter = bearer(client)
     path = f"/api/v1/events/{event['id']}/reports-abuse"
@@ -120,7 +120,7 @@ def test_reports_are_rate_limited(client, monkeypatch):
 
 def test_pre_moderation_holds_organizers_events_until_approved(client, monkeypatch):
     monkeypatch.setenv("MODERATION_MODE", "pre")
-    reset_process_state()
+    process_state.reset()
     owner, admin = bearer(client, "organizer"), bearer(client, "admin")
     held = create_event(client, owner)
     assert held["moderation"] == "pending"

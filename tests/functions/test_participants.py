@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from shared.db import unit_of_work
-from shared.outbox.models import OutboxMessage
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.kit.test_app import assert_problem
-
-
-def emitted(kind: str) -> list[dict]:
-    with unit_of_work() as session:
-        rows = session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.type == f"org.eventmanager.{kind}")
-            .order_by(OutboxMessage.created_at)
-        )
-        return [row.data for row in rows]
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event, new_user, token_for
+from tests.support.outbox import emitted
 
 
 def test_list_filter_and_page_participants(client):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tests.factories import PASSWORD, login, make_user
-from tests.kit.test_app import assert_problem
-from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from tests.support.api import assert_problem
+from tests.support.factories import PASSWORD, login, make_user
+from tests.support.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
 
 NEW = "a brand new password"
 

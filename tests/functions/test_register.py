@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
 
 GOOD = {"email": "Ada@Example.org", "password": "0123456789", "full_name": "Ada Lovelace"}
 

@@ -8,14 +8,14 @@ import uuid
 from sqlalchemy import func, select
 
 from shared.db import unit_of_work
-from shared.events.changes import delete_event
 from shared.events.models import Event
 from shared.events.service import visible_event
+from shared.organizing.changes import delete_event
 from shared.registrations import repository
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.service import cancel, join
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event, new_user, token_for
 
 
 def test_a_stale_event_in_the_session_is_read_again_under_the_lock(client):

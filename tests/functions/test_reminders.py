@@ -13,9 +13,8 @@ from shared.db import unit_of_work
 from shared.notifications import reminders
 from shared.notifications.models import Notification, ReminderSent
 from shared.registrations.models import Registration, RegistrationStatus
-from tests.factories import bearer, create_event, many_users, new_user, token_for
-from tests.functions.test_event_notices import mailed
-from tests.mailbox import send_pending_mail
+from tests.support.factories import bearer, create_event, many_users, new_user, token_for
+from tests.support.mailbox import mailed, send_pending_mail
 
 START = datetime.fromisoformat("2031-05-01T18:00:00+02:00")
 
@@ -144,10 +143,10 @@ def test_settings_cancellations_moves_and_late_registrations(client, outbox_dir)
 
 def test_a_page_never_splits_the_reminders_of_one_registration(client, monkeypatch):
     """Both reminders due at once: only the nearer is sent, whatever the page size."""
-    from tests.conftest import reset_process_state
+    from shared import process_state
 
     monkeypatch.setenv("MAIL_BATCH_SIZE", "3")
-    reset_process_state()
+    process_state.reset()
     event = create_event(client, bearer(client, "organizer"), title="Late crowd")
     _crowd(event["id"], 7)
     assert reminders.run(START - timedelta(minutes=30)) == 7

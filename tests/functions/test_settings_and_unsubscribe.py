@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, MailSuppression, Notification
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.functions.test_event_notices import deliver
-from tests.mailbox import mails
+from tests.support.factories import bearer, create_event, new_user, token_for
+from tests.support.mailbox import deliver, mails
 
 SETTINGS = "/api/v1/me/notification-settings"
 
@@ -136,14 +135,14 @@ def _signed(private_key, body: bytes, timestamp: str) -> str:
 def test_signed_bounces_suppress_the_address_and_unsigned_ones_do_nothing(
     client, outbox_dir, monkeypatch
 ):
-    from tests.conftest import reset_process_state
+    from shared import process_state
 
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     monkeypatch.setenv("SENDGRID_WEBHOOK_PUBLIC_KEY", base64.b64encode(public).decode())
-    reset_process_state()
+    process_state.reset()
     bounced, blocked, fine = new_user(), new_user(), new_user()
     events = [
         {"email": bounced.email.upper(), "event": "bounce", "type": "bounce", "reason": "550"},

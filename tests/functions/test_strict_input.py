@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from shared.db import unit_of_work
 from shared.events.models import Event
-from tests.factories import bearer, create_event, event_body
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event, event_body
 
 
 def _refused(response, field: str) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import redis
 
-from tests.conftest import REDIS_URL, reset_process_state
-from tests.factories import PASSWORD, make_user
-from tests.kit.test_app import assert_problem
+from shared import process_state
+from tests.support.api import assert_problem
+from tests.support.factories import PASSWORD, make_user
+from tests.support.services import REDIS_URL
 
 
 def attempt(client, email: str, password: str, address: str | None = None):
@@ -58,7 +59,7 @@ def test_sign_ups_are_capped_per_address_behind_a_trusted_proxy(client, gateway,
     from starlette.testclient import TestClient
 
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
-    reset_process_state()
+    process_state.reset()
     behind_proxy = TestClient(gateway, client=("10.0.0.5", 50000))  # the proxy is the peer
 
     def sign_up(i: int, address: str):
@@ -111,7 +112,7 @@ def test_limits_hold_in_process_when_redis_is_down(client, monkeypatch):
     from local.embedded import free_port
 
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
-    reset_process_state()
+    process_state.reset()
     email = make_user()
     codes = [attempt(client, email, "wrong password").status_code for _ in range(6)]
     assert codes == [401] * 5 + [429]
@@ -151,7 +152,7 @@ def test_every_forwarded_for_line_is_read(gateway, monkeypatch):
     from shared.kit.client import client_address
 
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
-    reset_process_state()
+    process_state.reset()
     scope = {
         "type": "http",
         "client": ("10.0.0.5", 1),
@@ -162,4 +163,4 @@ def test_every_forwarded_for_line_is_read(gateway, monkeypatch):
     }
     assert client_address(Request(scope)) == "198.51.100.1"
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()

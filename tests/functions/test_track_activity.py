@@ -18,18 +18,18 @@ from sqlalchemy import text, update
 from shared.analytics.service import refresh
 from shared.db import unit_of_work
 from shared.errors import DomainError
-from shared.events.changes import cancel_event, delete_event, update_event
 from shared.events.schemas import EventCreate, EventUpdate
 from shared.events.service import create_event
 from shared.moderation.service import moderate
+from shared.organizing.changes import cancel_event, delete_event, update_event
 from shared.outbox.models import OutboxMessage
 from shared.registrations import participants
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration
 from shared.registrations.service import join, leave
-from tests.analytics.rollups import actual, deliver, deliver_all, expected, recorded
-from tests.conftest import empty_tables
-from tests.factories import many_users, new_user, token_for
+from tests.support.factories import many_users, new_user, token_for
+from tests.support.rollups import actual, deliver, deliver_all, expected, recorded
+from tests.support.services import empty_tables
 
 PEOPLE = 6
 EVENTS = 3

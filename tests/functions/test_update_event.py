@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 from shared.db import unit_of_work
 from shared.outbox.models import OutboxMessage
 from shared.users.models import User
-from tests.factories import bearer, create_event, login, make_user
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, create_event, login, make_user
 
 
 def updates() -> list[dict]:

@@ -14,18 +14,18 @@ from PIL import ExifTags, Image
 from PIL.GifImagePlugin import GifImageFile
 from sqlalchemy import func, select
 
+from shared import process_state
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.media.models import Media
 from shared.storage import get_storage
 from shared.storage.links import signed_url
-from tests.conftest import reset_process_state
-from tests.delivery import deliver_outbox
-from tests.factories import bearer, create_event, event_body, new_user, token_for
-from tests.functions.test_participants import emitted
-from tests.kit.test_app import assert_problem
-from tests.media import files
-from tests.media.s3 import moto_server, s3_environment
+from tests.support import files
+from tests.support.api import assert_problem
+from tests.support.delivery import deliver_outbox
+from tests.support.factories import bearer, create_event, event_body, new_user, token_for
+from tests.support.outbox import emitted
+from tests.support.s3 import moto_server, s3_environment
 
 
 def media_path(event: dict) -> str:
@@ -50,7 +50,7 @@ def media_rows() -> int:
 def media_dir(tmp_path, monkeypatch, db_url):
     """A storage directory of this test's own."""
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    reset_process_state()
+    process_state.reset()
     return tmp_path / "media"
 
 
@@ -165,7 +165,7 @@ def test_image_bombs_are_refused_before_decoding(client, owner, event, monkeypat
     big = files.png_declaring(8_000, 6_000)
     assert_problem(upload(client, event, owner, big, name="big.png"), 422)
     monkeypatch.setenv("MEDIA_MAX_PIXELS", "1000")
-    reset_process_state()
+    process_state.reset()
     assert_problem(upload(client, event, owner, files.png(64, 48)), 422)
     assert stored_objects() == []
     assert media_rows() == 0
@@ -199,7 +199,7 @@ def test_size_limit_while_streaming(client, owner, event, monkeypatch):
     exactly = b"%PDF-1.4\n" + b"0" * (limit - 9)
     assert upload(client, event, owner, exactly, name="max.pdf").status_code == 201
     monkeypatch.setenv("MEDIA_MAX_BYTES", "4096")
-    reset_process_state()
+    process_state.reset()
     assert_problem(upload(client, event, owner, files.pdf() + b" " * 5000), 413)
     assert media_rows() == 1
 
@@ -237,7 +237,7 @@ def test_who_may_upload_see_and_delete(client, owner, event):
 
 def test_an_event_holds_a_limited_number_of_files(client, owner, event, monkeypatch):
     monkeypatch.setenv("MEDIA_MAX_PER_EVENT", "1")
-    reset_process_state()
+    process_state.reset()
     assert upload(client, event, owner, files.png()).status_code == 201
     problem = assert_problem(upload(client, event, owner, files.png()), 409)
     assert problem["type"] == "urn:eventmanager:problem:too-many-media"
@@ -284,7 +284,7 @@ def s3_endpoint():
 def test_on_s3_the_same_round_trip(client, owner, event, monkeypatch, s3_endpoint):
     for key, value in s3_environment(s3_endpoint, "media-round-trip").items():
         monkeypatch.setenv(key, value)
-    reset_process_state()
+    process_state.reset()
     media = upload(client, event, owner, files.jpeg_with_location(), name="a.jpg").json()
     [item] = client.get(media_path(event)).json()["items"]
     assert item["url"].startswith(f"http://{s3_endpoint}/media-round-trip/events/{event['id']}/")
@@ -309,7 +309,7 @@ def test_on_s3_the_same_round_trip(client, owner, event, monkeypatch, s3_endpoin
 def test_through_a_real_http_server(live_url, monkeypatch, tmp_path):
     """Streamed over a socket, as browsers send it: upload, download by the link, refusals."""
     monkeypatch.setenv("PUBLIC_URL", live_url)
-    reset_process_state()
+    process_state.reset()
     owner = {"Authorization": f"Bearer {token_for(new_user('organizer'))}"}
     with httpx.Client(base_url=live_url, timeout=30) as http:
         event = http.post("/api/v1/events", json=event_body(), headers=owner).json()

@@ -11,8 +11,8 @@ from shared.db import unit_of_work
 from shared.notifications.models import Notification
 from shared.outbox.models import OutboxMessage
 from shared.users.models import OneTimeToken, User
-from tests.kit.test_app import assert_problem
-from tests.mailbox import deliver_outbox_to_notify, mailed_link, send_pending_mail
+from tests.support.api import assert_problem
+from tests.support.mailbox import deliver_outbox_to_notify, mailed_link, send_pending_mail
 
 SIGN_UP = {"email": "new@example.org", "password": "0123456789", "full_name": "Nina"}
 

@@ -6,52 +6,27 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import ssl
 import threading
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import http_ece
 import jwt
 import pytest
 import trustme
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
+from shared import process_state
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification, PushSubscription
 from shared.notifications.tasks import send_pushes
-from tests.conftest import reset_process_state
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.mailbox import deliver_outbox_to_notify
+from tests.support.factories import bearer, create_event, new_user, token_for
+from tests.support.mailbox import deliver_outbox_to_notify
+from tests.support.push import Browser, b64
 
 SUBSCRIPTIONS = "/api/v1/me/push-subscriptions"
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-class Browser:
-    """What a browser keeps for one subscription: its key pair and auth secret."""
-
-    def __init__(self) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
-
-    def keys(self) -> dict[str, str]:
-        point = self.key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-        return {"p256dh": b64(point), "auth": b64(self.auth)}
-
-    def read(self, body: bytes) -> dict:
-        return json.loads(
-            http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth, version="aes128gcm")
-        )
 
 
 class PushService(BaseHTTPRequestHandler):
@@ -92,11 +67,11 @@ def push_service(tmp_path, monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
     monkeypatch.setenv("PUSH_ALLOWED_HOSTS", "localhost,*.push.example.net")
     monkeypatch.setenv("VAPID_SUBJECT", "mailto:ops@events.example.org")
-    reset_process_state()
+    process_state.reset()
     yield f"https://localhost:{server.server_address[1]}"
     server.shutdown()
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def _subscribe(client, headers, endpoint: str, browser: Browser):

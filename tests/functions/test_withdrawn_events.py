@@ -3,9 +3,9 @@ export, activity and in-app notifications say it was withdrawn, not what it said
 
 from __future__ import annotations
 
-from tests.delivery import deliver_outbox
-from tests.factories import bearer, create_event, new_user, token_for
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.delivery import deliver_outbox
+from tests.support.factories import bearer, create_event, new_user, token_for
 
 SECRET = "Ketamine party at the docks"
 TEXT = "Bring cash; ask for Viktor"

@@ -8,20 +8,10 @@ import pytest
 from cloudevents.core.formats.json import JSONFormat
 from starlette.testclient import TestClient
 
+from shared import process_state
 from shared.kit import PROBLEM_JSON, Function
-from tests.conftest import reset_process_state
-from tests.delivery import binary_mode, signed_cloudevent
-
-INTERNAL = {"Authorization": "Bearer internal-test-token"}
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "detail"} <= body.keys()
-    return body
+from tests.support.api import INTERNAL, assert_problem
+from tests.support.delivery import binary_mode, signed_cloudevent
 
 
 def test_health_and_readiness(client):
@@ -33,14 +23,14 @@ def test_health_and_readiness(client):
 def test_readiness_fails_when_postgres_does_not_answer(gateway, monkeypatch):
     # An operator's load balancer must take the function out of rotation.
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
-    reset_process_state()
+    process_state.reset()
     try:
         with TestClient(gateway) as client:
             assert_problem(client.get("/readyz"), 503)
             assert_problem(client.get("/function/login/readyz", headers=INTERNAL), 503)
             assert client.get("/healthz").status_code == 200
     finally:
-        reset_process_state()
+        process_state.reset()
 
 
 def test_metrics_are_internal(client):

@@ -9,8 +9,8 @@ from starlette.testclient import TestClient
 
 from shared.kit import PROBLEM_JSON, Function
 from shared.kit.operations import SCHEDULE_CLOUDEVENT_TYPE
+from tests.support.api import INTERNAL
 
-INTERNAL = {"Authorization": "Bearer internal-test-token"}
 PING_SOURCE = "/apis/v1/namespaces/eventmanager/pingsources/ticker-schedule"
 
 ticks: list[str] = []
@@ -88,11 +88,11 @@ def test_ping_is_internal_and_needs_a_schedule(ticks_recorded):
 def test_with_network_authorization_a_ping_without_a_token_runs(ticks_recorded, monkeypatch):
     """Knative: Triggers and PingSources cannot send the token; INTERNAL_AUTH=network trusts
     reachability (cluster-local Services behind a NetworkPolicy) instead."""
-    from tests.conftest import reset_process_state
+    from shared import process_state
 
     anonymous = {k: v for k, v in ping_headers().items() if k != "Authorization"}
     monkeypatch.setenv("INTERNAL_AUTH", "network")
-    reset_process_state()
+    process_state.reset()
     try:
         with TestClient(ticker.app(), raise_server_exceptions=False) as client:
             assert client.post("/", content=b"", headers=anonymous).status_code == 204
@@ -100,7 +100,7 @@ def test_with_network_authorization_a_ping_without_a_token_runs(ticks_recorded, 
         assert ticks_recorded == ["tick"]
     finally:
         monkeypatch.undo()
-        reset_process_state()
+        process_state.reset()
     with TestClient(ticker.app(), raise_server_exceptions=False) as client:
         assert client.post("/", content=b"", headers=anonymous).status_code == 401
 

@@ -4,8 +4,8 @@ leak no token through the Referer header; a 404 never echoes the path it was ask
 from __future__ import annotations
 
 from shared.notifications.unsubscribe import token_for
-from tests.factories import bearer, new_user
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import bearer, new_user
 
 PAGES = ("/verify-email?token=t0ken", "/reset-password?token=t0ken")
 

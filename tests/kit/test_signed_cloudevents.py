@@ -14,13 +14,13 @@ import pytest
 from cloudevents.core.formats.json import JSONFormat
 from starlette.testclient import TestClient
 
+from shared import process_state
 from shared.kit import PROBLEM_JSON, Function
 from shared.kit.operations import SCHEDULE_CLOUDEVENT_TYPE
 from shared.outbox.signing import SIGNATURE_EXTENSION
-from tests.conftest import reset_process_state
-from tests.delivery import binary_mode, signed_cloudevent
+from tests.support.api import INTERNAL
+from tests.support.delivery import binary_mode, signed_cloudevent
 
-INTERNAL = {"Authorization": "Bearer internal-test-token"}
 VERIFIED = "org.eventmanager.user.verified"
 BLOCKED = "org.eventmanager.user.blocked"
 USER = "7d1f6a9e-5b1c-4c44-9a55-0a2f8b8e2b10"
@@ -65,10 +65,10 @@ def app(db_url) -> Iterator[TestClient]:
 def network_mode(db_url, monkeypatch) -> Iterator[None]:
     """As on Knative: reachability lets a caller in, without the internal token."""
     monkeypatch.setenv("INTERNAL_AUTH", "network")
-    reset_process_state()
+    process_state.reset()
     yield
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def post(client: TestClient, headers: dict[str, str], body: bytes, *, token: bool = True):
@@ -97,10 +97,10 @@ def test_an_unsigned_cloudevent_is_refused_even_with_the_token(app):
 
 def test_a_cloudevent_signed_with_another_key_is_refused(app, monkeypatch):
     monkeypatch.setenv("CLOUDEVENT_KEY", "someone-elses-key")
-    reset_process_state()
+    process_state.reset()
     headers, body = binary_mode(verified())
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
     assert_refused(post(app, headers, body), 403, "bad-cloudevent-signature")
     assert applied == []
 
@@ -181,7 +181,7 @@ def keys_restored() -> Iterator[None]:
     """Set up before `monkeypatch`, so torn down after it: the keys are read again from the
     restored environment."""
     yield
-    reset_process_state()
+    process_state.reset()
 
 
 def test_a_rotation_accepts_the_previous_key_and_signs_with_the_new_one(keys_restored, monkeypatch):
@@ -189,13 +189,13 @@ def test_a_rotation_accepts_the_previous_key_and_signs_with_the_new_one(keys_res
 
     message = b'["id","type"]'
     monkeypatch.setenv("CLOUDEVENT_KEY", "old-key")
-    reset_process_state()
+    process_state.reset()
     old = signing.sign(message)
     monkeypatch.setenv("CLOUDEVENT_KEY", "new-key")
-    reset_process_state()
+    process_state.reset()
     assert not signing.is_valid(message, old)  # no previous key given: refused
     monkeypatch.setenv("CLOUDEVENT_KEY_PREVIOUS", "old-key")
-    reset_process_state()
+    process_state.reset()
     assert signing.is_valid(message, old)
     assert signing.sign(message) != old  # never signs with the previous one
     assert signing.is_valid(message, signing.sign(message))
@@ -205,6 +205,6 @@ def test_no_key_is_a_clear_refusal_not_a_key_of_one_process(keys_restored, monke
     from shared.outbox import signing
 
     monkeypatch.delenv("CLOUDEVENT_KEY", raising=False)
-    reset_process_state()
+    process_state.reset()
     with pytest.raises(signing.MissingCloudEventKey, match="CLOUDEVENT_KEY is unset"):
         signing.sign(b"anything")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.local.test_runner import EVENTMGR, clean_env
+from tests.support.runner import EVENTMGR, clean_env
 
 # What `eventmgr --help` must not pay for: the web stack, the database layer, settings, rich.
 HEAVY = ("fastapi", "sqlalchemy", "pydantic", "rich", "celery", "shared.config", "cryptography")

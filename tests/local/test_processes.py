@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.local.test_runner import Runner, create_user, start_runner, wait_for_link
+from tests.support.runner import Runner, create_user, start_runner, wait_for_link
 
 PASSWORD = "organizer-password-1"
 

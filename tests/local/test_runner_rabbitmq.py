@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from shared.config import Settings
-from tests.local.test_runner import (
+from tests.support.runner import (
     Runner,
     processes_using,
     start_runner,

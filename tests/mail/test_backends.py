@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import email
-import json
-import threading
-import time
 from collections.abc import Iterator
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from local.embedded import free_port
+from shared import process_state
 from shared.mail import Attachment, MailDeliveryError, compose, get_mailer
 from shared.mail.files import FileMailer
 from shared.mail.sendgrid import SendGridMailer
 from shared.mail.smtp import SmtpMailer
-from tests.conftest import reset_process_state
+from tests.support.sendgrid import SendGridStandIn
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 
@@ -119,49 +116,6 @@ def test_smtp_down_is_a_retryable_failure():
     assert failure.value.retryable
 
 
-class SendGridStandIn(BaseHTTPRequestHandler):
-    """Records Mail Send requests and answers with the queued status codes (a 429 with
-    SendGrid's rate-limit headers)."""
-
-    answers: list[int] = []
-    received: list[dict] = []
-    reset_in = 0
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        type(self).received.append(
-            {
-                "path": self.path,
-                "auth": self.headers["Authorization"],
-                "body": json.loads(self.rfile.read(length)),
-            }
-        )
-        status = type(self).answers.pop(0) if type(self).answers else 202
-        type(self).received[-1]["status"] = status
-        self.send_response(status)
-        if status == 429:
-            self.send_header("X-RateLimit-Limit", "600")
-            self.send_header("X-RateLimit-Remaining", "0")
-            self.send_header("X-RateLimit-Reset", str(int(time.time()) + type(self).reset_in))
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def sendgrid_api() -> Iterator[str]:
-    SendGridStandIn.answers = []
-    SendGridStandIn.received = []
-    SendGridStandIn.reset_in = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SendGridStandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
 def test_sendgrid_posts_the_message_with_the_official_client(sendgrid_api):
     SendGridMailer("SG.test-key", sendgrid_api).send(sample())
     [request] = SendGridStandIn.received
@@ -196,14 +150,14 @@ def test_sendgrid_refusals_say_whether_to_retry(sendgrid_api, status, retryable)
 def test_settings_choose_the_backend(monkeypatch, tmp_path):
     try:
         monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-        reset_process_state()
+        process_state.reset()
         assert isinstance(get_mailer(), FileMailer)
         monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:2525")
-        reset_process_state()
+        process_state.reset()
         assert isinstance(get_mailer(), SmtpMailer)
         monkeypatch.setenv("SENDGRID_API_KEY", "SG.x")
-        reset_process_state()
+        process_state.reset()
         assert isinstance(get_mailer(), SendGridMailer)
     finally:
         monkeypatch.undo()
-        reset_process_state()
+        process_state.reset()

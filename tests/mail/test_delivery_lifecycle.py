@@ -12,7 +12,7 @@ from shared.notifications.channels import EMAIL
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import notify, sweep_pending
 from shared.notifications.tasks import deliver_mails
-from tests.mailbox import mails
+from tests.support.mailbox import mails
 
 
 def _messages(recipients: list[str]) -> list[Notification]:
@@ -84,9 +84,9 @@ def test_a_lease_is_kept_alive_while_the_worker_sends(outbox_dir, monkeypatch):
 
 def test_a_retry_waits_for_its_backoff_before_the_sweep_hands_it_over(outbox_dir, monkeypatch):
     monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
-    from tests.conftest import reset_process_state
+    from shared import process_state
 
-    reset_process_state()
+    process_state.reset()
     [row] = _messages(["ann@example.org"])
     [claimed] = EMAIL.claim([row.id])
     from shared.notifications.tasks import _retry_later

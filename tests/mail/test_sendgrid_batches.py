@@ -9,26 +9,26 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from shared import process_state
 from shared.db import unit_of_work
 from shared.mail.sendgrid import UNSUBSCRIBE_TAG
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import notify
 from shared.notifications.tasks import deliver_mails
-from tests.conftest import reset_process_state
-from tests.factories import many_users
-from tests.mail.test_backends import SendGridStandIn, sendgrid_api  # noqa: F401 - a fixture
+from tests.support.factories import many_users
+from tests.support.sendgrid import SendGridStandIn
 
 PEOPLE = 2500
 
 
 @pytest.fixture
-def sendgrid(sendgrid_api, db_url, monkeypatch):  # noqa: F811 - the imported fixture
+def sendgrid(sendgrid_api, db_url, monkeypatch):
     monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
     monkeypatch.setenv("SENDGRID_API_URL", sendgrid_api)
-    reset_process_state()
+    process_state.reset()
     yield
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def _reminders(count: int) -> list[uuid.UUID]:

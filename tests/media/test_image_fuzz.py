@@ -18,7 +18,7 @@ from PIL import Image
 from shared.media.errors import ImageTooBig, UnsupportedMedia
 from shared.media.images import clean_image
 from shared.media.kinds import GIF, JPEG, PNG, WEBP, MediaKind, sniff
-from tests.media import files
+from tests.support import files
 
 MUTANTS_PER_SEED = 1500
 # Small on purpose: the fuzz is about which errors come out, and a mutant that declares a

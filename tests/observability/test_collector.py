@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, generate_latest
 
 from shared.stats.collector import NAMES, PlatformCollector
-from tests.factories import bearer, create_event
+from tests.support.factories import bearer, create_event
 
 
 def test_figures_are_read_from_postgresql(client):

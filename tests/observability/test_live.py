@@ -19,8 +19,8 @@ import yaml
 
 from local.dashboards import expressions
 from local.registry import function_names
-from tests.local.test_runner import Runner, create_user, start_runner, wait_for_link
-from tests.media.files import png
+from tests.support.files import png
+from tests.support.runner import Runner, create_user, start_runner, wait_for_link
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shared.notifications import unsubscribe
-from tests.factories import PASSWORD
-from tests.media import files
 from tests.reliability.world import BROWSER_KEYS, Call, World
+from tests.support import files
+from tests.support.factories import PASSWORD
 
 CALENDAR = (
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from local.registry import load_functions
-from tests.conftest import reset_process_state
+from shared import process_state
 from tests.reliability.authorization import MATRIX
 from tests.reliability.world import ROLES, World
 
@@ -31,7 +31,7 @@ def test_every_declared_route_has_a_row():
 def test_who_may_call(client, tmp_path, monkeypatch, route):
     # Uploaded files go to this test's own directory.
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    reset_process_state()
+    process_state.reset()
     row = MATRIX[route]
     world = World.make(client)
     answers: dict[str, int] = {}

@@ -23,16 +23,11 @@ from pathlib import Path
 import pytest
 
 from local.embedded import die_with_parent, free_port
+from shared import process_state
 from shared.outbox.relay import pending_count, relay_once
-from tests.conftest import reset_process_state
-from tests.eventing.conftest import (  # noqa: F401 - fixtures
-    CONSUMERS,
-    consumers,
-    eventing_env,
-    side_effects,
-    wait_until,
-)
-from tests.eventing.test_rabbitmq import sign_up
+from tests.eventing.conftest import consumers, eventing_env  # noqa: F401 - fixtures
+from tests.support.consumers import CONSUMERS, side_effects, wait_until
+from tests.support.factories import sign_up
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
@@ -120,7 +115,7 @@ def test_broker_restarted_writes_go_on_and_everything_is_delivered_once(
     from eventing.triggers import Trigger
 
     monkeypatch.setenv("RABBITMQ_URL", own_broker.url)
-    reset_process_state()
+    process_state.reset()
     triggers = [Trigger(name, t) for name, f in CONSUMERS.items() for t in f.consumes]
     running, stop = start_in_thread(triggers, url=own_broker.url)
     try:

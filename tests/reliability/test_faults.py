@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from local.embedded import EmbeddedPostgres, EmbeddedRedis
+from shared import process_state
 from shared.cache import get_redis, versioned
 from shared.db import unit_of_work
 from shared.mail.sendgrid import ATTEMPTS as SENDGRID_ATTEMPTS
@@ -25,9 +26,9 @@ from shared.migrations import upgrade
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import notify
 from shared.notifications.tasks import deliver_mails
-from tests.conftest import empty_tables, reset_process_state
-from tests.factories import bearer, create_event, make_user, many_users
-from tests.mail.test_backends import SendGridStandIn
+from tests.support.factories import bearer, create_event, make_user, many_users
+from tests.support.sendgrid import SendGridStandIn
+from tests.support.services import empty_tables
 
 INTERNAL = {"Authorization": "Bearer internal-test-token"}
 
@@ -62,7 +63,7 @@ def test_postgresql_restarted_readiness_fails_meanwhile_and_requests_recover(
 ):
     empty_tables(own_postgres.uri)
     monkeypatch.setenv("DATABASE_URL", own_postgres.uri)
-    reset_process_state()
+    process_state.reset()
     owner = bearer(client, "organizer")
     event = create_event(client, owner)
     path = f"/api/v1/events/{event['id']}"
@@ -91,7 +92,7 @@ def test_redis_down_reads_and_writes_bypass_the_cache_and_it_comes_back_without_
     server, password = own_redis
     port = server.port
     monkeypatch.setenv("REDIS_URL", f"redis://:{password}@127.0.0.1:{port}/0")
-    reset_process_state()
+    process_state.reset()
     redis_client = get_redis()
     assert redis_client is not None
     redis_client.flushdb()
@@ -142,11 +143,11 @@ def failing_sendgrid(db_url, monkeypatch: pytest.MonkeyPatch) -> Iterator[type[S
     thread.start()
     monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
     monkeypatch.setenv("SENDGRID_API_URL", f"http://127.0.0.1:{server.server_address[1]}")
-    reset_process_state()
+    process_state.reset()
     yield SendGridStandIn
     server.shutdown()
     monkeypatch.undo()
-    reset_process_state()
+    process_state.reset()
 
 
 def test_mail_provider_answering_500_mails_are_retried_none_lost_none_doubled(failing_sendgrid):

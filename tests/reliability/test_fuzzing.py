@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from shared.users.models import User
-from tests.factories import create_event, new_user, token_for
-from tests.media import files
+from tests.support import files
+from tests.support.factories import create_event, new_user, token_for
 
 PROBLEM_JSON = "application/problem+json"
 # Few examples per operation in `make test`: a bounded run, not a fuzzing campaign.

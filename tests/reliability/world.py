@@ -12,8 +12,8 @@ from typing import Any
 
 from shared.db import unit_of_work
 from shared.notifications.models import Notification
-from tests.factories import create_event, new_user, token_for
-from tests.media import files
+from tests.support import files
+from tests.support.factories import create_event, new_user, token_for
 
 # Who calls. `team` is a co-organizer of the owner's event once teams exist (issue 21); until
 # then it is one more organizer with no tie to the event, so its expectations equal `other`.

@@ -11,16 +11,16 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.analytics.rollups import deliver_all
-from tests.conftest import reset_process_state
-from tests.factories import new_user
-from tests.reports.helpers import ask, auth, built_file, busy_event
+from shared import process_state
+from tests.support.factories import new_user
+from tests.support.reports import ask, auth, built_file, busy_event
+from tests.support.rollups import deliver_all
 
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    reset_process_state()
+    process_state.reset()
     return tmp_path
 
 

@@ -17,13 +17,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from shared import process_state
 from shared.auth.models import LoginSession
 from shared.db import unit_of_work
 from shared.reports.page import SCRIPT_PATH
-from tests.conftest import reset_process_state
-from tests.factories import PASSWORD, create_event, new_user
-from tests.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
-from tests.reports.helpers import ask, auth, run_build
+from tests.support.factories import PASSWORD, create_event, new_user
+from tests.support.mailbox import deliver_outbox_to_notify, mails, send_pending_mail
+from tests.support.reports import ask, auth, run_build
 
 BROWSER = Path(__file__).parent / "browser.mjs"
 
@@ -31,7 +31,7 @@ BROWSER = Path(__file__).parent / "browser.mjs"
 @pytest.fixture(autouse=True)
 def data_dir(outbox_dir, monkeypatch):
     """Mail and report files in this test's own directory (outbox_dir sets it)."""
-    reset_process_state()
+    process_state.reset()
     return outbox_dir.parent
 
 

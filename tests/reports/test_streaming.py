@@ -9,9 +9,9 @@ import tracemalloc
 
 import pytest
 
-from tests.conftest import reset_process_state
-from tests.factories import create_event, new_user
-from tests.reports.helpers import ask, auth, crowd, run_build, state
+from shared import process_state
+from tests.support.factories import create_event, new_user
+from tests.support.reports import ask, auth, crowd, run_build, state
 
 ROWS = 100_001
 
@@ -19,7 +19,7 @@ ROWS = 100_001
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
-    reset_process_state()
+    process_state.reset()
     return tmp_path
 
 

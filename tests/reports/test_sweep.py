@@ -15,15 +15,16 @@ import pytest
 from sqlalchemy import update
 
 from local.embedded import free_port
+from shared import process_state
 from shared.db import unit_of_work
 from shared.reports.models import MAX_REPORT_ATTEMPTS, Report, ReportStatus
 from shared.reports.service import enqueue, sweep
 from shared.storage import get_storage
-from tests.conftest import purge_celery_queue, rabbitmq_url, reset_process_state
-from tests.eventing.conftest import wait_until
-from tests.factories import new_user
-from tests.functions.test_participants import emitted
-from tests.reports.helpers import ask, auth, run_build, state
+from tests.support.consumers import wait_until
+from tests.support.factories import new_user
+from tests.support.outbox import emitted
+from tests.support.reports import ask, auth, run_build, state
+from tests.support.services import purge_celery_queue, rabbitmq_url
 
 RABBITMQ = rabbitmq_url()
 
@@ -32,7 +33,7 @@ RABBITMQ = rabbitmq_url()
 def data_dir(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
-    reset_process_state()
+    process_state.reset()
     return tmp_path
 
 
@@ -76,14 +77,14 @@ def row(report_id: str) -> Report:
 def test_a_lost_build_is_swept_and_built_once(client, owner, worker, monkeypatch):
     # No broker when the report is asked for: the answer is still at once, the row waits.
     monkeypatch.setenv("CELERY_BROKER_URL", rabbitmq_url(free_port()))
-    reset_process_state()
+    process_state.reset()
     started = time.monotonic()
     accepted = ask(client, owner, kind="organizer_summary", format="xlsx")
     assert time.monotonic() - started < 10
     assert row(accepted["id"]).status == ReportStatus.pending
     # The broker is back and a worker runs; after the timeout the sweep hands it over again.
     monkeypatch.setenv("CELERY_BROKER_URL", RABBITMQ)
-    reset_process_state()
+    process_state.reset()
     worker()
     time.sleep(1.1)
     assert sweep()["requeued"] == 1

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 import pytest
 
+from shared import process_state
 from shared.storage import InvalidKey, Storage, get_storage
 from shared.storage.local import LocalStorage
 from shared.storage.s3 import S3Storage
-from tests.conftest import reset_process_state
-from tests.media.s3 import moto_server, s3_environment
+from tests.support.s3 import moto_server, s3_environment
 
 
 class Trickle(io.RawIOBase):
@@ -50,9 +50,9 @@ def storage(request, tmp_path, monkeypatch) -> Iterator[Storage]:
         # A bucket nobody made: the backend creates it.
         for key, value in s3_environment(endpoint, f"b-{uuid.uuid4().hex[:12]}").items():
             monkeypatch.setenv(key, value)
-    reset_process_state()
+    process_state.reset()
     yield get_storage()
-    reset_process_state()
+    process_state.reset()
 
 
 def fetch(storage: Storage, key: str, filename: str | None = None) -> tuple[bytes, str]:
@@ -111,7 +111,7 @@ def test_presigned_urls_are_built_for_the_public_endpoint(s3_endpoint, monkeypat
         monkeypatch.setenv(key, value)
     port = s3_endpoint.rsplit(":", 1)[1]
     monkeypatch.setenv("S3_PUBLIC_ENDPOINT", f"http://localhost:{port}")
-    reset_process_state()
+    process_state.reset()
     storage = get_storage()
     storage.put("reports/r1.csv", io.BytesIO(b"a,b\n"), 4, "text/csv")
     url = storage.presigned_url("reports/r1.csv", timedelta(hours=24))
@@ -119,7 +119,7 @@ def test_presigned_urls_are_built_for_the_public_endpoint(s3_endpoint, monkeypat
     assert "X-Amz-Expires=86400" in url
     with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310
         assert answer.read() == b"a,b\n"
-    reset_process_state()
+    process_state.reset()
 
 
 def test_storage_down_is_503_not_500(monkeypatch, tmp_path):
@@ -127,7 +127,7 @@ def test_storage_down_is_503_not_500(monkeypatch, tmp_path):
 
     for key, value in s3_environment("127.0.0.1:9", "nowhere").items():
         monkeypatch.setenv(key, value)
-    reset_process_state()
+    process_state.reset()
     with pytest.raises(StorageUnavailable):
         get_storage().put("events/a/b", io.BytesIO(b"x"), 1, "text/plain")
-    reset_process_state()
+    process_state.reset()

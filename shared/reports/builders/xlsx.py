@@ -16,7 +16,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
-from shared.reports.sources import Cell, ReportImpossible, Source
+from shared.reports.errors import ReportImpossible
+from shared.reports.sources import Cell, Source
 
 # A worksheet holds at most 1,048,576 rows, the header included.
 MAX_ROWS = 1_048_575

@@ -14,8 +14,8 @@ from shared.db import unit_of_work
 from shared.registrations.models import Registration
 from shared.reports.tasks import build
 from shared.users.models import User
-from tests.factories import create_event, new_user, token_for
-from tests.kit.test_app import assert_problem
+from tests.support.api import assert_problem
+from tests.support.factories import create_event, new_user, token_for
 
 REPORTS = "/api/v1/reports"
 

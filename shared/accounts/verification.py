@@ -1,14 +1,14 @@
-"""What mailed links do: verify an address, reset a password. Their secrets are minted at
-send time, stored hashed and used once. Also the signed-in user's own password change."""
+"""What mailed links do: verify an address, reset a password (their secrets are
+`shared.users.one_time_tokens`). Also the signed-in user's own password change, which ends
+the user's other login sessions."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from shared.accounts.errors import WrongPassword
 from shared.auth.service import end_all_sessions, end_other_sessions
 from shared.catalog import (
     UserPasswordChanged,
@@ -16,64 +16,11 @@ from shared.catalog import (
     UserVerificationRequested,
     UserVerified,
 )
-from shared.errors import DomainError
 from shared.outbox.writer import emit
 from shared.security.passwords import hash_password, verify_password
-from shared.security.secrets import digest, new_secret
 from shared.users import repository
-from shared.users.models import OneTimeToken, TokenPurpose, User
-
-VERIFY_EMAIL_TTL = timedelta(hours=24)
-
-
-class InvalidOneTimeToken(DomainError):
-    status = 400
-    title = "Invalid or expired link"
-    slug = "invalid-token"
-
-
-def mint(session: Session, user_id: uuid.UUID, purpose: TokenPurpose, ttl: timedelta) -> str:
-    """A new secret for the user; only its hash is kept."""
-    secret = new_secret()
-    session.add(
-        OneTimeToken(
-            user_id=user_id,
-            purpose=purpose,
-            token_hash=digest(secret),
-            expires_at=datetime.now(UTC) + ttl,
-        )
-    )
-    return secret
-
-
-def redeem(session: Session, secret: str, purpose: TokenPurpose) -> User:
-    """The user the secret was minted for; the secret is spent. Unknown, used or expired: 400."""
-    now = datetime.now(UTC)
-    token = session.scalar(
-        select(OneTimeToken)
-        .where(OneTimeToken.token_hash == digest(secret), OneTimeToken.purpose == purpose)
-        .with_for_update()
-    )
-    if token is None or token.used_at is not None or token.expires_at <= now:
-        raise InvalidOneTimeToken("This link is not valid (unknown, already used or expired).")
-    token.used_at = now
-    user = repository.for_update(session, token.user_id)
-    if user is None:
-        raise InvalidOneTimeToken("This link is not valid.")
-    return user
-
-
-def spend_all(session: Session, user_id: uuid.UUID, purpose: TokenPurpose) -> None:
-    """Links of this kind still in the user's mailbox stop working too."""
-    session.execute(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.user_id == user_id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.used_at.is_(None),
-        )
-        .values(used_at=datetime.now(UTC))
-    )
+from shared.users.models import TokenPurpose, User
+from shared.users.one_time_tokens import redeem, spend_all
 
 
 def verify_email(session: Session, secret: str) -> User:
@@ -90,9 +37,6 @@ def request_verification(session: Session, email: str) -> None:
     user = repository.by_email(session, email)
     if user is not None and user.is_active and not user.email_verified:
         emit(session, UserVerificationRequested(user_id=user.id))
-
-
-RESET_PASSWORD_TTL = timedelta(hours=1)
 
 
 def request_password_reset(session: Session, email: str) -> None:
@@ -123,12 +67,6 @@ def change_password(
         raise WrongPassword("The current password is not right.")
     _set_password(session, user, new_password)
     end_other_sessions(session, user.id, keep_session, "password-changed")
-
-
-class WrongPassword(DomainError):
-    status = 400
-    title = "Wrong password"
-    slug = "wrong-password"
 
 
 def _set_password(session: Session, user: User, new_password: str) -> None:

@@ -9,21 +9,17 @@ from pydantic import BaseModel
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
+from shared.accounts.errors import SelfLockout
 from shared.audit.service import record
 from shared.auth.service import end_all_sessions
 from shared.catalog import UserBlocked, UserRoleChanged, UserUnblocked
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
 from shared.security import revocation
 from shared.users.models import Role, User
 from shared.users.repository import name_or_email_contains
 from shared.users.schemas import AdminUserView
-
-
-class SelfLockout(Conflict):
-    title = "Admins cannot demote or block themselves"
-    slug = "self-lockout"
 
 
 class UserPage(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from shared.accounts.errors import WrongPassword
 from shared.auth.models import LoginSession
 from shared.auth.service import end_all_sessions
 from shared.errors import NotFound
@@ -22,7 +23,6 @@ from shared.security.passwords import verify_password
 from shared.users import repository
 from shared.users.models import OneTimeToken, User
 from shared.users.schemas import UserProfile
-from shared.users.verification import WrongPassword
 
 ERASED_NAME = "Deleted user"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert
@@ -14,19 +13,15 @@ from shared.security.tokens import issue_access_token
 from shared.users.models import Role, User
 
 PASSWORD = "correct horse battery staple"
-
-
-@lru_cache
-def _password_hash() -> str:
-    # Hashed once: Argon2id is slow on purpose, and tests create many users.
-    return hash_password(PASSWORD)
+# Hashed once: Argon2id is slow on purpose, and tests create many users.
+PASSWORD_HASH = hash_password(PASSWORD)
 
 
 def new_user(role: str = "participant", *, email: str | None = None) -> User:
     """A user straight in the database, as `eventmgr users create` makes them."""
     user = User(
         email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.org",
-        password_hash=_password_hash(),
+        password_hash=PASSWORD_HASH,
         full_name=f"Test {role}",
         role=Role(role),
         email_verified=True,
@@ -82,7 +77,7 @@ def create_event(client: Any, headers: dict[str, str], **overrides: Any) -> dict
 
 def many_users(count: int) -> list[uuid.UUID]:
     """`count` participants written in one statement (for tests of bulk behaviour)."""
-    hashed = _password_hash()
+    hashed = PASSWORD_HASH
     ids = [uuid.uuid4() for _ in range(count)]
     rows = [
         {
@@ -101,3 +96,13 @@ def many_users(count: int) -> list[uuid.UUID]:
     with unit_of_work() as session:
         session.execute(insert(User), rows)
     return ids
+
+
+def sign_up(client, n: int, **headers) -> None:
+    for i in range(n):
+        response = client.post(
+            "/api/v1/auth/register",
+            json={"email": f"u{i}@example.org", "password": "0123456789", "full_name": f"U{i}"},
+            headers=headers,
+        )
+        assert response.status_code == 201

@@ -15,7 +15,7 @@ from shared.analytics.models import CategoryDay, EventDay, EventTotals, PersonEv
 from shared.db import unit_of_work
 from shared.events.models import Event
 from shared.outbox.models import OutboxMessage
-from shared.outbox.publishing import to_cloudevent
+from shared.outbox.wire import to_cloudevent
 from shared.registrations.models import Registration
 
 

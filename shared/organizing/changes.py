@@ -21,11 +21,12 @@ from shared.catalog import (
     EventPublished,
     EventUpdated,
 )
-from shared.errors import Conflict, InvalidInput
+from shared.errors import InvalidInput
 from shared.events import repository
+from shared.events.errors import CapacityBelowConfirmed, EmailNotVerified, EventNotEditable
 from shared.events.models import Event, EventStatus
 from shared.events.schemas import EventUpdate
-from shared.events.service import EmailNotVerified, normalize_tag, owned_event, summary_of
+from shared.events.service import normalize_tag, owned_event, summary_of
 from shared.outbox.writer import emit
 from shared.registrations import repository as registration_rows
 from shared.registrations.service import promote_waiting
@@ -43,16 +44,6 @@ CALENDAR_FIELDS = {
     "online_url",
     "status",
 }
-
-
-class EventNotEditable(Conflict):
-    title = "Event cannot be changed"
-    slug = "event-not-editable"
-
-
-class CapacityBelowConfirmed(Conflict):
-    title = "Capacity below confirmed seats"
-    slug = "capacity-below-confirmed"
 
 
 def _venue(event: Event) -> dict[str, Any] | None:

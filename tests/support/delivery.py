@@ -14,8 +14,8 @@ from sqlalchemy import select
 from eventing.delivery import request_parts
 from shared.db import unit_of_work
 from shared.outbox.models import OutboxMessage
-from shared.outbox.publishing import to_cloudevent
 from shared.outbox.signing import SIGNATURE_EXTENSION, signature_of
+from shared.outbox.wire import to_cloudevent
 
 
 def deliver_outbox(client, function: str, types: tuple[str, ...]) -> list[int]:

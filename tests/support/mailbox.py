@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared.db import unit_of_work
 from shared.notifications.models import Notification
 from shared.notifications.tasks import send_email
-from tests.delivery import deliver_outbox
+from tests.support.delivery import deliver_outbox
 
 
 def mails(outbox_dir: Path) -> list[email.message.EmailMessage]:
@@ -44,3 +44,21 @@ def send_pending_mail() -> None:
         ids = session.scalars(select(Notification.id)).all()
     for notification_id in ids:
         send_email.apply(args=[str(notification_id)])
+
+
+EVERYTHING = ("org.eventmanager.",)
+
+
+def mailed(outbox_dir) -> list[tuple[str, str, str]]:
+    """(to, subject, text) of every mail so far."""
+    found = []
+    for message in mails(outbox_dir):
+        body = message.get_body(("plain",))
+        assert body is not None
+        found.append((str(message["To"]), str(message["Subject"]), body.get_content()))
+    return found
+
+
+def deliver(client) -> None:
+    deliver_outbox_to_notify(client, EVERYTHING)
+    send_pending_mail()

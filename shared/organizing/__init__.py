@@ -1,0 +1,3 @@
+"""An organizer's changes to an event once it exists, which reach the people registered: a
+raised capacity fills seats from the waitlist, a deletion carries who was registered. It sits
+above events and registrations, so that registrations depends on events and never the reverse."""
