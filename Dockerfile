@@ -6,10 +6,14 @@
 #   EXTRAS    comma-separated pyproject extras the function declares (may be empty)
 # Targets: `runtime` (uvicorn on 8080: compose, Knative, CI) and `openfaas` (the same app
 # behind of-watchdog). `openfaas` comes last because `faas-cli build` cannot pick a target.
+# The base images are arguments only so that a machine with no registry can build from local
+# stand-ins (`make rehearse`); every deployment builds with these defaults.
+ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
+ARG WATCHDOG_IMAGE=ghcr.io/openfaas/of-watchdog:0.10.11
 
-FROM ghcr.io/openfaas/of-watchdog:0.10.11 AS watchdog
+FROM ${WATCHDOG_IMAGE} AS watchdog
 
-FROM python:3.11.11-slim-bookworm AS builder
+FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
@@ -31,7 +35,7 @@ COPY local ./local
 # the file times in the image are.
 RUN python -m compileall -q -j 0 --invalidation-mode unchecked-hash /app
 
-FROM python:3.11.11-slim-bookworm AS runtime
+FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
     PYTHONUNBUFFERED=1 \

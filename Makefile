@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 LOCK   := requirements/constraints.txt
 PIP    := $(BIN)/pip install --quiet -c $(LOCK)
 
-.PHONY: up test lint services format clean bench lock fuzz soak
+.PHONY: up test lint services format clean bench lock rehearse fuzz soak
 
 up: $(VENV)/.embedded
 	$(BIN)/eventmgr up --host $(HOST) --port $(PORT) --data-dir $(DATA)
@@ -51,6 +51,13 @@ bench: $(VENV)/.dev services
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.analytics
 
+# The deployment rehearsed in real containers (podman; installed and configured when missing):
+# every image built from the Dockerfile, the compose stack up, the scenario through the gateway,
+# cold starts and image sizes; everything removed at the end. README, Deploy.
+rehearse: $(VENV)/.rehearse
+	bash rehearsal/podman-setup.sh
+	$(BIN)/python -m rehearsal
+
 # Re-resolves every extra at once (one universal file: Python 3.11+, any platform) to the
 # newest versions pyproject.toml allows. Commit the result; tests/test_lock.py checks the two agree.
 # Needs only uv (at its pinned version), so a lock that no longer fits pyproject.toml can be redone.
@@ -69,6 +76,10 @@ $(BIN)/python:
 # One stamp per set of extras: `make up` installs only what running needs.
 $(VENV)/.embedded: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) -e '.[embedded]'
+	@touch $@
+
+$(VENV)/.rehearse: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -e '.[rehearse]'
 	@touch $@
 
 $(VENV)/.test: pyproject.toml $(LOCK) | $(BIN)/python

@@ -32,7 +32,13 @@ def bare_app(document: dict[str, Any]) -> FastAPI:
     def write() -> dict[str, Any]:
         return document
 
-    engine = create_engine(sqlalchemy_url(os.environ["DATABASE_URL"]), pool_size=10, max_overflow=5)
+    # Driver settings like ours (no server-side prepared statements: works through PgBouncer).
+    engine = create_engine(
+        sqlalchemy_url(os.environ["DATABASE_URL"]),
+        pool_size=10,
+        max_overflow=5,
+        connect_args={"prepare_threshold": None},
+    )
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE IF NOT EXISTS bench_rows (id uuid PRIMARY KEY)"))
 

@@ -138,7 +138,10 @@ def infrastructure() -> dict[str, Any]:
             ],
             "volumes": ["rabbitmq-data:/var/lib/rabbitmq"],
             "ports": [f"{LOOPBACK}:15672:15672"],
-            "healthcheck": check(["rabbitmq-diagnostics", "-q", "ping"], retries=20),
+            # `ping` answers before the broker listens; this waits for its listeners.
+            "healthcheck": check(
+                ["rabbitmq-diagnostics", "-q", "check_port_connectivity"], retries=20
+            ),
         },
         "minio": {
             "image": "minio/minio:RELEASE.2024-12-18T13-15-44Z",

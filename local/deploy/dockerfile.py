@@ -39,10 +39,14 @@ DOCKERFILE = f"""\
 #   EXTRAS    comma-separated pyproject extras the function declares (may be empty)
 # Targets: `runtime` (uvicorn on {PORT}: compose, Knative, CI) and `openfaas` (the same app
 # behind of-watchdog). `openfaas` comes last because `faas-cli build` cannot pick a target.
+# The base images are arguments only so that a machine with no registry can build from local
+# stand-ins (`make rehearse`); every deployment builds with these defaults.
+ARG PYTHON_IMAGE={PYTHON_IMAGE}
+ARG WATCHDOG_IMAGE={WATCHDOG_IMAGE}
 
-FROM {WATCHDOG_IMAGE} AS watchdog
+FROM ${{WATCHDOG_IMAGE}} AS watchdog
 
-FROM {PYTHON_IMAGE} AS builder
+FROM ${{PYTHON_IMAGE}} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
@@ -64,7 +68,7 @@ COPY local ./local
 # the file times in the image are.
 RUN python -m compileall -q -j 0 --invalidation-mode unchecked-hash /app
 
-FROM {PYTHON_IMAGE} AS runtime
+FROM ${{PYTHON_IMAGE}} AS runtime
 ENV PATH=/opt/venv/bin:$PATH \\
     PYTHONPATH=/app \\
     PYTHONUNBUFFERED=1 \\

@@ -42,8 +42,12 @@ def get_engine() -> Engine:
         # Errors must not carry bound values (emails, password hashes) into the logs.
         hide_parameters=True,
         connect_args={
+            # PgBouncer ignores `options` (its config sets the same timeout, see SCALING.md).
             "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
             "application_name": "eventmanager",
+            # No server-side prepared statements: through PgBouncer in transaction mode the
+            # next transaction may run on a server connection that never saw them.
+            "prepare_threshold": None,
         },
     )
 

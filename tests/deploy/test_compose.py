@@ -50,3 +50,12 @@ def test_the_gateway_does_not_wait_for_the_functions():
     assert "depends_on" not in gateway
     mounted = "./gateway/upstreams-compose.conf:/etc/nginx/eventmanager/upstreams.conf:ro"
     assert mounted in gateway["volumes"]
+
+
+def test_rabbitmq_is_healthy_only_once_it_accepts_connections():
+    # Found by `make rehearse`: `rabbitmq-diagnostics ping` answers as soon as the Erlang node
+    # is up, before the broker listens, so migrate (which waits for a healthy RabbitMQ) could
+    # start against a broker that refuses AMQP connections.
+    test = services()["rabbitmq"]["healthcheck"]["test"]
+    assert test[-1] == "check_port_connectivity"
+    assert "ping" not in test

@@ -1,0 +1,93 @@
+"""`make rehearse`'s own rules, offline: the override swaps images and nothing else, every image
+the deployment files name is built, the Dockerfile's base images default to the upstream ones,
+and what the rehearsal leaves out is left out whole. The rehearsal itself runs containers
+(podman) and is `make rehearse`, not part of `make test`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from local.deploy.dockerfile import PYTHON_IMAGE, WATCHDOG_IMAGE
+from rehearsal import checks, coldstart, images, stack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load(path: str) -> dict:
+    return yaml.safe_load((ROOT / path).read_text())
+
+
+def test_the_override_only_swaps_images_of_existing_services():
+    compose = load("docker-compose.yml")["services"]
+    override = load("rehearsal/compose.override.yml")
+    assert set(override) == {"services"}
+    for name, service in override["services"].items():
+        assert name in compose
+        assert set(service) == {"image"}
+        assert service["image"].startswith("localhost/rehearsal/")
+        assert "build" not in compose[name], f"{name}: our own images are built, never swapped"
+
+
+def test_every_image_the_deployment_files_name_is_built():
+    compose = load("docker-compose.yml")
+    stack_file = load("stack.yml")
+    built = {b.image: b for b in images.declared_builds()}
+    ours = "ghcr.io/eventmanager/"
+    named = {s["image"] for s in compose["services"].values() if s["image"].startswith(ours)}
+    named |= {f["image"] for f in stack_file["functions"].values()}
+    assert set(built) == {n.replace("${IMAGE_TAG:-latest}", "rehearsal") for n in named}
+    assert {b.target for b in built.values()} == {"runtime", "openfaas"}
+    assert len(images.unique(images.declared_builds())) == len(built)
+
+
+def test_an_image_must_carry_its_extras_and_what_they_imply():
+    build = images.Build("x", "runtime", "upload_media", "media")
+    assert build.modules() == {"PIL", "minio"}
+    assert images.Build("x", "runtime", "", "").modules() == set()
+    # Found by the rehearsal: build_report's image has Pillow because matplotlib requires it.
+    reports = images.Build("x", "runtime", "build_report", "reports")
+    assert reports.modules() == {"matplotlib", "minio", "PIL"}
+
+
+def test_the_dockerfile_builds_from_the_upstream_images_by_default():
+    text = (ROOT / "Dockerfile").read_text()
+    assert f"ARG PYTHON_IMAGE={PYTHON_IMAGE}\n" in text
+    assert f"ARG WATCHDOG_IMAGE={WATCHDOG_IMAGE}\n" in text
+    assert PYTHON_IMAGE.startswith("python:3.11")
+    assert "openfaas/of-watchdog:" in WATCHDOG_IMAGE
+    assert re.findall(r"^FROM (\S+)", text, re.MULTILINE) == [
+        "${WATCHDOG_IMAGE}",
+        "${PYTHON_IMAGE}",
+        "${PYTHON_IMAGE}",
+        "runtime",
+    ]
+
+
+def test_what_is_left_out_is_left_out_whole():
+    compose = load("docker-compose.yml")
+    assert set(compose["services"]) >= stack.LEFT_OUT
+    for name in stack.rehearsed_services(compose):
+        needs = set(compose["services"][name].get("depends_on") or {})
+        assert not needs & stack.LEFT_OUT, f"{name} needs a service the rehearsal leaves out"
+
+
+def test_tiers_follow_the_compose_dependencies():
+    compose = load("docker-compose.yml")
+    for name in stack.JOBS:
+        needs = set(compose["services"][name].get("depends_on") or {})
+        assert needs <= set(stack.BACKING), name
+    for name in stack.BACKING:
+        assert not compose["services"][name].get("depends_on"), name
+
+
+def test_compose_defaults_are_taken_for_a_lone_container():
+    service = {"environment": {"A": "${LOG_LEVEL:-INFO}", "B": "${CORS_ORIGINS:-}", "C": "x"}}
+    assert coldstart.environment(service) == {"A": "INFO", "B": "", "C": "x"}
+
+
+def test_a_log_line_is_one_json_object():
+    assert checks.not_json(['{"a": 1}', "", "plain", "[1]"]) == ["plain", "[1]"]
+    assert checks.NGINX_ERROR_LINE.match("2026/12/04 05:40:01 [warn] 7#7: something")
