@@ -12,13 +12,23 @@ PYTEST_ARGS ?=
 LOCK   := requirements/constraints.txt
 PIP    := $(BIN)/pip install --quiet -c $(LOCK)
 
-.PHONY: up test lint services format clean bench lock rehearse
+.PHONY: up test lint services format clean bench lock rehearse fuzz soak
 
 up: $(VENV)/.embedded
 	$(BIN)/eventmgr up --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
 test: $(VENV)/.test services
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Deep fuzzing: the same generated requests as `make test`'s bounded run, many more per operation.
+FUZZ_EXAMPLES ?= 100
+fuzz: $(VENV)/.test services
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest $(PYTEST_ARGS) tests/reliability/test_fuzzing.py
+
+# Mixed traffic against `eventmgr up` on loopback; prints error rate, memory and connections.
+SOAK_MINUTES ?= 10
+soak: $(VENV)/.test
+	$(BIN)/python -m tests.reliability.soak --minutes $(SOAK_MINUTES)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

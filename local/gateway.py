@@ -190,10 +190,21 @@ class Gateway:
                     operation.setdefault("tags", [name])
                 merged["paths"].setdefault(path, {}).update(operations)
             for section in ("schemas", "securitySchemes"):
-                merged["components"][section].update(
-                    document.get("components", {}).get(section, {})
+                _merge_components(
+                    merged["components"][section],
+                    document.get("components", {}).get(section, {}),
+                    name,
                 )
         return merged
+
+
+def _merge_components(merged: dict[str, Any], own: dict[str, Any], function: str) -> None:
+    """Two functions may share a component only if it is the same: otherwise one function's
+    operations would point at the other's schema (e.g. two different `ReportPublic` models)."""
+    for key, definition in own.items():
+        if key in merged and merged[key] != definition:
+            raise ValueError(f"{function} defines component {key!r} unlike another function")
+        merged[key] = definition
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}

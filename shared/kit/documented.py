@@ -55,6 +55,7 @@ def _phrase(status: int) -> str:
 def _kit_answers(route: APIRoute) -> Iterator[tuple[int, str]]:
     """What the kit itself may answer on this route, whatever the handler does."""
     yield 500, "Something went wrong on our side (no details are given)"
+    yield 503, "The database is unavailable for a moment (`Retry-After` says when to retry)"
     if set(route.methods or ()) & BODY_METHODS:
         yield 413, f"The body is over the limit ({_phrase(413)})"
     if _has_inputs(route):

@@ -9,11 +9,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
+# When PostgreSQL is away (a restart, a failover), how soon a client may try again.
+DATABASE_RETRY_AFTER = "5"
 logger = logging.getLogger("eventmgr.errors")
 
 
@@ -100,8 +103,34 @@ async def _on_unexpected(request: Request, error: Exception) -> ProblemResponse:
     )
 
 
+def _lost_connection(error: DBAPIError) -> bool:
+    """No connection to PostgreSQL (SQLSTATE class 08, a server shutting down: 57P, or none at
+    all when the socket was never reached), as opposed to a statement that failed."""
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate is None or str(sqlstate).startswith(("08", "57P"))
+
+
+async def _on_database(request: Request, error: Exception) -> ProblemResponse:
+    # A database restart is the platform's trouble, not a bug: 503 says "come back shortly"
+    # (and /readyz says the same), where a 500 would page someone for every request meanwhile.
+    assert isinstance(error, DBAPIError)
+    if not _lost_connection(error):
+        return await _on_unexpected(request, error)
+    logger.warning("PostgreSQL unavailable", extra={"error.message": str(error.orig)})
+    return problem(
+        503,
+        "The database is unavailable for a moment; try again shortly.",
+        slug="database-unavailable",
+        headers={"Retry-After": DATABASE_RETRY_AFTER},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(DomainError, _on_domain)
+    app.add_exception_handler(OperationalError, _on_database)
+    app.add_exception_handler(InterfaceError, _on_database)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -37,7 +37,9 @@ Action = Literal["approve", "hide", "restore"]
 REASONS_SHOWN = 5
 
 
-class ReportPublic(BaseModel):
+class AbuseReportPublic(BaseModel):
+    """One person's abuse report (not a statistics report: their OpenAPI names differ)."""
+
     reporter_id: uuid.UUID
     reason: str
     created_at: datetime
@@ -47,7 +49,7 @@ class QueueItem(BaseModel):
     event: EventPublic
     open_reports: int
     # The latest few open reports; `open_reports` counts them all.
-    reports: list[ReportPublic]
+    reports: list[AbuseReportPublic]
 
 
 class QueuePage(BaseModel):
@@ -135,7 +137,7 @@ def queue(session: Session, which: Queue | None, *, cursor: str | None, limit: i
 
 def _latest_reports(
     session: Session, event_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[ReportPublic]]:
+) -> dict[uuid.UUID, list[AbuseReportPublic]]:
     if not event_ids:
         return {}
     ranked = (
@@ -153,10 +155,10 @@ def _latest_reports(
         .where(ranked.c.rank <= REASONS_SHOWN)
         .order_by(ranked.c.created_at.desc())
     )
-    found: dict[uuid.UUID, list[ReportPublic]] = {}
+    found: dict[uuid.UUID, list[AbuseReportPublic]] = {}
     for event_id, reporter_id, reason, created_at in rows:
         found.setdefault(event_id, []).append(
-            ReportPublic(reporter_id=reporter_id, reason=reason, created_at=created_at)
+            AbuseReportPublic(reporter_id=reporter_id, reason=reason, created_at=created_at)
         )
     return found
 

@@ -105,4 +105,15 @@ class RabbitPublisher:
 
         # All written at once; each awaits its confirm, which the broker may batch.
         results = await asyncio.gather(*(one(row) for row in messages), return_exceptions=True)
+        refused = [result for result in results if isinstance(result, BaseException)]
+        if refused:
+            # A connection the broker dropped (a restart) can still look open here: start
+            # afresh next time, or every later publish would fail the same way.
+            logger.warning(
+                "RabbitMQ took %d of %d CloudEvents; reconnecting",
+                len(results) - len(refused),
+                len(results),
+                exc_info=refused[0],
+            )
+            await self._forget()
         return {result for result in results if isinstance(result, uuid.UUID)}

@@ -1,0 +1,407 @@
+"""The authorization matrix: every public route by every kind of caller → the status expected.
+
+One row per route the functions declare (method, path template). The test compares this table
+with the declarations, so a new route without a row fails until someone says who may call it.
+
+Columns: anonymous, a participant, another organizer (no tie to the data), the owner (the
+organizer whose event it is), a team member, an admin. Teams do not exist yet (issue 21): until
+they land the `team` column equals `other` — a co-organizer is still a stranger to the event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from shared.notifications import unsubscribe
+from tests.reliability.world import BROWSER_KEYS, Call, World
+from tests.support import files
+from tests.support.factories import PASSWORD
+
+CALENDAR = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\n"
+    b"UID:matrix-1@example.org\r\nDTSTAMP:20300101T000000Z\r\nDTSTART:20310501T180000Z\r\n"
+    b"DTEND:20310501T200000Z\r\nSUMMARY:Imported\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    request: Callable[[World], Call]
+    anonymous: int
+    participant: int
+    other: int
+    owner: int
+    admin: int
+    # Issue 21 (teams): set it when a co-organizer's rights differ from a stranger's.
+    team: int | None = None
+
+    def expected(self, role: str) -> int:
+        if role == "team":
+            return self.other if self.team is None else self.team
+        status: int = getattr(self, role)
+        return status
+
+
+def everyone(request: Callable[[World], Call], status: int) -> Row:
+    """A route whose answer does not depend on who asks (public pages, token-bearing links)."""
+    return Row(request, status, status, status, status, status)
+
+
+def signed_in(request: Callable[[World], Call], status: int) -> Row:
+    """Each person acting on their own account: 401 without a token, `status` with one."""
+    return Row(request, 401, status, status, status, status)
+
+
+def owner_only(request: Callable[[World], Call], status: int) -> Row:
+    """The owner's event: strangers' roles stopped with 403, the owner and admins let through."""
+    return Row(request, 401, 403, 403, status, status)
+
+
+def admin_only(request: Callable[[World], Call], status: int) -> Row:
+    return Row(request, 401, 403, 403, 403, status)
+
+
+def get(path: str) -> Callable[[World], Call]:
+    return lambda world: Call("GET", path)
+
+
+def _event_path(suffix: str = "", **event: str) -> Callable[[World], Call]:
+    def build(world: World) -> Call:
+        return Call("GET", f"/api/v1/events/{world.event(**event)['id']}{suffix}")
+
+    return build
+
+
+def _with(method: str, build: Callable[[World], Call], **extra: object) -> Callable[[World], Call]:
+    def changed(world: World) -> Call:
+        call = build(world)
+        call.method = method
+        for name, value in extra.items():
+            setattr(call, name, value)
+        return call
+
+    return changed
+
+
+def _registration(suffix: str) -> Callable[[World], Call]:
+    def build(world: World) -> Call:
+        event = world.event()
+        return Call(
+            "POST", f"/api/v1/events/{event['id']}/registrations/{event['registration_id']}{suffix}"
+        )
+
+    return build
+
+
+def _media(world: World) -> Call:
+    event, media = world.media()
+    return Call("DELETE", f"/api/v1/events/{event['id']}/media/{media['id']}")
+
+
+def _download(world: World) -> Call:
+    _, media = world.media()
+    link = urlsplit(media["url"])
+    return Call("GET", f"{link.path}?{link.query}")
+
+
+def _unsubscribe(method: str, prefix: str) -> Callable[[World], Call]:
+    def build(world: World) -> Call:
+        return Call(
+            method, f"{prefix}/unsubscribe/{unsubscribe.token_for(world.ids['participant'])}"
+        )
+
+    return build
+
+
+def _fresh_email() -> str:
+    return f"matrix-{uuid.uuid4().hex[:10]}@example.org"
+
+
+ANY_ID = "00000000-0000-4000-8000-000000000000"
+
+MATRIX: dict[tuple[str, str], Row] = {
+    # account: each caller's own profile
+    ("GET", "/api/v1/users/me"): signed_in(get("/api/v1/users/me"), 200),
+    ("PATCH", "/api/v1/users/me"): signed_in(
+        lambda w: Call("PATCH", "/api/v1/users/me", json={"full_name": "Renamed"}), 200
+    ),
+    ("GET", "/api/v1/users/me/export"): signed_in(get("/api/v1/users/me/export"), 200),
+    ("DELETE", "/api/v1/users/me"): signed_in(
+        lambda w: Call("DELETE", "/api/v1/users/me", json={"password": PASSWORD}), 204
+    ),
+    ("POST", "/api/v1/users/me/password"): signed_in(
+        lambda w: Call(
+            "POST",
+            "/api/v1/users/me/password",
+            json={"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+        ),
+        204,
+    ),
+    # admin_users
+    ("GET", "/api/v1/admin/users"): admin_only(get("/api/v1/admin/users"), 200),
+    ("PATCH", "/api/v1/admin/users/{user_id}"): admin_only(
+        lambda w: Call(
+            "PATCH", f"/api/v1/admin/users/{w.ids['participant']}", json={"is_active": True}
+        ),
+        200,
+    ),
+    ("GET", "/api/v1/admin/audit"): admin_only(get("/api/v1/admin/audit"), 200),
+    # analytics
+    ("GET", "/api/v1/analytics/events/{event_id}"): Row(
+        lambda w: Call("GET", f"/api/v1/analytics/events/{w.event()['id']}"),
+        401,
+        403,
+        403,
+        200,
+        200,
+    ),
+    ("GET", "/api/v1/analytics/categories/popular"): everyone(
+        get("/api/v1/analytics/categories/popular"), 200
+    ),
+    ("GET", "/api/v1/analytics/users/{user_id}/activity"): Row(
+        lambda w: Call("GET", f"/api/v1/analytics/users/{w.ids['participant']}/activity"),
+        401,
+        200,
+        403,
+        403,
+        200,
+    ),
+    # browse_events: a draft is seen by its owner and admins only
+    ("GET", "/api/v1/events"): everyone(get("/api/v1/events"), 200),
+    ("GET", "/api/v1/events/{event_id}"): Row(_event_path(status="draft"), 404, 404, 404, 200, 200),
+    ("GET", "/api/v1/categories"): everyone(get("/api/v1/categories"), 200),
+    # build_report
+    ("POST", "/api/v1/reports"): owner_only(
+        lambda w: Call(
+            "POST",
+            "/api/v1/reports",
+            json={"kind": "event_attendance", "event_id": w.event()["id"], "format": "csv"},
+        ),
+        202,
+    ),
+    # Someone else's report does not exist for you.
+    ("GET", "/api/v1/reports/{report_id}"): Row(
+        lambda w: Call("GET", f"/api/v1/reports/{w.report()}"), 401, 404, 404, 200, 200
+    ),
+    ("GET", "/reports/download.js"): everyone(get("/reports/download.js"), 200),
+    # The page only asks the reader to sign in; the report itself is behind the API above.
+    ("GET", "/reports/{report_id}"): everyone(get(f"/reports/{ANY_ID}"), 200),
+    # calendar
+    ("GET", "/api/v1/events/{event_id}/calendar.ics"): Row(
+        _event_path("/calendar.ics", status="draft"), 404, 404, 404, 200, 200
+    ),
+    ("GET", "/api/v1/events/{event_id}/calendar/google"): Row(
+        _event_path("/calendar/google", status="draft"), 404, 404, 404, 200, 200
+    ),
+    ("GET", "/api/v1/me/calendar-feed"): signed_in(get("/api/v1/me/calendar-feed"), 200),
+    ("POST", "/api/v1/me/calendar-feed/rotate"): signed_in(
+        lambda w: Call("POST", "/api/v1/me/calendar-feed/rotate"), 200
+    ),
+    # The feed's secret link is the credential: whoever holds it reads it.
+    ("GET", "/api/v1/calendar/feeds/{token}.ics"): everyone(
+        lambda w: Call("GET", w.feed_path()), 200
+    ),
+    # create_event, import_calendar: organizers and admins
+    ("POST", "/api/v1/events"): Row(
+        lambda w: Call(
+            "POST",
+            "/api/v1/events",
+            json={
+                "title": "Matrix",
+                "description": "",
+                "starts_at": "2031-05-01T18:00:00+00:00",
+                "ends_at": "2031-05-01T20:00:00+00:00",
+                "timezone": "UTC",
+                "category": "meetup",
+            },
+        ),
+        401,
+        403,
+        201,
+        201,
+        201,
+    ),
+    ("POST", "/api/v1/calendar/import"): Row(
+        lambda w: Call(
+            "POST",
+            "/api/v1/calendar/import",
+            content=CALENDAR,
+            headers={"Content-Type": "text/calendar"},
+        ),
+        401,
+        403,
+        201,
+        201,
+        201,
+    ),
+    # join_event, leave_event: the participant is registered already (200: the same one)
+    ("POST", "/api/v1/events/{event_id}/registrations"): Row(
+        _with("POST", _event_path("/registrations")), 401, 200, 201, 201, 201
+    ),
+    ("DELETE", "/api/v1/events/{event_id}/registrations/me"): Row(
+        _with("DELETE", _event_path("/registrations/me")), 401, 204, 404, 404, 404
+    ),
+    # login
+    ("POST", "/api/v1/auth/login"): everyone(
+        lambda w: Call(
+            "POST", "/api/v1/auth/login", json={"email": _fresh_email(), "password": PASSWORD}
+        ),
+        401,
+    ),
+    ("POST", "/api/v1/auth/refresh"): everyone(
+        lambda w: Call("POST", "/api/v1/auth/refresh", json={"refresh_token": "x" * 40}), 401
+    ),
+    ("POST", "/api/v1/auth/logout"): signed_in(lambda w: Call("POST", "/api/v1/auth/logout"), 204),
+    ("GET", "/api/v1/auth/jwks.json"): everyone(get("/api/v1/auth/jwks.json"), 200),
+    # mail_events: SendGrid's signed webhook; a bearer token proves nothing there
+    ("POST", "/api/v1/webhooks/sendgrid"): everyone(
+        lambda w: Call("POST", "/api/v1/webhooks/sendgrid", json=[]), 401
+    ),
+    # manage_participants
+    ("GET", "/api/v1/events/{event_id}/registrations"): owner_only(
+        _event_path("/registrations"), 200
+    ),
+    ("POST", "/api/v1/events/{event_id}/registrations/{registration_id:uuid}/check-in"): owner_only(
+        _registration("/check-in"), 200
+    ),
+    ("DELETE", "/api/v1/events/{event_id}/registrations/{registration_id:uuid}"): owner_only(
+        _with("DELETE", _registration("")), 204
+    ),
+    # moderate_events
+    ("POST", "/api/v1/events/{event_id}/reports-abuse"): signed_in(
+        _with("POST", _event_path("/reports-abuse"), json={"reason": "spam"}), 202
+    ),
+    ("GET", "/api/v1/admin/events"): admin_only(get("/api/v1/admin/events"), 200),
+    ("POST", "/api/v1/admin/events/{event_id}/moderation"): admin_only(
+        lambda w: Call(
+            "POST", f"/api/v1/admin/events/{w.event()['id']}/moderation", json={"action": "hide"}
+        ),
+        200,
+    ),
+    ("POST", "/api/v1/categories"): admin_only(
+        lambda w: Call(
+            "POST",
+            "/api/v1/categories",
+            json={"slug": f"c-{uuid.uuid4().hex[:8]}", "name": "Matrix"},
+        ),
+        201,
+    ),
+    # my_notifications, my_registrations: someone else's notification does not exist for you
+    ("GET", "/api/v1/me/notifications"): signed_in(get("/api/v1/me/notifications"), 200),
+    ("POST", "/api/v1/me/notifications/{notification_id}/read"): Row(
+        lambda w: Call("POST", f"/api/v1/me/notifications/{w.notification()}/read"),
+        401,
+        204,
+        404,
+        404,
+        404,
+    ),
+    ("GET", "/api/v1/me/registrations"): signed_in(get("/api/v1/me/registrations"), 200),
+    # notification_settings
+    ("GET", "/api/v1/me/notification-settings"): signed_in(
+        get("/api/v1/me/notification-settings"), 200
+    ),
+    ("PUT", "/api/v1/me/notification-settings"): signed_in(
+        lambda w: Call(
+            "PUT",
+            "/api/v1/me/notification-settings",
+            json={"email": True, "push": False, "reminders": ["24h"]},
+        ),
+        200,
+    ),
+    ("GET", "/api/v1/push/public-key"): everyone(get("/api/v1/push/public-key"), 200),
+    ("POST", "/api/v1/me/push-subscriptions"): signed_in(
+        lambda w: Call(
+            "POST",
+            "/api/v1/me/push-subscriptions",
+            json={
+                "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
+                "keys": BROWSER_KEYS,
+            },
+        ),
+        201,
+    ),
+    ("DELETE", "/api/v1/me/push-subscriptions/{subscription_id}"): Row(
+        lambda w: Call("DELETE", f"/api/v1/me/push-subscriptions/{w.push_subscription()}"),
+        401,
+        204,
+        404,
+        404,
+        404,
+    ),
+    # register, reset_password, verify_email: anyone; a token changes nothing
+    ("POST", "/api/v1/auth/register"): everyone(
+        lambda w: Call(
+            "POST",
+            "/api/v1/auth/register",
+            json={"email": _fresh_email(), "password": PASSWORD, "full_name": "New"},
+        ),
+        201,
+    ),
+    ("POST", "/api/v1/auth/password-reset"): everyone(
+        lambda w: Call("POST", "/api/v1/auth/password-reset", json={"email": _fresh_email()}), 202
+    ),
+    ("POST", "/api/v1/auth/password-reset/confirm"): everyone(
+        lambda w: Call(
+            "POST",
+            "/api/v1/auth/password-reset/confirm",
+            json={"token": "x" * 40, "new_password": "a brand new passphrase"},
+        ),
+        400,
+    ),
+    ("GET", "/reset-password"): everyone(get("/reset-password?token=abc"), 200),
+    ("POST", "/reset-password"): everyone(
+        lambda w: Call(
+            "POST",
+            "/reset-password",
+            data={"token": "x" * 40, "new_password": "a brand new passphrase"},
+        ),
+        400,
+    ),
+    ("POST", "/api/v1/auth/verify-email"): everyone(
+        lambda w: Call("POST", "/api/v1/auth/verify-email", json={"token": "x" * 40}), 400
+    ),
+    ("POST", "/api/v1/auth/verify-email/resend"): everyone(
+        lambda w: Call("POST", "/api/v1/auth/verify-email/resend", json={"email": _fresh_email()}),
+        202,
+    ),
+    ("GET", "/verify-email"): everyone(get("/verify-email?token=abc"), 200),
+    ("POST", "/verify-email"): everyone(
+        lambda w: Call("POST", "/verify-email", data={"token": "x" * 40}), 400
+    ),
+    # unsubscribe: the signed link is the credential
+    ("GET", "/unsubscribe/{token}"): everyone(_unsubscribe("GET", ""), 200),
+    ("GET", "/api/v1/unsubscribe/{token}"): everyone(_unsubscribe("GET", "/api/v1"), 200),
+    ("POST", "/unsubscribe/{token}"): everyone(_unsubscribe("POST", ""), 200),
+    ("POST", "/api/v1/unsubscribe/{token}"): everyone(_unsubscribe("POST", "/api/v1"), 200),
+    # update_event
+    ("PATCH", "/api/v1/events/{event_id}"): owner_only(
+        _with("PATCH", _event_path(), json={"title": "Changed"}), 200
+    ),
+    # Another organizer cannot see a draft at all.
+    ("POST", "/api/v1/events/{event_id}/publish"): Row(
+        _with("POST", _event_path("/publish", status="draft")), 401, 403, 404, 200, 200
+    ),
+    ("POST", "/api/v1/events/{event_id}/cancel"): owner_only(
+        _with("POST", _event_path("/cancel")), 200
+    ),
+    ("DELETE", "/api/v1/events/{event_id}"): owner_only(_with("DELETE", _event_path()), 204),
+    # upload_media: a draft's files are seen by its owner and admins only
+    ("POST", "/api/v1/events/{event_id}/media"): owner_only(
+        lambda w: Call(
+            "POST",
+            f"/api/v1/events/{w.event()['id']}/media",
+            files={"file": ("p.png", files.png(), "image/png")},
+        ),
+        201,
+    ),
+    ("GET", "/api/v1/events/{event_id}/media"): Row(
+        _event_path("/media", status="draft"), 404, 404, 404, 200, 200
+    ),
+    ("DELETE", "/api/v1/events/{event_id}/media/{media_id}"): owner_only(_media, 204),
+    # A signed, expiring download link is the credential.
+    ("GET", "/api/v1/files/{name}"): everyone(_download, 200),
+}

@@ -1,0 +1,126 @@
+"""The people of the authorization matrix and fresh data of theirs, made through the API.
+
+Every request of the matrix gets its own fresh data (a new event, registration, file...), so a
+role that deletes something never changes what the next role meets.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.db import unit_of_work
+from shared.notifications.models import Notification
+from tests.support import files
+from tests.support.factories import create_event, new_user, token_for
+
+# Who calls. `team` is a co-organizer of the owner's event once teams exist (issue 21); until
+# then it is one more organizer with no tie to the event, so its expectations equal `other`.
+ROLES = ("anonymous", "participant", "other", "team", "owner", "admin")
+# A browser's Web Push keys: a P-256 point and a 16-byte secret.
+BROWSER_KEYS = {
+    "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1X"
+    "bjhazAkj7I99e8QcYP7DkM",
+    "auth": "tBHItJI5svbpez7KI4CCXg",
+}
+
+
+@dataclass
+class Call:
+    method: str
+    url: str
+    json: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    files: dict[str, Any] | None = None
+    data: dict[str, str] | None = None
+
+
+@dataclass
+class World:
+    """`owner` is the organizer whose event it is; `participant` is registered for it and owns
+    the personal data (notifications, push subscriptions, the calendar feed)."""
+
+    client: Any
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    ids: dict[str, uuid.UUID] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, client: Any) -> World:
+        world = cls(client)
+        users = {
+            "participant": new_user("participant"),
+            "other": new_user("organizer"),
+            "team": new_user("organizer"),
+            "owner": new_user("organizer"),
+            "admin": new_user("admin"),
+        }
+        world.headers = {"anonymous": {}} | {
+            role: {"Authorization": f"Bearer {token_for(user)}"} for role, user in users.items()
+        }
+        world.ids = {role: user.id for role, user in users.items()}
+        return world
+
+    def event(self, **overrides: Any) -> dict[str, Any]:
+        """A fresh published event of the owner's, the participant registered (confirmed)."""
+        event = create_event(self.client, self.headers["owner"], **overrides)
+        if event["status"] == "published":
+            joined = self.client.post(
+                f"/api/v1/events/{event['id']}/registrations", headers=self.headers["participant"]
+            )
+            assert joined.status_code == 201, joined.text
+            event["registration_id"] = joined.json()["id"]
+        return event
+
+    def media(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        event = self.event()
+        uploaded = self.client.post(
+            f"/api/v1/events/{event['id']}/media",
+            headers=self.headers["owner"],
+            files={"file": ("p.png", files.png(), "image/png")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        return event, uploaded.json()
+
+    def report(self) -> str:
+        event = self.event()
+        asked = self.client.post(
+            "/api/v1/reports",
+            headers=self.headers["owner"],
+            json={"kind": "event_attendance", "event_id": event["id"], "format": "csv"},
+        )
+        assert asked.status_code == 202, asked.text
+        return str(asked.json()["id"])
+
+    def notification(self) -> uuid.UUID:
+        """An in-app notification of the participant's."""
+        row = Notification(
+            user_id=self.ids["participant"],
+            kind="registration_confirmed",
+            recipient="someone@example.org",
+            payload={"event_id": str(uuid.uuid4()), "title": "Meetup"},
+        )
+        with unit_of_work() as session:
+            session.add(row)
+        return row.id
+
+    def push_subscription(self) -> str:
+        subscribed = self.client.post(
+            "/api/v1/me/push-subscriptions",
+            headers=self.headers["participant"],
+            json={
+                "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
+                "expirationTime": None,
+                "keys": BROWSER_KEYS,
+            },
+        )
+        assert subscribed.status_code == 201, subscribed.text
+        return str(subscribed.json()["id"])
+
+    def feed_path(self) -> str:
+        """The participant's secret calendar feed, as a path on the gateway."""
+        link = self.client.get("/api/v1/me/calendar-feed", headers=self.headers["participant"])
+        assert link.status_code == 200, link.text
+        url: str = link.json()["url"]
+        return "/api/" + url.split("/api/", 1)[1]
