@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from shared.notifications import unsubscribe
+from shared.notifications.delivery import unsubscribe
 from tests.reliability.world import BROWSER_KEYS, Call, World
 from tests.support import files
 from tests.support.factories import PASSWORD

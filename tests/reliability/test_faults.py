@@ -23,9 +23,9 @@ from shared.cache import get_redis, versioned
 from shared.db import unit_of_work
 from shared.mail.sendgrid import ATTEMPTS as SENDGRID_ATTEMPTS
 from shared.migrations import upgrade
+from shared.notifications.delivery.tasks import deliver_mails
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import notify
-from shared.notifications.tasks import deliver_mails
 from tests.support.factories import bearer, create_event, make_user, many_users
 from tests.support.sendgrid import SendGridStandIn
 from tests.support.services import empty_tables
