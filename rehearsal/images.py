@@ -97,6 +97,10 @@ def declared_builds() -> list[Build]:
 
 
 def _build_options() -> list[str]:
+    # Written here, not committed (build/ is ignored): a clean clone has none, and every build
+    # mounts it.
+    PIP_CONF.parent.mkdir(parents=True, exist_ok=True)
+    PIP_CONF.write_text("[global]\ncert = /run/rehearsal-ca.crt\n")
     # Docker's image format: OCI images drop HEALTHCHECK, which the Dockerfile declares.
     return [
         "--format",

@@ -91,3 +91,16 @@ def test_compose_defaults_are_taken_for_a_lone_container():
 def test_a_log_line_is_one_json_object():
     assert checks.not_json(['{"a": 1}', "", "plain", "[1]"]) == ["plain", "[1]"]
     assert checks.NGINX_ERROR_LINE.match("2026/12/04 05:40:01 [warn] 7#7: something")
+
+
+def test_every_file_a_build_mounts_exists_on_a_clean_clone():
+    """A mount of a missing host file fails every build (`stat …: no such file`): what the
+    builds mount is made by the rehearsal itself, not left over from an earlier run."""
+    images.PIP_CONF.unlink(missing_ok=True)
+    options = images._build_options()
+    mounts = [options[i + 1] for i, option in enumerate(options) if option == "--volume"]
+    assert mounts
+    for mount in mounts:
+        host = mount.split(":")[0]
+        assert Path(host).is_file(), host
+    assert "cert = /run/rehearsal-ca.crt" in images.PIP_CONF.read_text()
