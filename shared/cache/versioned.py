@@ -37,6 +37,11 @@ _READ_SHA = hashlib.sha1(_READ.encode()).hexdigest()  # noqa: S324 - how Redis n
 # After a Redis error, go straight to PostgreSQL for a moment instead of waiting on timeouts.
 _PAUSE_SECONDS = 5.0
 _paused_until = 0.0
+# Timeouts of async reads in a row with no answer between them. One late answer may be the event
+# loop's backlog; several with none answered is Redis gone quiet (a host that drops packets),
+# which would otherwise cost every cached read its full timeout.
+_TIMEOUTS_BEFORE_PAUSE = 3
+_timeouts_in_row = 0
 _VERSION_TTL_SECONDS = 86_400
 _RETRY_BATCH = 1000
 
@@ -78,10 +83,22 @@ def _failed(error: Exception) -> None:
     )
 
 
+def _timed_out() -> int:
+    global _timeouts_in_row
+    _timeouts_in_row += 1
+    return _timeouts_in_row
+
+
+def _answered() -> None:
+    global _timeouts_in_row
+    _timeouts_in_row = 0
+
+
 @process_state.on_reset
 def forget_failures() -> None:
     global _paused_until
     _paused_until = 0.0
+    _answered()
 
 
 def _bump(client: redis.Redis, version_keys: list[str]) -> None:
@@ -129,15 +146,18 @@ class VersionedCache:
                 version, value = await client.evalsha(_READ_SHA, *arguments)
             except redis.exceptions.NoScriptError:
                 version, value = await client.eval(_READ, *arguments)  # Redis keeps it now
-        except (redis.TimeoutError, TimeoutError):
+        except (redis.TimeoutError, TimeoutError) as error:
             # On the event loop a late answer may be the loop's backlog, not Redis: this read
-            # goes without, but pausing Redis would send every request to PostgreSQL, the
-            # costlier path, just when the process is overloaded.
-            CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
-            return Lookup(None, None)
+            # goes without, but pausing Redis on one would send every request to PostgreSQL,
+            # the costlier path, just when the process is overloaded.
+            if _timed_out() < _TIMEOUTS_BEFORE_PAUSE:
+                CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
+                return Lookup(None, None)
+            return self._unavailable(error)
         except (redis.RedisError, OSError) as error:
             # OSError: the asyncio client may let a socket error through unwrapped.
             return self._unavailable(error)
+        _answered()
         return self._found(version, value)
 
     def _found(self, version: bytes, value: bytes | None) -> Lookup:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import redis
 from sqlalchemy import select
 
@@ -66,6 +69,28 @@ def test_redis_down_is_served_from_postgresql(client, monkeypatch):
         client.patch(path, headers=owner, json={"title": "While Redis was down"}).status_code == 200
     )
     assert client.get(path).json()["title"] == "While Redis was down"
+
+
+def test_a_redis_gone_quiet_is_paused_after_a_few_timeouts_not_waited_on_every_read(
+    client, monkeypatch
+):
+    """A Redis that takes connections and never answers (a host dropping packets): one timeout
+    may be the event loop's backlog and pauses nothing, but a few in a row do, so later reads go
+    straight to PostgreSQL instead of each waiting out the timeout."""
+    event = create_event(client, bearer(client, "organizer"))
+    path = f"/api/v1/events/{event['id']}"
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
+        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        process_state.reset()
+        for _ in range(versioned._TIMEOUTS_BEFORE_PAUSE):
+            assert client.get(path).status_code == 200
+        started = time.monotonic()
+        for _ in range(5):
+            assert client.get(path).status_code == 200
+        assert time.monotonic() - started < 0.5  # not one 0.5 s timeout among them
+        assert versioned._timeouts_in_row == versioned._TIMEOUTS_BEFORE_PAUSE
+    process_state.reset()
+    assert versioned._timeouts_in_row == 0
 
 
 def test_an_invalidation_redis_refused_is_retried_by_the_sweep(client, monkeypatch):
