@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from shared import process_state
+from tests.support.sendgrid import sendgrid, sendgrid_api  # noqa: F401 (fixtures for every test)
 from tests.support.services import (
     DATABASE,
     REDIS_URL,

@@ -4,53 +4,16 @@ rate-limit headers say, a 5xx is retried later; nothing is lost and nothing is s
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from sqlalchemy import select
 
-from shared import process_state
 from shared.db import unit_of_work
 from shared.mail.sendgrid import UNSUBSCRIBE_TAG
 from shared.notifications.delivery.tasks import deliver_mails
 from shared.notifications.models import DeliveryStatus, Notification
-from shared.notifications.service import notify
-from tests.support.factories import many_users
+from tests.support.factories import pending_reminders
 from tests.support.sendgrid import SendGridStandIn
 
 PEOPLE = 2500
-
-
-@pytest.fixture
-def sendgrid(sendgrid_api, db_url, monkeypatch):
-    monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
-    monkeypatch.setenv("SENDGRID_API_URL", sendgrid_api)
-    process_state.reset()
-    yield
-    monkeypatch.undo()
-    process_state.reset()
-
-
-def _reminders(count: int) -> list[uuid.UUID]:
-    people = many_users(count)
-    with unit_of_work() as session:
-        rows = [
-            notify(
-                session,
-                kind="event_reminder",
-                recipient=f"{person}@example.org",
-                user_id=person,
-                payload={
-                    "event_id": str(uuid.uuid4()),
-                    "title": "Conference",
-                    "starts_at": "2031-05-01T16:00:00+00:00",
-                    "reminder": "24h",
-                    "reader_timezone": "UTC",
-                },
-            )
-            for person in people
-        ]
-        return [row.id for row in rows]
 
 
 def _accepted() -> list[dict]:
@@ -67,7 +30,7 @@ def _statuses() -> dict[DeliveryStatus, int]:
 
 
 def test_batches_of_1000_with_personal_unsubscribe_links_and_a_429_waited_out(sendgrid):
-    ids = _reminders(PEOPLE)
+    ids = pending_reminders(PEOPLE)
     SendGridStandIn.answers = [429]
     SendGridStandIn.reset_in = 1
     tally, retry = deliver_mails(ids)
@@ -92,7 +55,7 @@ def test_batches_of_1000_with_personal_unsubscribe_links_and_a_429_waited_out(se
 
 
 def test_a_batch_sendgrid_keeps_refusing_is_retried_later_and_sent_once(sendgrid):
-    ids = _reminders(1500)
+    ids = pending_reminders(1500)
     SendGridStandIn.answers = [503] * 4  # the first request, and all its quick retries
     tally, retry = deliver_mails(ids)
     assert tally["sent"] == 500
@@ -109,7 +72,7 @@ def test_a_batch_sendgrid_keeps_refusing_is_retried_later_and_sent_once(sendgrid
 
 
 def test_a_refused_request_fails_its_mails_for_good(sendgrid):
-    ids = _reminders(3)
+    ids = pending_reminders(3)
     SendGridStandIn.answers = [400]
     tally, retry = deliver_mails(ids)
     assert (tally["failed"], retry) == (3, [])

@@ -106,3 +106,28 @@ def sign_up(client, n: int, **headers) -> None:
             headers=headers,
         )
         assert response.status_code == 201
+
+
+def pending_reminders(count: int) -> list[uuid.UUID]:
+    """`count` reminder notices of as many people, written in one transaction, mail pending."""
+    from shared.notifications.service import notify
+
+    people = many_users(count)
+    with unit_of_work() as session:
+        rows = [
+            notify(
+                session,
+                kind="event_reminder",
+                recipient=f"{person}@example.org",
+                user_id=person,
+                payload={
+                    "event_id": str(uuid.uuid4()),
+                    "title": "Conference",
+                    "starts_at": "2031-05-01T16:00:00+00:00",
+                    "reminder": "24h",
+                    "reader_timezone": "UTC",
+                },
+            )
+            for person in people
+        ]
+        return [row.id for row in rows]

@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from shared import process_state
+
 
 class SendGridStandIn(BaseHTTPRequestHandler):
     """Records Mail Send requests and answers with the queued status codes (a 429 with
@@ -52,3 +54,16 @@ def sendgrid_api() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture
+def sendgrid(
+    sendgrid_api: str, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[type[SendGridStandIn]]:
+    """The platform configured to send through the stand-in (its answers set by the test)."""
+    monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
+    monkeypatch.setenv("SENDGRID_API_URL", sendgrid_api)
+    process_state.reset()
+    yield SendGridStandIn
+    monkeypatch.undo()
+    process_state.reset()
