@@ -108,6 +108,10 @@ def _lost_connection(error: DBAPIError) -> bool:
     all when the socket was never reached), as opposed to a statement that failed."""
     if error.connection_invalidated:
         return True
+    if isinstance(error, InterfaceError):
+        # The driver's misuse errors (a closed cursor) carry no SQLSTATE either: they are our
+        # bugs, a 500, unless SQLAlchemy recognised a disconnect (above).
+        return False
     sqlstate = getattr(error.orig, "sqlstate", None)
     return sqlstate is None or str(sqlstate).startswith(("08", "57P"))
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import text
 from starlette.testclient import TestClient
 
+from shared.db import get_engine
 from shared.kit import Function
 
 broken = Function("broken_for_test", summary="test")
@@ -15,6 +17,15 @@ broken = Function("broken_for_test", summary="test")
 @broken.get("/boom")
 def _boom() -> None:
     raise RuntimeError("a bug, with password=hunter2-hunter2 in its message")
+
+
+@broken.get("/closed-cursor")
+def _closed_cursor() -> None:
+    # Misusing the driver (a cursor used after it was closed) is our bug, not PostgreSQL away.
+    with get_engine().connect() as connection:
+        result = connection.execute(text("SELECT 1"))
+        result.cursor.close()
+        result.fetchall()  # SQLAlchemy wraps the driver's InterfaceError: the cursor is closed
 
 
 class Kept(logging.Handler):
@@ -44,3 +55,10 @@ def test_a_bug_is_a_500_problem_with_its_trace(db_url):
     assert len(errors) == 1
     assert getattr(errors[0], "trace.id") == trace
     assert errors[0].function == "broken_for_test"  # type: ignore[attr-defined]
+
+
+def test_misusing_the_driver_is_a_500_not_a_database_outage(db_url):
+    client = TestClient(broken.app(), raise_server_exceptions=False)
+    answer = client.get("/closed-cursor")
+    assert answer.status_code == 500, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
