@@ -108,12 +108,14 @@ class RabbitPublisher:
         refused = [result for result in results if isinstance(result, BaseException)]
         if refused:
             # A connection the broker dropped (a restart) can still look open here: start
-            # afresh next time, or every later publish would fail the same way.
+            # afresh next time, or every later publish would fail the same way. Only the one
+            # this call used: a concurrent call may already have connected afresh.
             logger.warning(
                 "RabbitMQ took %d of %d CloudEvents; reconnecting",
                 len(results) - len(refused),
                 len(results),
                 exc_info=refused[0],
             )
-            await self._forget()
+            if self._exchange is exchange:
+                await self._forget()
         return {result for result in results if isinstance(result, uuid.UUID)}
