@@ -210,11 +210,14 @@ def prometheus(platform: tuple[Runner, dict[str, Any]], tmp_path_factory) -> Ite
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                targets = httpx.get(f"{url}/api/v1/targets").json()["data"]["activeTargets"]
+                answer = httpx.get(f"{url}/api/v1/targets")
+            except httpx.TransportError:
+                answer = None
+            # Until its storage is open Prometheus answers a plain-text 503.
+            if answer is not None and answer.status_code == 200:
+                targets = answer.json()["data"]["activeTargets"]
                 if len(targets) == 2 and all(t["health"] == "up" for t in targets):
                     break
-            except httpx.TransportError:
-                pass
             time.sleep(0.5)
         else:
             raise AssertionError("Prometheus did not scrape both targets")
