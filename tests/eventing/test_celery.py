@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.notifications.service import enqueue, notify, sweep_pending
 from tests.support.consumers import wait_until
-from tests.support.services import purge_celery_queue, rabbitmq_url
+from tests.support.services import rabbitmq_url
 
 RABBITMQ = rabbitmq_url()
 
@@ -33,30 +32,6 @@ def mail_dir(tmp_path, monkeypatch, db_url) -> Path:
     monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
     process_state.reset()
     return tmp_path / "outbox"
-
-
-@pytest.fixture
-def worker(mail_dir, rabbitmq, monkeypatch):
-    """A real `eventmgr worker` process on the real broker."""
-
-    log = (mail_dir.parent / "worker.log").open("ab")
-
-    def start() -> subprocess.Popen[bytes]:
-        env = {**os.environ, "CELERY_BROKER_URL": RABBITMQ, "LOG_LEVEL": "INFO"}
-        return subprocess.Popen(
-            [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    processes: list[subprocess.Popen[bytes]] = []
-    yield lambda: processes.append(start())
-    for process in processes:
-        process.terminate()
-        process.wait(30)
-    log.close()
-    purge_celery_queue()
 
 
 def message(recipient: str) -> None:

@@ -11,6 +11,7 @@ spans about two hours; the rows say when they are due, so the sweep does not hur
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,13 @@ Tally = dict[str, int]
 
 @shared_task(name="notifications.send_emails", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
 def send_emails(self: Any, notification_ids: list[str]) -> Tally:
-    tally, retry = deliver_mails([uuid.UUID(i) for i in notification_ids])
+    ids = [uuid.UUID(i) for i in notification_ids]
+    tally, retry = deliver_mails(ids)
+    lost = _lost_worker_lease(self, EMAIL, ids)
+    if lost is not None:
+        # All of them again (the claim skips what is sent), once that lease has run out.
+        countdown = max(lost, _countdown(EMAIL, retry) if retry else 0)
+        raise self.retry(countdown=countdown)
     if retry:
         raise self.retry(args=[[str(row.id) for row in retry]], countdown=_countdown(EMAIL, retry))
     return tally
@@ -45,6 +52,22 @@ def send_email(self: Any, notification_id: str) -> str:
     if retry:
         raise self.retry(countdown=_countdown(EMAIL, retry))
     return next((outcome for outcome, count in tally.items() if count), "skipped")
+
+
+def _lost_worker_lease(task: Any, channel: Channel, ids: list[uuid.UUID]) -> int | None:
+    """Seconds until the lease of a lost worker runs out, when this task is its redelivery.
+
+    The broker gives a task again when the worker that had it went away (late acks); the rows
+    that worker claimed stay held under a lease no heartbeat renews any more. The task comes
+    back once it has run out, rather than leave them to the sweep."""
+    if not (task.request.delivery_info or {}).get("redelivered"):
+        return None
+    until = channel.held_elsewhere_until(ids)
+    if until is None:
+        return None
+    wait = max(1, math.ceil((until - datetime.now(UTC)).total_seconds()))
+    logger.info("redelivered; waiting for a lost worker's lease", extra={"seconds": wait})
+    return wait
 
 
 def _countdown(channel: Channel, rows: list[Notification]) -> int:
