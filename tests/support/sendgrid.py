@@ -18,7 +18,7 @@ _held_lock = threading.Lock()
 
 class SendGridStandIn(BaseHTTPRequestHandler):
     """Records Mail Send requests and answers with the queued status codes (a 429 with
-    SendGrid's rate-limit headers), or 500 until `down_until` (a time.monotonic() value).
+    SendGrid's rate-limit headers), or 500 for `down_for` seconds from the first request on.
 
     With a `gate`, requests to the recipients in `hold` wait there (each recipient noted in
     `held`) and, once it opens, are refused with 503: in flight at a known point, never taken."""
@@ -26,7 +26,8 @@ class SendGridStandIn(BaseHTTPRequestHandler):
     answers: list[int] = []
     received: list[dict] = []
     reset_in = 0
-    down_until = 0.0
+    down_for = 0.0
+    down_until: float | None = None  # time.monotonic() of the outage's end, once it began
     gate: threading.Event | None = None
     hold: frozenset[str] = frozenset()
     held: set[str] = set()
@@ -40,8 +41,11 @@ class SendGridStandIn(BaseHTTPRequestHandler):
         }
         type(self).received.append(entry)
         status = type(self).answers.pop(0) if type(self).answers else 202
-        if time.monotonic() < type(self).down_until:
-            status = 500
+        with _held_lock:
+            if type(self).down_for and type(self).down_until is None:
+                type(self).down_until = time.monotonic() + type(self).down_for
+            if type(self).down_until is not None and time.monotonic() < type(self).down_until:
+                status = 500
         gate = type(self).gate
         to = {p["to"][0]["email"] for p in entry["body"].get("personalizations", [])}
         if gate is not None and not gate.is_set() and to & type(self).hold:
@@ -72,7 +76,8 @@ def sendgrid_api() -> Iterator[str]:
     SendGridStandIn.answers = []
     SendGridStandIn.received = []
     SendGridStandIn.reset_in = 0
-    SendGridStandIn.down_until = 0.0
+    SendGridStandIn.down_for = 0.0
+    SendGridStandIn.down_until = None
     SendGridStandIn.gate = None
     SendGridStandIn.hold = frozenset()
     SendGridStandIn.held = set()
