@@ -42,9 +42,11 @@ class SendGridStandIn(BaseHTTPRequestHandler):
         type(self).received.append(entry)
         status = type(self).answers.pop(0) if type(self).answers else 202
         with _held_lock:
-            if type(self).down_for and type(self).down_until is None:
-                type(self).down_until = time.monotonic() + type(self).down_for
-            if type(self).down_until is not None and time.monotonic() < type(self).down_until:
+            cls = type(self)
+            if cls.down_for and cls.down_until is None:
+                cls.down_until = time.monotonic() + cls.down_for
+            ends = cls.down_until
+            if ends is not None and time.monotonic() < ends:
                 status = 500
         gate = type(self).gate
         to = {p["to"][0]["email"] for p in entry["body"].get("personalizations", [])}
