@@ -28,7 +28,7 @@ fuzz: $(VENV)/.test services
 # Mixed traffic against `eventmgr up` (on RabbitMQ) on loopback; prints error rate, memory and
 # connections. Then the mail provider down for a full minute under a real worker.
 SOAK_MINUTES ?= 10
-soak: $(VENV)/.test services
+soak: $(VENV)/.test
 	$(BIN)/python -m tests.reliability.soak --minutes $(SOAK_MINUTES)
 	MAIL_OUTAGE_SECONDS=60 $(BIN)/pytest $(PYTEST_ARGS) tests/reliability/test_faults.py \
 		-k mail_provider_down_for_a_while
