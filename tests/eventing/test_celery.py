@@ -19,8 +19,9 @@ from local.embedded import free_port
 from shared import process_state
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
-from shared.notifications.service import enqueue, notify, sweep_pending
+from shared.notifications.service import enqueue, sweep_pending
 from tests.support.consumers import wait_until
+from tests.support.factories import message_notice
 from tests.support.services import rabbitmq_url
 
 RABBITMQ = rabbitmq_url()
@@ -32,16 +33,6 @@ def mail_dir(tmp_path, monkeypatch, db_url) -> Path:
     monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
     process_state.reset()
     return tmp_path / "outbox"
-
-
-def message(recipient: str) -> None:
-    with unit_of_work() as session:
-        notify(
-            session,
-            kind="message",
-            recipient=recipient,
-            payload={"subject": "Hello", "text": "Body"},
-        )
 
 
 def sent_mails(mail_dir: Path) -> list[str]:
@@ -56,7 +47,7 @@ def test_lost_enqueue_is_swept_and_sent_once(mail_dir, worker, monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", rabbitmq_url(free_port()))
     process_state.reset()
     started = time.monotonic()
-    message("lost@example.org")
+    message_notice("lost@example.org")
     assert time.monotonic() - started < 10
     with unit_of_work() as session:
         [row] = session.scalars(select(Notification)).all()
@@ -97,7 +88,7 @@ def test_mail_is_sent_once_when_enqueued_at_commit_and_keeps_the_trace(
     tokens = (logs.trace_id.set(trace), logs.span_id.set("051581bf3cb55c13"))
     try:
         for i in range(5):
-            message(f"p{i}@example.org")
+            message_notice(f"p{i}@example.org")
     finally:
         logs.trace_id.reset(tokens[0])
         logs.span_id.reset(tokens[1])

@@ -39,7 +39,6 @@ from shared.catalog import UserRegistered
 from shared.db import unit_of_work
 from shared.kit import Function
 from shared.notifications.models import DeliveryStatus, Notification
-from shared.notifications.service import notify
 from tests.eventing.conftest import eventing_env  # noqa: F401 - fixture
 from tests.support.consumers import (
     REGISTERED,
@@ -49,7 +48,7 @@ from tests.support.consumers import (
     side_effects,
     wait_until,
 )
-from tests.support.factories import sign_up
+from tests.support.factories import message_notice, sign_up
 from tests.support.sendgrid import SendGridStandIn
 
 LEASE_SECONDS = 9
@@ -183,13 +182,7 @@ def test_worker_killed_mid_send_the_task_comes_back_and_each_mail_goes_once(
     sendgrid.gate, sendgrid.hold = threading.Event(), frozenset(recipients[:2])
     doomed = worker()
     for recipient in recipients:  # one transaction and one task each, as requests make them
-        with unit_of_work() as session:
-            notify(
-                session,
-                kind="message",
-                recipient=recipient,
-                payload={"subject": "Hello", "text": "Body"},
-            )
+        message_notice(recipient)
     # Both of its threads are in the middle of a send; another worker takes the rest.
     eventually(lambda: sendgrid.held == sendgrid.hold, 60, lambda: f"held: {sendgrid.held}")
     worker()
