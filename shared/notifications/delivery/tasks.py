@@ -2,7 +2,8 @@
 
 A task claims its rows (pending → sending, with a lease it keeps alive while it sends) before
 sending, so a duplicate task finds nothing to do; a worker that dies mid-send leaves a lease
-that runs out, and the sweep sends again (delivery is at-least-once, never silently lost).
+that runs out, and its task, given again by the broker, sends once it has (the sweep is the
+net for a task lost with its broker): delivery is at-least-once, never silently lost.
 Mail goes to the backend in one call per batch, so SendGrid gets up to 1,000 recipients per
 request. A refusal that may pass (429, 5xx, a network error) is retried on a backoff that
 spans about two hours; the rows say when they are due, so the sweep does not hurry them.
@@ -155,7 +156,8 @@ def _message(row: Notification, attachments: tuple[Attachment, ...]) -> Mail:
 
 @shared_task(name="notifications.send_pushes", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
 def send_pushes(self: Any, notification_ids: list[str]) -> Tally:
-    rows = PUSH.claim(uuid.UUID(i) for i in notification_ids)
+    ids = [uuid.UUID(i) for i in notification_ids]
+    rows = PUSH.claim(ids)
     tally = {"sent": 0, "failed": 0, "skipped": 0, "retried": 0}
     retry: list[Notification] = []
     with PUSH.held(rows):
@@ -179,5 +181,9 @@ def send_pushes(self: Any, notification_ids: list[str]) -> Tally:
     if retry:
         tally["retried"] = len(retry)
         _retry_later(PUSH, retry)
+    lost = _lost_worker_lease(self, PUSH, ids)
+    if lost is not None:
+        raise self.retry(countdown=max(lost, _countdown(PUSH, retry) if retry else 0))
+    if retry:
         raise self.retry(args=[[str(row.id) for row in retry]], countdown=_countdown(PUSH, retry))
     return tally
