@@ -25,10 +25,13 @@ FUZZ_EXAMPLES ?= 100
 fuzz: $(VENV)/.test services
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest $(PYTEST_ARGS) tests/reliability/test_fuzzing.py
 
-# Mixed traffic against `eventmgr up` on loopback; prints error rate, memory and connections.
+# Mixed traffic against `eventmgr up` (on RabbitMQ) on loopback; prints error rate, memory and
+# connections. Then the mail provider down for a full minute under a real worker.
 SOAK_MINUTES ?= 10
 soak: $(VENV)/.test
 	$(BIN)/python -m tests.reliability.soak --minutes $(SOAK_MINUTES)
+	MAIL_OUTAGE_SECONDS=60 $(BIN)/pytest $(PYTEST_ARGS) tests/reliability/test_faults.py \
+		-k mail_provider_down_for_a_while
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ def run_worker(
         f"--concurrency={concurrency}",
         "--without-gossip",
         "--without-mingle",
+        # A node name of its own: two workers on one host (a second beside `eventmgr up`, or
+        # replicas sharing a network namespace) would claim the same exclusive control queue
+        # (`celery@HOST.celery.pidbox`) and the second would die with RESOURCE_LOCKED.
+        f"--hostname=eventmgr-{os.getpid()}@%h",
     ]
     arguments.append(f"--queues={queues or settings.celery_queue}")
     celery_app().worker_main(arguments)

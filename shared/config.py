@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # RabbitMQ refuses an exchange declared with another type (see `_apart_from_cloudevents`).
     celery_queue: str = Field(default="eventmanager-tasks", min_length=1, max_length=255)
     task_pending_timeout_seconds: int = Field(default=300, ge=1)
+    # How long a worker holds the notifications it sends (its heartbeat renews the hold every
+    # third of it): a worker killed mid-send leaves them to the task's redelivery after this.
+    notification_lease_seconds: float = Field(default=300, gt=0, le=3600)
 
     # Tokens.
     jwt_private_key: str | None = None

@@ -28,6 +28,7 @@ from tests.support.services import (
     rabbitmq_vhost,
     run_as_admin,
 )
+from tests.support.worker import worker  # noqa: F401 (fixture for every test)
 
 # The environment every function reads, set before any function module is imported.
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="eventmgr-tests-"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import subprocess
 import sys
 import time
@@ -20,9 +19,10 @@ from local.embedded import free_port
 from shared import process_state
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
-from shared.notifications.service import enqueue, notify, sweep_pending
+from shared.notifications.service import enqueue, sweep_pending
 from tests.support.consumers import wait_until
-from tests.support.services import purge_celery_queue, rabbitmq_url
+from tests.support.factories import message_notice
+from tests.support.services import rabbitmq_url
 
 RABBITMQ = rabbitmq_url()
 
@@ -33,40 +33,6 @@ def mail_dir(tmp_path, monkeypatch, db_url) -> Path:
     monkeypatch.setenv("TASK_PENDING_TIMEOUT_SECONDS", "1")
     process_state.reset()
     return tmp_path / "outbox"
-
-
-@pytest.fixture
-def worker(mail_dir, rabbitmq, monkeypatch):
-    """A real `eventmgr worker` process on the real broker."""
-
-    log = (mail_dir.parent / "worker.log").open("ab")
-
-    def start() -> subprocess.Popen[bytes]:
-        env = {**os.environ, "CELERY_BROKER_URL": RABBITMQ, "LOG_LEVEL": "INFO"}
-        return subprocess.Popen(
-            [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    processes: list[subprocess.Popen[bytes]] = []
-    yield lambda: processes.append(start())
-    for process in processes:
-        process.terminate()
-        process.wait(30)
-    log.close()
-    purge_celery_queue()
-
-
-def message(recipient: str) -> None:
-    with unit_of_work() as session:
-        notify(
-            session,
-            kind="message",
-            recipient=recipient,
-            payload={"subject": "Hello", "text": "Body"},
-        )
 
 
 def sent_mails(mail_dir: Path) -> list[str]:
@@ -81,7 +47,7 @@ def test_lost_enqueue_is_swept_and_sent_once(mail_dir, worker, monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", rabbitmq_url(free_port()))
     process_state.reset()
     started = time.monotonic()
-    message("lost@example.org")
+    message_notice("lost@example.org")
     assert time.monotonic() - started < 10
     with unit_of_work() as session:
         [row] = session.scalars(select(Notification)).all()
@@ -122,7 +88,7 @@ def test_mail_is_sent_once_when_enqueued_at_commit_and_keeps_the_trace(
     tokens = (logs.trace_id.set(trace), logs.span_id.set("051581bf3cb55c13"))
     try:
         for i in range(5):
-            message(f"p{i}@example.org")
+            message_notice(f"p{i}@example.org")
     finally:
         logs.trace_id.reset(tokens[0])
         logs.span_id.reset(tokens[1])

@@ -66,9 +66,10 @@ def test_a_worker_that_outlived_its_lease_cannot_overwrite_the_next(outbox_dir):
 
 
 def test_a_lease_is_kept_alive_while_the_worker_sends(outbox_dir, monkeypatch):
-    from shared.notifications.delivery import channels
+    from shared import process_state
 
-    monkeypatch.setattr(channels, "LEASE", timedelta(seconds=0.6))
+    monkeypatch.setenv("NOTIFICATION_LEASE_SECONDS", "0.6")
+    process_state.reset()
     [row] = _messages(["ann@example.org"])
     [claimed] = EMAIL.claim([row.id])
     with EMAIL.held([claimed]):

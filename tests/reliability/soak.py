@@ -5,8 +5,14 @@ and leave, read their registrations and notifications, check statistics — from
 clients. Every answer must be the one expected (error rate 0); the runner's memory (its whole
 process tree) and its PostgreSQL and RabbitMQ connection counts are sampled and reported, and
 must stay stable: measured over the second half of the run, so warm-up is not counted as growth.
+An error or critical line in the runner's log counts as an error too.
 
-    python -m tests.reliability.soak --minutes 10 [--clients 6]
+By default the runner takes the deployment path: RabbitMQ (the machine's broker,
+TEST_RABBITMQ_URL, in a vhost of the soak's own, removed afterwards) carries the CloudEvents
+and Celery's tasks, and the connections counted are that vhost's only. `--broker embedded`:
+in-process delivery and Redis for Celery, as a bare `eventmgr up`.
+
+    python -m tests.reliability.soak --minutes 10 [--clients 6] [--broker rabbitmq|embedded]
 """
 
 from __future__ import annotations
@@ -33,10 +39,24 @@ import psutil
 import psycopg
 
 from local.embedded import free_port
+from tests.support.services import (
+    RABBITMQ_VHOST,
+    rabbitmq_connections,
+    rabbitmq_url,
+    rabbitmq_vhost,
+)
 
 PASSWORD = "soak test passphrase"
 # Settings a developer's shell may carry: the soak runs on the defaults `eventmgr up` gets.
-CONFIG_VARS = ("DATABASE_URL", "REDIS_URL", "INTERNAL_TOKEN", "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEYS")
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "INTERNAL_TOKEN",
+    "JWT_PRIVATE_KEY",
+    "JWT_PUBLIC_KEYS",
+    "RABBITMQ_URL",
+    "CELERY_BROKER_URL",
+)
 # Allowed growth over the second half of the run before the soak says "not stable".
 MEMORY_GROWTH_LIMIT = 0.10
 
@@ -70,14 +90,17 @@ def _environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in CONFIG_VARS}
 
 
-def start(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start(
+    data_dir: Path, log: Path, rabbitmq_url: str | None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    broker = {"RABBITMQ_URL": rabbitmq_url} if rabbitmq_url else {}
     with log.open("ab") as out:
         process = subprocess.Popen(
             [_eventmgr(), "up", "--data-dir", str(data_dir), "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_environment(),
+            env={**_environment(), **broker},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -190,7 +213,7 @@ def act(
         tally.note(action, answered, (200,))
 
 
-def sample(runner: psutil.Process, database_url: str, started: float) -> Sample:
+def sample(runner: psutil.Process, database_url: str, vhost: str | None, started: float) -> Sample:
     processes = [runner, *runner.children(recursive=True)]
     rss = 0
     for process in processes:
@@ -202,20 +225,28 @@ def sample(runner: psutil.Process, database_url: str, started: float) -> Sample:
             " AND pid <> pg_backend_pid()"
         ).fetchone()
     postgres = int(row[0]) if row else 0
-    return Sample(time.monotonic() - started, rss / 2**20, postgres, _rabbitmq_connections())
+    rabbitmq = rabbitmq_connections(vhost) if vhost else None
+    return Sample(time.monotonic() - started, rss / 2**20, postgres, rabbitmq)
 
 
-def _rabbitmq_connections() -> int | None:
-    """With RABBITMQ_URL set the runner uses that broker; its management API counts the
-    connections (SOAK_RABBITMQ_MANAGEMENT_URL, default the local one). None: embedded mode."""
-    if not os.environ.get("RABBITMQ_URL"):
-        return None
-    api = os.environ.get("SOAK_RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672")
-    try:
-        listed = httpx.get(f"{api}/api/connections", timeout=5)
-        return len(listed.json())
-    except (httpx.HTTPError, ValueError):
-        return None
+def log_errors(log: Path) -> list[str]:
+    """The runner's error and critical lines (every line is JSON; others are kept as found)."""
+    found = []
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            level = json.loads(line).get("log.level", "")
+        except (ValueError, AttributeError):
+            level = "error" if "Traceback" in line else ""
+        if level in ("error", "critical"):
+            found.append(f"runner log: {line[:300]}")
+    return found
+
+
+def stable(counts: list[int]) -> bool:
+    """The second half's median within the first half's range: a leak lifts the whole late
+    half, where one busy moment (a pool overflowing for a burst) is a single sample."""
+    half = len(counts) // 2
+    return statistics.median(counts[half:]) <= max(counts[:half])
 
 
 def report(tally: Tally, samples: list[Sample], seconds: float) -> bool:
@@ -239,10 +270,20 @@ def report(tally: Tally, samples: list[Sample], seconds: float) -> bool:
         f" median {statistics.median(postgres):.0f}"
     )
     if rabbit:
-        print(f"RabbitMQ connections (whole broker): min {min(rabbit)}, max {max(rabbit)}")
+        print(
+            f"RabbitMQ connections (the soak's vhost): min {min(rabbit)}, max {max(rabbit)},"
+            f" median {statistics.median(rabbit):.0f}"
+        )
     else:
         print("RabbitMQ connections: none (embedded mode: in-process delivery, no broker)")
-    stable_connections = max(postgres[len(postgres) // 2 :]) <= max(postgres[: len(postgres) // 2])
+    print(
+        "over time (s: RSS MiB / PostgreSQL / RabbitMQ): "
+        + ", ".join(
+            f"{s.at:.0f}: {s.rss_mib:.0f}/{s.postgres}/{'-' if s.rabbitmq is None else s.rabbitmq}"
+            for s in samples
+        )
+    )
+    stable_connections = stable(postgres) and (not rabbit or stable(rabbit))
     ok = not tally.errors and growth <= MEMORY_GROWTH_LIMIT and stable_connections
     print("stable" if ok else "NOT stable")
     return ok
@@ -253,10 +294,26 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--sample-seconds", type=float, default=15)
+    parser.add_argument("--broker", choices=("rabbitmq", "embedded"), default="rabbitmq")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="eventmgr-soak-"))
     data_dir, log = base / "data", base / "runner.log"
-    process, url = start(data_dir, log)
+    vhost = None
+    if args.broker == "rabbitmq":
+        rabbitmq_vhost(create=False)  # left by an earlier soak whose process had this pid
+        rabbitmq_vhost(create=True)
+        vhost = RABBITMQ_VHOST
+    try:
+        return soak(args, data_dir, log, rabbitmq_url() if vhost else None, vhost)
+    finally:
+        if vhost:
+            rabbitmq_vhost(create=False)
+
+
+def soak(
+    args: argparse.Namespace, data_dir: Path, log: Path, broker: str | None, vhost: str | None
+) -> int:
+    process, url = start(data_dir, log, broker)
     try:
         database_url = json.loads((data_dir / "run.json").read_text())["database_url"]
         organizer, participants = "organizer@soak.example.org", []
@@ -280,12 +337,13 @@ def main() -> int:
         for thread in clients:
             thread.start()
         runner = psutil.Process(process.pid)
-        samples = [sample(runner, database_url, started)]
+        samples = [sample(runner, database_url, vhost, started)]
         while any(thread.is_alive() for thread in clients):
             time.sleep(args.sample_seconds)
-            samples.append(sample(runner, database_url, started))
+            samples.append(sample(runner, database_url, vhost, started))
         for thread in clients:
             thread.join()
+        tally.errors.extend(log_errors(log))
         ok = report(tally, samples, time.monotonic() - started)
         print(f"runner log: {log}")
         return 0 if ok else 1

@@ -1,14 +1,18 @@
 """Faults injected into real services — the suite's own instances, never the machine's shared
 ones: an embedded PostgreSQL and an embedded Redis (local/embedded.py, as `eventmgr up` runs
 them), started once for this module, stopped and started again by the tests; and a mail
-provider (the SendGrid stand-in on loopback) answering 500.
+provider (the SendGrid stand-in on loopback) answering 500, to the task run in-process and to a
+real `eventmgr worker` for a stretch of wall time.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
+from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -155,3 +159,40 @@ def test_mail_provider_answering_500_mails_are_retried_none_lost_none_doubled(se
     ]
     assert len(addresses) == 40
     assert sorted(recipients) == sorted(addresses)  # each once
+
+
+# `make test` proves it with a short outage (one task retry, half a minute); `make soak` runs it
+# with the full minute (MAIL_OUTAGE_SECONDS=60: two task retries, about two minutes).
+MAIL_OUTAGE_SECONDS = float(os.environ.get("MAIL_OUTAGE_SECONDS", "10"))
+
+
+def test_mail_provider_down_for_a_while_a_real_worker_retries_and_sends_each_mail_once(
+    sendgrid, worker
+):
+    worker()
+    sendgrid.down_for = MAIL_OUTAGE_SECONDS  # from the first request on
+    ids = pending_reminders(20)  # enqueued at commit, on the settings a deployment gets
+
+    def statuses() -> Counter[DeliveryStatus]:
+        with unit_of_work() as session:
+            return Counter(session.scalars(select(Notification.email_status)).all())
+
+    # The task's own backoff (30 s, then 60 s) decides when; this waits for all of it.
+    deadline = MAIL_OUTAGE_SECONDS + 150
+    started = time.monotonic()
+    while statuses() != {DeliveryStatus.sent: 20}:
+        assert time.monotonic() - started < deadline, statuses()
+        assert DeliveryStatus.failed not in statuses()
+        time.sleep(0.5)
+    time.sleep(2)  # a duplicate would have come by now
+    refused = [r for r in sendgrid.received if r["status"] == 500]
+    taken = [r for r in sendgrid.received if r["status"] == 202]
+    assert refused  # the worker did meet the outage
+    assert sendgrid.down_until is not None
+    outage_ends = datetime.now(UTC) - timedelta(seconds=time.monotonic() - sendgrid.down_until)
+    recipients = Counter(p["to"][0]["email"] for r in taken for p in r["body"]["personalizations"])
+    with unit_of_work() as session:
+        rows = session.scalars(select(Notification).where(Notification.id.in_(ids))).all()
+    assert recipients == Counter(row.recipient for row in rows)  # each once
+    assert all(row.sent_at is not None and row.sent_at >= outage_ends for row in rows)
+    assert min(row.attempts for row in rows) >= 2  # a task retry, not only the mailer's own

@@ -4,9 +4,6 @@ with their files."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -24,7 +21,7 @@ from tests.support.consumers import wait_until
 from tests.support.factories import new_user
 from tests.support.outbox import emitted
 from tests.support.reports import ask, auth, run_build, state
-from tests.support.services import purge_celery_queue, rabbitmq_url
+from tests.support.services import rabbitmq_url
 
 RABBITMQ = rabbitmq_url()
 
@@ -43,28 +40,9 @@ def owner(data_dir):
 
 
 @pytest.fixture
-def worker(data_dir, rabbitmq):
-    """A real `eventmgr worker` process on the real broker."""
-    log = (data_dir / "worker.log").open("ab")
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def start() -> None:
-        env = {**os.environ, "CELERY_BROKER_URL": RABBITMQ, "LOG_LEVEL": "INFO"}
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "local", "worker", "--concurrency", "2"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(30)
-    log.close()
-    purge_celery_queue()
+def worker(data_dir, worker):
+    """The real `eventmgr worker` (tests/support/worker.py), started on the data dir's settings."""
+    return worker
 
 
 def row(report_id: str) -> Report:

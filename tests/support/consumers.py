@@ -79,11 +79,20 @@ def side_effects() -> list[tuple[str, str, str]]:
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    eventually(
+        condition,
+        timeout,
+        lambda: f"side effects: {side_effects()}, tries: {dict(tries)}",
+    )
+
+
+def eventually(
+    condition: Callable[[], bool], timeout: float, state: Callable[[], object] = lambda: ""
+) -> None:
+    """Wait for the condition; on a timeout, fail saying what `state` answers then."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.05)
-    raise AssertionError(
-        f"condition not met in time; side effects: {side_effects()}, tries: {dict(tries)}"
-    )
+    raise AssertionError(f"condition not met in time; {state()}")

@@ -131,3 +131,16 @@ def pending_reminders(count: int) -> list[uuid.UUID]:
             for person in people
         ]
         return [row.id for row in rows]
+
+
+def message_notice(recipient: str) -> None:
+    """A plain message to an address, committed (its mail task enqueued) on its own."""
+    from shared.notifications.service import notify
+
+    with unit_of_work() as session:
+        notify(
+            session,
+            kind="message",
+            recipient=recipient,
+            payload={"subject": "Hello", "text": "Body"},
+        )

@@ -88,6 +88,27 @@ def rabbitmq_vhost(create: bool) -> None:
             )
 
 
+def rabbitmq_connections(vhost: str) -> int:
+    """How many connections the broker has open in this vhost (management API, else the CLI)."""
+    api = urlsplit(RABBITMQ_MANAGEMENT)
+    base = urlunsplit((api.scheme, api.netloc.rpartition("@")[2], "/api", "", ""))
+    auth = (api.username or "guest", api.password or "guest")
+    try:
+        listed = httpx.get(f"{base}/vhosts/{quote(vhost, safe='')}/connections", auth=auth)
+        listed.raise_for_status()
+        return len(listed.json())
+    except httpx.TransportError:
+        pass
+    done = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "vhost"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return sum(1 for line in done.stdout.splitlines() if line.strip() == vhost)
+
+
 def purge_celery_queue() -> None:
     """Tasks a test left behind in the run's vhost are not the next test's worker's."""
     import asyncio

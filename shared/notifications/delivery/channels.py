@@ -4,7 +4,9 @@ pending → sending (claimed with a lease, attempt counted) → sent, failed or 
 A claim is known by the row's attempt number: a worker finishes or extends only the rows it
 still holds with the attempt it claimed, so a worker that outlived its lease (and whose rows a
 sweep handed to another) can no longer overwrite what the other one did. While a worker sends,
-a heartbeat keeps its lease alive, so a long batch is not handed over under it.
+a heartbeat keeps its lease alive, so a long batch is not handed over under it. A worker killed
+mid-send stops beating: its task, redelivered by the broker, takes the rows once the lease has
+run out (`NOTIFICATION_LEASE_SECONDS`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, tuple_, update
+from sqlalchemy import ColumnElement, func, or_, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 
-LEASE = timedelta(minutes=5)
+
+def lease() -> timedelta:
+    return timedelta(seconds=get_settings().notification_lease_seconds)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -67,12 +72,23 @@ class Channel:
                     .values(
                         {
                             self.status: DeliveryStatus.sending,
-                            self.claimed_until: now + LEASE,
+                            self.claimed_until: now + lease(),
                             self.attempts: self.attempts + 1,
                         }
                     )
                     .returning(Notification),
                     execution_options={"synchronize_session": False},
+                )
+            )
+
+    def held_elsewhere_until(self, ids: Iterable[uuid.UUID]) -> datetime | None:
+        """When the last lease another claim holds on these rows runs out (None: no such row)."""
+        with unit_of_work() as session:
+            return session.scalar(
+                select(func.max(self.claimed_until)).where(
+                    Notification.id.in_(list(ids)),
+                    self.status == DeliveryStatus.sending,
+                    self.claimed_until >= datetime.now(UTC),
                 )
             )
 
@@ -109,14 +125,15 @@ class Channel:
     def held(self, rows: list[Notification]) -> Iterator[None]:
         """Keep the lease of these rows alive while the block sends them."""
         stop = threading.Event()
+        length = lease()
 
         def beat() -> None:
-            while not stop.wait(LEASE.total_seconds() / 3):
+            while not stop.wait(length.total_seconds() / 3):
                 with unit_of_work() as session:
                     session.execute(
                         update(Notification)
                         .where(self._held(rows))
-                        .values({self.claimed_until: datetime.now(UTC) + LEASE})
+                        .values({self.claimed_until: datetime.now(UTC) + length})
                     )
 
         heart = threading.Thread(target=beat, name=f"{self.name}-lease", daemon=True)

@@ -2,7 +2,8 @@
 
 A task claims its rows (pending → sending, with a lease it keeps alive while it sends) before
 sending, so a duplicate task finds nothing to do; a worker that dies mid-send leaves a lease
-that runs out, and the sweep sends again (delivery is at-least-once, never silently lost).
+that runs out, and its task, given again by the broker, sends once it has (the sweep is the
+net for a task lost with its broker): delivery is at-least-once, never silently lost.
 Mail goes to the backend in one call per batch, so SendGrid gets up to 1,000 recipients per
 request. A refusal that may pass (429, 5xx, a network error) is retried on a backoff that
 spans about two hours; the rows say when they are due, so the sweep does not hurry them.
@@ -11,6 +12,7 @@ spans about two hours; the rows say when they are due, so the sweep does not hur
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +34,13 @@ Tally = dict[str, int]
 
 @shared_task(name="notifications.send_emails", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
 def send_emails(self: Any, notification_ids: list[str]) -> Tally:
-    tally, retry = deliver_mails([uuid.UUID(i) for i in notification_ids])
+    ids = [uuid.UUID(i) for i in notification_ids]
+    tally, retry = deliver_mails(ids)
+    lost = _lost_worker_lease(self, EMAIL, ids)
+    if lost is not None:
+        # All of them again (the claim skips what is sent), once that lease has run out.
+        countdown = max(lost, _countdown(EMAIL, retry) if retry else 0)
+        raise self.retry(countdown=countdown)
     if retry:
         raise self.retry(args=[[str(row.id) for row in retry]], countdown=_countdown(EMAIL, retry))
     return tally
@@ -45,6 +53,22 @@ def send_email(self: Any, notification_id: str) -> str:
     if retry:
         raise self.retry(countdown=_countdown(EMAIL, retry))
     return next((outcome for outcome, count in tally.items() if count), "skipped")
+
+
+def _lost_worker_lease(task: Any, channel: Channel, ids: list[uuid.UUID]) -> int | None:
+    """Seconds until the lease of a lost worker runs out, when this task is its redelivery.
+
+    The broker gives a task again when the worker that had it went away (late acks); the rows
+    that worker claimed stay held under a lease no heartbeat renews any more. The task comes
+    back once it has run out, rather than leave them to the sweep."""
+    if not (task.request.delivery_info or {}).get("redelivered"):
+        return None
+    until = channel.held_elsewhere_until(ids)
+    if until is None:
+        return None
+    wait = max(1, math.ceil((until - datetime.now(UTC)).total_seconds()))
+    logger.info("redelivered; waiting for a lost worker's lease", extra={"seconds": wait})
+    return wait
 
 
 def _countdown(channel: Channel, rows: list[Notification]) -> int:
@@ -132,7 +156,8 @@ def _message(row: Notification, attachments: tuple[Attachment, ...]) -> Mail:
 
 @shared_task(name="notifications.send_pushes", bind=True, max_retries=MAX_MAIL_ATTEMPTS)
 def send_pushes(self: Any, notification_ids: list[str]) -> Tally:
-    rows = PUSH.claim(uuid.UUID(i) for i in notification_ids)
+    ids = [uuid.UUID(i) for i in notification_ids]
+    rows = PUSH.claim(ids)
     tally = {"sent": 0, "failed": 0, "skipped": 0, "retried": 0}
     retry: list[Notification] = []
     with PUSH.held(rows):
@@ -156,5 +181,9 @@ def send_pushes(self: Any, notification_ids: list[str]) -> Tally:
     if retry:
         tally["retried"] = len(retry)
         _retry_later(PUSH, retry)
+    lost = _lost_worker_lease(self, PUSH, ids)
+    if lost is not None:
+        raise self.retry(countdown=max(lost, _countdown(PUSH, retry) if retry else 0))
+    if retry:
         raise self.retry(args=[[str(row.id) for row in retry]], countdown=_countdown(PUSH, retry))
     return tally
