@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "eventmgr_bench_eventing"
 DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
-MESSAGES = 2000
+MESSAGES = 1000
 TYPE = "org.eventmanager.user.registered"
 BASELINE_QUEUE = "bench-baseline"
 # One row per application of a message, on both sides: counted for "lost" and "twice".
