@@ -135,9 +135,9 @@ def outbox_rows(n: int) -> list[OutboxMessage]:
     ]
 
 
-def applications(connection: psycopg.Connection[tuple[object, ...]], side: str) -> int:
+def applications(connection: psycopg.Connection[tuple[int]], side: str) -> int:
     row = connection.execute("SELECT count(*) FROM bench_applied WHERE side = %s", (side,))
-    return int(row.fetchone()[0])  # type: ignore[index]
+    return row.fetchall()[0][0]
 
 
 def check(side: str, ids: set[str]) -> None:
@@ -148,7 +148,7 @@ def check(side: str, ids: set[str]) -> None:
             "GROUP BY cloudevent_id",
             (side,),
         ).fetchall()
-    seen: dict[str, int] = dict(rows)  # type: ignore[arg-type]
+    seen: dict[str, int] = dict(rows)
     lost = ids - seen.keys()
     twice = [i for i, count in seen.items() if count > 1]
     strangers = seen.keys() - ids
