@@ -183,11 +183,9 @@ def through_the_platform(n: int) -> float:
 def bare_aio_pika(n: int) -> float:
     """Seconds for the same messages, published with confirms straight to a queue, each
     acked by a consumer after one commit."""
-    from cloudevents.core.bindings.rabbitmq import to_binary
-    from cloudevents.core.formats.json import JSONFormat
-
     from shared.config import get_settings
-    from shared.outbox.wire import to_cloudevent
+    from shared.outbox.rabbitmq import message_of
+    from shared.outbox.relay import PUBLISH_SLICE
 
     rows = outbox_rows(n)
     settings = get_settings()
@@ -224,23 +222,15 @@ def bare_aio_pika(n: int) -> float:
 
             await queue.consume(on_message)
             started = time.perf_counter()
-            # In the relay's batches: written at once, their confirms awaited together.
-            batch = settings.outbox_relay_batch
+            # As the relay publishes: a slice written at once, its confirms awaited together.
+            batch = PUBLISH_SLICE
             for start in range(0, n, batch):
                 await asyncio.gather(
                     *(
                         publisher.default_exchange.publish(
-                            aio_pika.Message(
-                                binary.body,
-                                headers=dict(binary.headers),
-                                content_type=binary.content_type,
-                                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                                message_id=str(row.id),
-                            ),
-                            routing_key=BASELINE_QUEUE,
+                            message_of(row), routing_key=BASELINE_QUEUE
                         )
                         for row in rows[start : start + batch]
-                        for binary in (to_binary(to_cloudevent(row), JSONFormat()),)
                     )
                 )
             await asyncio.wait_for(done.wait(), 300)
