@@ -23,7 +23,7 @@ from pathlib import Path
 from bench.results import Figure, table
 
 # In the order the table shows them; each exposes `figures(repeats) -> list[Figure]`.
-MODULES = ("reads", "startup", "rush")
+MODULES = ("reads", "startup", "rush", "eventing", "reminders")
 RESULTS = Path(__file__).with_name("results.md")
 REPEATS = 3
 PACKAGES = ("fastapi", "starlette", "uvicorn", "pydantic", "sqlalchemy", "psycopg", "redis")

@@ -10,8 +10,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import redis
-
 from shared import process_state
 from shared.cache import get_redis
 from shared.errors import DomainError
@@ -71,6 +69,8 @@ def add(key: str, window: int, amount: int = 1) -> Count:
     """Add to the key's count in its current window (amount 0 only reads it)."""
     client = get_redis()
     if client is not None:
+        import redis  # loaded with the client (see shared.cache)
+
         name = f"rl:{key}"
         try:
             pipe = client.pipeline(transaction=True)
@@ -88,6 +88,8 @@ def add(key: str, window: int, amount: int = 1) -> Count:
 def reset(key: str) -> None:
     client = get_redis()
     if client is not None:
+        import redis  # loaded with the client (see shared.cache)
+
         try:
             client.delete(f"rl:{key}")
         except redis.RedisError:
@@ -99,6 +101,8 @@ def lock(key: str, seconds: int) -> None:
     """Refuse the key for `seconds` (see `locked_for`)."""
     client = get_redis()
     if client is not None:
+        import redis  # loaded with the client (see shared.cache)
+
         try:
             client.set(f"lock:{key}", 1, ex=seconds)
             return
@@ -112,6 +116,8 @@ def locked_for(key: str) -> int:
     """Seconds the key stays locked, 0 when it is not."""
     client = get_redis()
     if client is not None:
+        import redis  # loaded with the client (see shared.cache)
+
         try:
             return max(0, int(client.ttl(f"lock:{key}")))
         except redis.RedisError:

@@ -1,16 +1,21 @@
 """The Redis client. Redis is a cache and a helper, never the source of truth: callers treat
-`None` (not configured) and connection errors as "go without"."""
+`None` (not configured) and connection errors as "go without".
+
+The client library is imported on first use, here and by every module that talks to Redis
+(`import redis` inside the function): a function's cold start does not pay for it before a
+request needs it (bench/startup.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-import redis
-import redis.asyncio
+from typing import TYPE_CHECKING, Any
 
 from shared import process_state
 from shared.config import get_settings
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio
 
 # Short timeouts: a Redis outage must degrade a request, not hang it.
 _OPTIONS: dict[str, Any] = {
@@ -29,6 +34,8 @@ def get_redis() -> redis.Redis | None:
     url = get_settings().redis_url
     if not url:
         return None
+    import redis
+
     return redis.Redis.from_url(url, **_OPTIONS)
 
 
@@ -40,6 +47,8 @@ def get_async_redis() -> redis.asyncio.Redis | None:
         return None
     loop = asyncio.get_running_loop()
     if _async_client is None or _async_client[0] is not loop:
+        import redis.asyncio
+
         _async_client = (loop, redis.asyncio.Redis.from_url(url, **_OPTIONS))
     return _async_client[1]
 
@@ -48,6 +57,8 @@ def redis_answers() -> bool:
     client = get_redis()
     if client is None:
         return False
+    import redis
+
     try:
         return bool(client.ping())
     except redis.RedisError:

@@ -15,9 +15,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import redis
-import redis.asyncio
 from prometheus_client import Counter
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -26,6 +25,10 @@ from shared import process_state
 from shared.cache import get_async_redis, get_redis
 from shared.cache.models import PendingInvalidation
 from shared.db import get_engine
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio
 
 logger = logging.getLogger("eventmgr.cache")
 
@@ -125,6 +128,8 @@ class VersionedCache:
         if client is None:
             CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
             return Lookup(None, None)
+        import redis  # loaded with the client: a name lookup (see shared.cache)
+
         try:
             version, value = client.eval(
                 _READ, 1, self._version_key(scope), self._entry_prefix(scope), key
@@ -140,6 +145,8 @@ class VersionedCache:
             CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
             return Lookup(None, None)
         arguments = (1, self._version_key(scope), self._entry_prefix(scope), key)
+        import redis
+
         try:
             try:
                 # By its hash: the script's text is not sent and hashed by Redis on every read.
@@ -176,6 +183,8 @@ class VersionedCache:
         if client is None:
             return
         entry = f"{self._entry_prefix(scope)}{lookup.version.decode()}:{key}"
+        import redis
+
         try:
             client.set(entry, value, ex=self._ttl())
         except redis.RedisError as error:
@@ -188,6 +197,8 @@ class VersionedCache:
             return
         client = _usable()
         if client is not None:
+            import redis
+
             try:
                 _bump(client, keys)
                 return

@@ -11,9 +11,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from cloudevents.core.base import BaseCloudEvent
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -24,6 +23,9 @@ from shared.errors import DomainError, Forbidden, Unauthenticated
 from shared.metrics import CLOUDEVENTS_CONSUMED
 from shared.outbox.models import ProcessedCloudEvent
 from shared.outbox.signing import SIGNATURE_EXTENSION, canonical, is_valid
+
+if TYPE_CHECKING:
+    from cloudevents.core.base import BaseCloudEvent
 
 
 class UnsignedCloudEvent(Unauthenticated):

@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from cloudevents.core.bindings.http import HTTPMessage, from_http
-from cloudevents.core.formats.json import JSONFormat
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -103,6 +101,10 @@ def operations_router(function: Function) -> APIRouter:
         headers = {key.lower(): value for key, value in request.headers.items()}
         if not body and "ce-specversion" not in headers:
             return await scheduled_run(request)
+        # Imported by the first CloudEvent, not at start: most functions never receive one.
+        from cloudevents.core.bindings.http import HTTPMessage, from_http
+        from cloudevents.core.formats.json import JSONFormat
+
         try:
             cloudevent = from_http(HTTPMessage(headers, body), JSONFormat())
         except Exception as error:

@@ -32,6 +32,18 @@ async def declare_exchange(channel: AbstractChannel, name: str) -> AbstractExcha
     return await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
 
 
+def message_of(row: OutboxMessage) -> aio_pika.Message:
+    """The row as a persistent message in the CloudEvents RabbitMQ binding (binary mode)."""
+    binary = to_binary(to_cloudevent(row), JSONFormat())
+    return aio_pika.Message(
+        binary.body,
+        headers=dict(binary.headers),
+        content_type=binary.content_type,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=str(row.id),
+    )
+
+
 class RabbitPublisher:
     _instances: ClassVar[dict[tuple[int, str, str], RabbitPublisher]] = {}
     _guard = threading.Lock()
@@ -90,17 +102,7 @@ class RabbitPublisher:
         exchange = await self._exchange_ready()
 
         async def one(row: OutboxMessage) -> uuid.UUID:
-            binary = to_binary(to_cloudevent(row), JSONFormat())
-            await exchange.publish(
-                aio_pika.Message(
-                    binary.body,
-                    headers=dict(binary.headers),
-                    content_type=binary.content_type,
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    message_id=str(row.id),
-                ),
-                routing_key=row.type,
-            )
+            await exchange.publish(message_of(row), routing_key=row.type)
             return row.id
 
         # All written at once; each awaits its confirm, which the broker may batch.

@@ -163,13 +163,13 @@ def test_broker_outage_loses_nothing_and_duplicates_nothing(
     assert set(by_consumer.values()) == {1}
 
 
-def test_two_sweeps_at_once_publish_each_row_once(broker, eventing_env):
-    asyncio.run(_bind_probe_queue(eventing_env))
-    with unit_of_work() as session:
-        for i in range(300):
-            from datetime import UTC, datetime, timedelta
-            from uuid import uuid4
+def _leftovers(count: int) -> None:
+    """`count` outbox rows old enough for the relay, as a crash would leave them."""
+    from datetime import UTC, datetime, timedelta
+    from uuid import uuid4
 
+    with unit_of_work() as session:
+        for i in range(count):
             session.add(
                 OutboxMessage(
                     id=uuid4(),
@@ -188,6 +188,23 @@ def test_two_sweeps_at_once_publish_each_row_once(broker, eventing_env):
                     attempts=0,
                 )
             )
+
+
+def test_a_batch_past_one_slice_is_published_whole_each_row_once(broker, eventing_env):
+    # The default batch (500) is published 100 at a time: one sweep still sends every row
+    # it claimed, once, and marks each sent.
+    asyncio.run(_bind_probe_queue(eventing_env))
+    _leftovers(250)
+    result = relay_once()
+    assert (result.claimed, result.published) == (250, 250)
+    ids = asyncio.run(_drain_ids(f"{eventing_env}.probe", 250))
+    assert len(set(ids)) == len(ids) == 250
+    assert pending_count() == 0
+
+
+def test_two_sweeps_at_once_publish_each_row_once(broker, eventing_env):
+    asyncio.run(_bind_probe_queue(eventing_env))
+    _leftovers(300)
     monkeypatch_batch = 40
     import os
 
