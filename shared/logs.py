@@ -111,6 +111,8 @@ def scrub(text: str) -> str:
 
 
 class EcsFormatter(JsonFormatter):
+    _second: tuple[int, str] = (-1, "")
+
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
@@ -151,8 +153,13 @@ class EcsFormatter(JsonFormatter):
         return json.dumps(log_data)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        moment = datetime.fromtimestamp(record.created, tz=UTC)
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        # Every line of one second shares its date and time: made once, the milliseconds added.
+        whole = int(record.created)
+        second = self._second
+        if second[0] != whole:
+            moment = datetime.fromtimestamp(whole, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            second = self._second = (whole, moment)
+        return f"{second[1]}.{int(record.msecs):03d}Z"
 
 
 _configured = False
