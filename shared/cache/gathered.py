@@ -53,11 +53,16 @@ class Gathered(Generic[Read, Answer]):
         try:
             answers = await self._send(client, reads)
         except BaseException as error:
+            cancelled = isinstance(error, asyncio.CancelledError)
             for futures in waiting.values():
                 for future in futures:
-                    if not future.done():  # a caller that gave up (its client went away)
+                    if future.done():  # a caller that gave up (its client went away)
+                        continue
+                    if cancelled:
+                        future.cancel()
+                    else:
                         future.set_exception(error)
-            if isinstance(error, asyncio.CancelledError):
+            if cancelled:
                 raise
             return
         for read, answer in zip(reads, answers, strict=True):
