@@ -18,6 +18,7 @@ from shared.cache import get_redis, versioned
 from shared.cache.models import PendingInvalidation
 from shared.db import unit_of_work
 from shared.events import cache
+from shared.events.errors import EventNotFound
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, create_event
 
@@ -173,3 +174,34 @@ def test_a_burst_of_reads_redis_never_answers_is_one_timeout_not_one_per_request
         assert [lookup.value for lookup in lookups] == [None] * 20
         assert versioned._timeouts_in_row == 1
     process_state.reset()
+
+
+def test_concurrent_misses_share_a_load_yet_each_caller_gets_its_own_answer(client):
+    """An entry missing when a burst asks for it is loaded once, but a draft stays its
+    organizer's: the anonymous callers of the same moment get a 404, not the organizer's page."""
+    owner = bearer(client, "organizer")
+    draft = create_event(client, owner, status="draft")
+    organizer_id = uuid.UUID(draft["organizer_id"])
+    event_id = uuid.UUID(draft["id"])
+
+    async def mixed() -> list[object]:
+        reads = [
+            cache.event_page(event_id, organizer_id if number % 2 else None, False)
+            for number in range(20)
+        ]
+        return list(await asyncio.gather(*reads, return_exceptions=True))
+
+    answers = asyncio.run(mixed())
+    for number, answer in enumerate(answers):
+        if number % 2:
+            assert isinstance(answer, bytes)
+            assert json.loads(answer)["status"] == "draft"
+        else:
+            assert isinstance(answer, EventNotFound)
+    published = create_event(client, owner)
+    path = f"/api/v1/events/{published['id']}"
+    pages = burst(20, lambda: cache.event_page(uuid.UUID(published["id"]), None, False))
+    assert {json.loads(page)["title"] for page in pages} == {"Python meetup"}
+    client.patch(path, headers=owner, json={"title": "Renamed"})
+    pages = burst(20, lambda: cache.event_page(uuid.UUID(published["id"]), None, False))
+    assert {json.loads(page)["title"] for page in pages} == {"Renamed"}
