@@ -5,6 +5,9 @@ With a deployment's defaults (INFO access lines, metrics, traceparent, auth depe
 - the first page of the public list, cached and not;
 - baseline for each: an `async def` FastAPI endpoint answering the same pre-encoded bytes,
   same uvicorn settings (bench.serve);
+Ours is every figure's request through the local gateway (`local/gateway.py`, as `eventmgr up`
+serves): the gateway and the functions share one process, so ours pays the gateway's routing,
+ids and access line but no extra network hop, and the baseline is one process answering direct.
 - memory of one function process (browse_events alone) after 10,000 mixed requests, and its
   growth over the next 10,000.
 
@@ -246,7 +249,10 @@ def figures(repeats: int) -> list[Figure]:
             process.terminate()
             process.wait(30)
     rss, growth = zip(*(memory(event_id, token) for _ in range(repeats)), strict=True)
-    how = f"wrk {CONNECTIONS} connections, {SECONDS} s, one uvicorn process each"
+    how = (
+        f"local gateway and function in one process, baseline direct; wrk {CONNECTIONS} "
+        f"connections, {SECONDS} s, one uvicorn process each"
+    )
     bare_page = "async def endpoint, same bytes"
 
     def throughput(name: str, baseline: str, goal: str, notes: str = how) -> Figure:

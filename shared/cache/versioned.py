@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
 from sqlalchemy import delete, select
@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from shared import process_state
 from shared.cache import get_async_redis, get_redis
+from shared.cache.gathered import Gathered
 from shared.cache.models import PendingInvalidation
 from shared.db import get_engine
 
@@ -139,33 +140,19 @@ class VersionedCache:
         return self._found(version, value)
 
     async def get_async(self, scope: str, key: str) -> Lookup:
-        """`get` on the event loop, for async routes: a hit costs no hop to the thread pool."""
+        """`get` on the event loop, for async routes: a hit costs no hop to the thread pool,
+        and the reads of concurrent requests share round trips (gathered)."""
         client = _usable_async()
         if client is None:
             CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
             return Lookup(None, None)
-        arguments = (1, self._version_key(scope), self._entry_prefix(scope), key)
-        import redis
-
-        try:
-            try:
-                # By its hash: the script's text is not sent and hashed by Redis on every read.
-                version, value = await client.evalsha(_READ_SHA, *arguments)
-            except redis.exceptions.NoScriptError:
-                version, value = await client.eval(_READ, *arguments)  # Redis keeps it now
-        except (redis.TimeoutError, TimeoutError) as error:
-            # On the event loop a late answer may be the loop's backlog, not Redis: this read
-            # goes without, but pausing Redis on one would send every request to PostgreSQL,
-            # the costlier path, just when the process is overloaded.
-            if _timed_out() < _TIMEOUTS_BEFORE_PAUSE:
-                CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
-                return Lookup(None, None)
-            return self._unavailable(error)
-        except (redis.RedisError, OSError) as error:
-            # OSError: the asyncio client may let a socket error through unwrapped.
-            return self._unavailable(error)
-        _answered()
-        return self._found(version, value)
+        found = await _READS.read(
+            client, (self._version_key(scope), self._entry_prefix(scope), key)
+        )
+        if found is None:
+            CACHE_LOOKUPS.labels(self.name, "unavailable").inc()
+            return Lookup(None, None)
+        return self._found(*found)
 
     def _found(self, version: bytes, value: bytes | None) -> Lookup:
         CACHE_LOOKUPS.labels(self.name, "hit" if value is not None else "miss").inc()
@@ -207,6 +194,69 @@ class VersionedCache:
         elif get_redis() is None:
             return  # no Redis configured: nothing is cached
         _defer(keys)
+
+
+# (version key, entry prefix, key) of one read; its answer (version, value), or None when
+# Redis did not answer.
+_ScriptRead = tuple[str, str, str]
+_ScriptAnswer = tuple[bytes, bytes | None] | None
+
+
+async def _send_reads(client: object, reads: list[_ScriptRead]) -> list[_ScriptAnswer]:
+    """A batch of reads, as one command or one pipeline; a failure is counted once for the
+    batch, whatever the number of requests waiting on it."""
+    import redis.asyncio  # loaded with the client: a name lookup (see shared.cache)
+
+    assert isinstance(client, redis.asyncio.Redis)
+    try:
+        answers = await _evaluate(client, reads)
+    except (redis.TimeoutError, TimeoutError) as error:
+        # On the event loop a late answer may be the loop's backlog, not Redis: these reads go
+        # without, but pausing Redis on one would send every request to PostgreSQL, the
+        # costlier path, just when the process is overloaded.
+        if _timed_out() >= _TIMEOUTS_BEFORE_PAUSE:
+            _failed(error)
+        return [None] * len(reads)
+    except (redis.RedisError, OSError) as error:
+        # OSError: the asyncio client may let a socket error through unwrapped.
+        _failed(error)
+        return [None] * len(reads)
+    _answered()
+    return answers
+
+
+async def _evaluate(client: redis.asyncio.Redis, reads: list[_ScriptRead]) -> list[_ScriptAnswer]:
+    import redis
+
+    if len(reads) == 1:
+        try:
+            # By its hash: the script's text is not sent and hashed by Redis on every read.
+            version, value = await client.evalsha(_READ_SHA, 1, *reads[0])
+        except redis.exceptions.NoScriptError:
+            version, value = await client.eval(_READ, 1, *reads[0])  # Redis keeps it now
+        return [(version, value)]
+    answers = await _pipelined(client, reads)
+    if any(isinstance(answer, redis.exceptions.NoScriptError) for answer in answers):
+        await client.script_load(_READ)  # Redis lost its scripts (a restart)
+        answers = await _pipelined(client, reads)
+    found: list[_ScriptAnswer] = []
+    for answer in answers:
+        if isinstance(answer, Exception):
+            raise answer
+        version, value = answer
+        found.append((version, value))
+    return found
+
+
+async def _pipelined(client: redis.asyncio.Redis, reads: list[_ScriptRead]) -> list[Any]:
+    pipe = client.pipeline(transaction=False)
+    for read in reads:
+        pipe.evalsha(_READ_SHA, 1, *read)
+    answers: list[Any] = await pipe.execute(raise_on_error=False)
+    return answers
+
+
+_READS: Gathered[_ScriptRead, _ScriptAnswer] = Gathered(_send_reads)
 
 
 def _defer(version_keys: list[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event as orm_events
@@ -19,6 +20,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from shared.cache.flights import Flights
 from shared.cache.versioned import Lookup, VersionedCache
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
@@ -36,6 +38,7 @@ ALL = "all"
 PUBLIC_PAGE = "public"
 SEAT_COUNTERS = frozenset({"seats_taken", "waitlist_count", "updated_at"})
 _CHANGES = "cache_changes"
+_LOADS: Flights[bytes] = Flights()
 
 
 async def event_page(
@@ -47,7 +50,20 @@ async def event_page(
     lookup = await PAGES.get_async(str(event_id), PUBLIC_PAGE)
     if lookup.value is not None:
         return lookup.value
-    return await run_in_threadpool(_load_event_page, event_id, viewer_id, viewer_is_admin, lookup)
+    flight = ("page", event_id, viewer_id, viewer_is_admin)
+    return await _loaded(flight, lookup, _load_event_page, event_id, viewer_id, viewer_is_admin)
+
+
+async def _loaded(
+    flight: tuple[object, ...], lookup: Lookup, load: Callable[..., bytes], *args: object
+) -> bytes:
+    """A miss, read from PostgreSQL on the thread pool (`load(*args, lookup)`). When Redis
+    answered the lookup, the concurrent misses of one entry at one version share one load."""
+    if lookup.version is None:
+        return await run_in_threadpool(load, *args, lookup)
+    return await _LOADS.load(
+        (*flight, lookup.version), lambda: run_in_threadpool(load, *args, lookup)
+    )
 
 
 def _load_event_page(
@@ -72,7 +88,7 @@ async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -
     lookup = await LISTS.get_async(ALL, key)
     if lookup.value is not None:
         return lookup.value
-    return await run_in_threadpool(_load_first_list_page, filters, key, limit, lookup)
+    return await _loaded(("list", key), lookup, _load_first_list_page, filters, key, limit)
 
 
 def _load_list_page(filters: EventFilters, cursor: str | None, limit: int) -> bytes:
@@ -92,7 +108,7 @@ async def categories() -> bytes:
     lookup = await CATEGORIES.get_async(ALL, ALL)
     if lookup.value is not None:
         return lookup.value
-    return await run_in_threadpool(_load_categories, lookup)
+    return await _loaded(("categories",), lookup, _load_categories)
 
 
 def _load_categories(lookup: Lookup) -> bytes:

@@ -52,25 +52,31 @@ def _verified(request: Request, credentials: HTTPAuthorizationCredentials) -> Pr
     )
 
 
-# The dependencies are async so that what needs no I/O (no token sent, a role check) costs no
-# hop to the thread pool; checking a token (which may read Redis or PostgreSQL) still takes it.
-async def optional_user(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal | None:
-    """Anonymous callers are welcome, but a token that is sent must be valid."""
-    if credentials is None:
-        return None
-    return await run_in_threadpool(_verified, request, credentials)
+class _BearerUser(HTTPBearer):
+    """The bearer scheme and the check of its token as one dependency: FastAPI resolves each
+    level of dependencies anew on every request, and on a cached read that was a large part of
+    the cost. Documented as the plain `HTTPBearer` scheme it is.
+
+    Async, so that what needs no I/O (no token sent) costs no hop to the thread pool; checking
+    a token (which may read Redis or PostgreSQL) still takes it."""
+
+    def __init__(self, *, required: bool) -> None:
+        super().__init__(auto_error=False, description=_bearer.model.description)
+        self.scheme_name = _bearer.scheme_name
+        self.required = required
+
+    async def __call__(self, request: Request) -> Principal | None:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        if credentials is None:
+            if self.required:
+                raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
+            return None
+        return await run_in_threadpool(_verified, request, credentials)
 
 
-async def current_user(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None:
-        raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
-    return await run_in_threadpool(_verified, request, credentials)
+# Anonymous callers are welcome, but a token that is sent must be valid.
+optional_user = _BearerUser(required=False)
+current_user = _BearerUser(required=True)
 
 
 async def organizer(user: Annotated[Principal, Depends(current_user)]) -> Principal:

@@ -14,6 +14,7 @@ from contextvars import Token
 from typing import Any
 
 from fastapi import HTTPException
+from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import logs
@@ -125,6 +126,7 @@ class RequestContext:
         self.app = app
         self.function = function
         self.max_body_bytes = max_body_bytes
+        self._known: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -175,6 +177,19 @@ class RequestContext:
             self._observe(scope, status, time.perf_counter() - started)
             unbind_log_context(tokens)
 
+    def _series(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        """The labelled series of a request, found once per (method, route, status): few, as
+        routes are templates, and looking them up in the metric costs a lock and a check."""
+        key = (method, route, status)
+        series = self._known.get(key)
+        if series is None:
+            series = (
+                HTTP_REQUESTS.labels(self.function, method, route, str(status)),
+                HTTP_DURATION.labels(self.function, method, route),
+            )
+            self._known[key] = series
+        return series
+
     def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
         route = route_template(scope)
         method = scope["method"]
@@ -182,8 +197,9 @@ class RequestContext:
         # in the alerts and pull its latency down. Their access lines are debug-level.
         operational = route in OPERATIONS
         if not operational:
-            HTTP_REQUESTS.labels(self.function, method, route, str(status)).inc()
-            HTTP_DURATION.labels(self.function, method, route).observe(elapsed)
+            counted, timed = self._series(method, route, status)
+            counted.inc()
+            timed.observe(elapsed)
         fields: dict[str, Any] = {}
         user_id = scope.get("state", {}).get("user_id")
         if user_id:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
 import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import redis
 from sqlalchemy import select
@@ -12,8 +17,12 @@ from shared import process_state
 from shared.cache import get_redis, versioned
 from shared.cache.models import PendingInvalidation
 from shared.db import unit_of_work
+from shared.events import cache
+from shared.events.errors import EventNotFound
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, create_event
+
+T = TypeVar("T")
 
 
 def cached_keys() -> set[str]:
@@ -126,3 +135,73 @@ def test_only_popular_first_pages_are_cached(client):
     for query in ("?q=meetup", "?from=2030-01-01T00:00:00Z", "?limit=5"):
         assert client.get(f"/api/v1/events{query}").status_code == 200
     assert len([key for key in cached_keys() if key.startswith("cache:events:")]) == 3
+
+
+def burst(reads: int, read: Callable[[], Awaitable[T]]) -> list[T]:
+    """`reads` concurrent reads on one event loop, as a loaded server makes them."""
+
+    async def all_at_once() -> list[T]:
+        return list(await asyncio.gather(*(read() for _ in range(reads))))
+
+    return asyncio.run(all_at_once())
+
+
+def test_concurrent_reads_share_redis_and_each_sees_the_changes_made_before_it(client):
+    owner = bearer(client, "organizer")
+    event = create_event(client, owner)
+    path = f"/api/v1/events/{event['id']}"
+    event_id = uuid.UUID(event["id"])
+    assert client.get(path).status_code == 200  # cached now
+
+    def titles() -> set[str]:
+        pages = burst(20, lambda: cache.event_page(event_id, None, False))
+        return {json.loads(page)["title"] for page in pages}
+
+    assert titles() == {"Python meetup"}
+    client.patch(path, headers=owner, json={"title": "Renamed"})
+    assert titles() == {"Renamed"}  # no read answered from one sent before the change
+
+
+def test_a_burst_of_reads_redis_never_answers_is_one_timeout_not_one_per_request(
+    client, monkeypatch
+):
+    """The reads of one moment wait on one batch: when Redis does not answer it, that is one
+    timeout towards the pause, not twenty (which would pause Redis for a single slow moment)."""
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
+        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        process_state.reset()
+        lookups = burst(20, lambda: cache.PAGES.get_async(str(uuid.uuid4()), cache.PUBLIC_PAGE))
+        assert [lookup.value for lookup in lookups] == [None] * 20
+        assert versioned._timeouts_in_row == 1
+    process_state.reset()
+
+
+def test_concurrent_misses_share_a_load_yet_each_caller_gets_its_own_answer(client):
+    """An entry missing when a burst asks for it is loaded once, but a draft stays its
+    organizer's: the anonymous callers of the same moment get a 404, not the organizer's page."""
+    owner = bearer(client, "organizer")
+    draft = create_event(client, owner, status="draft")
+    organizer_id = uuid.UUID(draft["organizer_id"])
+    event_id = uuid.UUID(draft["id"])
+
+    async def mixed() -> list[object]:
+        reads = [
+            cache.event_page(event_id, organizer_id if number % 2 else None, False)
+            for number in range(20)
+        ]
+        return list(await asyncio.gather(*reads, return_exceptions=True))
+
+    answers = asyncio.run(mixed())
+    for number, answer in enumerate(answers):
+        if number % 2:
+            assert isinstance(answer, bytes)
+            assert json.loads(answer)["status"] == "draft"
+        else:
+            assert isinstance(answer, EventNotFound)
+    published = create_event(client, owner)
+    path = f"/api/v1/events/{published['id']}"
+    pages = burst(20, lambda: cache.event_page(uuid.UUID(published["id"]), None, False))
+    assert {json.loads(page)["title"] for page in pages} == {"Python meetup"}
+    client.patch(path, headers=owner, json={"title": "Renamed"})
+    pages = burst(20, lambda: cache.event_page(uuid.UUID(published["id"]), None, False))
+    assert {json.loads(page)["title"] for page in pages} == {"Renamed"}
