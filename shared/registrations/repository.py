@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import case, func, literal, or_, select, tuple_, update
+from sqlalchemy import Table, case, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
@@ -44,7 +45,7 @@ def take_place(
     event is not open to this join, or when the person already holds an active registration
     (the caller finds out which, under the lock).
     """
-    events, registrations = Event.__table__, Registration.__table__
+    events, registrations = cast(Table, Event.__table__), cast(Table, Registration.__table__)
     has_seat = or_(events.c.capacity.is_(None), events.c.seats_taken < events.c.capacity)
     status = case(
         (has_seat, literal(RegistrationStatus.confirmed.value)),
