@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, case, func, literal, or_, select, tuple_, update
+from sqlalchemy import Table, bindparam, case, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.dml import Update
 
 from shared.events.models import Event, EventStatus, Moderation
 from shared.events.repository import with_tags
@@ -45,6 +47,17 @@ def take_place(
     event is not open to this join, or when the person already holds an active registration
     (the caller finds out which, under the lock).
     """
+    parameters = {"registration_id": uuid.uuid4(), "event_id": event_id, "user_id": user_id}
+    row = session.execute(_taking(public_only), parameters).one_or_none()
+    if row is None:
+        return None
+    return Taken(row[0], RegistrationStatus(row[1]), row[2])
+
+
+@cache
+def _taking(public_only: bool) -> Update:
+    """Built once per process: building and keying a statement this size per join cost as
+    much CPU as the rest of the transaction."""
     events, registrations = cast(Table, Event.__table__), cast(Table, Registration.__table__)
     has_seat = or_(events.c.capacity.is_(None), events.c.seats_taken < events.c.capacity)
     status = case(
@@ -54,9 +67,14 @@ def take_place(
     # FOR UPDATE in READ COMMITTED: after waiting for the lock it reads the row as the
     # previous join committed it, so the seat count is never a stale one.
     chosen = (
-        select(literal(uuid.uuid4()), events.c.id, literal(user_id), status)
+        select(
+            bindparam("registration_id", type_=registrations.c.id.type),
+            events.c.id,
+            bindparam("user_id", type_=registrations.c.user_id.type),
+            status,
+        )
         .where(
-            events.c.id == event_id,
+            events.c.id == bindparam("event_id", type_=events.c.id.type),
             events.c.status == EventStatus.published.value,
             events.c.ends_at > func.now(),
         )
@@ -75,7 +93,7 @@ def take_place(
         .cte("inserted")
     )
     confirmed = inserted.c.status == RegistrationStatus.confirmed.value
-    counted = (
+    return (
         update(events)
         .where(events.c.id == inserted.c.event_id)
         .values(
@@ -84,10 +102,6 @@ def take_place(
         )
         .returning(inserted.c.id, inserted.c.status, events.c.waitlist_count)
     )
-    row = session.execute(counted).one_or_none()
-    if row is None:
-        return None
-    return Taken(row[0], RegistrationStatus(row[1]), row[2])
 
 
 def waitlist_positions(session: Session, registrations: list[Registration]) -> dict[uuid.UUID, int]:
