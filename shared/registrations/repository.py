@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import cast
 
 from sqlalchemy import Table, bindparam, case, func, literal, or_, select, tuple_, update
@@ -13,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.dml import Update
 
+from shared import process_state
 from shared.events.models import Event, EventStatus, Moderation
 from shared.events.repository import with_tags
 from shared.registrations.models import Registration, RegistrationStatus
@@ -54,7 +54,7 @@ def take_place(
     return Taken(row[0], RegistrationStatus(row[1]), row[2])
 
 
-@cache
+@process_state.cached
 def _taking(public_only: bool) -> Update:
     """Built once per process: building and keying a statement this size per join cost as
     much CPU as the rest of the transaction."""
