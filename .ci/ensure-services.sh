@@ -51,11 +51,13 @@ else
   echo "RabbitMQ is not installed: apt-get install rabbitmq-server"; failed=1
 fi
 
-# Tools the tests run: promtool and prometheus, amtool, nginx (Debian packages).
+# Tools the tests run: promtool and prometheus, amtool, nginx, pgbouncer (Debian packages).
 missing=()
 command -v nginx >/dev/null || missing+=(nginx)
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+# tests/scaling/test_pgbouncer.py and bench/rush.py run a real PgBouncer.
+command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 # The report download page's script is run by the tests as a browser would.
 command -v node >/dev/null || missing+=(nodejs)
 if [ ${#missing[@]} -gt 0 ]; then

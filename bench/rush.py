@@ -63,6 +63,9 @@ def _environment() -> None:
         RABBITMQ_EXCHANGE="eventmgr-bench-rush",
         JWT_PRIVATE_KEY=os.environ.get("JWT_PRIVATE_KEY") or generate_private_key_pem(),
         CURSOR_SECRET="bench-cursor-secret",  # noqa: S106 - a throwaway secret for a local run
+        # Every deployment signs its CloudEvents; without a key each publish failed (and
+        # reconnected to RabbitMQ) instead of being confirmed.
+        CLOUDEVENT_KEY="bench-cloudevent-key",
     )
 
 

@@ -21,6 +21,12 @@ from urllib.parse import urlsplit
 
 from local.embedded import free_port
 
+# What every PgBouncer of ours runs with, here and in the deployments (local/deploy/pgbouncer.py):
+# transaction pooling, and the startup parameters our driver sends that PgBouncer would
+# otherwise refuse (`options` carries the statement timeout; see docs/SCALING.md).
+POOL_MODE = "transaction"
+IGNORED_STARTUP_PARAMETERS = "extra_float_digits,options"
+
 
 class PgBouncerMissing(RuntimeError):
     """The `pgbouncer` program is not installed (Debian: `apt-get install pgbouncer`)."""
@@ -29,8 +35,7 @@ class PgBouncerMissing(RuntimeError):
 def config(
     *, server_host: str, server_port: int, listen_port: int, directory: Path, pool_size: int
 ) -> str:
-    """The settings every deployment uses too: transaction pooling, and the startup
-    parameters our driver sends that PgBouncer would otherwise refuse."""
+    """The settings every deployment uses too (POOL_MODE, IGNORED_STARTUP_PARAMETERS)."""
     return "\n".join(
         [
             "[databases]",
@@ -41,10 +46,10 @@ def config(
             "unix_socket_dir =",
             "auth_type = trust",
             f"auth_file = {directory / 'userlist.txt'}",
-            "pool_mode = transaction",
+            f"pool_mode = {POOL_MODE}",
             "max_client_conn = 2000",
             f"default_pool_size = {pool_size}",
-            "ignore_startup_parameters = extra_float_digits,options",
+            f"ignore_startup_parameters = {IGNORED_STARTUP_PARAMETERS}",
             "log_connections = 0",
             "log_disconnections = 0",
             "",

@@ -75,6 +75,12 @@ class Process:
 
 
 MIGRATE = Process("migrate", ("eventmgr", "migrate"), ("database_url", "rabbitmq_url"), False)
+# PostgreSQL itself, where the functions' `database_url` names PgBouncer
+# (local/deploy/pgbouncer.py): PgBouncer's server, and the migration's DATABASE_URL (long DDL
+# under a session advisory lock, which transaction pooling would not keep).
+DIRECT_SECRET = "database_direct_url"  # noqa: S105 - the name of a secret, not one
+# The secret each setting of the migration is read from, where it is not the setting's own.
+MIGRATION_SOURCES = {"database_url": DIRECT_SECRET}
 PROCESSES = (
     Process("dispatcher", ("eventmgr", "dispatcher"), ("internal_token", "rabbitmq_url")),
     Process("scheduler", ("eventmgr", "scheduler"), ("internal_token",)),
@@ -191,14 +197,18 @@ def k8s_metadata(name: str, component: str, namespace: str, **extra: Any) -> Doc
     return {"name": name, "namespace": namespace, "labels": k8s_labels(name, component), **extra}
 
 
-def secrets_volume(secrets: list[str], optional: tuple[str, ...] = ()) -> Document:
+def secrets_volume(
+    secrets: list[str], optional: tuple[str, ...] = (), from_secrets: dict[str, str] | None = None
+) -> Document:
     """One Kubernetes Secret per secret, each projected as the file the settings read (the
-    Secrets `faas-cli secret create` makes have this shape too)."""
+    Secrets `faas-cli secret create` makes have this shape too). `from_secrets`: a setting
+    read from another Secret (the migration's `MIGRATION_SOURCES`)."""
     sources = []
     for secret in secrets:
+        name = secret_file((from_secrets or {}).get(secret, secret))
         source: Document = {
-            "name": secret_file(secret),
-            "items": [{"key": secret_file(secret), "path": secret_file(secret)}],
+            "name": name,
+            "items": [{"key": name, "path": secret_file(secret)}],
         }
         if secret in optional:
             source["optional"] = True

@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from local.deploy import pgbouncer
 from local.deploy.common import (
     CLI_IMAGE,
     METRICS_PORT,
     MIGRATE,
+    MIGRATION_SOURCES,
     PORT,
     PROCESSES,
     Process,
@@ -59,6 +61,7 @@ KNOBS = {
     ),
 }
 BUCKET = KNOBS["S3_BUCKET"][0]
+SECRETS_DIR = "/run/secrets"
 ELASTIC_VERSION = "8.15.3"
 LOOPBACK = "127.0.0.1"
 HEADER = """\
@@ -95,15 +98,21 @@ def our_build(function: str, extras: str) -> dict[str, Any]:
     }
 
 
-def mounted(secrets: list[str] | tuple[str, ...]) -> list[dict[str, str]]:
-    """Compose secrets under the file names `shared.config` reads in SECRETS_DIR."""
-    return [{"source": secret, "target": secret_file(secret)} for secret in sorted(secrets)]
+def mounted(
+    secrets: list[str] | tuple[str, ...], from_secrets: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """Compose secrets under the file names `shared.config` reads in SECRETS_DIR;
+    `from_secrets`: a setting read from another secret (the migration's direct URL)."""
+    return [
+        {"source": (from_secrets or {}).get(secret, secret), "target": secret_file(secret)}
+        for secret in sorted(secrets)
+    ]
 
 
 def settings() -> dict[str, str]:
     environment = {knob: f"${{{knob}:-{default}}}" for knob, (default, _) in KNOBS.items()}
     environment.pop("IMAGE_TAG")
-    return {**environment, "SECRETS_DIR": "/run/secrets"}
+    return {**environment, "SECRETS_DIR": SECRETS_DIR}
 
 
 def infrastructure() -> dict[str, Any]:
@@ -307,7 +316,8 @@ def migrate(deployed: dict[str, Deployed]) -> dict[str, Any]:
         "image": image(CLI_IMAGE, IMAGE_TAG),
         "command": list(MIGRATE.command),
         "environment": settings(),
-        "secrets": mounted(MIGRATE.secrets),
+        # PostgreSQL itself, not PgBouncer: see local/deploy/pgbouncer.py.
+        "secrets": mounted(MIGRATE.secrets, MIGRATION_SOURCES),
         "depends_on": healthy("postgres", "rabbitmq"),
         # A one-shot job: the image's health check is about a function's HTTP port.
         "healthcheck": {"disable": True},
@@ -322,7 +332,7 @@ def after_migrate(*infrastructure: str) -> dict[str, dict[str, str]]:
 
 
 def function_service(name: str, deployed: Deployed) -> dict[str, Any]:
-    depends_on = after_migrate("postgres", "redis", "rabbitmq")
+    depends_on = after_migrate(pgbouncer.NAME, "redis", "rabbitmq")
     if "s3_access_key" in deployed.function.secrets:
         # Its MinIO user exists once minio-setup has run.
         depends_on["minio-setup"] = {"condition": "service_completed_successfully"}
@@ -350,7 +360,7 @@ def process_service(process: Process) -> dict[str, Any]:
         "command": list(process.command),
         "environment": environment,
         "secrets": mounted(process.secrets),
-        "depends_on": after_migrate("postgres", "redis", "rabbitmq"),
+        "depends_on": after_migrate(pgbouncer.NAME, "redis", "rabbitmq"),
         "healthcheck": check(http_check(METRICS_PORT, "/metrics"), interval="15s", retries=5),
     }
 
@@ -373,6 +383,7 @@ def gateway() -> dict[str, Any]:
 
 def compose(deployed: dict[str, Deployed]) -> dict[str, Any]:
     services: dict[str, Any] = {**infrastructure(), **observability()}
+    services[pgbouncer.NAME] = pgbouncer.compose_service(SECRETS_DIR)
     services["migrate"] = migrate(deployed)
     services["gateway"] = gateway()
     for name, item in sorted(deployed.items()):

@@ -35,11 +35,13 @@ from typing import Any
 
 import yaml
 
+from local.deploy import pgbouncer
 from local.deploy.common import (
     CLI_IMAGE,
     CONTAINER_SECURITY,
     METRICS_PORT,
     MIGRATE,
+    MIGRATION_SOURCES,
     PART_OF,
     PORT,
     PROCESSES,
@@ -478,7 +480,8 @@ def migrate_job() -> Document:
 
     A Job's template cannot change and a finished Job never runs again, so each release has
     its own: `knative/migrate/`'s kustomization adds the release to the name."""
-    database = secret_file("database_url")
+    # PostgreSQL itself, not PgBouncer (local/deploy/pgbouncer.py).
+    database = secret_file(MIGRATION_SOURCES["database_url"])
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -607,6 +610,7 @@ def render(deployed: dict[str, Deployed]) -> list[Rendered]:
     files["sinkbinding.yaml"] = sink_bindings()
     files["gateway.yaml"] = gateway(deployed)
     files["worker.yaml"] = worker()
+    files["pgbouncer.yaml"] = pgbouncer.k8s_manifests(NAMESPACE)
     files = {path: documents for path, documents in files.items() if documents}
     rendered = [Rendered(ROOT / path, dump(documents)) for path, documents in files.items()]
     rendered.append(

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from local.deploy import pgbouncer
 from local.deploy.common import (
     CLI_IMAGE,
     CONTAINER_SECURITY,
     METRICS_PORT,
     MIGRATE,
+    MIGRATION_SOURCES,
     PROCESSES,
     Document,
     Process,
@@ -140,7 +142,8 @@ def migrate_job() -> Document:
                     "automountServiceAccountToken": False,
                     "containers": [container],
                     "volumes": [
-                        secrets_volume(list(MIGRATE.secrets)),
+                        # PostgreSQL itself, not PgBouncer (local/deploy/pgbouncer.py).
+                        secrets_volume(list(MIGRATE.secrets), from_secrets=MIGRATION_SOURCES),
                         {"name": "tmp", "emptyDir": {}},
                     ],
                 },
@@ -170,6 +173,7 @@ def render(deployed: dict[str, Deployed]) -> list[Rendered]:
         f"{process.name}.yaml": [process_deployment(process)] for process in PROCESSES
     }
     files["gateway.yaml"] = gateway_manifests(config_files(deployed, "openfaas"), NAMESPACE)
+    files["pgbouncer.yaml"] = pgbouncer.k8s_manifests(NAMESPACE)
     rendered = [
         Rendered(ROOT / path, HEADER + dump_yaml_documents(documents))
         for path, documents in files.items()

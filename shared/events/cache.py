@@ -142,6 +142,15 @@ def _note_changes(session: Session, _context: Any) -> None:
             changes["categories"].add(ALL)
 
 
+def note_counters_changed(session: Session, event_id: uuid.UUID) -> None:
+    """For a statement that moved an event's seat counters without the ORM seeing it
+    (taking a place in one statement): its page is invalidated after the commit all the same."""
+    changes: dict[str, set[str]] | None = session.info.get(_CHANGES)
+    if changes is None:
+        changes = _start_noting(session)
+    changes["pages"].add(str(event_id))
+
+
 def _start_noting(session: Session) -> dict[str, set[str]]:
     changes: dict[str, set[str]] = {"pages": set(), "lists": set(), "categories": set()}
     session.info[_CHANGES] = changes

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Table, bindparam, case, func, literal, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.dml import Update
 
-from shared.events.models import Event
+from shared import process_state
+from shared.events.models import Event, EventStatus, Moderation
 from shared.events.repository import with_tags
 from shared.registrations.models import Registration, RegistrationStatus
 
@@ -20,6 +25,82 @@ def active_for(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Reg
             Registration.user_id == user_id,
             Registration.status != RegistrationStatus.cancelled,
         )
+    )
+
+
+@dataclass(frozen=True)
+class Taken:
+    registration_id: uuid.UUID
+    status: RegistrationStatus
+    waitlist_count: int
+
+
+def take_place(
+    session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, public_only: bool
+) -> Taken | None:
+    """A seat, or the next place on the waitlist, in one statement: it locks the open event's
+    row, inserts the registration (its `queue_seq`, the waitlist order, drawn under that lock)
+    and moves the counters. The lock is then held only until the commit, with no other round
+    trip of this use case in between.
+
+    `public_only`: only an event anyone may see (the caller checked nothing). None when the
+    event is not open to this join, or when the person already holds an active registration
+    (the caller finds out which, under the lock).
+    """
+    parameters = {"registration_id": uuid.uuid4(), "event_id": event_id, "user_id": user_id}
+    row = session.execute(_taking(public_only), parameters).one_or_none()
+    if row is None:
+        return None
+    return Taken(row[0], RegistrationStatus(row[1]), row[2])
+
+
+@process_state.cached
+def _taking(public_only: bool) -> Update:
+    """Built once per process: building and keying a statement this size per join cost as
+    much CPU as the rest of the transaction."""
+    events, registrations = cast(Table, Event.__table__), cast(Table, Registration.__table__)
+    has_seat = or_(events.c.capacity.is_(None), events.c.seats_taken < events.c.capacity)
+    status = case(
+        (has_seat, literal(RegistrationStatus.confirmed.value)),
+        else_=literal(RegistrationStatus.waitlisted.value),
+    )
+    # FOR UPDATE in READ COMMITTED: after waiting for the lock it reads the row as the
+    # previous join committed it, so the seat count is never a stale one.
+    chosen = (
+        select(
+            bindparam("registration_id", type_=registrations.c.id.type),
+            events.c.id,
+            bindparam("user_id", type_=registrations.c.user_id.type),
+            status,
+        )
+        .where(
+            events.c.id == bindparam("event_id", type_=events.c.id.type),
+            events.c.status == EventStatus.published.value,
+            events.c.ends_at > func.now(),
+        )
+        .with_for_update(of=events)
+    )
+    if public_only:
+        chosen = chosen.where(events.c.moderation == Moderation.approved.value)
+    inserted = (
+        insert(registrations)
+        .from_select(["id", "event_id", "user_id", "status"], chosen)
+        .on_conflict_do_nothing(
+            index_elements=["event_id", "user_id"],
+            index_where=registrations.c.status != RegistrationStatus.cancelled.value,
+        )
+        .returning(registrations.c.id, registrations.c.event_id, registrations.c.status)
+        .cte("inserted")
+    )
+    confirmed = inserted.c.status == RegistrationStatus.confirmed.value
+    return (
+        update(events)
+        .where(events.c.id == inserted.c.event_id)
+        .values(
+            seats_taken=events.c.seats_taken + case((confirmed, 1), else_=0),
+            waitlist_count=events.c.waitlist_count + case((confirmed, 0), else_=1),
+        )
+        .returning(inserted.c.id, inserted.c.status, events.c.waitlist_count)
     )
 
 

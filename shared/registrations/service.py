@@ -1,7 +1,9 @@
 """Taking a seat: capacity is never exceeded and the waitlist keeps arrival order.
 
-Joining locks the event row for the rest of the transaction, so concurrent joins to one event
-queue up in PostgreSQL and each sees the seat count the previous one left.
+Joining takes its place in one statement that locks the event row for the rest of the
+transaction (`repository.take_place`), so concurrent joins to one event queue up in PostgreSQL,
+each sees the seat count the previous one left, and the lock is held for that statement, the
+outbox row and the commit only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCancelled, RegistrationCreated, RegistrationPromoted
 from shared.errors import Unauthenticated
+from shared.events import cache as events_cache
 from shared.events.models import Event, EventStatus
 from shared.events.schemas import EventPublic
 from shared.events.service import visible_event
@@ -40,30 +43,33 @@ def join(
     person = users.by_id(session, user_id, lock=True)
     if person is None or not person.is_active:
         raise Unauthenticated("This account can no longer register.")
-    event = visible_event(session, event_id, user_id, is_admin, for_update=True)
+    # Read before the event's lock, which is then held only by the statement taking the place.
     existing = repository.active_for(session, event_id, user_id)
     if existing is not None:
+        visible_event(session, event_id, user_id, is_admin)  # 404 once hidden from them
         return JoinResult(_public(session, existing), created=False)
-    if event.status != EventStatus.published:
-        raise EventNotOpen(f"This event is {event.status.value}.")
-    if event.ends_at <= datetime.now(UTC):
-        raise EventNotOpen("This event is over.")
-    if event.capacity is None or event.seats_taken < event.capacity:
-        status = RegistrationStatus.confirmed
-        event.seats_taken += 1
-    else:
-        status = RegistrationStatus.waitlisted
-        event.waitlist_count += 1
-    registration = Registration(event_id=event_id, user_id=user_id, status=status)
-    session.add(registration)
-    session.flush()
+    taken = repository.take_place(session, event_id, user_id, public_only=True)
+    if taken is None:
+        # Not a public open event, or a second join of this person just committed: the
+        # reason is read under the event's lock, and the place taken once it is known.
+        event = visible_event(session, event_id, user_id, is_admin, for_update=True)
+        existing = repository.active_for(session, event_id, user_id)
+        if existing is not None:
+            return JoinResult(_public(session, existing), created=False)
+        if event.status != EventStatus.published:
+            raise EventNotOpen(f"This event is {event.status.value}.")
+        taken = repository.take_place(session, event_id, user_id, public_only=False)
+        if taken is None:
+            raise EventNotOpen("This event is over.")
+    events_cache.note_counters_changed(session, event_id)
+    waitlisted = taken.status == RegistrationStatus.waitlisted
     # Under the event's lock the waitlist only grows at its end: the newcomer is last.
     public = RegistrationPublic(
-        id=registration.id,
+        id=taken.registration_id,
         event_id=event_id,
         user_id=user_id,
-        status=status.value,
-        waitlist_position=event.waitlist_count if status == RegistrationStatus.waitlisted else None,
+        status=taken.status.value,
+        waitlist_position=taken.waitlist_count if waitlisted else None,
     )
     emit(
         session,

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from local.deploy.common import (
+    DIRECT_SECRET,
     MIGRATE,
     PROCESSES,
     openfaas_image,
@@ -94,9 +95,15 @@ def test_compose_function_services_mount_only_their_secrets(deployed):
         assert all(target == secret_file(source) for source, target in mounted.items())
         assert service["environment"]["SECRETS_DIR"] == "/run/secrets"
         assert service["build"]["args"]["FUNCTION"] == name
-    for process in (MIGRATE, *PROCESSES):
+    for process in PROCESSES:
         given = {entry["source"] for entry in services[process.name]["secrets"]}
         assert given == set(process.secrets)
+    # The migration reads PostgreSQL's direct URL as its DATABASE_URL, never PgBouncer's.
+    migration = {entry["source"]: entry["target"] for entry in services[MIGRATE.name]["secrets"]}
+    assert migration == {
+        DIRECT_SECRET: secret_file("database_url"),
+        "rabbitmq_url": secret_file("rabbitmq_url"),
+    }
 
 
 def test_only_login_is_given_the_signing_key(deployed):

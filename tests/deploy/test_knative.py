@@ -434,8 +434,9 @@ def test_the_migration_job(documents):
     (container,) = spec["template"]["spec"]["containers"]
     assert container["command"] == ["eventmgr", "migrate"]
     # `eventmgr migrate` reads DATABASE_URL from the environment, never from SECRETS_DIR.
+    # PostgreSQL itself, not PgBouncer: migrations need a session (DDL, advisory lock).
     (database,) = [v for v in container["env"] if v["name"] == "DATABASE_URL"]
-    assert database["valueFrom"]["secretKeyRef"]["name"] == "database-url"
+    assert database["valueFrom"]["secretKeyRef"]["name"] == "database-direct-url"
 
 
 def test_kustomizations_list_every_file_and_the_job_has_its_own(files):

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from local.deploy import openfaas, openfaas_manifests
-from local.deploy.common import MIGRATE, PROCESSES, secret_file, service_name
+from local.deploy.common import DIRECT_SECRET, MIGRATE, PROCESSES, secret_file, service_name
 from local.deploy.gateway import config_files
 from local.registry import Deployed, load_functions
 from shared import process_state
@@ -115,18 +115,23 @@ def test_each_kustomization_lists_its_files_in_the_functions_namespace(files):
         assert listed == expected
 
 
-def mounted_secrets(pod: dict[str, Any]) -> dict[str, bool]:
+def mounted_secrets(pod: dict[str, Any], by_path: dict[str, str] | None = None) -> dict[str, bool]:
     (volume,) = [volume for volume in pod["volumes"] if volume["name"] == "secrets"]
     (container,) = pod["containers"]
     (mount,) = [mount for mount in container["volumeMounts"] if mount["name"] == "secrets"]
     # Where shared.config reads secret files by default.
     assert mount["mountPath"] == DEFAULT_SECRETS_DIR
     found = {}
+    by_path = {} if by_path is None else by_path
     for source in volume["projected"]["sources"]:
         secret = source["secret"]
         # As `faas-cli secret create NAME` makes it: one key of the Secret's own name.
-        assert secret["items"] == [{"key": secret["name"], "path": secret["name"]}]
+        [item] = secret["items"]
+        assert item["key"] == secret["name"]
         found[secret["name"]] = secret.get("optional", False)
+        # Read as the file of the setting it holds: its own name, except the migration's
+        # direct PostgreSQL URL, read as DATABASE_URL.
+        by_path[item["path"]] = secret["name"]
     return found
 
 
@@ -177,7 +182,13 @@ def test_the_migration_job_reads_the_database_and_broker_urls(documents):
     assert pod["restartPolicy"] == "Never"
     (container,) = pod["containers"]
     assert container["command"] == list(MIGRATE.command)
-    assert mounted_secrets(pod) == {secret_file(secret): False for secret in MIGRATE.secrets}
+    files: dict[str, str] = {}
+    mounted_secrets(pod, files)
+    # PostgreSQL itself, not PgBouncer: migrations need a session (DDL, advisory lock).
+    assert files == {
+        secret_file("database_url"): secret_file(DIRECT_SECRET),
+        secret_file("rabbitmq_url"): secret_file("rabbitmq_url"),
+    }
 
 
 def test_the_gateway_serves_the_openfaas_upstreams(deployed, documents):

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import func, select, update
 
 from shared.db import unit_of_work
-from shared.events.models import Event, EventStatus
+from shared.events.models import Event, EventStatus, Moderation
 from shared.registrations.models import Registration, RegistrationStatus
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, create_event, new_user, token_for
@@ -75,6 +75,25 @@ def test_invisible_unknown_closed_and_anonymous(client):
     assert_problem(join(client, cancelled["id"], bearer(client)), 409)
     assert_problem(join(client, over["id"], bearer(client)), 409)
     assert_problem(client.post(f"/api/v1/events/{over['id']}/registrations"), 401)
+
+
+def test_an_event_only_its_organizer_sees_still_takes_their_join(client):
+    """Held for moderation: not public, so the join takes the path that reads the event under
+    its lock first; the organizer gets their seat, counted, and anyone else a 404."""
+    owner = bearer(client, "organizer")
+    event = create_event(client, owner, capacity=1)
+    with unit_of_work() as session:
+        session.execute(
+            update(Event).where(Event.id == event["id"]).values(moderation=Moderation.pending)
+        )
+    assert_problem(join(client, event["id"], bearer(client)), 404)
+    mine = join(client, event["id"], owner)
+    assert mine.status_code == 201, mine.text
+    assert mine.json()["status"] == "confirmed"
+    assert join(client, event["id"], owner).status_code == 200
+    with unit_of_work() as session:
+        seats = session.scalar(select(Event.seats_taken).where(Event.id == event["id"]))
+    assert seats == 1
 
 
 def test_rush_never_overbooks(live_url, client):
