@@ -254,20 +254,14 @@ def event_restored(notification: Notification, payload: ReasonedNotice) -> Rende
 
 
 def team_member_added(notification: Notification, payload: TeamNotice) -> Rendered:
-    role = _words(notification)[f"role.{payload.role}"]
-    return _mail(
-        notification,
-        payload.model_copy(update={"role": role}),
-        "team_added",
-        footer="unsubscribe.team",
-    )
+    # The role with what it may do: the reader learns what they can now do.
+    return _team_mail(notification, payload, "team_added", f"role.{payload.role}")
 
 
 def team_member_removed(notification: Notification, payload: TeamNotice) -> Rendered:
-    role = _words(notification)[f"role.{payload.role}.short"]
-    return _mail(
-        notification,
-        payload.model_copy(update={"role": role}),
-        "team_removed",
-        footer="unsubscribe.team",
-    )
+    return _team_mail(notification, payload, "team_removed", f"role.{payload.role}.short")
+
+
+def _team_mail(notification: Notification, payload: TeamNotice, kind: str, role: str) -> Rendered:
+    worded = payload.model_copy(update={"role": _words(notification)[role]})
+    return _mail(notification, worded, kind, footer="unsubscribe.team")
