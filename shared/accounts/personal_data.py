@@ -65,6 +65,14 @@ def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
             }
             for e in session.scalars(select(Event).where(Event.organizer_id == user_id))
         ],
+        "event_teams": [
+            {
+                "event_id": str(m.event_id),
+                "role": m.role.value,
+                "added_at": m.added_at.isoformat(),
+            }
+            for m in teams.memberships_of(session, user_id)
+        ],
         "login_sessions": [
             {
                 "id": str(s.id),

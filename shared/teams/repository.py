@@ -39,5 +39,13 @@ def events_of(user_id: uuid.UUID) -> Select[uuid.UUID]:
     return select(TeamMember.event_id).where(TeamMember.user_id == user_id)
 
 
+def memberships_of(session: Session, user_id: uuid.UUID) -> list[TeamMember]:
+    return list(
+        session.scalars(
+            select(TeamMember).where(TeamMember.user_id == user_id).order_by(TeamMember.added_at)
+        )
+    )
+
+
 def leave_every_team(session: Session, user_id: uuid.UUID) -> None:
     session.execute(delete(TeamMember).where(TeamMember.user_id == user_id))

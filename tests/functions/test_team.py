@@ -14,7 +14,7 @@ from shared.db import unit_of_work
 from shared.teams.models import TeamMember
 from shared.users.models import User
 from tests.support.api import assert_problem
-from tests.support.factories import create_event, new_user, token_for
+from tests.support.factories import PASSWORD, create_event, new_user, token_for
 from tests.support.mailbox import deliver, mailed
 from tests.support.outbox import emitted
 
@@ -242,3 +242,21 @@ def test_parallel_additions_of_one_person_leave_one_membership(live_url, client)
     changes = [e for e in emitted("team.member_added") if e["user_id"] == str(person.id)]
     assert changes[-1]["role"] == final
     assert all(a["role"] != b["role"] for a, b in itertools.pairwise(changes))
+
+
+def test_the_export_names_the_teams_and_a_deleted_account_leaves_them(client):
+    owner, member = new_user("organizer"), new_user()
+    event = create_event(client, _headers(owner))
+    path = f"/api/v1/events/{event['id']}"
+    client.post(
+        f"{path}/team", headers=_headers(owner), json={"email": member.email, "role": "steward"}
+    )
+    exported = client.get("/api/v1/users/me/export", headers=_headers(member)).json()
+    assert [(t["event_id"], t["role"]) for t in exported["event_teams"]] == [
+        (event["id"], "steward")
+    ]
+    gone = client.request(
+        "DELETE", "/api/v1/users/me", headers=_headers(member), json={"password": PASSWORD}
+    )
+    assert gone.status_code == 204
+    assert client.get(f"{path}/team", headers=_headers(owner)).json()["items"] == []
