@@ -226,6 +226,29 @@ class RegistrationCheckedIn(AboutRegistration):
     pass
 
 
+# --- event teams ---------------------------------------------------------------------------
+
+
+class AboutTeamMember(AboutEvent):
+    user_id: uuid.UUID
+    # "co_organizer" or "steward" (shared.teams.models.TeamRole).
+    role: str
+    by_user_id: uuid.UUID
+
+
+@cloudevent("team.member_added")
+class TeamMemberAdded(AboutTeamMember):
+    """Someone joined the team, or a member's role changed (`previous_role` then says from
+    what)."""
+
+    previous_role: str | None = None
+
+
+@cloudevent("team.member_removed")
+class TeamMemberRemoved(AboutTeamMember):
+    pass
+
+
 # --- media and reports ---------------------------------------------------------------------
 
 

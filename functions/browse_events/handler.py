@@ -1,4 +1,5 @@
-"""Read-only catalog: the event list with search and filters, one event, the categories."""
+"""Read-only catalog: the event list with search and filters, one event, the categories; and
+an organizer's own events ('my events'), drafts included."""
 
 import uuid
 from typing import Annotated
@@ -6,12 +7,14 @@ from typing import Annotated
 from fastapi import Query, Response
 from mangum import Mangum
 
+from shared.db import unit_of_work
 from shared.events import cache
 from shared.events.errors import EventNotFound
+from shared.events.models import EventStatus
 from shared.events.repository import EventFilters
 from shared.events.schemas import CategoryList, EventPage, EventPublic
-from shared.events.service import normalize_tag
-from shared.kit import Function, OptionalUser, Scaling
+from shared.events.service import my_events, normalize_tag
+from shared.kit import Function, OptionalUser, Organizer, Scaling
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.validation import MOMENT_FORMAT, MomentFrom, MomentTo
 
@@ -57,6 +60,19 @@ async def list_published(
 async def get_event(event_id: uuid.UUID, user: OptionalUser) -> Response:
     viewer = user.user_id if user else None
     return _json(await cache.event_page(event_id, viewer, bool(user and user.is_admin)))
+
+
+# Not cached: each caller's own list, drafts in it; read straight from PostgreSQL.
+@fn.get("/api/v1/me/events", response_model=EventPage)
+def mine(
+    user: Organizer,
+    status: EventStatus | None = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> EventPage:
+    """The events the caller organizes or is on the team of, every status, by start time."""
+    with unit_of_work() as session:
+        return my_events(session, user.user_id, status=status, cursor=cursor, limit=limit)
 
 
 @fn.get("/api/v1/categories", response_model=CategoryList)

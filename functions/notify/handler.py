@@ -15,6 +15,8 @@ from shared.catalog import (
     RegistrationPromoted,
     ReportFailed,
     ReportReady,
+    TeamMemberAdded,
+    TeamMemberRemoved,
     UserPasswordChanged,
     UserPasswordResetRequested,
     UserRegistered,
@@ -88,6 +90,18 @@ def tell_organizer_hidden(session: Session, cloudevent: Received[EventHidden]) -
 @fn.on(EventRestored)
 def tell_organizer_restored(session: Session, cloudevent: Received[EventRestored]) -> None:
     event_notices.moderation_news(session, cloudevent.data.event_id, kinds.EVENT_RESTORED, None)
+
+
+@fn.on(TeamMemberAdded)
+def tell_team_member_added(session: Session, cloudevent: Received[TeamMemberAdded]) -> None:
+    data = cloudevent.data
+    event_notices.team_news(session, data.event_id, data.user_id, data.role, added=True)
+
+
+@fn.on(TeamMemberRemoved)
+def tell_team_member_removed(session: Session, cloudevent: Received[TeamMemberRemoved]) -> None:
+    data = cloudevent.data
+    event_notices.team_news(session, data.event_id, data.user_id, data.role, added=False)
 
 
 @fn.on(ReportReady)

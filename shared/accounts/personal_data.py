@@ -20,6 +20,7 @@ from shared.notifications.preferences import preferences_of
 from shared.registrations import repository as registrations
 from shared.registrations.service import cancel
 from shared.security.passwords import verify_password
+from shared.teams import repository as teams
 from shared.users import repository
 from shared.users.models import OneTimeToken, User
 from shared.users.schemas import UserProfile
@@ -63,6 +64,14 @@ def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
                 "status": e.status.value,
             }
             for e in session.scalars(select(Event).where(Event.organizer_id == user_id))
+        ],
+        "event_teams": [
+            {
+                "event_id": str(m.event_id),
+                "role": m.role.value,
+                "added_at": m.added_at.isoformat(),
+            }
+            for m in teams.memberships_of(session, user_id)
         ],
         "login_sessions": [
             {
@@ -118,6 +127,7 @@ def delete_account(session: Session, user_id: uuid.UUID, password: str) -> None:
     user.password_hash = "!"  # noqa: S105 - not a hash: matches no password
     user.is_active = False
     user.email_verified = False
+    teams.leave_every_team(session, user_id)
     session.execute(delete(OneTimeToken).where(OneTimeToken.user_id == user_id))
     session.execute(delete(Notification).where(Notification.user_id == user_id))
     session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))

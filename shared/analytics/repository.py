@@ -89,7 +89,7 @@ def hold_for_rebuild(session: Session) -> None:
 
 
 def _listed() -> ColumnElement[bool]:
-    """Anyone may see it (as `events.service.is_visible` for an anonymous viewer)."""
+    """Anyone may see it (as `events.service.is_public`)."""
     return and_(Event.status != EventStatus.draft, Event.moderation == Moderation.approved)
 
 

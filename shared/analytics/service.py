@@ -28,6 +28,7 @@ from shared.db import unit_of_work
 from shared.errors import InvalidInput, NotFound
 from shared.events.service import owned_event
 from shared.events.withdrawn import WITHDRAWN_TITLE, is_withdrawn
+from shared.teams.rights import EventRight
 from shared.users import repository as users
 
 STATISTICS = "statistics"
@@ -74,7 +75,9 @@ def event_statistics(event_id: uuid.UUID, viewer_id: uuid.UUID, viewer_is_admin:
     """The event's figures as JSON, for its organizer or an admin (others: 403, or 404 where
     they cannot see the event, as for every owner-only action)."""
     with unit_of_work() as session:
-        owned_event(session, event_id, viewer_id, viewer_is_admin, lock=False)
+        owned_event(
+            session, event_id, viewer_id, viewer_is_admin, right=EventRight.manage, lock=False
+        )
         lookup = cache.EVENTS.get(str(event_id), STATISTICS)
         if lookup.value is not None:
             return lookup.value

@@ -28,7 +28,7 @@ from shared.events import repository
 from shared.events.models import Category, Event
 from shared.events.repository import EventFilters
 from shared.events.schemas import CategoryList, CategoryPublic, EventPublic
-from shared.events.service import is_visible, list_events, visible_event
+from shared.events.service import is_public, list_events, visible_event
 from shared.pagination import DEFAULT_LIMIT
 
 PAGES = VersionedCache("event", lambda: get_settings().cache_event_page_seconds)
@@ -72,7 +72,7 @@ def _load_event_page(
     with unit_of_work() as session:
         event = visible_event(session, event_id, viewer_id, viewer_is_admin)
         body = EventPublic.of(event).model_dump_json().encode()
-        if is_visible(event, None, False):
+        if is_public(event):
             PAGES.store(str(event_id), PUBLIC_PAGE, lookup, body)
     return body
 

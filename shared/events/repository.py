@@ -20,6 +20,7 @@ from shared.events.models import (
     Tag,
     event_tags,
 )
+from shared.teams import repository as teams
 
 
 @dataclass(frozen=True)
@@ -141,3 +142,30 @@ def listed_query(
     )
     page = union_all(ongoing, upcoming).subquery()
     return select(Event).where(Event.id.in_(select(page.c.id))).order_by(*in_order).limit(limit)
+
+
+def of_organizer_or_team(
+    session: Session,
+    user_id: uuid.UUID,
+    *,
+    status: EventStatus | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Event]:
+    """The events this person organizes or is on the team of, whatever their status or
+    moderation, by (starts_at, id) like the public list."""
+    conditions: list[ColumnElement[bool]] = [
+        or_(Event.organizer_id == user_id, Event.id.in_(teams.events_of(user_id)))
+    ]
+    if status is not None:
+        conditions.append(Event.status == status)
+    if after is not None:
+        conditions.append(tuple_(Event.starts_at, Event.id) > tuple_(*after))
+    query = (
+        select(Event)
+        .where(*conditions)
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+        .options(with_tags())
+    )
+    return list(session.scalars(query))

@@ -102,7 +102,7 @@ class EventPublic(BaseModel):
     online_url: str | None
     capacity: int | None
     status: str
-    # approved, or (seen only by its organizer and admins) pending or hidden.
+    # approved, or (seen only by its organizer, its team and admins) pending or hidden.
     moderation: str
     organizer_id: uuid.UUID
     seats_taken: int

@@ -21,6 +21,8 @@ from shared.events.repository import EventFilters
 from shared.events.schemas import EventCreate, EventPage, EventPublic
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
+from shared.teams import repository as teams
+from shared.teams.rights import EVERY_RIGHT, NO_RIGHT, RIGHTS_OF_ROLE, EventRight
 from shared.users import repository as users
 from shared.users.models import Role
 
@@ -98,11 +100,29 @@ def summary_of(event: Event) -> dict[str, Any]:
     }
 
 
-def is_visible(event: Event, viewer_id: uuid.UUID | None, viewer_is_admin: bool) -> bool:
-    """Drafts and hidden events exist only for their organizer and admins."""
-    if viewer_is_admin or (viewer_id is not None and event.organizer_id == viewer_id):
-        return True
+def is_public(event: Event) -> bool:
+    """What anyone may see, and so what a shared cache may hold."""
     return event.status != EventStatus.draft and event.moderation == Moderation.approved
+
+
+def rights_over(
+    session: Session, event: Event, actor_id: uuid.UUID | None, actor_is_admin: bool
+) -> frozenset[EventRight]:
+    """What this person may do to the event: everything for its organizer and admins, their
+    role's rights for a team member, nothing for anyone else."""
+    if actor_is_admin or (actor_id is not None and event.organizer_id == actor_id):
+        return EVERY_RIGHT
+    if actor_id is None:
+        return NO_RIGHT
+    role = teams.role_of(session, event.id, actor_id)
+    return RIGHTS_OF_ROLE[role] if role is not None else NO_RIGHT
+
+
+def is_visible(
+    session: Session, event: Event, viewer_id: uuid.UUID | None, viewer_is_admin: bool
+) -> bool:
+    """Drafts and hidden events exist only for their organizer, its team and admins."""
+    return is_public(event) or bool(rights_over(session, event, viewer_id, viewer_is_admin))
 
 
 def visible_event(
@@ -114,7 +134,7 @@ def visible_event(
     for_update: bool = False,
 ) -> Event:
     event = repository.get(session, event_id, for_update=for_update)
-    if event is None or not is_visible(event, viewer_id, viewer_is_admin):
+    if event is None or not is_visible(session, event, viewer_id, viewer_is_admin):
         # 404 rather than 403: an invisible event must not be told apart from a missing one.
         raise EventNotFound(f"No event {event_id}.")
     return event
@@ -126,13 +146,30 @@ def owned_event(
     actor_id: uuid.UUID,
     actor_is_admin: bool,
     *,
+    right: EventRight,
     lock: bool = True,
 ) -> Event:
-    """The event for its organizer or an admin to act on (locked, unless only read)."""
-    event = visible_event(session, event_id, actor_id, actor_is_admin, for_update=lock)
-    if not actor_is_admin and event.organizer_id != actor_id:
-        raise NotEventOwner("Only the event's organizer or an admin may do this.")
-    return event
+    """The event for someone holding `right` over it (see teams.rights) to act on: locked,
+    unless only read. Someone who may not even see it gets 404, as for a missing event."""
+    event = repository.get(session, event_id, for_update=lock)
+    if event is None:
+        raise EventNotFound(f"No event {event_id}.")
+    rights = rights_over(session, event, actor_id, actor_is_admin)
+    if right in rights:
+        return event
+    if not rights and not is_public(event):
+        raise EventNotFound(f"No event {event_id}.")
+    raise NotEventOwner(_REFUSALS[right])
+
+
+_REFUSALS = {
+    EventRight.manage: "Only the event's organizer, a co-organizer or an admin may do this.",
+    EventRight.participants: "Only the event's organizer, its team or an admin may see who "
+    "is coming.",
+    EventRight.check_in: "Only the event's organizer, its team or an admin may check people in.",
+    EventRight.delete: "Only the event's organizer or an admin may delete it.",
+    EventRight.team: "Only the event's organizer or an admin may manage its team.",
+}
 
 
 def list_events(
@@ -142,10 +179,30 @@ def list_events(
     events = repository.listed(
         session, filters, now=datetime.now(UTC), after=after, limit=limit + 1
     )
-    more = len(events) > limit
+    return _page(events, limit)
+
+
+def _page(events: list[Event], limit: int) -> EventPage:
+    """`events`: up to `limit + 1`, the one more saying another page follows."""
     page = events[:limit]
     next_cursor = None
-    if more and page:
+    if len(events) > limit and page:
         last = page[-1]
         next_cursor = cursor_at(last.starts_at, last.id)
     return EventPage(items=[EventPublic.of(event) for event in page], next_cursor=next_cursor)
+
+
+def my_events(
+    session: Session,
+    user_id: uuid.UUID,
+    *,
+    status: EventStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> EventPage:
+    """What the person organizes or helps with, drafts and hidden events included."""
+    after = time_and_id(cursor) if cursor else None
+    events = repository.of_organizer_or_team(
+        session, user_id, status=status, after=after, limit=limit + 1
+    )
+    return _page(events, limit)

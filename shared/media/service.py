@@ -41,6 +41,7 @@ from shared.media.schemas import MediaList, MediaPublic
 from shared.metrics import MEDIA_STORED_BYTES, MEDIA_UPLOADS
 from shared.outbox.writer import emit
 from shared.storage import get_storage
+from shared.teams.rights import EventRight
 
 logger = logging.getLogger("eventmgr.media")
 OUTCOMES: dict[type[DomainError], str] = {
@@ -73,7 +74,9 @@ async def upload(
 
 def _may_upload(event_id: uuid.UUID, actor_id: uuid.UUID, actor_is_admin: bool) -> None:
     with unit_of_work() as session:
-        event = owned_event(session, event_id, actor_id, actor_is_admin, lock=False)
+        event = owned_event(
+            session, event_id, actor_id, actor_is_admin, right=EventRight.manage, lock=False
+        )
         _room_for_one_more(session, event.id)
 
 
@@ -101,7 +104,7 @@ def _store(
     try:
         with unit_of_work() as session:
             # Locked: a concurrent deletion of the event waits for us, or wins and we fail.
-            owned_event(session, event_id, actor_id, actor_is_admin)
+            owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.manage)
             _room_for_one_more(session, event_id)
             media = Media(
                 id=media_id,
@@ -141,7 +144,7 @@ def delete_media(
 ) -> None:
     """The row and the object go together: the object is removed inside the transaction, so
     a storage outage refuses the request (503) and leaves both in place."""
-    owned_event(session, event_id, actor_id, actor_is_admin)
+    owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.manage)
     media = repository.one_of_event(session, event_id, media_id)
     if media is None:
         raise MediaNotFound(f"Event {event_id} has no file {media_id}.")

@@ -25,6 +25,7 @@ from shared.outbox.models import (
 from shared.registrations.models import Registration
 from shared.reports.models import Report
 from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
+from shared.teams.models import TeamMember
 from shared.users.models import OneTimeToken, User
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "RevokedAccessToken",
     "RevokedSession",
     "Tag",
+    "TeamMember",
     "TokenFloor",
     "User",
 ]

@@ -18,11 +18,13 @@ from shared.notifications.schemas import (
     EventChangeNotice,
     EventNotice,
     ReasonedNotice,
+    TeamNotice,
     WaitlistNotice,
 )
 from shared.notifications.service import notify_person
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration, RegistrationStatus
+from shared.teams import repository as teams
 from shared.users.models import User
 
 # What registered people are told about; other changes (title, tags...) do not mail anyone.
@@ -135,3 +137,20 @@ def moderation_news(
     organizer = session.get(User, event.organizer_id)
     if organizer is not None and organizer.is_active:
         _tell(session, organizer, kind, ReasonedNotice(**_about(event), reason=reason))
+
+
+def team_news(
+    session: Session, event_id: uuid.UUID, user_id: uuid.UUID, role: str, *, added: bool
+) -> None:
+    """The person added to the team (or given another role), or removed from it, hears of it,
+    unless the team changed again since: then the later notice tells."""
+    event = session.get(Event, event_id)
+    person = session.get(User, user_id)
+    if event is None or person is None or not person.is_active:
+        return
+    current = teams.role_of(session, event_id, user_id)
+    still_so = current is not None and current.value == role if added else current is None
+    if not still_so:
+        return
+    kind = kinds.TEAM_MEMBER_ADDED if added else kinds.TEAM_MEMBER_REMOVED
+    _tell(session, person, kind, TeamNotice(**_about(event), role=role))

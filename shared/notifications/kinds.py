@@ -25,6 +25,7 @@ from shared.notifications.schemas import (
     ReasonedNotice,
     ReminderNotice,
     ReportNotice,
+    TeamNotice,
     WaitlistNotice,
 )
 
@@ -106,6 +107,12 @@ EVENT_REMINDER = Kind("event_reminder", ReminderNotice, events.event_reminder, i
 EVENT_HIDDEN = Kind("event_hidden", ReasonedNotice, events.event_hidden, in_app=True)
 EVENT_RESTORED = Kind("event_restored", ReasonedNotice, events.event_restored, in_app=True)
 
+# The team: the person added (or whose role changed) or removed hears of it.
+TEAM_MEMBER_ADDED = Kind("team_member_added", TeamNotice, events.team_member_added, in_app=True)
+TEAM_MEMBER_REMOVED = Kind(
+    "team_member_removed", TeamNotice, events.team_member_removed, in_app=True
+)
+
 # Reports: they point at the report's page, never at its file, so no secret in the text.
 REPORT_READY = Kind("report_ready", ReportNotice, reports.report_ready, in_app=True)
 REPORT_FAILED = Kind("report_failed", ReportNotice, reports.report_failed, in_app=True)
@@ -135,6 +142,8 @@ KINDS = _table(
     EVENT_REMINDER,
     EVENT_HIDDEN,
     EVENT_RESTORED,
+    TEAM_MEMBER_ADDED,
+    TEAM_MEMBER_REMOVED,
     REPORT_READY,
     REPORT_FAILED,
 )

@@ -63,6 +63,12 @@ class ReminderNotice(EventNotice):
     where: str | None = None
 
 
+class TeamNotice(EventNotice):
+    """Added to (or removed from) an event's team: the role, "co_organizer" or "steward"."""
+
+    role: str
+
+
 class ReportNotice(Payload):
     report_id: uuid.UUID
     # The report's kind ("event_attendance", "organizer_summary") and format ("csv"...).

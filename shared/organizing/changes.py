@@ -30,6 +30,7 @@ from shared.events.service import normalize_tag, owned_event, summary_of
 from shared.outbox.writer import emit
 from shared.registrations import repository as registration_rows
 from shared.registrations.service import promote_waiting
+from shared.teams.rights import EventRight
 from shared.users import repository as users
 
 # What people must be told about, and what a calendar entry shows.
@@ -68,7 +69,7 @@ def update_event(
     actor_is_admin: bool,
     data: EventUpdate,
 ) -> Event:
-    event = owned_event(session, event_id, actor_id, actor_is_admin)
+    event = owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.manage)
     if event.status == EventStatus.cancelled:
         raise EventNotEditable("A cancelled event cannot be changed.")
     sent = data.model_fields_set
@@ -125,7 +126,7 @@ def update_event(
 def publish_event(
     session: Session, event_id: uuid.UUID, actor_id: uuid.UUID, actor_is_admin: bool
 ) -> Event:
-    event = owned_event(session, event_id, actor_id, actor_is_admin)
+    event = owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.manage)
     actor = users.by_id(session, actor_id)
     if actor is None or not actor.email_verified:
         raise EmailNotVerified("Confirm your email address before publishing.")
@@ -146,7 +147,7 @@ def cancel_event(
     actor_is_admin: bool,
     reason: str | None,
 ) -> Event:
-    event = owned_event(session, event_id, actor_id, actor_is_admin)
+    event = owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.manage)
     if event.status == EventStatus.cancelled:
         return event
     old = event.status.value
@@ -163,7 +164,7 @@ def delete_event(
     cascade), and `event.deleted` carries who was registered, for the people to be told and
     the media to be removed by their consumers. Attendance reports already built keep their
     file until `REPORT_RETENTION_DAYS`."""
-    event = owned_event(session, event_id, actor_id, actor_is_admin)
+    event = owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.delete)
     registrations = [
         DeletedRegistration(registration_id=r.id, user_id=r.user_id, status=r.status.value)
         for r in registration_rows.active_of_event(session, event.id)

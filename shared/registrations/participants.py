@@ -1,6 +1,7 @@
 """The organizer's side of registrations: who is coming, checking people in, removing someone.
 
-Every action here is for the event's organizer or an admin. A removal frees the seat for the
+Listing and checking in are for the organizer, its team and admins (see teams.rights);
+removing someone is for the organizer, a co-organizer or an admin. A removal frees the seat for the
 first person waiting in the same transaction, exactly as when someone leaves.
 """
 
@@ -24,6 +25,7 @@ from shared.registrations.errors import CannotCheckIn, RegistrationNotFound
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import RegistrationPublic
 from shared.registrations.service import cancel
+from shared.teams.rights import EventRight
 from shared.users import repository as users
 from shared.users.models import User
 
@@ -52,7 +54,9 @@ def participants(
     limit: int,
 ) -> ParticipantPage:
     """In arrival order (the waitlist order), keyset-paginated on the arrival sequence."""
-    owned_event(session, event_id, actor_id, actor_is_admin, lock=False)
+    owned_event(
+        session, event_id, actor_id, actor_is_admin, right=EventRight.participants, lock=False
+    )
     query: Select[Registration, User] = (
         select(Registration, User)
         .join(User, User.id == Registration.user_id)
@@ -109,7 +113,7 @@ def check_in(
     actor_is_admin: bool,
 ) -> Participant:
     """Confirmed → checked in; checking in twice answers the same."""
-    event = owned_event(session, event_id, actor_id, actor_is_admin)
+    event = owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.check_in)
     registration = _registration_of(session, event_id, registration_id)
     if registration.status != RegistrationStatus.checked_in:
         if event.status == EventStatus.cancelled:
@@ -150,6 +154,6 @@ def remove(
     actor_is_admin: bool,
 ) -> None:
     """Cancel someone's registration; removing one already cancelled changes nothing."""
-    owned_event(session, event_id, actor_id, actor_is_admin)
+    owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.manage)
     registration = _registration_of(session, event_id, registration_id)
     cancel(session, registration, by_user_id=actor_id)

@@ -25,6 +25,7 @@ from shared.reports.errors import NotYourReport, OrganizerNotFound, ReportNotFou
 from shared.reports.models import BUILD_TASK, Report, ReportKind, ReportStatus, failure_of
 from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
 from shared.storage import get_storage
+from shared.teams.rights import EventRight
 from shared.users.models import Role
 
 logger = logging.getLogger("eventmgr.reports")
@@ -46,7 +47,9 @@ def request_report(
     if asked.kind == ReportKind.event_attendance:
         assert asked.event_id is not None
         # 404 for an event the caller cannot see, 403 for one they see but do not run.
-        owned_event(session, asked.event_id, requester_id, is_admin, lock=False)
+        owned_event(
+            session, asked.event_id, requester_id, is_admin, right=EventRight.manage, lock=False
+        )
     else:
         organizer_id = _summarized(session, requester_id, is_admin, asked.organizer_id)
     report = Report(

@@ -40,6 +40,8 @@ def test_every_type_in_events_md_is_in_the_catalog():
         "registration.cancelled",
         "registration.promoted",
         "registration.checked_in",
+        "team.member_added",
+        "team.member_removed",
         "media.uploaded",
         "media.deleted",
         "report.ready",

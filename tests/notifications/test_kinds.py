@@ -25,6 +25,7 @@ from shared.notifications.schemas import (
     ReasonedNotice,
     ReminderNotice,
     ReportNotice,
+    TeamNotice,
     WaitlistNotice,
 )
 from shared.notifications.service import notify
@@ -44,6 +45,7 @@ SAMPLES: dict[type[Payload], dict[str, Any]] = {
     EventChangeNotice: {**EVENT, "changes": {"starts_at": [EVENT["starts_at"], None]}},
     ReasonedNotice: {**EVENT, "reason": "Rain"},
     ReminderNotice: {**EVENT, "reminder": "1h", "where": "Hall"},
+    TeamNotice: {**EVENT, "role": "steward"},
     ReportNotice: {"report_id": str(uuid.uuid4()), "kind": "organizer_summary", "format": "csv"},
 }
 # They mint a one-time link for an existing account (tests/functions/test_verify_email.py).

@@ -4,8 +4,9 @@ One row per route the functions declare (method, path template). The test compar
 with the declarations, so a new route without a row fails until someone says who may call it.
 
 Columns: anonymous, a participant, another organizer (no tie to the data), the owner (the
-organizer whose event it is), a team member, an admin. Teams do not exist yet (issue 21): until
-they land the `team` column equals `other` — a co-organizer is still a stranger to the event.
+organizer whose event it is), its co-organizer and its steward (shared.teams.rights), an admin.
+A team member with no right on a route is a stranger who can see the event: unless a row says
+otherwise, they get what `other` gets.
 """
 
 from __future__ import annotations
@@ -35,14 +36,13 @@ class Row:
     other: int
     owner: int
     admin: int
-    # Issue 21 (teams): set it when a co-organizer's rights differ from a stranger's.
-    team: int | None = None
+    # Set where the team member's rights (or sight of a draft) differ from a stranger's.
+    co_organizer: int | None = None
+    steward: int | None = None
 
     def expected(self, role: str) -> int:
-        if role == "team":
-            return self.other if self.team is None else self.team
-        status: int = getattr(self, role)
-        return status
+        status: int | None = getattr(self, role)
+        return self.other if status is None else status
 
 
 def everyone(request: Callable[[World], Call], status: int) -> Row:
@@ -58,6 +58,21 @@ def signed_in(request: Callable[[World], Call], status: int) -> Row:
 def owner_only(request: Callable[[World], Call], status: int) -> Row:
     """The owner's event: strangers' roles stopped with 403, the owner and admins let through."""
     return Row(request, 401, 403, 403, status, status)
+
+
+def managed(request: Callable[[World], Call], status: int) -> Row:
+    """Managing the event: the owner, a co-organizer and admins; a steward is stopped."""
+    return Row(request, 401, 403, 403, status, status, co_organizer=status)
+
+
+def team_wide(request: Callable[[World], Call], status: int) -> Row:
+    """The door's work (who is coming, checking in): the owner, the whole team, admins."""
+    return Row(request, 401, 403, 403, status, status, co_organizer=status, steward=status)
+
+
+def draft_seen(request: Callable[[World], Call]) -> Row:
+    """A draft's page: 200 for the owner, its team and admins, 404 for everyone else."""
+    return Row(request, 404, 404, 404, 200, 200, co_organizer=200, steward=200)
 
 
 def admin_only(request: Callable[[World], Call], status: int) -> Row:
@@ -150,13 +165,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/v1/admin/audit"): admin_only(get("/api/v1/admin/audit"), 200),
     # analytics
-    ("GET", "/api/v1/analytics/events/{event_id}"): Row(
-        lambda w: Call("GET", f"/api/v1/analytics/events/{w.event()['id']}"),
-        401,
-        403,
-        403,
-        200,
-        200,
+    ("GET", "/api/v1/analytics/events/{event_id}"): managed(
+        lambda w: Call("GET", f"/api/v1/analytics/events/{w.event()['id']}"), 200
     ),
     ("GET", "/api/v1/analytics/categories/popular"): everyone(
         get("/api/v1/analytics/categories/popular"), 200
@@ -169,12 +179,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         403,
         200,
     ),
-    # browse_events: a draft is seen by its owner and admins only
+    # browse_events: a draft is seen by its owner, its team and admins only
     ("GET", "/api/v1/events"): everyone(get("/api/v1/events"), 200),
-    ("GET", "/api/v1/events/{event_id}"): Row(_event_path(status="draft"), 404, 404, 404, 200, 200),
+    ("GET", "/api/v1/events/{event_id}"): draft_seen(_event_path(status="draft")),
+    ("GET", "/api/v1/me/events"): Row(get("/api/v1/me/events"), 401, 403, 200, 200, 200),
     ("GET", "/api/v1/categories"): everyone(get("/api/v1/categories"), 200),
     # build_report
-    ("POST", "/api/v1/reports"): owner_only(
+    ("POST", "/api/v1/reports"): managed(
         lambda w: Call(
             "POST",
             "/api/v1/reports",
@@ -190,11 +201,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     # The page only asks the reader to sign in; the report itself is behind the API above.
     ("GET", "/reports/{report_id}"): everyone(get(f"/reports/{ANY_ID}"), 200),
     # calendar
-    ("GET", "/api/v1/events/{event_id}/calendar.ics"): Row(
-        _event_path("/calendar.ics", status="draft"), 404, 404, 404, 200, 200
+    ("GET", "/api/v1/events/{event_id}/calendar.ics"): draft_seen(
+        _event_path("/calendar.ics", status="draft")
     ),
-    ("GET", "/api/v1/events/{event_id}/calendar/google"): Row(
-        _event_path("/calendar/google", status="draft"), 404, 404, 404, 200, 200
+    ("GET", "/api/v1/events/{event_id}/calendar/google"): draft_seen(
+        _event_path("/calendar/google", status="draft")
     ),
     ("GET", "/api/v1/me/calendar-feed"): signed_in(get("/api/v1/me/calendar-feed"), 200),
     ("POST", "/api/v1/me/calendar-feed/rotate"): signed_in(
@@ -260,15 +271,29 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/webhooks/sendgrid"): everyone(
         lambda w: Call("POST", "/api/v1/webhooks/sendgrid", json=[]), 401
     ),
-    # manage_participants
-    ("GET", "/api/v1/events/{event_id}/registrations"): owner_only(
+    # manage_participants: stewards list and check in; removing someone is managing
+    ("GET", "/api/v1/events/{event_id}/registrations"): team_wide(
         _event_path("/registrations"), 200
     ),
-    ("POST", "/api/v1/events/{event_id}/registrations/{registration_id:uuid}/check-in"): owner_only(
+    ("POST", "/api/v1/events/{event_id}/registrations/{registration_id:uuid}/check-in"): team_wide(
         _registration("/check-in"), 200
     ),
-    ("DELETE", "/api/v1/events/{event_id}/registrations/{registration_id:uuid}"): owner_only(
+    ("DELETE", "/api/v1/events/{event_id}/registrations/{registration_id:uuid}"): managed(
         _with("DELETE", _registration("")), 204
+    ),
+    # manage_team: the owner and admins only; the team itself cannot change the team
+    ("POST", "/api/v1/events/{event_id}/team"): owner_only(
+        lambda w: Call(
+            "POST",
+            f"/api/v1/events/{w.event()['id']}/team",
+            json={"email": w.emails["other"], "role": "steward"},
+        ),
+        201,
+    ),
+    ("GET", "/api/v1/events/{event_id}/team"): owner_only(_event_path("/team"), 200),
+    ("DELETE", "/api/v1/events/{event_id}/team/{user_id}"): owner_only(
+        lambda w: Call("DELETE", f"/api/v1/events/{w.event()['id']}/team/{w.ids['steward']}"),
+        204,
     ),
     # moderate_events
     ("POST", "/api/v1/events/{event_id}/reports-abuse"): signed_in(
@@ -378,19 +403,27 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/unsubscribe/{token}"): everyone(_unsubscribe("POST", ""), 200),
     ("POST", "/api/v1/unsubscribe/{token}"): everyone(_unsubscribe("POST", "/api/v1"), 200),
     # update_event
-    ("PATCH", "/api/v1/events/{event_id}"): owner_only(
+    ("PATCH", "/api/v1/events/{event_id}"): managed(
         _with("PATCH", _event_path(), json={"title": "Changed"}), 200
     ),
-    # Another organizer cannot see a draft at all.
+    # Another organizer cannot see a draft at all; a steward sees it but may not publish it.
     ("POST", "/api/v1/events/{event_id}/publish"): Row(
-        _with("POST", _event_path("/publish", status="draft")), 401, 403, 404, 200, 200
+        _with("POST", _event_path("/publish", status="draft")),
+        401,
+        403,
+        404,
+        200,
+        200,
+        co_organizer=200,
+        steward=403,
     ),
-    ("POST", "/api/v1/events/{event_id}/cancel"): owner_only(
+    ("POST", "/api/v1/events/{event_id}/cancel"): managed(
         _with("POST", _event_path("/cancel")), 200
     ),
+    # Deleting is the owner's (and admins'): not a co-organizer's.
     ("DELETE", "/api/v1/events/{event_id}"): owner_only(_with("DELETE", _event_path()), 204),
-    # upload_media: a draft's files are seen by its owner and admins only
-    ("POST", "/api/v1/events/{event_id}/media"): owner_only(
+    # upload_media: a draft's files are seen by its owner, its team and admins only
+    ("POST", "/api/v1/events/{event_id}/media"): managed(
         lambda w: Call(
             "POST",
             f"/api/v1/events/{w.event()['id']}/media",
@@ -398,10 +431,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         201,
     ),
-    ("GET", "/api/v1/events/{event_id}/media"): Row(
-        _event_path("/media", status="draft"), 404, 404, 404, 200, 200
-    ),
-    ("DELETE", "/api/v1/events/{event_id}/media/{media_id}"): owner_only(_media, 204),
+    ("GET", "/api/v1/events/{event_id}/media"): draft_seen(_event_path("/media", status="draft")),
+    ("DELETE", "/api/v1/events/{event_id}/media/{media_id}"): managed(_media, 204),
     # A signed, expiring download link is the credential.
     ("GET", "/api/v1/files/{name}"): everyone(_download, 200),
 }

@@ -15,9 +15,9 @@ from shared.notifications.models import Notification
 from tests.support import files
 from tests.support.factories import create_event, new_user, token_for
 
-# Who calls. `team` is a co-organizer of the owner's event once teams exist (issue 21); until
-# then it is one more organizer with no tie to the event, so its expectations equal `other`.
-ROLES = ("anonymous", "participant", "other", "team", "owner", "admin")
+# Who calls. `co_organizer` and `steward` are on the team of every event the world makes.
+ROLES = ("anonymous", "participant", "other", "steward", "co_organizer", "owner", "admin")
+TEAM_ROLES = ("co_organizer", "steward")
 # A browser's Web Push keys: a P-256 point and a 16-byte secret.
 BROWSER_KEYS = {
     "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1X"
@@ -39,12 +39,14 @@ class Call:
 
 @dataclass
 class World:
-    """`owner` is the organizer whose event it is; `participant` is registered for it and owns
-    the personal data (notifications, push subscriptions, the calendar feed)."""
+    """`owner` is the organizer whose event it is, `co_organizer` and `steward` its team;
+    `participant` is registered for it and owns the personal data (notifications, push
+    subscriptions, the calendar feed)."""
 
     client: Any
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def make(cls, client: Any) -> World:
@@ -52,7 +54,8 @@ class World:
         users = {
             "participant": new_user("participant"),
             "other": new_user("organizer"),
-            "team": new_user("organizer"),
+            "steward": new_user("organizer"),
+            "co_organizer": new_user("organizer"),
             "owner": new_user("organizer"),
             "admin": new_user("admin"),
         }
@@ -60,11 +63,20 @@ class World:
             role: {"Authorization": f"Bearer {token_for(user)}"} for role, user in users.items()
         }
         world.ids = {role: user.id for role, user in users.items()}
+        world.emails = {role: user.email for role, user in users.items()}
         return world
 
     def event(self, **overrides: Any) -> dict[str, Any]:
-        """A fresh published event of the owner's, the participant registered (confirmed)."""
+        """A fresh published event of the owner's, its team added, the participant registered
+        (confirmed)."""
         event = create_event(self.client, self.headers["owner"], **overrides)
+        for role in TEAM_ROLES:
+            added = self.client.post(
+                f"/api/v1/events/{event['id']}/team",
+                headers=self.headers["owner"],
+                json={"email": self.emails[role], "role": role},
+            )
+            assert added.status_code == 201, added.text
         if event["status"] == "published":
             joined = self.client.post(
                 f"/api/v1/events/{event['id']}/registrations", headers=self.headers["participant"]

@@ -19,6 +19,7 @@ from shared.notifications.schemas import (
     EventNotice,
     ReasonedNotice,
     ReminderNotice,
+    TeamNotice,
     WaitlistNotice,
 )
 
@@ -60,11 +61,22 @@ WORDS: dict[str, dict[str, str]] = {
         "nobody can register.",
         "restored.subject": "Your event is visible again: {title}",
         "restored.body": "A moderator restored “{title}” ({starts}): it is listed again.",
+        "team_added.subject": "You are on the team of {title}",
+        "team_added.body": "You are now {role} of “{title}” ({starts}).",
+        "team_removed.subject": "You are no longer on the team of {title}",
+        "team_removed.body": "You are no longer {role} of “{title}” ({starts}).",
+        "role.co_organizer": "a co-organizer: you may do everything its organizer does except "
+        "delete it and change its team",
+        "role.steward": "a steward: you may see who is coming and check people in",
+        "role.co_organizer.short": "a co-organizer",
+        "role.steward.short": "a steward",
         "where": "Where: {where}",
         "unsubscribe": "You get this mail because you registered for an event on Event "
         "Manager. Stop these mails: {link}",
         "unsubscribe.organizer": "You get this mail because you organize an event on Event "
         "Manager. Stop these mails: {link}",
+        "unsubscribe.team": "You get this mail because an organizer changed your place on an "
+        "event's team on Event Manager. Stop these mails: {link}",
     },
     "ru": {
         "hello": "Здравствуйте!",
@@ -103,11 +115,22 @@ WORDS: dict[str, dict[str, str]] = {
         "и регистрация закрыта.",
         "restored.subject": "Ваше событие снова видно: {title}",
         "restored.body": "Модератор вернул «{title}» ({starts}): оно снова в списках.",
+        "team_added.subject": "Вы в команде «{title}»",
+        "team_added.body": "Теперь вы {role} события «{title}» ({starts}).",
+        "team_removed.subject": "Вы больше не в команде «{title}»",
+        "team_removed.body": "Вы больше не {role} события «{title}» ({starts}).",
+        "role.co_organizer": "соорганизатор: вам доступно всё, что и организатору, кроме "
+        "удаления события и изменения команды",
+        "role.steward": "распорядитель: вы видите список участников и отмечаете их на входе",
+        "role.co_organizer.short": "соорганизатор",
+        "role.steward.short": "распорядитель",
         "where": "Где: {where}",
         "unsubscribe": "Вы получили это письмо, потому что зарегистрировались на событие в "
         "Event Manager. Отказаться от таких писем: {link}",
         "unsubscribe.organizer": "Вы получили это письмо как организатор события в Event "
         "Manager. Отказаться от таких писем: {link}",
+        "unsubscribe.team": "Вы получили это письмо, потому что организатор изменил ваше место "
+        "в команде события в Event Manager. Отказаться от таких писем: {link}",
     },
 }
 TIME_FIELDS = {"starts_at", "ends_at"}
@@ -134,6 +157,7 @@ def _facts(payload: EventNotice) -> dict[str, Any]:
         "starts": local_time(payload.starts_at, payload.reader_timezone),
         "position": getattr(payload, "position", None) or "?",
         "reason": getattr(payload, "reason", None) or "",
+        "role": getattr(payload, "role", None) or "",
     }
 
 
@@ -227,3 +251,17 @@ def event_hidden(notification: Notification, payload: ReasonedNotice) -> Rendere
 
 def event_restored(notification: Notification, payload: ReasonedNotice) -> Rendered:
     return _mail(notification, payload, "restored", footer="unsubscribe.organizer")
+
+
+def team_member_added(notification: Notification, payload: TeamNotice) -> Rendered:
+    # The role with what it may do: the reader learns what they can now do.
+    return _team_mail(notification, payload, "team_added", f"role.{payload.role}")
+
+
+def team_member_removed(notification: Notification, payload: TeamNotice) -> Rendered:
+    return _team_mail(notification, payload, "team_removed", f"role.{payload.role}.short")
+
+
+def _team_mail(notification: Notification, payload: TeamNotice, kind: str, role: str) -> Rendered:
+    worded = payload.model_copy(update={"role": _words(notification)[role]})
+    return _mail(notification, worded, kind, footer="unsubscribe.team")
