@@ -199,7 +199,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @field_validator(
-        "cors_origins", "trusted_proxies", "push_allowed_hosts", "ticket_keys_previous", mode="before"
+        "cors_origins",
+        "trusted_proxies",
+        "push_allowed_hosts",
+        "ticket_keys_previous",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

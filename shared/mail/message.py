@@ -59,7 +59,7 @@ class Mail:
         inline = [a for a in self.attachments if a.content_id and self.html is not None]
         if self.html is not None:
             message.add_alternative(self.html, subtype="html")
-            html_part = message.get_payload()[-1]
+            html_part = list(message.iter_parts())[-1]
             for attachment in inline:
                 maintype, _, subtype = attachment.content_type.partition("/")
                 html_part.add_related(

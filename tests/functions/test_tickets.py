@@ -185,7 +185,9 @@ def test_the_confirmation_and_the_promotion_mail_the_ticket(client, outbox_dir):
     assert f'src="cid:{cid}"' in html
     assert code in html
     assert png.startswith(b"\x89PNG")
-    assert code in confirmation.get_body(("plain",)).get_content()
+    text = confirmation.get_body(("plain",))
+    assert text is not None
+    assert code in text.get_content()
     # The calendar invitation is still attached beside it.
     assert [p.get_filename() for p in confirmation.iter_attachments()] == ["event.ics"]
     [waitlisted] = [m for m in mails(outbox_dir) if m["To"] == waiting.email]
