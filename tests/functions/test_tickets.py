@@ -11,31 +11,21 @@ import pytest
 from shared import process_state
 from shared.registrations import tickets
 from tests.support.api import assert_problem
-from tests.support.factories import bearer, create_event, new_user, token_for
+from tests.support.factories import auth, bearer, create_event, join, new_user
 from tests.support.mailbox import deliver, mails
 from tests.support.outbox import emitted
 from tests.support.sendgrid import SendGridStandIn
 
 
-def _as(person) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_for(person)}"}
-
-
-def _join(client, event: dict, person) -> dict:
-    joined = client.post(f"/api/v1/events/{event['id']}/registrations", headers=_as(person))
-    assert joined.status_code == 201, joined.text
-    return joined.json()
-
-
 def _ticket(client, person, registration: dict):
-    return client.get(f"/api/v1/me/registrations/{registration['id']}/ticket", headers=_as(person))
+    return client.get(f"/api/v1/me/registrations/{registration['id']}/ticket", headers=auth(person))
 
 
 def test_a_seat_has_a_ticket_its_holder_alone_sees(client):
     owner = bearer(client, "organizer")
     event = create_event(client, owner, capacity=1)
     seated, waiting = new_user(), new_user()
-    seat, queued = _join(client, event, seated), _join(client, event, waiting)
+    seat, queued = join(client, event["id"], seated), join(client, event["id"], waiting)
 
     answer = _ticket(client, seated, seat)
     assert answer.status_code == 200, answer.text
@@ -54,10 +44,10 @@ def test_a_seat_has_a_ticket_its_holder_alone_sees(client):
     assert_problem(client.get(path, headers=owner), 404)
     assert_problem(client.get(path), 401)
     assert_problem(_ticket(client, seated, {"id": str(uuid.uuid4())}), 404)
-    assert_problem(client.get("/api/v1/me/registrations/nope/ticket", headers=_as(seated)), 422)
+    assert_problem(client.get("/api/v1/me/registrations/nope/ticket", headers=auth(seated)), 422)
     # No seat, no ticket.
     assert assert_problem(_ticket(client, waiting, queued), 409)["type"].endswith("no-ticket")
-    client.delete(f"/api/v1/events/{event['id']}/registrations/me", headers=_as(seated))
+    client.delete(f"/api/v1/events/{event['id']}/registrations/me", headers=auth(seated))
     assert_problem(_ticket(client, seated, seat), 409)
     assert _ticket(client, waiting, queued).status_code == 200  # promoted: a seat now
 
@@ -66,7 +56,7 @@ def test_check_in_by_code(client):
     owner = bearer(client, "organizer")
     event = create_event(client, owner, capacity=1)
     seated, waiting = new_user(), new_user()
-    seat, queued = _join(client, event, seated), _join(client, event, waiting)
+    seat, queued = join(client, event["id"], seated), join(client, event["id"], waiting)
     code = _ticket(client, seated, seat).json()["code"]
     door = f"/api/v1/events/{event['id']}/check-in"
 
@@ -114,10 +104,10 @@ def test_a_cancelled_registration_or_event_checks_no_one_in(client):
     owner = bearer(client, "organizer")
     event = create_event(client, owner)
     leaving, staying = new_user(), new_user()
-    gone, seat = _join(client, event, leaving), _join(client, event, staying)
+    gone, seat = join(client, event["id"], leaving), join(client, event["id"], staying)
     gone_code = _ticket(client, leaving, gone).json()["code"]
     code = _ticket(client, staying, seat).json()["code"]
-    client.delete(f"/api/v1/events/{event['id']}/registrations/me", headers=_as(leaving))
+    client.delete(f"/api/v1/events/{event['id']}/registrations/me", headers=auth(leaving))
     door = f"/api/v1/events/{event['id']}/check-in"
     assert_problem(client.post(door, headers=owner, json={"code": gone_code}), 409)
     assert client.post(f"/api/v1/events/{event['id']}/cancel", headers=owner).status_code == 200
@@ -130,7 +120,7 @@ def test_a_rotated_key_still_checks_the_codes_it_signed(client, monkeypatch):
     owner = bearer(client, "organizer")
     event = create_event(client, owner)
     people = [new_user(), new_user()]
-    seats = [_join(client, event, person) for person in people]
+    seats = [join(client, event["id"], person) for person in people]
     old_codes = [_ticket(client, p, s).json()["code"] for p, s in zip(people, seats, strict=True)]
     old_key = "ticket-test-key-of-at-least-32-characters"
     monkeypatch.setenv("TICKET_KEY", "the-next-ticket-key-also-32-characters-long")
@@ -177,7 +167,7 @@ def test_the_confirmation_and_the_promotion_mail_the_ticket(client, outbox_dir):
     owner = bearer(client, "organizer")
     event = create_event(client, owner, capacity=1, title="Jazz night")
     seated, waiting = new_user(), new_user()
-    seat, queued = _join(client, event, seated), _join(client, event, waiting)
+    seat, queued = join(client, event["id"], seated), join(client, event["id"], waiting)
     deliver(client)
     [confirmation] = [m for m in mails(outbox_dir) if m["To"] == seated.email]
     code = _ticket(client, seated, seat).json()["code"]
@@ -193,11 +183,11 @@ def test_the_confirmation_and_the_promotion_mail_the_ticket(client, outbox_dir):
     [waitlisted] = [m for m in mails(outbox_dir) if m["To"] == waiting.email]
     assert not [p for p in waitlisted.walk() if p.get_content_type() == "image/png"]
     # The app shows the notice, never the code.
-    inbox = client.get("/api/v1/me/notifications", headers=_as(seated)).json()["items"]
+    inbox = client.get("/api/v1/me/notifications", headers=auth(seated)).json()["items"]
     assert inbox
     assert all(code not in item["text"] for item in inbox)
 
-    client.delete(f"/api/v1/events/{event['id']}/registrations/me", headers=_as(seated))
+    client.delete(f"/api/v1/events/{event['id']}/registrations/me", headers=auth(seated))
     deliver(client)
     [promotion] = [m for m in mails(outbox_dir) if m["To"] == waiting.email][1:]
     assert promotion["Subject"] == "A seat is yours: Jazz night"
@@ -211,7 +201,7 @@ def test_sendgrid_gets_the_picture_inline(client, sendgrid: type[SendGridStandIn
     owner = bearer(client, "organizer")
     event = create_event(client, owner)
     person = new_user()
-    seat = _join(client, event, person)
+    seat = join(client, event["id"], person)
     deliver(client)
     [request] = [r for r in sendgrid.received if r["body"]["subject"].startswith("You are")]
     body = request["body"]
