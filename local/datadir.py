@@ -1,7 +1,7 @@
 """The data dir of the embedded mode, and `run.json`, through which CLI commands find a runner.
 
 Layout: pg/ (PostgreSQL), redis/, outbox/ (mail as .eml), media/, keys/ (signing key, internal
-token, Redis password, cursor, download-link, calendar-feed and CloudEvent secrets) and
+token, Redis password, cursor, download-link, calendar-feed, CloudEvent and ticket secrets) and
 run.json. All of it is private to its owner (directories 0700, files 0600): mail holds live
 reset links and Redis's append-only file holds sessions' cached state. A runner holds an
 exclusive lock on `run.lock` for its lifetime; the kernel drops it when the runner dies, even
@@ -85,6 +85,7 @@ class DataDir:
             "STORAGE_URL_SECRET": self.secret("storage-url-secret"),
             "CALENDAR_FEED_SECRET": self.secret("calendar-feed-secret"),
             "CLOUDEVENT_KEY": self.secret("cloudevent-key"),
+            "TICKET_KEY": self.secret("ticket-key"),
         }
 
     def redis_password(self) -> str:

@@ -74,6 +74,7 @@ def write_secrets() -> None:
         "storage_url_secret": tokens.token_hex(32),
         "calendar_feed_secret": tokens.token_hex(32),
         "unsubscribe_secret": tokens.token_hex(32),
+        "ticket_key": tokens.token_hex(32),
         "sendgrid_api_key": "",
         "s3_access_key": "eventmanager-functions",
         "s3_secret_key": tokens.token_hex(24),

@@ -171,6 +171,14 @@ class Settings(BaseSettings):
     report_lease_seconds: int = Field(default=900, ge=30)
     report_retention_days: int = Field(default=7, ge=1)
 
+    # Tickets: HMAC key that signs ticket codes (the QR at the door). Every function that
+    # shows or checks tickets, and the worker that mails them, must share it: there is no
+    # per-process fallback, a ticket must stay valid across instances and restarts.
+    ticket_key: str | None = None
+    # Keys before a rotation (comma-separated), still accepted for codes already handed out
+    # and mailed; a code names its key by an id derived from it. Drop one after its events.
+    ticket_keys_previous: Annotated[list[str], NoDecode] = []
+
     # Calendars: HMAC key from which personal feed links are derived (only hashes are stored).
     calendar_feed_secret: str | None = None
     calendar_import_max_events: int = Field(default=200, ge=1, le=10_000)
@@ -193,7 +201,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
-    @field_validator("cors_origins", "trusted_proxies", "push_allowed_hosts", mode="before")
+    @field_validator(
+        "cors_origins",
+        "trusted_proxies",
+        "push_allowed_hosts",
+        "ticket_keys_previous",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

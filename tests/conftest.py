@@ -40,6 +40,7 @@ os.environ.update(
         "CURSOR_SECRET": "cursor-test-secret",
         "UNSUBSCRIBE_SECRET": "unsubscribe-test-secret",
         "CLOUDEVENT_KEY": "cloudevent-test-key",
+        "TICKET_KEY": "ticket-test-key-of-at-least-32-characters",
         "CORS_ORIGINS": "https://app.example.org",
         "PUBLIC_URL": "http://testserver",
         "SECRETS_DIR": str(_DATA_DIR / "no-secrets"),

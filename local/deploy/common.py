@@ -95,6 +95,8 @@ PROCESSES = (
             "sendgrid_api_key",
             "unsubscribe_secret",
             "vapid_private_key",
+            # Confirmation mails carry the ticket's QR, signed when the mail is sent.
+            "ticket_key",
             # Reports are written to object storage.
             "s3_access_key",
             "s3_secret_key",

@@ -22,6 +22,10 @@ class Attachment:
     filename: str
     content: bytes
     content_type: str  # e.g. "text/calendar"
+    # A picture the HTML shows (`<img src="cid:...">`): sent inline, related to the HTML part.
+    # Mail apps show these (Gmail and Outlook block `data:` images); without HTML it is a
+    # plain attachment.
+    content_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,23 @@ class Mail:
         for name, value in self.headers:
             message[name] = value
         message.set_content(self.text)
+        inline = [a for a in self.attachments if a.content_id and self.html is not None]
         if self.html is not None:
             message.add_alternative(self.html, subtype="html")
+            html_part = list(message.iter_parts())[-1]
+            for attachment in inline:
+                maintype, _, subtype = attachment.content_type.partition("/")
+                html_part.add_related(
+                    attachment.content,
+                    maintype=maintype,
+                    subtype=subtype,
+                    cid=f"<{attachment.content_id}>",
+                    filename=attachment.filename,
+                    disposition="inline",
+                )
         for attachment in self.attachments:
+            if attachment in inline:
+                continue
             maintype, _, subtype = attachment.content_type.partition("/")
             message.add_attachment(
                 attachment.content,

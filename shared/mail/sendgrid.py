@@ -22,7 +22,7 @@ from typing import Any
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 
-from shared.mail.message import Mail, MailDeliveryError, Mailer
+from shared.mail.message import Attachment, Mail, MailDeliveryError, Mailer
 
 logger = logging.getLogger("eventmgr.mail")
 
@@ -161,16 +161,21 @@ def _shared_part(mail: Mail) -> dict[str, Any]:
     if headers:
         part["headers"] = headers
     if mail.attachments:
-        part["attachments"] = [
-            {
-                "content": base64.b64encode(attachment.content).decode(),
-                "filename": attachment.filename,
-                "type": attachment.content_type,
-                "disposition": "attachment",
-            }
-            for attachment in mail.attachments
-        ]
+        part["attachments"] = [_attachment(attachment) for attachment in mail.attachments]
     return part
+
+
+def _attachment(attachment: Attachment) -> dict[str, Any]:
+    """An attachment, or a picture the HTML shows by `cid:` (inline, with its content id)."""
+    found: dict[str, Any] = {
+        "content": base64.b64encode(attachment.content).decode(),
+        "filename": attachment.filename,
+        "type": attachment.content_type,
+        "disposition": "inline" if attachment.content_id else "attachment",
+    }
+    if attachment.content_id:
+        found["content_id"] = attachment.content_id
+    return found
 
 
 def _personalization(mail: Mail) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from shared.notifications.schemas import (
     EventChangeNotice,
     EventNotice,
     ReasonedNotice,
+    SeatNotice,
     TeamNotice,
     WaitlistNotice,
 )
@@ -68,7 +69,7 @@ def registration_news(session: Session, registration_id: uuid.UUID, *, promoted:
         _tell(session, person, kinds.REGISTRATION_WAITLISTED, notice)
         return
     kind = kinds.REGISTRATION_PROMOTED if promoted else kinds.REGISTRATION_CONFIRMED
-    _tell(session, person, kind, EventNotice(**_about(event)))
+    _tell(session, person, kind, SeatNotice(**_about(event), registration_id=registration.id))
 
 
 def registration_removed(session: Session, registration_id: uuid.UUID, by: uuid.UUID) -> None:

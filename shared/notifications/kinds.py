@@ -25,6 +25,7 @@ from shared.notifications.schemas import (
     ReasonedNotice,
     ReminderNotice,
     ReportNotice,
+    SeatNotice,
     TeamNotice,
     WaitlistNotice,
 )
@@ -50,6 +51,8 @@ class Kind(Generic[P]):
     # The calendar entry its mail carries (see delivery.invitations): an invitation naming
     # the reader, or its cancellation.
     calendar: Method | None = None
+    # Its mail carries the seat's ticket as a QR picture (see delivery.tickets).
+    ticket: bool = False
 
     def stored(self, payload: P) -> dict[str, Any]:
         """The row's payload: what was given, as JSON (nothing added by defaults)."""
@@ -67,23 +70,26 @@ RESET_PASSWORD = Kind("reset_password", NoPayload, accounts.reset_password)
 PASSWORD_CHANGED = Kind("password_changed", NoPayload, accounts.password_changed, in_app=True)
 MESSAGE = Kind("message", Message, messages.message)
 
-# Seats. Confirmation and promotion carry the invitation; a removal strikes it out.
+# Seats. Confirmation and promotion carry the invitation and the ticket; a removal strikes
+# the invitation out.
 REGISTRATION_CONFIRMED = Kind(
     "registration_confirmed",
-    EventNotice,
+    SeatNotice,
     events.registration_confirmed,
     in_app=True,
     calendar="REQUEST",
+    ticket=True,
 )
 REGISTRATION_WAITLISTED = Kind(
     "registration_waitlisted", WaitlistNotice, events.registration_waitlisted, in_app=True
 )
 REGISTRATION_PROMOTED = Kind(
     "registration_promoted",
-    EventNotice,
+    SeatNotice,
     events.registration_promoted,
     in_app=True,
     calendar="REQUEST",
+    ticket=True,
 )
 REGISTRATION_REMOVED = Kind(
     "registration_removed",

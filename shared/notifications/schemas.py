@@ -42,6 +42,13 @@ class EventNotice(Payload):
     reader_timezone: str = "UTC"
 
 
+class SeatNotice(EventNotice):
+    """A seat confirmed or given from the waitlist: its mail carries the ticket, whose code is
+    signed when the mail is sent (never stored here). Rows made before tickets have none."""
+
+    registration_id: uuid.UUID | None = None
+
+
 class WaitlistNotice(EventNotice):
     position: int
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, DomainError, NotFound
 
 
 class EventNotOpen(Conflict):
@@ -23,3 +23,26 @@ class RegistrationNotFound(NotFound):
 class CannotCheckIn(Conflict):
     title = "Cannot check in"
     slug = "cannot-check-in"
+
+
+class AlreadyCheckedIn(Conflict):
+    """Checking in by ticket twice: the door is told when the first check-in was
+    (`checked_in_at` in the problem document)."""
+
+    title = "Already checked in"
+    slug = "already-checked-in"
+
+
+class InvalidTicket(DomainError):
+    """A ticket code that is malformed, forged, of another event or of a retired key."""
+
+    status = 422
+    title = "Invalid ticket"
+    slug = "invalid-ticket"
+
+
+class NoTicket(Conflict):
+    """Only a seat has a ticket: not a waitlisted or cancelled registration."""
+
+    title = "No ticket"
+    slug = "no-ticket"

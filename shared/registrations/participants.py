@@ -1,27 +1,25 @@
-"""The organizer's side of registrations: who is coming, checking people in, removing someone.
+"""The organizer's side of registrations: who is coming, removing someone (checking people in
+is the door's: shared.registrations.door).
 
-Listing and checking in are for the organizer, its team and admins (see teams.rights);
-removing someone is for the organizer, a co-organizer or an admin. A removal frees the seat for the
+Listing is for the organizer, its team and admins (see teams.rights); removing someone is for
+the organizer, a co-organizer or an admin. A removal frees the seat for the
 first person waiting in the same transaction, exactly as when someone leaves.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from shared.catalog import RegistrationCheckedIn
 from shared.errors import InvalidInput
-from shared.events.models import EventStatus
 from shared.events.service import owned_event
-from shared.outbox.writer import emit
 from shared.pagination import decode_cursor, encode_cursor
 from shared.registrations import repository
-from shared.registrations.errors import CannotCheckIn, RegistrationNotFound
+from shared.registrations.errors import RegistrationNotFound
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import RegistrationPublic
 from shared.registrations.service import cancel
@@ -96,54 +94,14 @@ def _arrival(cursor: str) -> int:
     return position[0]
 
 
-def _registration_of(
+def locked_registration(
     session: Session, event_id: uuid.UUID, registration_id: uuid.UUID
 ) -> Registration:
+    """One registration of this event, locked for the change the caller makes."""
     registration = session.get(Registration, registration_id, with_for_update=True)
     if registration is None or registration.event_id != event_id:
         raise RegistrationNotFound(f"No registration {registration_id} for this event.")
     return registration
-
-
-def check_in(
-    session: Session,
-    event_id: uuid.UUID,
-    registration_id: uuid.UUID,
-    actor_id: uuid.UUID,
-    actor_is_admin: bool,
-) -> Participant:
-    """Confirmed → checked in; checking in twice answers the same."""
-    event = owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.check_in)
-    registration = _registration_of(session, event_id, registration_id)
-    if registration.status != RegistrationStatus.checked_in:
-        if event.status == EventStatus.cancelled:
-            raise CannotCheckIn("The event is cancelled.")
-        if registration.status != RegistrationStatus.confirmed:
-            raise CannotCheckIn(
-                f"Only confirmed registrations can be checked in; this one is "
-                f"{registration.status.value}."
-            )
-        registration.status = RegistrationStatus.checked_in
-        registration.checked_in_at = datetime.now(UTC)
-        emit(
-            session,
-            RegistrationCheckedIn(
-                registration_id=registration.id, event_id=event_id, user_id=registration.user_id
-            ),
-        )
-        session.flush()
-    person = session.get(User, registration.user_id)
-    assert person is not None, "a registration's person exists (foreign key)"
-    return Participant(
-        id=registration.id,
-        event_id=event_id,
-        user_id=registration.user_id,
-        status=registration.status.value,
-        full_name=person.full_name,
-        email=person.email,
-        created_at=registration.created_at,
-        checked_in_at=registration.checked_in_at,
-    )
 
 
 def remove(
@@ -155,5 +113,5 @@ def remove(
 ) -> None:
     """Cancel someone's registration; removing one already cancelled changes nothing."""
     owned_event(session, event_id, actor_id, actor_is_admin, right=EventRight.manage)
-    registration = _registration_of(session, event_id, registration_id)
+    registration = locked_registration(session, event_id, registration_id)
     cancel(session, registration, by_user_id=actor_id)

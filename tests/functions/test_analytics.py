@@ -8,18 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.support.api import assert_problem
-from tests.support.factories import bearer, create_event, new_user, token_for
+from tests.support.factories import auth, bearer, create_event, join, new_user
 from tests.support.rollups import deliver_all
-
-
-def auth(user) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_for(user)}"}
-
-
-def join(client, event_id: str, person) -> dict:
-    response = client.post(f"/api/v1/events/{event_id}/registrations", headers=auth(person))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_an_event_s_figures_for_its_organizer_and_admins(client):

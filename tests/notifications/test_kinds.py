@@ -25,6 +25,7 @@ from shared.notifications.schemas import (
     ReasonedNotice,
     ReminderNotice,
     ReportNotice,
+    SeatNotice,
     TeamNotice,
     WaitlistNotice,
 )
@@ -41,6 +42,7 @@ SAMPLES: dict[type[Payload], dict[str, Any]] = {
     NoPayload: {},
     Message: {"subject": "Hello", "text": "Body"},
     EventNotice: {**EVENT, "reader_timezone": "Europe/Moscow"},
+    SeatNotice: {**EVENT, "registration_id": str(uuid.uuid4())},
     WaitlistNotice: {**EVENT, "position": 3},
     EventChangeNotice: {**EVENT, "changes": {"starts_at": [EVENT["starts_at"], None]}},
     ReasonedNotice: {**EVENT, "reason": "Rain"},
@@ -65,6 +67,8 @@ def test_the_table_is_the_module_constants_once_each():
     # A calendar entry is built from the event the payload names.
     assert set(METHODS) == {n for n, k in KINDS.items() if k.calendar}
     assert all(issubclass(KINDS[name].payload, EventNotice) for name in METHODS)
+    # A ticket is signed for the registration the payload names.
+    assert all(issubclass(k.payload, SeatNotice) for k in KINDS.values() if k.ticket)
 
 
 @pytest.mark.parametrize("name", sorted(set(KINDS) - MINTING))

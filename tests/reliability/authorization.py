@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shared.notifications.delivery import unsubscribe
+from shared.registrations import tickets
 from tests.reliability.world import BROWSER_KEYS, Call, World
 from tests.support import files
 from tests.support.factories import PASSWORD
@@ -109,6 +110,25 @@ def _registration(suffix: str) -> Callable[[World], Call]:
         )
 
     return build
+
+
+def _ticket_scan(suffix: str = "") -> Callable[[World], Call]:
+    """The participant's ticket scanned at the door (online, or in an offline batch)."""
+
+    def build(world: World) -> Call:
+        event = world.event()
+        code = tickets.code_for(uuid.UUID(event["id"]), uuid.UUID(event["registration_id"]))
+        body: object = {"code": code}
+        if suffix == "/batch":
+            body = {"scans": [{"code": code, "scanned_at": "2030-01-01T00:00:00+00:00"}]}
+        return Call("POST", f"/api/v1/events/{event['id']}/check-in{suffix}", json=body)
+
+    return build
+
+
+def _my_ticket(world: World) -> Call:
+    registration = world.event()["registration_id"]
+    return Call("GET", f"/api/v1/me/registrations/{registration}/ticket")
 
 
 def _media(world: World) -> Call:
@@ -295,6 +315,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w: Call("DELETE", f"/api/v1/events/{w.event()['id']}/team/{w.ids['steward']}"),
         204,
     ),
+    ("POST", "/api/v1/events/{event_id}/check-in"): team_wide(_ticket_scan(), 200),
+    ("GET", "/api/v1/events/{event_id}/check-in/snapshot"): team_wide(
+        _event_path("/check-in/snapshot"), 200
+    ),
+    ("POST", "/api/v1/events/{event_id}/check-in/batch"): team_wide(_ticket_scan("/batch"), 200),
     # moderate_events
     ("POST", "/api/v1/events/{event_id}/reports-abuse"): signed_in(
         _with("POST", _event_path("/reports-abuse"), json={"reason": "spam"}), 202
@@ -325,6 +350,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         404,
     ),
     ("GET", "/api/v1/me/registrations"): signed_in(get("/api/v1/me/registrations"), 200),
+    # The participant's own seat; anyone else's registration does not exist for them.
+    ("GET", "/api/v1/me/registrations/{registration_id}/ticket"): Row(
+        _my_ticket, 401, 200, 404, 404, 404
+    ),
     # notification_settings
     ("GET", "/api/v1/me/notification-settings"): signed_in(
         get("/api/v1/me/notification-settings"), 200

@@ -50,6 +50,19 @@ def login(client: Any, email: str, password: str = PASSWORD) -> dict[str, Any]:
     return body
 
 
+def auth(user: User) -> dict[str, str]:
+    """The Authorization header of this person."""
+    return {"Authorization": f"Bearer {token_for(user)}"}
+
+
+def join(client: Any, event_id: str, person: User) -> dict[str, Any]:
+    """This person registers for the event (201: a new registration)."""
+    response = client.post(f"/api/v1/events/{event_id}/registrations", headers=auth(person))
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 def bearer(client: Any, role: str = "participant") -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(new_user(role))}"}
 

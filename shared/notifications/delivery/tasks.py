@@ -15,7 +15,7 @@ import logging
 import math
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
 
@@ -26,7 +26,11 @@ from shared.notifications.delivery import push, suppression
 from shared.notifications.delivery.channels import EMAIL, PUSH, Channel, retry_delay
 from shared.notifications.delivery.unsubscribe import sign_off
 from shared.notifications.kinds import render
+from shared.notifications.mails.events import with_ticket
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
+
+if TYPE_CHECKING:
+    from shared.notifications.delivery.tickets import TicketPicture
 
 logger = logging.getLogger("eventmgr.mail")
 Tally = dict[str, int]
@@ -92,14 +96,22 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[Tally, list[Notification]]:
     tally["skipped"] = len(skipped)
     # Only the worker sends: functions that enqueue these tasks need no calendar library.
     from shared.notifications.delivery.invitations import invitations
+    from shared.notifications.delivery.tickets import ticket_pictures
 
     to_send = [row for row in rows if row not in skipped]
     ready: list[tuple[Notification, Mail]] = []
     with EMAIL.held(to_send):
         attached = invitations(to_send)
+        try:
+            pictures = ticket_pictures(to_send)
+        except Exception:
+            # No TICKET_KEY on this worker (or the registrations unreadable): the seat is
+            # still told, without its picture; the ticket stays in the API.
+            logger.exception("tickets could not be made for these mails")
+            pictures = {}
         for row in to_send:
             try:
-                ready.append((row, _message(row, attached.get(row.id, ()))))
+                ready.append((row, _message(row, attached.get(row.id, ()), pictures.get(row.id))))
             except Exception as error:
                 # A bug or bad data (unknown kind, missing field): retrying would fail alike.
                 logger.exception(
@@ -133,8 +145,13 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[Tally, list[Notification]]:
     return tally, retry
 
 
-def _message(row: Notification, attachments: tuple[Attachment, ...]) -> Mail:
+def _message(
+    row: Notification, attachments: tuple[Attachment, ...], ticket: TicketPicture | None = None
+) -> Mail:
     rendered = render(row)
+    if ticket is not None:
+        rendered = with_ticket(row, rendered, ticket.code, ticket.cid)
+        attachments = (*attachments, ticket.attachment)
     text, html, headers = rendered.text, rendered.html, {}
     if rendered.footer and row.user_id:
         text, html, link = sign_off(rendered, row.user_id)

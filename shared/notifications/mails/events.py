@@ -7,7 +7,9 @@ pending.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +21,7 @@ from shared.notifications.schemas import (
     EventNotice,
     ReasonedNotice,
     ReminderNotice,
+    SeatNotice,
     TeamNotice,
     WaitlistNotice,
 )
@@ -71,6 +74,8 @@ WORDS: dict[str, dict[str, str]] = {
         "role.co_organizer.short": "a co-organizer",
         "role.steward.short": "a steward",
         "where": "Where: {where}",
+        "ticket": "Your ticket: {code} (show the QR code of this mail at the door).",
+        "ticket.html": "Your ticket: show this QR code at the door.",
         "unsubscribe": "You get this mail because you registered for an event on Event "
         "Manager. Stop these mails: {link}",
         "unsubscribe.organizer": "You get this mail because you organize an event on Event "
@@ -125,6 +130,8 @@ WORDS: dict[str, dict[str, str]] = {
         "role.co_organizer.short": "соорганизатор",
         "role.steward.short": "распорядитель",
         "where": "Где: {where}",
+        "ticket": "Ваш билет: {code} (покажите QR-код из этого письма на входе).",
+        "ticket.html": "Ваш билет: покажите этот QR-код на входе.",
         "unsubscribe": "Вы получили это письмо, потому что зарегистрировались на событие в "
         "Event Manager. Отказаться от таких писем: {link}",
         "unsubscribe.organizer": "Вы получили это письмо как организатор события в Event "
@@ -188,7 +195,7 @@ def _reason(notification: Notification, reason: str | None) -> list[str]:
     return [_words(notification)["reason"].format(reason=reason)] if reason else []
 
 
-def registration_confirmed(notification: Notification, payload: EventNotice) -> Rendered:
+def registration_confirmed(notification: Notification, payload: SeatNotice) -> Rendered:
     return _mail(notification, payload, "confirmed")
 
 
@@ -196,8 +203,23 @@ def registration_waitlisted(notification: Notification, payload: WaitlistNotice)
     return _mail(notification, payload, "waitlisted")
 
 
-def registration_promoted(notification: Notification, payload: EventNotice) -> Rendered:
+def registration_promoted(notification: Notification, payload: SeatNotice) -> Rendered:
     return _mail(notification, payload, "promoted")
+
+
+def with_ticket(notification: Notification, rendered: Rendered, code: str, cid: str) -> Rendered:
+    """The notice with the seat's ticket: its code in the text, its QR picture in the HTML
+    (the inline attachment `cid`). Only the mail shows it, never the app or a push."""
+    words = _words(notification)
+    line = words["ticket"].format(code=code)
+    picture = (
+        f"<p>{escape(words['ticket.html'])}<br>"
+        f'<img src="cid:{escape(cid)}" alt="{escape(code)}" width="222" height="222"><br>'
+        f"<code>{escape(code)}</code></p>"
+    )
+    return replace(
+        rendered, text=f"{rendered.text}\n{line}\n", html=f"{rendered.html or ''}{picture}"
+    )
 
 
 def registration_removed(notification: Notification, payload: EventNotice) -> Rendered:
