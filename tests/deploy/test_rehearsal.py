@@ -76,7 +76,8 @@ def test_a_function_image_is_the_shared_layers_and_a_step_keyed_on_its_function(
     keyed = steps.index('ARG FUNCTION=""')
     # Only CMD names it before: its shell reads FUNCTION when the container starts.
     assert [s.split()[0] for s in steps[:keyed] if "FUNCTION" in s] == ["CMD"]
-    assert steps[keyed + 1].startswith("RUN ") and "$FUNCTION" in steps[keyed + 1]
+    assert steps[keyed + 1].startswith("RUN ")
+    assert "$FUNCTION" in steps[keyed + 1]
     assert steps[keyed + 2 :] == ["ENV FUNCTION=${FUNCTION}"]
     assert [s.split()[0] for s in steps[:keyed]].count("COPY") == 6
 
