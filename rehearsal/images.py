@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-from local.deploy.dockerfile import UPSTREAM
 from rehearsal.podman import IMAGE_TAG, ROOT, podman
 
 BASE = "localhost/rehearsal/python:3.11-bookworm"
@@ -132,19 +131,6 @@ def build_standins() -> float:
     return time.monotonic() - started
 
 
-def cache_safe_env(item: Build) -> list[str]:
-    """podman 4.3's layer cache (buildah 1.28) keys `ENV FUNCTION=${FUNCTION}` without the
-    argument's value: every image of one extras set came out as the first function's (found by
-    the rehearsal: `register` served the `account` app). The values the Dockerfile computes
-    from FUNCTION are therefore also given as `--env`, which podman applies on top; Docker's
-    BuildKit keys build arguments correctly and needs none of this. NOT sufficient: `--env` is
-    not in the cache key either, so `build` checks each image's environment and stops."""
-    env = ["--env", f"FUNCTION={item.function}"]
-    if item.target == "openfaas":
-        env += ["--env", "fprocess=" + UPSTREAM.replace("${FUNCTION}", item.function)]
-    return env
-
-
 def build(item: Build) -> float:
     started = time.monotonic()
     podman(
@@ -154,13 +140,13 @@ def build(item: Build) -> float:
         "--build-arg", f"EXTRAS={item.extras}",
         "--build-arg", f"PYTHON_IMAGE={BASE}",
         "--build-arg", f"WATCHDOG_IMAGE={WATCHDOG}",
-        *cache_safe_env(item),
         "-f", str(ROOT / "Dockerfile"), "-t", item.image, str(ROOT),
         timeout=1800,
     )  # fmt: skip
     found = podman("image", "inspect", "--format", "{{json .Config.Env}}", item.image)
     stray = item.target == "runtime" and '"fprocess=' in found
-    if f'"FUNCTION={item.function}"' not in found or stray:
+    served = item.target == "runtime" or f"functions.{item.function}.handler:app" in found
+    if f'"FUNCTION={item.function}"' not in found or stray or not served:
         raise RuntimeError(f"{item.image}: built with the wrong environment: {found}")
     return time.monotonic() - started
 

@@ -25,10 +25,12 @@ from rehearsal.stack import by_service
 GATEWAY = "http://127.0.0.1:8080"
 ORGANIZER = ("org@rehearsal.example", "organizer-password-1")
 PARTICIPANT = ("pat@rehearsal.example", "participant-password-1")
-# Reads the stand-in mail server's Maildir (rehearsal/images/mailpit.Containerfile).
+# Reads the stand-in mail server's Maildir (rehearsal/images/mailpit.Containerfile); aiosmtpd
+# makes its cur/new/tmp folders with the first mail, so until then there is no mail.
 DUMP_MAILDIR = (
-    "import json, mailbox; "
-    "print(json.dumps([m.as_string() for m in mailbox.Maildir('/var/mail/rehearsal').values()]))"
+    "import json, mailbox, os; d = '/var/mail/rehearsal'; "
+    "print(json.dumps([m.as_string() for m in mailbox.Maildir(d).values()] "
+    "if os.path.isdir(d + '/cur') else []))"
 )
 
 

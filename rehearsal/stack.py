@@ -4,7 +4,10 @@ its logs, and its removal.
 podman 4.3 cannot wait for `condition: service_healthy` (podman-compose skips that condition
 before podman 4.6) and runs no health check on its own (no systemd timers in this machine), so
 the stack is started in the compose file's dependency order, one tier at a time, and each
-tier's health checks are run here with `podman healthcheck run` until they pass.
+tier's health checks are run here with `podman healthcheck run` until they pass. Each later tier
+is started with `--no-deps`: podman-compose would otherwise recreate the finished jobs and give
+each container `--requires`, and podman 4.3 cannot start a container whose running dependency
+has dependencies of its own ("… not found in input list", fixed in podman 5.6).
 """
 
 from __future__ import annotations
@@ -151,12 +154,12 @@ def up(file: dict[str, Any]) -> dict[str, float]:
     wait_healthy(list(BACKING), file)
     timings["backing services healthy"] = time.monotonic() - started
     started = time.monotonic()
-    compose("up", "-d", *JOBS)
+    compose("up", "-d", "--no-deps", *JOBS)
     wait_completed(JOBS)
     timings["migrate and minio-setup done"] = time.monotonic() - started
     started = time.monotonic()
     rest = [s for s in rehearsed_services(file) if s not in (*BACKING, *JOBS)]
-    compose("up", "-d", *rest)
+    compose("up", "-d", "--no-deps", *rest)
     wait_healthy(rest, file)
     timings["functions, workers and gateway healthy"] = time.monotonic() - started
     return timings

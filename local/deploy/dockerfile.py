@@ -46,19 +46,32 @@ ARG WATCHDOG_IMAGE={WATCHDOG_IMAGE}
 
 FROM ${{WATCHDOG_IMAGE}} AS watchdog
 
-FROM ${{PYTHON_IMAGE}} AS builder
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+# One stage, its layers from the most shared to the least: every image of a commit shares the
+# dependencies, the images of one extras set share the code, and a function's own part is its
+# last three steps (an empty layer and its FUNCTION). A builder stage would cost each image a
+# copy of the whole venv (hashed again by every build that checks its cache) and save nothing:
+# the wheels need no compiler.
+FROM ${{PYTHON_IMAGE}} AS runtime
+RUN groupadd --system --gid {UID} app \\
+    && useradd --system --no-log-init --uid {UID} --gid app --home-dir /app \\
+        --shell /usr/sbin/nologin app
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-ARG EXTRAS=""
 # Dependencies from pyproject.toml alone: no package is there yet, so this installs only the
 # dependencies (and the `eventmgr` script), at the lock's versions: every image of a commit
-# runs the same ones. The layer is shared by every function with the same extras and survives
-# code changes.
+# runs the same ones. This layer is every image's and survives code changes; the next one adds
+# only what the extras bring. The build's leftovers go in the same step.
 COPY pyproject.toml README.md ./
 COPY {LOCK} ./{LOCK}
-RUN pip install --no-cache-dir -c {LOCK} "./${{EXTRAS:+[$EXTRAS]}}"
+RUN pip install --no-cache-dir -c {LOCK} --disable-pip-version-check . \\
+    && rm -rf build ./*.egg-info
+ARG EXTRAS=""
+RUN if [ -n "$EXTRAS" ]; then \\
+        pip install --no-cache-dir -c {LOCK} --disable-pip-version-check ".[$EXTRAS]" \\
+        && rm -rf build ./*.egg-info; \\
+    fi
+# Owned by root: the app user can read the code, not change it.
 WORKDIR /app
 COPY shared ./shared
 COPY eventing ./eventing
@@ -67,28 +80,24 @@ COPY local ./local
 # Bytecode at build: no compile on every cold start. Hash-based .pyc stay valid whatever
 # the file times in the image are.
 RUN python -m compileall -q -j 0 --invalidation-mode unchecked-hash /app
-
-FROM ${{PYTHON_IMAGE}} AS runtime
-ENV PATH=/opt/venv/bin:$PATH \\
-    PYTHONPATH=/app \\
+ENV PYTHONPATH=/app \\
     PYTHONUNBUFFERED=1 \\
     PYTHONDONTWRITEBYTECODE=1 \\
     EVENTMGR_DATA_DIR=/tmp/eventmgr
-RUN groupadd --system --gid {UID} app \\
-    && useradd --system --no-log-init --uid {UID} --gid app --home-dir /app \\
-        --shell /usr/sbin/nologin app
-# Owned by root: the app user can read the code, not change it.
-COPY --from=builder /opt/venv /opt/venv
-COPY --from=builder /app /app
-WORKDIR /app
-ARG FUNCTION=""
-ENV FUNCTION=${{FUNCTION}}
 USER {UID}:{UID}
 EXPOSE {PORT}
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \\
     CMD {json.dumps(http_check(PORT, "/healthz"))}
 # The client address is the app's job (TRUSTED_PROXIES), not uvicorn's: --no-proxy-headers.
+# FUNCTION is read when the container starts, so this line is every function's.
 CMD {json.dumps(SERVE)}
+ARG FUNCTION=""
+# A FUNCTION that names no function fails the build, not the container. Being a RUN, this step
+# is also what makes each function's image its own under podman 4.3: buildah 1.28's layer cache
+# keys a RUN on the arguments' values but ENV and LABEL on their text as written, so without it
+# every image of an extras set came out as the first one built (`make rehearse` found it).
+RUN test -z "$FUNCTION" || test -f "functions/$FUNCTION/handler.py"
+ENV FUNCTION=${{FUNCTION}}
 
 FROM runtime AS openfaas
 COPY --from=watchdog /fwatchdog /usr/bin/fwatchdog

@@ -13,10 +13,9 @@ import binascii
 import json
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel, Field, field_validator
@@ -32,6 +31,9 @@ from shared.metrics import PUSH_SENT
 from shared.notifications.kinds import render
 from shared.notifications.models import DeliveryStatus, Notification, PushSubscription
 from shared.validation import Number, RequestModel
+
+if TYPE_CHECKING:
+    import requests
 
 logger = logging.getLogger("eventmgr.push")
 # A push message's encrypted payload must stay under 4 KiB (RFC 8291): the text is cut to
@@ -180,12 +182,18 @@ def application_server_key() -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-class _NoRedirects(requests.Session):
-    """A push service answers; it never sends the platform elsewhere."""
+def _no_redirects() -> requests.Session:
+    """A push service answers; it never sends the platform elsewhere. requests is imported
+    here, as pywebpush is in `send`: it comes with the `push` extra, and `notify` imports this
+    module (through the Celery tasks) in an image without it."""
+    import requests
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs["allow_redirects"] = False
-        return super().request(*args, **kwargs)
+    class NoRedirects(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+            kwargs["allow_redirects"] = False
+            return super().request(*args, **kwargs)
+
+    return NoRedirects()
 
 
 def _cut(text: str, limit: int) -> str:
@@ -227,6 +235,7 @@ def deliver(row: Notification, subscriptions: list[PushSubscription]) -> Deliver
     Sent when one browser took it. A subscription the service says is gone (404, 410) is
     removed. When no browser took it but one may later (429, 5xx, network), PushUnavailable
     asks the task to retry."""
+    import requests
     from pywebpush import WebPushException, webpush
 
     try:
@@ -235,7 +244,7 @@ def deliver(row: Notification, subscriptions: list[PushSubscription]) -> Deliver
         return DeliveryStatus.skipped
     data = payload_of(row)
     delivered, transient, refused, gone = 0, 0, 0, []
-    with _NoRedirects() as http:
+    with _no_redirects() as http:
         for subscription in subscriptions:
             if not allowed(subscription.endpoint):
                 continue  # the allowlist changed since it subscribed
