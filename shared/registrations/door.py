@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from shared.catalog import RegistrationCheckedIn
 from shared.events.models import Event, EventStatus
 from shared.events.service import owned_event
-from shared.teams.rights import EventRight
 from shared.outbox.writer import emit
 from shared.registrations import tickets
 from shared.registrations.errors import (
@@ -32,6 +31,7 @@ from shared.registrations.errors import (
 )
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.participants import Participant, locked_registration
+from shared.teams.rights import EventRight
 from shared.users.models import User
 
 # Scans one batch may carry: a door device syncs often; a bigger backlog goes in several.
