@@ -112,6 +112,12 @@ def scenario(runner: Runner) -> dict[str, Any]:
     assert api.get("/api/v1/unsubscribe/not-a-valid-token-at-all").status_code == 404
     assert api.post("/api/v1/webhooks/sendgrid", json=[]).status_code == 401  # unsigned
     assert api.get(f"{path}/registrations", headers=as_organizer).status_code == 200
+    assert api.get(f"{path}/check-in/snapshot", headers=as_organizer).status_code == 200
+    steward = api.post(
+        f"{path}/team", headers=as_organizer, json={"email": "pat@example.org", "role": "steward"}
+    )
+    assert steward.status_code == 201, steward.text
+    assert api.get(f"{path}/team", headers=as_organizer).status_code == 200
     report = api.post(f"{path}/reports-abuse", headers=as_pat, json={"reason": "test"})
     assert report.status_code == 202
     # Media and calendars: an upload and its signed download, the event's .ics, the
