@@ -93,6 +93,8 @@ def offer_news(session: Session, registration_id: uuid.UUID, *, expired: bool) -
     event = session.get(Event, registration.event_id)
     if not still_so or person is None or not person.is_active or event is None:
         return
+    if event.status != EventStatus.published:
+        return  # a cancelled event's people were told that; no seat is passed on
     if expired:
         _tell(session, person, kinds.REGISTRATION_OFFER_EXPIRED, EventNotice(**_about(event)))
         return

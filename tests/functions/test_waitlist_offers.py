@@ -237,3 +237,27 @@ def test_the_offer_is_mailed_in_the_readers_language_and_a_claim_brings_the_tick
         "Your offer ran out: Opera",
         next(i["title"] for i in inbox if i["title"].startswith("A seat is held")),
     ]
+
+
+def test_an_offer_at_a_cancelled_event_cannot_be_claimed_and_runs_out_quietly(
+    client, outbox_dir
+):
+    owner = bearer(client, "organizer")
+    event = _event(client, owner, title="Rained off")
+    path = f"/api/v1/events/{event['id']}"
+    seated, first, second = new_user(), new_user(), new_user()
+    for person in (seated, first, second):
+        client.post(f"{path}/registrations", headers=auth(person))
+    client.delete(f"{path}/registrations/me", headers=auth(seated))
+    assert client.post(f"{path}/cancel", headers=owner).status_code == 200
+    deliver(client)
+    closed = assert_problem(client.post(f"{path}/registrations/me/claim", headers=auth(first)), 409)
+    assert closed["type"].endswith("event-not-open")
+    _run_out(first, event["id"])
+    assert expire_due() == 1
+    assert _mine(client, event["id"], first)["status"] == "cancelled"
+    assert _mine(client, event["id"], second)["status"] == "waitlisted"  # nobody is offered
+    deliver(client)
+    subjects = [s for to, s, _ in mailed(outbox_dir) if to == first.email]
+    assert "Cancelled: Rained off" in subjects
+    assert "Your offer ran out: Rained off" not in subjects
