@@ -125,9 +125,7 @@ def test_a_freed_seat_is_offered_held_and_claimed_once(client):
     assert (page["seats_taken"], page["waitlist_count"]) == (1, 2)
     assert_problem(client.post(f"{path}/registrations/me/claim"), 401)
     assert_problem(
-        client.post(
-            f"/api/v1/events/{uuid.uuid4()}/registrations/me/claim", headers=auth(second)
-        ),
+        client.post(f"/api/v1/events/{uuid.uuid4()}/registrations/me/claim", headers=auth(second)),
         404,
     )
 
@@ -239,9 +237,7 @@ def test_the_offer_is_mailed_in_the_readers_language_and_a_claim_brings_the_tick
     ]
 
 
-def test_an_offer_at_a_cancelled_event_cannot_be_claimed_and_runs_out_quietly(
-    client, outbox_dir
-):
+def test_an_offer_at_a_cancelled_event_cannot_be_claimed_and_runs_out_quietly(client, outbox_dir):
     owner = bearer(client, "organizer")
     event = _event(client, owner, title="Rained off")
     path = f"/api/v1/events/{event['id']}"
