@@ -160,7 +160,6 @@ def test_an_expired_offer_passes_to_the_next_and_is_automatic_close_to_the_start
     assert expire_due() >= 1
     assert _mine(client, event["id"], first)["status"] == "cancelled"
     assert _mine(client, event["id"], second)["status"] == "offered"
-    assert expire_due() == 0 or _mine(client, event["id"], second)["status"] == "offered"
     # Now the start is within `auto_before_start_hours`: the next seat is given, not offered.
     soon = datetime.now(UTC) + timedelta(hours=3)
     moved = client.patch(
@@ -250,7 +249,7 @@ def test_an_offer_at_a_cancelled_event_cannot_be_claimed_and_runs_out_quietly(cl
     closed = assert_problem(client.post(f"{path}/registrations/me/claim", headers=auth(first)), 409)
     assert closed["type"].endswith("event-not-open")
     _run_out(first, event["id"])
-    assert expire_due() == 1
+    assert expire_due() >= 1
     assert _mine(client, event["id"], first)["status"] == "cancelled"
     assert _mine(client, event["id"], second)["status"] == "waitlisted"  # nobody is offered
     deliver(client)
