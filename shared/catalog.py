@@ -221,6 +221,23 @@ class RegistrationPromoted(AboutRegistration):
     pass
 
 
+@cloudevent("registration.offered")
+class RegistrationOffered(AboutRegistration):
+    """Offer mode: a freed seat is held for this person until `offer_expires_at`."""
+
+    offer_expires_at: datetime
+
+
+@cloudevent("registration.offer_expired")
+class RegistrationOfferExpired(AboutRegistration):
+    """Not claimed in time: the registration is cancelled and the seat offered to the next."""
+
+
+@cloudevent("registration.claimed")
+class RegistrationClaimed(AboutRegistration):
+    """An offered seat taken: the registration is confirmed."""
+
+
 @cloudevent("registration.checked_in")
 class RegistrationCheckedIn(AboutRegistration):
     pass

@@ -1,4 +1,5 @@
-"""POST /api/v1/events/{id}/registrations: take a seat or a place on the waitlist."""
+"""POST /api/v1/events/{id}/registrations: take a seat or a place on the waitlist;
+POST /api/v1/events/{id}/registrations/me/claim: take the seat a waitlist offer holds."""
 
 import uuid
 from typing import Annotated, Any
@@ -10,7 +11,8 @@ from shared import idempotency
 from shared.db import unit_of_work
 from shared.events.errors import EventNotFound
 from shared.kit import CurrentUser, Function
-from shared.registrations.errors import EventNotOpen
+from shared.registrations.errors import EventNotOpen, NoOffer, OfferExpired
+from shared.registrations.offers import claim
 from shared.registrations.schemas import RegistrationPublic
 from shared.registrations.service import join
 
@@ -51,6 +53,18 @@ def register_for_event(
         body = result.registration.model_dump(mode="json")
         idempotency.finish(scope, idempotency_key, response.status_code, body)
     return result.registration
+
+
+@fn.post(
+    "/api/v1/events/{event_id}/registrations/me/claim",
+    response_model=RegistrationPublic,
+    errors=(EventNotFound, NoOffer, OfferExpired, EventNotOpen),
+)
+def claim_offered_seat(event_id: uuid.UUID, user: CurrentUser) -> RegistrationPublic:
+    """The seat a waitlist offer holds for the caller becomes theirs (confirmed, with a
+    ticket). No offer (never made, already claimed, given up) or an expired one → 409."""
+    with unit_of_work() as session:
+        return claim(session, event_id, user.user_id, is_admin=user.is_admin)
 
 
 app = fn.app()

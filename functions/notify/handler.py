@@ -11,7 +11,10 @@ from shared.catalog import (
     EventRestored,
     EventUpdated,
     RegistrationCancelled,
+    RegistrationClaimed,
     RegistrationCreated,
+    RegistrationOffered,
+    RegistrationOfferExpired,
     RegistrationPromoted,
     ReportFailed,
     ReportReady,
@@ -57,6 +60,24 @@ def confirm_registration(session: Session, cloudevent: Received[RegistrationCrea
 @fn.on(RegistrationPromoted)
 def announce_promotion(session: Session, cloudevent: Received[RegistrationPromoted]) -> None:
     event_notices.registration_news(session, cloudevent.data.registration_id, promoted=True)
+
+
+@fn.on(RegistrationOffered)
+def announce_offer(session: Session, cloudevent: Received[RegistrationOffered]) -> None:
+    event_notices.offer_news(session, cloudevent.data.registration_id, expired=False)
+
+
+@fn.on(RegistrationOfferExpired)
+def announce_offer_expired(
+    session: Session, cloudevent: Received[RegistrationOfferExpired]
+) -> None:
+    event_notices.offer_news(session, cloudevent.data.registration_id, expired=True)
+
+
+@fn.on(RegistrationClaimed)
+def confirm_claim(session: Session, cloudevent: Received[RegistrationClaimed]) -> None:
+    # A claimed seat is confirmed like any other: the confirmation mail with its ticket.
+    event_notices.registration_news(session, cloudevent.data.registration_id, promoted=False)
 
 
 @fn.on(RegistrationCancelled)

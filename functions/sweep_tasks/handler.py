@@ -1,5 +1,6 @@
 """Scheduled: hand Celery again the work rows whose task was lost (e.g. no broker at commit),
-retry cache invalidations Redis refused, forget expired revocations, remove expired reports."""
+retry cache invalidations Redis refused, forget expired revocations, remove expired reports,
+expire waitlist offers nobody claimed in time (their seats go to the next person waiting)."""
 
 import logging
 
@@ -10,13 +11,14 @@ from shared.cache.versioned import retry_deferred
 from shared.db import unit_of_work
 from shared.kit import Function, RunCounts, Scaling
 from shared.notifications.service import sweep_pending
+from shared.registrations.offers import expire_due
 from shared.reports.service import sweep as sweep_reports
 from shared.security.revocation import forget_expired
 
 fn = Function(
     "sweep_tasks",
     summary="Re-enqueue work still pending after its timeout, retry deferred cache "
-    "invalidations, forget expired revocations and reports.",
+    "invalidations, forget expired revocations and reports, expire waitlist offers.",
     schedule="* * * * *",
     secrets=("rabbitmq_url", "s3_access_key", "s3_secret_key"),
     # Expired reports' files are removed from object storage.
@@ -30,6 +32,9 @@ logger = logging.getLogger("eventmgr.sweep")
 def sweep() -> RunCounts:
     with unit_of_work() as session:
         forget_expired(session)
+    offers = expire_due()
+    if offers:
+        logger.info("expired waitlist offers", extra={"offers": offers})
     mails = sweep_pending()
     if mails:
         logger.info("re-enqueued pending work", extra={"mails": mails})
@@ -45,6 +50,7 @@ def sweep() -> RunCounts:
         if bumped:
             logger.info("retried deferred cache invalidations", extra={"keys": bumped})
     return {
+        "offers expired": offers,
         "mails re-enqueued": mails,
         "reports re-enqueued": reports["requeued"],
         "reports given up": reports["gave_up"],

@@ -18,7 +18,10 @@ from shared.catalog import (
     EventUpdated,
     RegistrationCancelled,
     RegistrationCheckedIn,
+    RegistrationClaimed,
     RegistrationCreated,
+    RegistrationOffered,
+    RegistrationOfferExpired,
     RegistrationPromoted,
 )
 from shared.kit import Function
@@ -29,6 +32,9 @@ REGISTRATIONS = (
     RegistrationCancelled,
     RegistrationPromoted,
     RegistrationCheckedIn,
+    RegistrationOffered,
+    RegistrationOfferExpired,
+    RegistrationClaimed,
 )
 # Whatever changes an event's category, start, visibility or existence moves its figures in
 # the popular categories.

@@ -55,6 +55,13 @@ class Moderation(StrEnum):
     hidden = "hidden"
 
 
+class WaitlistMode(StrEnum):
+    # A freed seat goes to the first person waiting at once.
+    auto = "auto"
+    # A freed seat is offered to the first person waiting and held for `offer_hours`.
+    offer = "offer"
+
+
 class Category(Base):
     __tablename__ = "categories"
 
@@ -88,6 +95,10 @@ class Event(Base):
             "capacity IS NULL OR seats_taken <= capacity", name="seats_within_capacity"
         ),
         CheckConstraint("seats_taken >= 0", name="seats_taken_nonnegative"),
+        CheckConstraint("offer_hours BETWEEN 1 AND 72", name="offer_hours_range"),
+        CheckConstraint(
+            "auto_before_start_hours BETWEEN 0 AND 168", name="auto_before_start_hours_range"
+        ),
         # The public list: published, visible, by start time then id (the keyset order).
         Index(
             "ix_events_listed_start",
@@ -130,9 +141,19 @@ class Event(Base):
     venue_lon: Mapped[float | None] = mapped_column(Float)
     online_url: Mapped[str | None] = mapped_column(String(2048))
     capacity: Mapped[int | None]
-    # Confirmed and checked-in seats, kept in the same transaction as the registrations.
+    # Confirmed and checked-in seats and seats held by an offer, kept in the same transaction
+    # as the registrations.
     seats_taken: Mapped[int] = mapped_column(default=0)
     waitlist_count: Mapped[int] = mapped_column(default=0)
+    waitlist_mode: Mapped[WaitlistMode] = mapped_column(
+        Enum(
+            WaitlistMode, native_enum=False, length=10, create_constraint=True, name="waitlist_mode"
+        ),
+        default=WaitlistMode.auto,
+        server_default=WaitlistMode.auto.value,
+    )
+    offer_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    auto_before_start_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     status: Mapped[EventStatus] = mapped_column(
         Enum(EventStatus, native_enum=False, length=20, create_constraint=True, name="status")
     )

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.events.models import Event
+from shared.events.models import Event, WaitlistMode
 from shared.events.withdrawn import WITHDRAWN_TITLE
 from shared.validation import Number, RequestModel, SingleLine, TimeZoneName, WholeNumber
 
@@ -32,6 +32,29 @@ class Venue(RequestModel):
     address: Annotated[SingleLine, StringConstraints(min_length=1, max_length=500)]
     lat: Number | None = Field(default=None, ge=-90, le=90)
     lon: Number | None = Field(default=None, ge=-180, le=180)
+
+
+class Waitlist(RequestModel):
+    """How a freed seat reaches the waitlist: at once (`auto`), or `offer`ed to the first
+    person waiting and held for `offer_hours`; within `auto_before_start_hours` of the start
+    an offer would come too late, so promotion is automatic there."""
+
+    mode: Literal["auto", "offer"] = "auto"
+    offer_hours: Annotated[WholeNumber, Field(ge=1, le=72)] = 24
+    auto_before_start_hours: Annotated[WholeNumber, Field(ge=0, le=168)] = 24
+
+    @classmethod
+    def of(cls, event: Event) -> Waitlist:
+        return cls.model_construct(
+            mode=event.waitlist_mode.value,
+            offer_hours=event.offer_hours,
+            auto_before_start_hours=event.auto_before_start_hours,
+        )
+
+    def apply_to(self, event: Event) -> None:
+        event.waitlist_mode = WaitlistMode(self.mode)
+        event.offer_hours = self.offer_hours
+        event.auto_before_start_hours = self.auto_before_start_hours
 
 
 def _plausible_time(value: datetime | None) -> datetime | None:
@@ -53,6 +76,7 @@ class EventCreate(RequestModel):
     online_url: AnyHttpUrl | None = Field(default=None, max_length=2048)
     capacity: Capacity | None = None
     status: Literal["draft", "published"] = "draft"
+    waitlist: Waitlist = Field(default_factory=Waitlist)
 
     _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
@@ -79,11 +103,21 @@ class EventUpdate(RequestModel):
     venue: Venue | None = None
     online_url: AnyHttpUrl | None = Field(default=None, max_length=2048)
     capacity: Capacity | None = None
+    # Replaced as a whole; fields left out take their defaults.
+    waitlist: Waitlist | None = None
     _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> Self:
-        for name in ("title", "description", "starts_at", "ends_at", "timezone", "category"):
+        for name in (
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "category",
+            "waitlist",
+        ):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -108,6 +142,8 @@ class EventPublic(BaseModel):
     seats_taken: int
     seats_left: int | None
     waitlist_count: int
+    # Read by the claim route's client too: how long an offer is held.
+    waitlist: Waitlist = Field(default_factory=Waitlist)
     created_at: datetime
     updated_at: datetime
     # Hidden by the moderators, seen by someone registered: title and text are gone.
@@ -143,6 +179,7 @@ class EventPublic(BaseModel):
             seats_taken=event.seats_taken,
             seats_left=seats_left,
             waitlist_count=event.waitlist_count,
+            waitlist=Waitlist.of(event),
             created_at=event.created_at,
             updated_at=event.updated_at,
             withdrawn=withdrawn,

@@ -61,6 +61,7 @@ def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -
         sequence=0,
         tags=repository.tags_named(session, tag_names),
     )
+    data.waitlist.apply_to(event)
     session.add(event)
     session.flush()
     session.refresh(event)

@@ -17,6 +17,7 @@ from shared.notifications.preferences import Reach, reach_of
 from shared.notifications.schemas import (
     EventChangeNotice,
     EventNotice,
+    OfferNotice,
     ReasonedNotice,
     SeatNotice,
     TeamNotice,
@@ -61,6 +62,8 @@ def registration_news(session: Session, registration_id: uuid.UUID, *, promoted:
     event = session.get(Event, registration.event_id)
     if person is None or not person.is_active or event is None:
         return
+    if registration.status == RegistrationStatus.offered:
+        return  # a seat held, not given: `offer_news` tells
     if registration.status == RegistrationStatus.waitlisted:
         if promoted:
             return  # moved back? nothing to celebrate
@@ -70,6 +73,35 @@ def registration_news(session: Session, registration_id: uuid.UUID, *, promoted:
         return
     kind = kinds.REGISTRATION_PROMOTED if promoted else kinds.REGISTRATION_CONFIRMED
     _tell(session, person, kind, SeatNotice(**_about(event), registration_id=registration.id))
+
+
+def offer_news(session: Session, registration_id: uuid.UUID, *, expired: bool) -> None:
+    """A seat offered (still held, this very offer), or an offer that ran out (the
+    registration cancelled by its expiry, not by its holder or the organizer)."""
+    registration = session.get(Registration, registration_id)
+    if registration is None or registration.offer_expires_at is None:
+        return
+    if expired:
+        still_so = (
+            registration.status == RegistrationStatus.cancelled
+            and registration.cancelled_at is not None
+            and registration.cancelled_at >= registration.offer_expires_at
+        )
+    else:
+        still_so = registration.status == RegistrationStatus.offered
+    person = session.get(User, registration.user_id)
+    event = session.get(Event, registration.event_id)
+    if not still_so or person is None or not person.is_active or event is None:
+        return
+    if event.status != EventStatus.published:
+        return  # a cancelled event's people were told that; no seat is passed on
+    if expired:
+        _tell(session, person, kinds.REGISTRATION_OFFER_EXPIRED, EventNotice(**_about(event)))
+        return
+    notice = OfferNotice(
+        **_about(event), offer_expires_at=registration.offer_expires_at.isoformat()
+    )
+    _tell(session, person, kinds.REGISTRATION_OFFERED, notice)
 
 
 def registration_removed(session: Session, registration_id: uuid.UUID, by: uuid.UUID) -> None:

@@ -22,6 +22,7 @@ from shared.notifications.schemas import (
     EventNotice,
     Message,
     NoPayload,
+    OfferNotice,
     ReasonedNotice,
     ReminderNotice,
     ReportNotice,
@@ -91,6 +92,14 @@ REGISTRATION_PROMOTED = Kind(
     calendar="REQUEST",
     ticket=True,
 )
+# Offer mode: a seat held until a time (claiming it brings the confirmation and its ticket),
+# and the offer running out.
+REGISTRATION_OFFERED = Kind(
+    "registration_offered", OfferNotice, events.registration_offered, in_app=True
+)
+REGISTRATION_OFFER_EXPIRED = Kind(
+    "registration_offer_expired", EventNotice, events.registration_offer_expired, in_app=True
+)
 REGISTRATION_REMOVED = Kind(
     "registration_removed",
     EventNotice,
@@ -141,6 +150,8 @@ KINDS = _table(
     REGISTRATION_CONFIRMED,
     REGISTRATION_WAITLISTED,
     REGISTRATION_PROMOTED,
+    REGISTRATION_OFFERED,
+    REGISTRATION_OFFER_EXPIRED,
     REGISTRATION_REMOVED,
     EVENT_CHANGED,
     EVENT_CANCELLED,

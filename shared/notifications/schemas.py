@@ -53,6 +53,12 @@ class WaitlistNotice(EventNotice):
     position: int
 
 
+class OfferNotice(EventNotice):
+    """A seat offered from the waitlist, held until `offer_expires_at` (ISO 8601)."""
+
+    offer_expires_at: str
+
+
 class EventChangeNotice(EventNotice):
     # Field name -> (old, new), only the fields registered people are told about.
     changes: dict[str, tuple[Any, Any]]

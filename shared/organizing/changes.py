@@ -25,11 +25,11 @@ from shared.errors import InvalidInput
 from shared.events import repository
 from shared.events.errors import CapacityBelowConfirmed, EmailNotVerified, EventNotEditable
 from shared.events.models import Event, EventStatus
-from shared.events.schemas import EventUpdate
+from shared.events.schemas import EventUpdate, Waitlist
 from shared.events.service import normalize_tag, owned_event, summary_of
 from shared.outbox.writer import emit
 from shared.registrations import repository as registration_rows
-from shared.registrations.service import promote_waiting
+from shared.registrations.promotion import promote_waiting
 from shared.teams.rights import EventRight
 from shared.users import repository as users
 
@@ -110,10 +110,16 @@ def update_event(
         names = sorted({normalize_tag(tag) for tag in data.tags or []})
         change("tags", sorted(tag.name for tag in event.tags), names)
         event.tags = repository.tags_named(session, names)
+    if "waitlist" in sent:
+        assert data.waitlist is not None
+        change("waitlist", Waitlist.of(event).model_dump(), data.waitlist.model_dump())
+        # Offers already held stay held until claimed or expired.
+        data.waitlist.apply_to(event)
     if "capacity" in sent and data.capacity != event.capacity:
         if data.capacity is not None and data.capacity < event.seats_taken:
             raise CapacityBelowConfirmed(
-                f"{event.seats_taken} seats are confirmed; capacity cannot go below that."
+                f"{event.seats_taken} seats are confirmed or held by an offer; capacity "
+                "cannot go below that."
             )
         change("capacity", event.capacity, data.capacity)
         event.capacity = data.capacity

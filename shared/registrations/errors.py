@@ -46,3 +46,17 @@ class NoTicket(Conflict):
 
     title = "No ticket"
     slug = "no-ticket"
+
+
+class NoOffer(Conflict):
+    """Claiming without a seat offered: never offered, already claimed, or given up."""
+
+    title = "No offer to claim"
+    slug = "no-offer"
+
+
+class OfferExpired(Conflict):
+    """The offer's time ran out; the seat goes (or went) to the next person waiting."""
+
+    title = "Offer expired"
+    slug = "offer-expired"

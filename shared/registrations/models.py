@@ -13,6 +13,8 @@ from shared.db.base import Base, created_at, updated_at, uuid_pk
 class RegistrationStatus(StrEnum):
     confirmed = "confirmed"
     waitlisted = "waitlisted"
+    # Offer mode: a freed seat held for this person until `offer_expires_at` (see offers.py).
+    offered = "offered"
     checked_in = "checked_in"
     cancelled = "cancelled"
 
@@ -25,6 +27,7 @@ CONFIRMED_STATUSES = (RegistrationStatus.confirmed, RegistrationStatus.checked_i
 ACTIVE_STATUSES = (
     RegistrationStatus.confirmed,
     RegistrationStatus.waitlisted,
+    RegistrationStatus.offered,
     RegistrationStatus.checked_in,
 )
 
@@ -46,6 +49,12 @@ class Registration(Base):
             "event_id",
             "queue_seq",
             postgresql_where="status = 'waitlisted'",
+        ),
+        # The offers to expire, soonest first (the sweep's scan).
+        Index(
+            "ix_registrations_offer_expiry",
+            "offer_expires_at",
+            postgresql_where="status = 'offered'",
         ),
     )
 
@@ -73,3 +82,5 @@ class Registration(Base):
     updated_at: Mapped[datetime] = updated_at()
     cancelled_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
+    # Until when an offered seat is held; kept after a claim or an expiry, for the record.
+    offer_expires_at: Mapped[datetime | None]

@@ -76,6 +76,11 @@ def participants(
             user_id=registration.user_id,
             status=registration.status.value,
             waitlist_position=positions.get(registration.id),
+            offer_expires_at=(
+                registration.offer_expires_at
+                if registration.status == RegistrationStatus.offered
+                else None
+            ),
             full_name=person.full_name,
             email=person.email,
             created_at=registration.created_at,

@@ -199,3 +199,37 @@ def of_user_with_events(
         query.order_by(Registration.created_at.desc(), Registration.id.desc()).limit(limit)
     )
     return [(registration, event) for registration, event in rows]
+
+
+def events_with_offers_due(session: Session, now: datetime, *, limit: int) -> list[uuid.UUID]:
+    """Events holding offers past their time (the partial index on `offer_expires_at`)."""
+    due = (
+        select(Registration.event_id, Registration.offer_expires_at)
+        .where(
+            Registration.status == RegistrationStatus.offered,
+            Registration.offer_expires_at <= now,
+        )
+        .order_by(Registration.offer_expires_at)
+        .limit(limit * 10)
+        .subquery()
+    )
+    rows = session.execute(
+        select(due.c.event_id).group_by(due.c.event_id).order_by(func.min(due.c.offer_expires_at))
+    )
+    return [row[0] for row in rows][:limit]
+
+
+def offers_due(session: Session, event_id: uuid.UUID, now: datetime) -> list[Registration]:
+    """Under the event's lock: its offers past their time, in waitlist order."""
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.offered,
+                Registration.offer_expires_at <= now,
+            )
+            .order_by(Registration.queue_seq)
+            .with_for_update()
+        )
+    )

@@ -14,6 +14,8 @@ class RegistrationPublic(BaseModel):
     user_id: uuid.UUID
     status: str
     waitlist_position: int | None = None
+    # Only while `status` is "offered": the seat is held until then (claim it before).
+    offer_expires_at: datetime | None = None
 
 
 class MyRegistration(RegistrationPublic):

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from shared.catalog import RegistrationCancelled, RegistrationCreated, RegistrationPromoted
+from shared.catalog import RegistrationCancelled, RegistrationCreated
 from shared.errors import Unauthenticated
 from shared.events import cache as events_cache
-from shared.events.models import Event, EventStatus
+from shared.events.models import EventStatus
 from shared.events.schemas import EventPublic
 from shared.events.service import visible_event
 from shared.events.withdrawn import is_withdrawn
@@ -26,6 +26,7 @@ from shared.pagination import cursor_at, time_and_id
 from shared.registrations import repository
 from shared.registrations.errors import EventNotOpen, NotRegistered
 from shared.registrations.models import Registration, RegistrationStatus
+from shared.registrations.promotion import promote_waiting
 from shared.registrations.schemas import MyRegistration, MyRegistrations, RegistrationPublic
 from shared.users import repository as users
 
@@ -97,12 +98,18 @@ def _public(
         user_id=registration.user_id,
         status=registration.status.value,
         waitlist_position=position,
+        offer_expires_at=(
+            registration.offer_expires_at
+            if registration.status == RegistrationStatus.offered
+            else None
+        ),
     )
 
 
 def cancel(session: Session, registration: Registration, by_user_id: uuid.UUID) -> None:
-    """Cancel one registration; a freed seat goes to the first person waiting, in the same
-    transaction (the event row is locked, so concurrent cancellations queue up)."""
+    """Cancel one registration; a freed seat (a held offer too) goes to the first person
+    waiting, in the same transaction (the event row is locked, so concurrent cancellations
+    queue up)."""
     event = repository.event_for_update(session, registration.event_id)
     if event is None:
         return  # the event was deleted meanwhile, and the registration with it
@@ -128,27 +135,6 @@ def cancel(session: Session, registration: Registration, by_user_id: uuid.UUID) 
     )
     session.flush()
     promote_waiting(session, event)
-
-
-def promote_waiting(session: Session, event: Event) -> None:
-    """Fill free seats from the waitlist, first come first served, while the event is open:
-    nobody is given a seat at a cancelled or finished event."""
-    if event.status != EventStatus.published or event.ends_at <= datetime.now(UTC):
-        return
-    while event.capacity is None or event.seats_taken < event.capacity:
-        waiting = repository.first_waiting(session, event.id)
-        if waiting is None:
-            return
-        waiting.status = RegistrationStatus.confirmed
-        event.seats_taken += 1
-        event.waitlist_count -= 1
-        emit(
-            session,
-            RegistrationPromoted(
-                registration_id=waiting.id, event_id=event.id, user_id=waiting.user_id
-            ),
-        )
-        session.flush()
 
 
 def leave(session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, is_admin: bool) -> None:

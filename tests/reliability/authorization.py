@@ -275,6 +275,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/events/{event_id}/registrations/me"): Row(
         _with("DELETE", _event_path("/registrations/me")), 401, 204, 404, 404, 404
     ),
+    # a claim needs a seat offered to the caller: nobody here holds one (409 no-offer)
+    ("POST", "/api/v1/events/{event_id}/registrations/me/claim"): Row(
+        _with("POST", _event_path("/registrations/me/claim")), 401, 409, 409, 409, 409
+    ),
     # login
     ("POST", "/api/v1/auth/login"): everyone(
         lambda w: Call(

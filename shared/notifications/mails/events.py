@@ -19,6 +19,7 @@ from shared.notifications.models import Notification
 from shared.notifications.schemas import (
     EventChangeNotice,
     EventNotice,
+    OfferNotice,
     ReasonedNotice,
     ReminderNotice,
     SeatNotice,
@@ -36,6 +37,15 @@ WORDS: dict[str, dict[str, str]] = {
         "waitlist. We will write as soon as a seat is yours.",
         "promoted.subject": "A seat is yours: {title}",
         "promoted.body": "A seat came free for “{title}” on {starts}: it is yours now.",
+        "offered.subject": "A seat is held for you until {until}: {title}",
+        "offered.body": "A seat came free for “{title}” on {starts}. It is held for you until "
+        "{until}; after that it goes to the next person waiting.",
+        "offered.claim": "To take it, claim it before then: the “Claim” button on the event's "
+        "page, or POST {claim}",
+        "offer_expired.subject": "Your offer ran out: {title}",
+        "offer_expired.body": "The seat offered to you for “{title}” on {starts} was not "
+        "claimed in time and went to the next person waiting; you are no longer on the "
+        "waitlist. You may register again, at the end of the line.",
         "changed.subject": "Changed: {title}",
         "changed.body": "“{title}”, which you registered for, has changed:",
         "cancelled.subject": "Cancelled: {title}",
@@ -92,6 +102,15 @@ WORDS: dict[str, dict[str, str]] = {
         "ожидания. Мы напишем, как только место освободится.",
         "promoted.subject": "Место ваше: {title}",
         "promoted.body": "На «{title}» ({starts}) освободилось место — теперь оно ваше.",
+        "offered.subject": "Место за вами до {until}: {title}",
+        "offered.body": "На «{title}» ({starts}) освободилось место. Оно закреплено за вами "
+        "до {until}; потом оно перейдёт следующему в листе ожидания.",
+        "offered.claim": "Чтобы занять его, подтвердите до этого времени: кнопка "
+        "«Занять место» на странице события или POST {claim}",
+        "offer_expired.subject": "Время на подтверждение вышло: {title}",
+        "offer_expired.body": "Место на «{title}» ({starts}) не было подтверждено вовремя и "
+        "перешло следующему в листе ожидания; вас больше нет в листе. Вы можете "
+        "зарегистрироваться снова — в конец очереди.",
         "changed.subject": "Изменения: {title}",
         "changed.body": "В «{title}», куда вы зарегистрированы, есть изменения:",
         "cancelled.subject": "Отменено: {title}",
@@ -165,6 +184,9 @@ def _facts(payload: EventNotice) -> dict[str, Any]:
         "position": getattr(payload, "position", None) or "?",
         "reason": getattr(payload, "reason", None) or "",
         "role": getattr(payload, "role", None) or "",
+        "until": local_time(payload.offer_expires_at, payload.reader_timezone)
+        if isinstance(payload, OfferNotice)
+        else "",
     }
 
 
@@ -205,6 +227,16 @@ def registration_waitlisted(notification: Notification, payload: WaitlistNotice)
 
 def registration_promoted(notification: Notification, payload: SeatNotice) -> Rendered:
     return _mail(notification, payload, "promoted")
+
+
+def registration_offered(notification: Notification, payload: OfferNotice) -> Rendered:
+    words = _words(notification)
+    claim = f"{_event_link(payload)}/registrations/me/claim"
+    return _mail(notification, payload, "offered", [words["offered.claim"].format(claim=claim)])
+
+
+def registration_offer_expired(notification: Notification, payload: EventNotice) -> Rendered:
+    return _mail(notification, payload, "offer_expired")
 
 
 def with_ticket(notification: Notification, rendered: Rendered, code: str, cid: str) -> Rendered:
