@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from shared.events.models import Event
+from shared.events.questions import Question, Questions, read
 from shared.events.withdrawn import WITHDRAWN_TITLE
 from shared.validation import Number, RequestModel, SingleLine, TimeZoneName, WholeNumber
 
@@ -53,6 +54,10 @@ class EventCreate(RequestModel):
     online_url: AnyHttpUrl | None = Field(default=None, max_length=2048)
     capacity: Capacity | None = None
     status: Literal["draft", "published"] = "draft"
+    questions: Questions = Field(
+        default_factory=list,
+        description="The registration form: answered when joining (`{answers}`).",
+    )
 
     _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
@@ -79,11 +84,17 @@ class EventUpdate(RequestModel):
     venue: Venue | None = None
     online_url: AnyHttpUrl | None = Field(default=None, max_length=2048)
     capacity: Capacity | None = None
+    questions: Questions | None = Field(
+        default=None,
+        description="Replaces the whole form (`[]` removes it); answers already given keep "
+        "the questions' labels as they were asked.",
+    )
     _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> Self:
-        for name in ("title", "description", "starts_at", "ends_at", "timezone", "category"):
+        required = ("title", "description", "starts_at", "ends_at", "timezone", "category")
+        for name in (*required, "questions"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -108,6 +119,8 @@ class EventPublic(BaseModel):
     seats_taken: int
     seats_left: int | None
     waitlist_count: int
+    # Everyone who can see the event sees its form: they fill it in to join.
+    questions: list[Question] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
     # Hidden by the moderators, seen by someone registered: title and text are gone.
@@ -143,6 +156,7 @@ class EventPublic(BaseModel):
             seats_taken=event.seats_taken,
             seats_left=seats_left,
             waitlist_count=event.waitlist_count,
+            questions=[] if withdrawn else read(event.questions),
             created_at=event.created_at,
             updated_at=event.updated_at,
             withdrawn=withdrawn,

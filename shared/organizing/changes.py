@@ -25,6 +25,7 @@ from shared.errors import InvalidInput
 from shared.events import repository
 from shared.events.errors import CapacityBelowConfirmed, EmailNotVerified, EventNotEditable
 from shared.events.models import Event, EventStatus
+from shared.events.questions import stored
 from shared.events.schemas import EventUpdate
 from shared.events.service import normalize_tag, owned_event, summary_of
 from shared.outbox.writer import emit
@@ -110,6 +111,13 @@ def update_event(
         names = sorted({normalize_tag(tag) for tag in data.tags or []})
         change("tags", sorted(tag.name for tag in event.tags), names)
         event.tags = repository.tags_named(session, names)
+    if "questions" in sent:
+        # Registrations keep their answers with the labels asked (see registrations.answers).
+        form = stored(data.questions or [])
+        if form != event.questions:
+            # The ids only: the CloudEvent stays small; the definitions are on the event.
+            changes["questions"] = ([q["id"] for q in event.questions], [q["id"] for q in form])
+        event.questions = form
     if "capacity" in sent and data.capacity != event.capacity:
         if data.capacity is not None and data.capacity < event.seats_taken:
             raise CapacityBelowConfirmed(
