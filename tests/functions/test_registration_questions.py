@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -48,8 +49,9 @@ def join(client, event_id: str, headers: dict[str, str], answers: Any = None):
 
 def rows_of(event_id: str) -> int:
     with unit_of_work() as session:
-        return session.scalar(
-            select(func.count()).where(Registration.event_id == uuid.UUID(event_id))
+        return (
+            session.scalar(select(func.count()).where(Registration.event_id == uuid.UUID(event_id)))
+            or 0
         )
 
 
@@ -427,6 +429,7 @@ def test_xlsx_and_pdf_show_the_answers_too(client, owner, reports_dir):
     event = _changed_event(client, owner)
     accepted = ask(client, owner, kind="event_attendance", event_id=event["id"], format="xlsx")
     sheet = load_workbook(io.BytesIO(built_file(client, accepted["id"], owner))).active
+    assert isinstance(sheet, Worksheet)
     header, *rows = list(sheet.iter_rows(values_only=True))
     assert list(header[7:]) == ANSWER_HEADERS
     assert list(rows[0][7:]) == ["vegetarian", None, "python", None, "yes", None, "yes"]
