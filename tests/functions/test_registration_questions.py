@@ -159,7 +159,7 @@ def test_a_wrong_form_is_refused_with_where(client, owner, questions):
     assert client.get(f"/api/v1/events/{event['id']}").json()["questions"] == []
 
 
-def test_only_who_may_change_the_event_sets_its_form(client, owner):
+def test_only_who_may_change_the_event_sets_its_form_and_the_team_reads_answers(client, owner):
     event = create_event(client, owner)
     patched = client.patch(
         f"/api/v1/events/{event['id']}",
@@ -180,6 +180,22 @@ def test_only_who_may_change_the_event_sets_its_form(client, owner):
         ),
         403,
     )
+    co_organizer = new_user("organizer")
+    client.post(
+        f"/api/v1/events/{event['id']}/team",
+        json={"email": co_organizer.email, "role": "co_organizer"},
+        headers=owner,
+    )
+    patched = client.patch(
+        f"/api/v1/events/{event['id']}", json={"questions": FORM}, headers=auth(co_organizer)
+    )
+    assert patched.status_code == 200, patched.text
+    # Answers are for the team: a steward lists them; the person answering does not.
+    person = new_user()
+    assert join(client, event["id"], auth(person), GOOD).status_code == 201
+    listed = client.get(registrations(event["id"]), headers=auth(steward))
+    assert listed.json()["items"][0]["answers"][0]["value"] == "vegetarian"
+    assert_problem(client.get(registrations(event["id"]), headers=auth(person)), 403)
 
 
 # --- answering ----------------------------------------------------------------------------
