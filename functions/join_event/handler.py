@@ -6,15 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import Header, Response
 from mangum import Mangum
+from pydantic import Field, StringConstraints
 
 from shared import idempotency
 from shared.db import unit_of_work
 from shared.events.errors import EventNotFound
+from shared.events.questions import MAX_QUESTIONS
 from shared.kit import CurrentUser, Function
+from shared.registrations.answers import InvalidAnswers
 from shared.registrations.errors import EventNotOpen, NoOffer, OfferExpired
 from shared.registrations.offers import claim
 from shared.registrations.schemas import RegistrationPublic
 from shared.registrations.service import join
+from shared.validation import RequestModel
 
 fn = Function("join_event", summary="Register for an event.")
 IdempotencyKey = Annotated[
@@ -22,17 +26,33 @@ IdempotencyKey = Annotated[
 ]
 
 
+class JoinRequest(RequestModel):
+    answers: dict[Annotated[str, StringConstraints(max_length=40)], Any] = Field(
+        default_factory=dict,
+        max_length=MAX_QUESTIONS,
+        description="`{question_id: value}` for the event's `questions`: a string (text), "
+        "one option (choice), a list of distinct options (multi), true/false (checkbox).",
+        examples=[{"diet": "vegetarian", "workshops": ["rust"], "terms": True}],
+    )
+
+
 @fn.post(
     "/api/v1/events/{event_id}/registrations",
     status_code=201,
     response_model=RegistrationPublic,
     responses={200: {"description": "Already registered: the existing registration."}},
-    errors=(EventNotFound, EventNotOpen, idempotency.StillInProgress),
+    errors=(EventNotFound, EventNotOpen, InvalidAnswers, idempotency.StillInProgress),
+    description="The body is needed only for an event with `questions`. 422 "
+    "`invalid-answers`: a required answer missing, one of the wrong type or not an option, "
+    "or an id that is no question of the event (`errors` names each question); nothing is "
+    "kept and no seat or waitlist place is taken. Answers to questions hidden by `show_if` "
+    "are dropped. Joining again returns the registration as it is.",
 )
 def register_for_event(
     event_id: uuid.UUID,
     user: CurrentUser,
     response: Response,
+    body: JoinRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     scope = f"join:{user.user_id}:{event_id}"
@@ -43,15 +63,21 @@ def register_for_event(
             return replay.body
     try:
         with unit_of_work() as session:
-            result = join(session, event_id, user.user_id, is_admin=user.is_admin)
+            result = join(
+                session,
+                event_id,
+                user.user_id,
+                is_admin=user.is_admin,
+                answers=body.answers if body else None,
+            )
     except Exception:
         if idempotency_key:
             idempotency.abandon(scope, idempotency_key)
         raise
     response.status_code = 201 if result.created else 200
     if idempotency_key:
-        body = result.registration.model_dump(mode="json")
-        idempotency.finish(scope, idempotency_key, response.status_code, body)
+        answer = result.registration.model_dump(mode="json")
+        idempotency.finish(scope, idempotency_key, response.status_code, answer)
     return result.registration
 
 

@@ -53,6 +53,8 @@ def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
                 "status": r.status.value,
                 "created_at": r.created_at.isoformat(),
                 "cancelled_at": r.cancelled_at.isoformat() if r.cancelled_at else None,
+                # What they answered to the event's questions, with the wording they saw.
+                "answers": r.answers,
             }
             for r in own_registrations
         ],

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,7 +19,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db.base import Base, created_at, updated_at, uuid_pk
@@ -160,6 +161,10 @@ class Event(Base):
     moderation: Mapped[Moderation] = mapped_column(
         Enum(Moderation, native_enum=False, length=20, create_constraint=True, name="moderation"),
         default=Moderation.approved,
+    )
+    # The registration form (`shared.events.questions`), checked when written.
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
     )
     # Grows with every change to what a calendar entry shows (RFC 5545 SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)

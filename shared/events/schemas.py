@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from shared.events.models import Event, WaitlistMode
+from shared.events.questions import Question, Questions, read
 from shared.events.withdrawn import WITHDRAWN_TITLE
 from shared.validation import Number, RequestModel, SingleLine, TimeZoneName, WholeNumber
 
@@ -77,6 +78,10 @@ class EventCreate(RequestModel):
     capacity: Capacity | None = None
     status: Literal["draft", "published"] = "draft"
     waitlist: Waitlist = Field(default_factory=Waitlist)
+    questions: Questions = Field(
+        default_factory=list,
+        description="The registration form: answered when joining (`{answers}`).",
+    )
 
     _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
@@ -105,19 +110,17 @@ class EventUpdate(RequestModel):
     capacity: Capacity | None = None
     # Replaced as a whole; fields left out take their defaults.
     waitlist: Waitlist | None = None
+    questions: Questions | None = Field(
+        default=None,
+        description="Replaces the whole form (`[]` removes it); answers already given keep "
+        "the questions' labels as they were asked.",
+    )
     _plausible = field_validator("starts_at", "ends_at")(_plausible_time)
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> Self:
-        for name in (
-            "title",
-            "description",
-            "starts_at",
-            "ends_at",
-            "timezone",
-            "category",
-            "waitlist",
-        ):
+        required = ("title", "description", "starts_at", "ends_at", "timezone", "category")
+        for name in (*required, "waitlist", "questions"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -144,6 +147,8 @@ class EventPublic(BaseModel):
     waitlist_count: int
     # Read by the claim route's client too: how long an offer is held.
     waitlist: Waitlist = Field(default_factory=Waitlist)
+    # Everyone who can see the event sees its form: they fill it in to join.
+    questions: list[Question] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
     # Hidden by the moderators, seen by someone registered: title and text are gone.
@@ -180,6 +185,7 @@ class EventPublic(BaseModel):
             seats_left=seats_left,
             waitlist_count=event.waitlist_count,
             waitlist=Waitlist.of(event),
+            questions=[] if withdrawn else read(event.questions),
             created_at=event.created_at,
             updated_at=event.updated_at,
             withdrawn=withdrawn,

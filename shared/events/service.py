@@ -17,6 +17,7 @@ from shared.errors import InvalidInput
 from shared.events import repository
 from shared.events.errors import CategoryExists, EmailNotVerified, EventNotFound, NotEventOwner
 from shared.events.models import Category, Event, EventStatus, Moderation
+from shared.events.questions import stored
 from shared.events.repository import EventFilters
 from shared.events.schemas import EventCreate, EventPage, EventPublic
 from shared.outbox.writer import emit
@@ -59,6 +60,7 @@ def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -
         seats_taken=0,
         waitlist_count=0,
         sequence=0,
+        questions=stored(data.questions),
         tags=repository.tags_named(session, tag_names),
     )
     data.waitlist.apply_to(event)

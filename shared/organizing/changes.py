@@ -25,6 +25,7 @@ from shared.errors import InvalidInput
 from shared.events import repository
 from shared.events.errors import CapacityBelowConfirmed, EmailNotVerified, EventNotEditable
 from shared.events.models import Event, EventStatus
+from shared.events.questions import stored
 from shared.events.schemas import EventUpdate, Waitlist
 from shared.events.service import normalize_tag, owned_event, summary_of
 from shared.outbox.writer import emit
@@ -115,6 +116,13 @@ def update_event(
         change("waitlist", Waitlist.of(event).model_dump(), data.waitlist.model_dump())
         # Offers already held stay held until claimed or expired.
         data.waitlist.apply_to(event)
+    if "questions" in sent:
+        # Registrations keep their answers with the labels asked (see registrations.answers).
+        form = stored(data.questions or [])
+        if form != event.questions:
+            # The ids only: the CloudEvent stays small; the definitions are on the event.
+            changes["questions"] = ([q["id"] for q in event.questions], [q["id"] for q in form])
+        event.questions = form
     if "capacity" in sent and data.capacity != event.capacity:
         if data.capacity is not None and data.capacity < event.seats_taken:
             raise CapacityBelowConfirmed(

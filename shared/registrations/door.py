@@ -31,6 +31,7 @@ from shared.registrations.errors import (
 )
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.participants import Participant, locked_registration
+from shared.registrations.schemas import answers_of
 from shared.teams.rights import EventRight
 from shared.users.models import User
 
@@ -76,6 +77,7 @@ def _participant(session: Session, registration: Registration) -> Participant:
         email=person.email,
         created_at=registration.created_at,
         checked_in_at=registration.checked_in_at,
+        answers=answers_of(registration.answers),
     )
 
 

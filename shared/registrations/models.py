@@ -3,8 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Identity, Index
+from sqlalchemy import BigInteger, Enum, ForeignKey, Identity, Index, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.base import Base, created_at, updated_at, uuid_pk
@@ -78,6 +80,11 @@ class Registration(Base):
     )
     # Arrival order, which is the waitlist order.
     queue_seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
+    # The answers to the event's questions as they were asked: `[{question_id, label, kind,
+    # value}]` in the form's order, so they stay readable when the questions change later.
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
     cancelled_at: Mapped[datetime | None]

@@ -21,7 +21,7 @@ from shared.pagination import decode_cursor, encode_cursor
 from shared.registrations import repository
 from shared.registrations.errors import RegistrationNotFound
 from shared.registrations.models import Registration, RegistrationStatus
-from shared.registrations.schemas import RegistrationPublic
+from shared.registrations.schemas import Answer, RegistrationPublic, answers_of
 from shared.registrations.service import cancel
 from shared.teams.rights import EventRight
 from shared.users import repository as users
@@ -33,6 +33,8 @@ class Participant(RegistrationPublic):
     email: str
     created_at: datetime
     checked_in_at: datetime | None
+    # To the event's questions, as asked (`label` is the wording then).
+    answers: list[Answer]
 
 
 class ParticipantPage(BaseModel):
@@ -85,6 +87,7 @@ def participants(
             email=person.email,
             created_at=registration.created_at,
             checked_in_at=registration.checked_in_at,
+            answers=answers_of(registration.answers),
         )
         for registration, person in page
     ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.sql.dml import Update
 
 from shared import process_state
@@ -36,7 +36,12 @@ class Taken:
 
 
 def take_place(
-    session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, public_only: bool
+    session: Session,
+    event_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    public_only: bool,
+    answers: list[dict[str, Any]] | None = None,
 ) -> Taken | None:
     """A seat, or the next place on the waitlist, in one statement: it locks the open event's
     row, inserts the registration (its `queue_seq`, the waitlist order, drawn under that lock)
@@ -45,9 +50,14 @@ def take_place(
 
     `public_only`: only an event anyone may see (the caller checked nothing). None when the
     event is not open to this join, or when the person already holds an active registration
-    (the caller finds out which, under the lock).
+    (the caller finds out which, under the lock). `answers`: checked already, kept with it.
     """
-    parameters = {"registration_id": uuid.uuid4(), "event_id": event_id, "user_id": user_id}
+    parameters = {
+        "registration_id": uuid.uuid4(),
+        "event_id": event_id,
+        "user_id": user_id,
+        "answers": answers or [],
+    }
     row = session.execute(_taking(public_only), parameters).one_or_none()
     if row is None:
         return None
@@ -72,6 +82,7 @@ def _taking(public_only: bool) -> Update:
             events.c.id,
             bindparam("user_id", type_=registrations.c.user_id.type),
             status,
+            bindparam("answers", type_=registrations.c.answers.type),
         )
         .where(
             events.c.id == bindparam("event_id", type_=events.c.id.type),
@@ -84,7 +95,7 @@ def _taking(public_only: bool) -> Update:
         chosen = chosen.where(events.c.moderation == Moderation.approved.value)
     inserted = (
         insert(registrations)
-        .from_select(["id", "event_id", "user_id", "status"], chosen)
+        .from_select(["id", "event_id", "user_id", "status", "answers"], chosen)
         .on_conflict_do_nothing(
             index_elements=["event_id", "user_id"],
             index_where=registrations.c.status != RegistrationStatus.cancelled.value,
@@ -101,6 +112,16 @@ def _taking(public_only: bool) -> Update:
             waitlist_count=events.c.waitlist_count + case((confirmed, 0), else_=1),
         )
         .returning(inserted.c.id, inserted.c.status, events.c.waitlist_count)
+    )
+
+
+def form_of(session: Session, event_id: uuid.UUID) -> Event | None:
+    """The event with only what checking answers needs: its questions, and what says who
+    may see it (its text and search document stay unread)."""
+    return session.scalar(
+        select(Event)
+        .where(Event.id == event_id)
+        .options(load_only(Event.questions, Event.status, Event.moderation, Event.organizer_id))
     )
 
 

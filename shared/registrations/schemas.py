@@ -2,10 +2,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
 from shared.events.schemas import EventPublic
+
+
+class Answer(BaseModel):
+    """One answer as it was given: `label` is the question's wording then, which stays
+    when the question is later changed or removed."""
+
+    question_id: str
+    label: str
+    kind: str
+    value: str | bool | list[str]
+
+
+def answers_of(stored: list[dict[str, Any]]) -> list[Answer]:
+    return [Answer.model_construct(**answer) for answer in stored]
 
 
 class RegistrationPublic(BaseModel):

@@ -11,19 +11,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCancelled, RegistrationCreated
 from shared.errors import Unauthenticated
 from shared.events import cache as events_cache
+from shared.events.errors import EventNotFound
 from shared.events.models import EventStatus
+from shared.events.questions import read
 from shared.events.schemas import EventPublic
-from shared.events.service import visible_event
+from shared.events.service import is_visible, visible_event
 from shared.events.withdrawn import is_withdrawn
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
 from shared.registrations import repository
+from shared.registrations.answers import Answers, checked
 from shared.registrations.errors import EventNotOpen, NotRegistered
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.promotion import promote_waiting
@@ -38,8 +42,16 @@ class JoinResult:
 
 
 def join(
-    session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, is_admin: bool
+    session: Session,
+    event_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    is_admin: bool,
+    answers: Answers | None = None,
 ) -> JoinResult:
+    """`answers`: to the event's questions (see registrations.answers); checked before the
+    place is taken, so wrong ones take no seat and store nothing. Joining again returns the
+    registration as it is, its answers unchanged."""
     # Shared lock on the person: an account deletion in progress finishes first.
     person = users.by_id(session, user_id, lock=True)
     if person is None or not person.is_active:
@@ -49,7 +61,8 @@ def join(
     if existing is not None:
         visible_event(session, event_id, user_id, is_admin)  # 404 once hidden from them
         return JoinResult(_public(session, existing), created=False)
-    taken = repository.take_place(session, event_id, user_id, public_only=True)
+    kept = _checked_answers(session, event_id, user_id, is_admin, answers or {})
+    taken = repository.take_place(session, event_id, user_id, public_only=True, answers=kept)
     if taken is None:
         # Not a public open event, or a second join of this person just committed: the
         # reason is read under the event's lock, and the place taken once it is known.
@@ -59,7 +72,7 @@ def join(
             return JoinResult(_public(session, existing), created=False)
         if event.status != EventStatus.published:
             raise EventNotOpen(f"This event is {event.status.value}.")
-        taken = repository.take_place(session, event_id, user_id, public_only=False)
+        taken = repository.take_place(session, event_id, user_id, public_only=False, answers=kept)
         if taken is None:
             raise EventNotOpen("This event is over.")
     events_cache.note_counters_changed(session, event_id)
@@ -83,6 +96,19 @@ def join(
         ),
     )
     return JoinResult(public, created=True)
+
+
+def _checked_answers(
+    session: Session, event_id: uuid.UUID, user_id: uuid.UUID, is_admin: bool, answers: Answers
+) -> list[dict[str, Any]]:
+    """The answers to keep, checked against the form as it is now (read without a lock: a
+    form changed in this instant leaves the answers with the labels they were given for)."""
+    event = repository.form_of(session, event_id)
+    if event is None or not (event.questions or answers):
+        return []  # a missing event is told by the place not taken: 404
+    if not is_visible(session, event, user_id, is_admin):
+        raise EventNotFound(f"No event {event_id}.")  # its form says nothing to strangers
+    return checked(read(event.questions), answers)
 
 
 def _public(

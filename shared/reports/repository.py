@@ -8,7 +8,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Text,
+    and_,
+    case,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.orm import Session
 
 from shared.db.handover import hand_over
@@ -179,11 +193,33 @@ def attendance_query(event_id: uuid.UUID) -> Query:
             Registration.checked_in_at,
             Registration.cancelled_at,
             place.label("waitlist_position"),
+            # Last: the builders' source spreads it over a column per question.
+            Registration.answers,
         )
         .join(User, User.id == Registration.user_id)
         .where(Registration.event_id == event_id)
         .order_by(Registration.queue_seq)
     )
+
+
+def answered_questions(session: Session, event_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(question_id, label) of every question the event's registrations hold an answer to,
+    in the order first answered, with the label of the latest answer: what a report shows
+    for questions since removed from the form."""
+    answer = func.jsonb_array_elements(Registration.answers).table_valued("value").alias("a")
+    question_id = answer.c.value.op("->>", return_type=Text)("question_id")
+    label = answer.c.value.op("->>", return_type=Text)("label")
+    by_latest = aggregate_order_by(label, Registration.queue_seq.desc())
+    latest_label = func.array_agg(by_latest, type_=ARRAY(Text))[1]
+    rows = session.execute(
+        select(question_id, latest_label)
+        .select_from(Registration)
+        .join(answer, literal_column("true"))
+        .where(Registration.event_id == event_id)
+        .group_by(question_id)
+        .order_by(func.min(Registration.queue_seq))
+    )
+    return [(str(row[0]), str(row[1])) for row in rows]
 
 
 def _count_of(status: RegistrationStatus) -> ColumnElement[int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from shared.events.models import Event
+from shared.registrations.answers import value_text
 from shared.registrations.models import CONFIRMED_STATUSES
 from shared.reports import repository
 from shared.reports.errors import ReportImpossible
@@ -57,6 +58,8 @@ WORDS: dict[str, dict[str, str]] = {
         "per_day": "Registrations per day",
         "more": "… and {count} more",
         "none": "No registrations yet.",
+        "yes": "yes",
+        "no": "no",
     },
     "ru": {
         "attendance.title": "Участники: {title}",
@@ -85,6 +88,8 @@ WORDS: dict[str, dict[str, str]] = {
         "per_day": "Регистрации по дням",
         "more": "… и ещё {count}",
         "none": "Регистраций пока нет.",
+        "yes": "да",
+        "no": "нет",
     },
 }
 
@@ -95,6 +100,8 @@ class Column:
     kind: CellKind
     # Characters: the XLSX column width, and a PDF column's share of the page.
     width: int
+    # A title of its own (a question's label) rather than the words' `key`.
+    label: str | None = None
 
 
 @dataclass
@@ -112,6 +119,9 @@ class Source:
     # Only the attendance list has a single event; a summary aggregates a set of them.
     event_id: uuid.UUID | None
     events: Query | None
+    # The attendance list (a summary has None): the question ids of its answer columns,
+    # which come last; its query's last value is the registration's stored answers.
+    question_ids: tuple[str, ...] | None = None
 
     @property
     def sheet_title(self) -> str:
@@ -124,13 +134,24 @@ class Source:
         return [
             f"{self.words[column.key]} ({self.zone.key})"
             if zoned and column.kind == "time"
-            else self.words[column.key]
+            else column.label or self.words[column.key]
             for column in self.columns
         ]
 
     def rows(self, session: Session) -> Iterator[list[Cell]]:
         for row in repository.stream(session, self.query):
-            yield [self._cell(value) for value in row]
+            yield self._row(row)
+
+    def _row(self, row: Sequence[Any]) -> list[Cell]:
+        if self.question_ids is None:
+            return [self._cell(value) for value in row]
+        *values, stored = row
+        answered = {answer["question_id"]: answer["value"] for answer in stored}
+        yes, no = self.words["yes"], self.words["no"]
+        return [self._cell(value) for value in values] + [
+            value_text(answered[question_id], yes, no) if question_id in answered else None
+            for question_id in self.question_ids
+        ]
 
     def _cell(self, value: Any) -> Cell:
         if isinstance(value, datetime):
@@ -144,7 +165,7 @@ class Source:
 
     def first(self, session: Session, limit: int) -> list[list[Cell]]:
         rows = session.execute(self.query.limit(limit))
-        return [[self._cell(value) for value in row] for row in rows]
+        return [self._row(row) for row in rows]
 
     def figures(self, session: Session) -> list[tuple[str, int]]:
         by_status = repository.status_counts(session, event_id=self.event_id, events=self.events)
@@ -197,17 +218,19 @@ def source_of(session: Session, report: Report) -> Source:
         if event is None:
             raise ReportImpossible("The event was deleted before its report could be built.")
         zone = _zone(event.timezone)
+        questions = _question_columns(session, event)
         return Source(
             report=report,
             words=words,
             zone=zone,
             title=words["attendance.title"].format(title=event.title),
             subtitle=_subtitle(_time(event.starts_at, zone), zone, words),
-            columns=ATTENDANCE,
+            columns=ATTENDANCE + [Column("answer", "text", 16, label) for _, label in questions],
             query=repository.attendance_query(event.id),
             filename_stem=f"attendance-{_slug(event.title)}",
             event_id=event.id,
             events=None,
+            question_ids=tuple(question_id for question_id, _ in questions),
         )
     organizer_id = report.organizer_id or report.requester_id
     organizer = repository.requester(session, organizer_id)
@@ -225,6 +248,19 @@ def source_of(session: Session, report: Report) -> Source:
         event_id=None,
         events=repository.event_ids(organizer_id, period),
     )
+
+
+def _question_columns(session: Session, event: Event) -> list[tuple[str, str]]:
+    """(question_id, label): the event's questions now, with their labels now, then those
+    since removed that someone answered, with the label they were answered under."""
+    current = [(str(question["id"]), str(question["label"])) for question in event.questions]
+    asked = {question_id for question_id, _ in current}
+    removed = [
+        (question_id, label)
+        for question_id, label in repository.answered_questions(session, event.id)
+        if question_id not in asked
+    ]
+    return current + removed
 
 
 def _subtitle(about: str, zone: ZoneInfo, words: dict[str, str]) -> str:

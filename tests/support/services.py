@@ -44,6 +44,19 @@ def rabbitmq_url(port: int | None = None) -> str:
     return urlunsplit((broker.scheme, netloc, f"/{RABBITMQ_VHOST}", "", ""))
 
 
+class _NotOurBroker(Exception):
+    """The management port answers, but refuses the test broker's credentials: it belongs to
+    another broker (e.g. a rehearsal's RabbitMQ container publishing 15672 on this host)."""
+
+
+def _checked(response: httpx.Response) -> httpx.Response:
+    if response.status_code == 401:
+        raise _NotOurBroker
+    if response.request.method != "DELETE":  # a vhost already gone is fine
+        response.raise_for_status()
+    return response
+
+
 def rabbitmq_vhost(create: bool) -> None:
     """Make (or delete) the run's vhost, with every permission for the broker URL's user."""
     broker = urlsplit(RABBITMQ_BROKER)
@@ -55,15 +68,15 @@ def rabbitmq_vhost(create: bool) -> None:
     try:
         with httpx.Client(base_url=base, auth=auth, timeout=30) as management:
             if create:
-                management.put(f"/vhosts/{vhost}").raise_for_status()
+                _checked(management.put(f"/vhosts/{vhost}"))
                 everything = {"configure": ".*", "write": ".*", "read": ".*"}
                 granted = management.put(f"/permissions/{vhost}/{quote(user)}", json=everything)
-                granted.raise_for_status()
+                _checked(granted)
             else:
-                management.delete(f"/vhosts/{vhost}")
+                _checked(management.delete(f"/vhosts/{vhost}"))
         return
-    except httpx.TransportError:
-        pass  # no management plugin: the CLI on this machine
+    except (httpx.TransportError, _NotOurBroker):
+        pass  # no management plugin (or another broker's on its port): the CLI on this machine
     ctl = shutil.which("rabbitmqctl")
     if ctl is None:
         raise RuntimeError(
@@ -94,10 +107,11 @@ def rabbitmq_connections(vhost: str) -> int:
     base = urlunsplit((api.scheme, api.netloc.rpartition("@")[2], "/api", "", ""))
     auth = (api.username or "guest", api.password or "guest")
     try:
-        listed = httpx.get(f"{base}/vhosts/{quote(vhost, safe='')}/connections", auth=auth)
-        listed.raise_for_status()
+        listed = _checked(
+            httpx.get(f"{base}/vhosts/{quote(vhost, safe='')}/connections", auth=auth)
+        )
         return len(listed.json())
-    except httpx.TransportError:
+    except (httpx.TransportError, _NotOurBroker):
         pass
     done = subprocess.run(
         ["rabbitmqctl", "-q", "list_connections", "vhost"],

@@ -1,7 +1,7 @@
 """waitlist offers: an event's waitlist mode and the offered registration
 
 Revision ID: 0017_waitlist_offers
-Revises: 0015_event_team
+Revises: 0016_registration_questions
 Create Date: 2026-12-04 13:30:00
 
 Events get `waitlist_mode` (auto, today's behaviour, or offer), `offer_hours` and
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0017_waitlist_offers'
-down_revision: str | None = '0015_event_team'
+down_revision: str | None = '0016_registration_questions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
