@@ -1,7 +1,8 @@
 """Recording CloudEvents: a row in the outbox, in the same transaction as the change.
 
-Right after the commit the rows are published (when a publisher is configured) and marked
-sent once the broker confirmed them; whatever is left is swept by `relay_outbox`.
+Right after the commit the rows are handed to the process's background publisher
+(`shared.outbox.background`), which publishes them in batches and marks them sent once the
+broker confirmed them; whatever is left is swept by `relay_outbox`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,6 @@ def emit(session: Session, data: CloudEventData) -> uuid.UUID:
 
 
 def _publish_committed(rows: list[OutboxMessage]) -> None:
-    from shared.outbox.publishing import publish_and_mark
+    from shared.outbox.background import hand
 
-    publish_and_mark(rows)
+    hand(rows)

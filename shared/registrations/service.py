@@ -27,7 +27,6 @@ from shared.registrations import repository
 from shared.registrations.errors import EventNotOpen, NotRegistered
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.schemas import MyRegistration, MyRegistrations, RegistrationPublic
-from shared.users import repository as users
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,13 @@ class JoinResult:
 def join(
     session: Session, event_id: uuid.UUID, user_id: uuid.UUID, *, is_admin: bool
 ) -> JoinResult:
-    # Shared lock on the person: an account deletion in progress finishes first.
-    person = users.by_id(session, user_id, lock=True)
+    # Shared lock on the person (an account deletion in progress finishes first) and their
+    # registration, in one round trip before the event's lock, which is then held only by the
+    # statement taking the place.
+    person = repository.joiner(session, event_id, user_id)
     if person is None or not person.is_active:
         raise Unauthenticated("This account can no longer register.")
-    # Read before the event's lock, which is then held only by the statement taking the place.
-    existing = repository.active_for(session, event_id, user_id)
+    existing = person.existing
     if existing is not None:
         visible_event(session, event_id, user_id, is_admin)  # 404 once hidden from them
         return JoinResult(_public(session, existing), created=False)

@@ -12,6 +12,7 @@ import pytest
 from eventing.scheduler import Scheduler
 from eventing.triggers import Schedule
 from shared import process_state
+from shared.outbox.background import wait_idle
 from shared.outbox.relay import pending_count, relay_once
 from tests.support.api import INTERNAL
 from tests.support.consumers import wait_until
@@ -54,6 +55,7 @@ def ingress(db_url, monkeypatch) -> Iterator[type[Ingress]]:
 
 def test_k_sink_gets_binary_mode_cloudevents_and_refusals_wait_for_the_relay(ingress, client):
     sign_up(client, 1, traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+    assert wait_idle()  # published by the process's background publisher, after the commit
     [headers] = ingress.received
     assert headers["ce-type"] == "org.eventmanager.user.registered"
     assert headers["ce-source"] == "/eventmanager/register"
@@ -66,6 +68,7 @@ def test_k_sink_gets_binary_mode_cloudevents_and_refusals_wait_for_the_relay(ing
         "/api/v1/auth/register",
         json={"email": "late@example.org", "password": "0123456789", "full_name": "L"},
     )
+    assert wait_idle()
     assert pending_count() == 1
     ingress.status = 202
     assert relay_once().published == 1
