@@ -136,9 +136,17 @@ def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
     reach = reach_of(session, [row[1] for row in rows])
     notices: list[tuple[Addressee, ReminderNotice]] = []
     nearest_of: list[tuple[uuid.UUID, str, datetime]] = []
-    for registration_id, user_id, email, locale, timezone, event_id, title, starts_at, *place in (
-        rows
-    ):
+    for (
+        registration_id,
+        user_id,
+        email,
+        locale,
+        timezone,
+        event_id,
+        title,
+        starts_at,
+        *place,
+    ) in rows:
         nearest = min(due[registration_id], key=lambda kind: LEADS[kind])
         notices.append(
             (

@@ -51,14 +51,12 @@ def joiner(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Joiner 
     """The person about to join, share-locked (an account deletion in progress finishes
     first), and their active registration for the event if any: one round trip, before any
     lock on the event. None when there is no such person."""
-    row = session.execute(
-        _joiner(), {"user_id": user_id, "event_id": event_id}
-    ).one_or_none()
+    row = session.execute(_joiner(), {"user_id": user_id, "event_id": event_id}).one_or_none()
     return None if row is None else Joiner(bool(row[0]), row[1])
 
 
 @process_state.cached
-def _joiner() -> Select[tuple[bool, Registration]]:
+def _joiner() -> Select[bool, Registration]:
     """Built once per process, as `_taking` is."""
     return (
         select(User.is_active, Registration)

@@ -89,6 +89,7 @@ def test_what_the_knative_broker_delivers_is_accepted(ingress, client):
     Go's case, `time` re-formatted, no internal token): the consumer verifies and applies it;
     the same with changed data is refused."""
     sign_up(client, 1)
+    assert wait_idle()
     [headers], [body] = ingress.received, ingress.bodies
     assert headers["ce-eventmgrsig"]
     delivered = {

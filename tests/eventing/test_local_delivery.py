@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from eventing.local import LocalDispatcher, LocalPublisher
 from eventing.triggers import Trigger
 from shared.db import unit_of_work
-from shared.outbox.models import DeadLetter, LocalDelivery
 from shared.outbox.background import wait_idle
+from shared.outbox.models import DeadLetter, LocalDelivery
 from shared.outbox.publishing import install_publisher
 from shared.outbox.relay import pending_count
 from tests.support.consumers import CONSUMERS, side_effects, wait_until

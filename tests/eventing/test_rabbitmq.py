@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from eventing.topology import dead_queue
 from shared import process_state
 from shared.db import unit_of_work
-from shared.outbox.models import OutboxMessage
 from shared.outbox.background import wait_idle
+from shared.outbox.models import OutboxMessage
 from shared.outbox.relay import pending_count, relay_once
 from tests.support.consumers import JOINED, REGISTERED, side_effects, wait_until
 from tests.support.factories import bearer, create_event, sign_up
