@@ -80,9 +80,7 @@ def test_k_sink_gets_binary_mode_cloudevents_and_refusals_wait_for_the_relay(ing
     assert pending_count() == 0
 
 
-def test_a_request_answers_before_its_cloudevents_are_published_and_none_is_lost(
-    ingress, client
-):
+def test_a_request_answers_before_its_cloudevents_are_published_and_none_is_lost(ingress, client):
     """Publishing is off the request's path: with the broker holding its answers, sign-ups
     still answer at once, their rows wait unsent, and once the broker answers every one is
     published and marked sent by the process's background publisher, with nothing for the
