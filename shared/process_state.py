@@ -36,6 +36,13 @@ def on_reset(release: Callable[[], None]) -> Callable[[], None]:
     return release
 
 
+def before_reset(finish: Callable[[], None]) -> Callable[[], None]:
+    """Run `finish` on `reset()` before every release: for work still in flight in another
+    thread (publishing committed rows), which must end while what it uses still stands."""
+    _releases.insert(0, finish)
+    return finish
+
+
 def reset() -> None:
     """Forget every process-wide value, after the settings changed."""
     for release in _releases:

@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Interval, Select, String, cast, column, exists, func, select, update, values
+from sqlalchemy import Interval, Select, String, cast, column, exists, func, select, text, values
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from shared.notifications.models import (
 )
 from shared.notifications.preferences import reach_of
 from shared.notifications.schemas import ReminderNotice
-from shared.notifications.service import notify_person
+from shared.notifications.service import Addressee, notify_many
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
 
@@ -116,48 +116,81 @@ def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
     for registration_id, kind, _ in inserted:
         due[registration_id].append(kind)
     rows = session.execute(
-        select(Registration.id, User, Event)
+        select(
+            Registration.id,
+            User.id,
+            User.email,
+            User.locale,
+            User.timezone,
+            Event.id,
+            Event.title,
+            Event.starts_at,
+            Event.venue_name,
+            Event.venue_address,
+            Event.online_url,
+        )
         .join(User, User.id == Registration.user_id)
         .join(Event, Event.id == Registration.event_id)
         .where(Registration.id.in_(due), User.is_active.is_(True))
     ).all()
-    reach = reach_of(session, [person.id for _, person, _ in rows])
-    carried_by = []
-    for registration_id, person, event in rows:
+    reach = reach_of(session, [row[1] for row in rows])
+    notices: list[tuple[Addressee, ReminderNotice]] = []
+    nearest_of: list[tuple[uuid.UUID, str, datetime]] = []
+    for (
+        registration_id,
+        user_id,
+        email,
+        locale,
+        timezone,
+        event_id,
+        title,
+        starts_at,
+        *place,
+    ) in rows:
         nearest = min(due[registration_id], key=lambda kind: LEADS[kind])
-        notification = notify_person(
-            session,
-            person,
-            kinds.EVENT_REMINDER,
-            ReminderNotice(
-                event_id=event.id,
-                title=event.title,
-                starts_at=event.starts_at.isoformat(),
-                reminder=nearest,
-                where=_where(event),
-                reader_timezone=person.timezone,
-            ),
-            email=reach[person.id].email,
-            push=reach[person.id].push,
+        notices.append(
+            (
+                Addressee(user_id, email, locale, reach[user_id].email, reach[user_id].push),
+                ReminderNotice(
+                    event_id=event_id,
+                    title=title,
+                    starts_at=starts_at.isoformat(),
+                    reminder=nearest,
+                    where=_where(*place),
+                    reader_timezone=timezone,
+                ),
+            )
         )
-        carried_by.append(
-            {
-                "registration_id": registration_id,
-                "kind": nearest,
-                "starts_at": event.starts_at,
-                "notification_id": notification.id,
-            }
-        )
+        nearest_of.append((registration_id, nearest, starts_at))
         REMINDERS.labels(nearest, "notified").inc()
         for kind in due[registration_id]:
             if kind != nearest:
                 REMINDERS.labels(kind, "covered").inc()
+    # The notifications in one INSERT, then each record pointed at its own in one UPDATE.
+    carried_by = notify_many(session, kinds.EVENT_REMINDER, notices)
     if carried_by:
-        session.flush()  # the notifications exist before rows point at them
-        session.execute(update(ReminderSent), carried_by)  # by primary key, in one go
+        session.execute(
+            _CARRIED_BY,
+            {
+                "registrations": [registration for registration, _, _ in nearest_of],
+                "kinds": [kind for _, kind, _ in nearest_of],
+                "starts": [starts_at for _, _, starts_at in nearest_of],
+                "notifications": carried_by,
+            },
+        )
     return len(carried_by)
 
 
-def _where(event: Event) -> str | None:
-    place = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
-    return place or event.online_url
+_CARRIED_BY = text(
+    "UPDATE reminders_sent SET notification_id = carried.notification_id"
+    " FROM unnest(CAST(:registrations AS uuid[]), CAST(:kinds AS text[]),"
+    " CAST(:starts AS timestamptz[]), CAST(:notifications AS uuid[]))"
+    " AS carried (registration_id, kind, starts_at, notification_id)"
+    " WHERE reminders_sent.registration_id = carried.registration_id"
+    " AND reminders_sent.kind = carried.kind AND reminders_sent.starts_at = carried.starts_at"
+)
+
+
+def _where(venue_name: str | None, venue_address: str | None, online_url: str | None) -> str | None:
+    place = ", ".join(part for part in (venue_name, venue_address) if part)
+    return place or online_url

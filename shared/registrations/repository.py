@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.sql.dml import Update
@@ -16,6 +28,7 @@ from shared import process_state
 from shared.events.models import Event, EventStatus, Moderation
 from shared.events.repository import with_tags
 from shared.registrations.models import Registration, RegistrationStatus
+from shared.users.models import User
 
 
 def active_for(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Registration | None:
@@ -25,6 +38,39 @@ def active_for(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Reg
             Registration.user_id == user_id,
             Registration.status != RegistrationStatus.cancelled,
         )
+    )
+
+
+@dataclass(frozen=True)
+class Joiner:
+    is_active: bool
+    existing: Registration | None
+
+
+def joiner(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Joiner | None:
+    """The person about to join, share-locked (an account deletion in progress finishes
+    first), and their active registration for the event if any: one round trip, before any
+    lock on the event. None when there is no such person."""
+    row = session.execute(_joiner(), {"user_id": user_id, "event_id": event_id}).one_or_none()
+    return None if row is None else Joiner(bool(row[0]), row[1])
+
+
+@process_state.cached
+def _joiner() -> Select[bool, Registration]:
+    """Built once per process, as `_taking` is."""
+    return (
+        select(User.is_active, Registration)
+        .select_from(User)
+        .outerjoin(
+            Registration,
+            and_(
+                Registration.user_id == User.id,
+                Registration.event_id == bindparam("event_id", type_=Registration.event_id.type),
+                Registration.status != RegistrationStatus.cancelled,
+            ),
+        )
+        .where(User.id == bindparam("user_id", type_=User.id.type))
+        .with_for_update(of=User, read=True)
     )
 
 

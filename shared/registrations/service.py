@@ -32,7 +32,6 @@ from shared.registrations.errors import EventNotOpen, NotRegistered
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.promotion import promote_waiting
 from shared.registrations.schemas import MyRegistration, MyRegistrations, RegistrationPublic
-from shared.users import repository as users
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,13 @@ def join(
     """`answers`: to the event's questions (see registrations.answers); checked before the
     place is taken, so wrong ones take no seat and store nothing. Joining again returns the
     registration as it is, its answers unchanged."""
-    # Shared lock on the person: an account deletion in progress finishes first.
-    person = users.by_id(session, user_id, lock=True)
+    # Shared lock on the person (an account deletion in progress finishes first) and their
+    # registration, in one round trip before the event's lock, which is then held only by the
+    # statement taking the place.
+    person = repository.joiner(session, event_id, user_id)
     if person is None or not person.is_active:
         raise Unauthenticated("This account can no longer register.")
-    # Read before the event's lock, which is then held only by the statement taking the place.
-    existing = repository.active_for(session, event_id, user_id)
+    existing = person.existing
     if existing is not None:
         visible_event(session, event_id, user_id, is_admin)  # 404 once hidden from them
         return JoinResult(_public(session, existing), created=False)

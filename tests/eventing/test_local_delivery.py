@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from eventing.local import LocalDispatcher, LocalPublisher
 from eventing.triggers import Trigger
 from shared.db import unit_of_work
+from shared.outbox.background import wait_idle
 from shared.outbox.models import DeadLetter, LocalDelivery
 from shared.outbox.publishing import install_publisher
 from shared.outbox.relay import pending_count
@@ -33,7 +34,8 @@ def local_delivery(consumers):
 def test_delivered_once_retried_and_dead_lettered(local_delivery, client):
     local_delivery.start()
     sign_up(client, 3)
-    assert pending_count() == 0  # fanned out at commit
+    assert wait_idle()  # fanned out by the background publisher, right after the commit
+    assert pending_count() == 0
     wait_until(lambda: Counter(e[0] for e in side_effects()) == {"recorder": 3, "flaky": 3})
     wait_until(lambda: _dead_letters() == 3)
     with unit_of_work() as session:
@@ -48,6 +50,7 @@ def test_delivered_once_retried_and_dead_lettered(local_delivery, client):
 def test_nothing_committed_is_lost_while_the_dispatcher_is_stopped(local_delivery, client):
     # Committed while nothing delivers (as after Ctrl-C): the rows wait in PostgreSQL...
     sign_up(client, 4)
+    assert wait_idle()
     with unit_of_work() as session:
         waiting = session.scalar(select(func.count()).select_from(LocalDelivery))
     assert waiting == 12  # 4 CloudEvents x 3 consumers

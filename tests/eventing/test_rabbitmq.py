@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from eventing.topology import dead_queue
 from shared import process_state
 from shared.db import unit_of_work
+from shared.outbox.background import wait_idle
 from shared.outbox.models import OutboxMessage
 from shared.outbox.relay import pending_count, relay_once
 from tests.support.consumers import JOINED, REGISTERED, side_effects, wait_until
@@ -39,7 +40,8 @@ def test_publish_route_deliver_handle(broker, dispatcher, client):
     wait_until(lambda: len([e for e in side_effects() if e[0] == "recorder"]) == 2)
     recorded = [e for e in side_effects() if e[0] == "recorder"]
     assert sorted(e[2] for e in recorded) == [JOINED, REGISTERED]
-    # Published right after commit: nothing left for the relay.
+    # Published right after commit (in the background): nothing left for the relay.
+    assert wait_idle()
     assert pending_count() == 0
     # The trace of the sign-up request travelled with its CloudEvent.
     with unit_of_work() as session:
@@ -149,6 +151,7 @@ def test_broker_outage_loses_nothing_and_duplicates_nothing(
     monkeypatch.setenv("RABBITMQ_URL", rabbitmq_url(free_port()))
     process_state.reset()
     sign_up(client, 5)
+    assert wait_idle()
     assert pending_count() == 5
     assert side_effects() == []
     # The broker is back: the relay publishes the backlog, each consumer applies it once.

@@ -24,6 +24,7 @@ import pytest
 
 from local.embedded import die_with_parent, free_port
 from shared import process_state
+from shared.outbox.background import wait_idle
 from shared.outbox.relay import pending_count, relay_once
 from tests.eventing.conftest import consumers, eventing_env  # noqa: F401 - fixtures
 from tests.support.consumers import CONSUMERS, side_effects, wait_until
@@ -134,6 +135,7 @@ def test_broker_restarted_writes_go_on_and_everything_is_delivered_once(
                 },
             )
             assert response.status_code == 201
+        assert wait_idle()  # the background publisher gave them up: the relay's now
         assert pending_count() == 5
 
         own_broker.start()
