@@ -36,8 +36,9 @@ from shared.config import get_settings
 from shared.errors import InvalidInput
 from shared.events import repository as event_rows
 from shared.events.errors import EmailNotVerified
+from shared.events.filters import normalize_tag
 from shared.events.schemas import EventCreate
-from shared.events.service import create_event, normalize_tag
+from shared.events.service import create_event
 from shared.ratelimit import limit
 from shared.users import repository as users
 from shared.validation import IANA_ZONES

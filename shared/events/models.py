@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -22,6 +21,8 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db.base import Base, created_at, updated_at, uuid_pk
+from shared.events import invalidation
+from shared.events.statuses import EventStatus, Moderation
 
 DEFAULT_CATEGORIES = {
     "conference": "Conference",
@@ -41,18 +42,6 @@ SEARCH_DOCUMENT = (
     "setweight(to_tsvector('english', coalesce(description, '')), 'B') || "
     "setweight(to_tsvector('russian', coalesce(description, '')), 'B')"
 )
-
-
-class EventStatus(StrEnum):
-    draft = "draft"
-    published = "published"
-    cancelled = "cancelled"
-
-
-class Moderation(StrEnum):
-    approved = "approved"
-    pending = "pending"
-    hidden = "hidden"
 
 
 class Category(Base):
@@ -153,3 +142,7 @@ class Event(Base):
 
 # Written exactly as in `ix_events_listed_period`, so the planner uses that index.
 PERIOD = func.tstzrange(Event.starts_at, Event.ends_at)
+
+# The cache's invalidation hook comes with the models: a process that can change an event has
+# loaded them, and one that only reads the cache loads neither (shared.events.invalidation).
+invalidation.watch(Event, Category)

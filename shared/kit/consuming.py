@@ -14,18 +14,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 
 from shared.catalog import CloudEventData, UnknownCloudEventType, model_for
 from shared.db import unit_of_work
 from shared.errors import DomainError, Forbidden, Unauthenticated
 from shared.metrics import CLOUDEVENTS_CONSUMED
-from shared.outbox.models import ProcessedCloudEvent
 from shared.outbox.signing import SIGNATURE_EXTENSION, canonical, is_valid
 
 if TYPE_CHECKING:
     from cloudevents.core.base import BaseCloudEvent
+    from sqlalchemy.orm import Session
 
 
 class UnsignedCloudEvent(Unauthenticated):
@@ -63,7 +61,7 @@ class ReceivedCloudEvent(Generic[Data]):
 
 
 # What the kit calls: the handler of every CloudEvent type it was registered for (see Function.on).
-CloudEventHandler = Callable[[Session, ReceivedCloudEvent[Any]], None]
+CloudEventHandler = Callable[["Session", ReceivedCloudEvent[Any]], None]
 
 
 def verify(cloudevent: BaseCloudEvent) -> None:
@@ -123,6 +121,11 @@ def consume_once(
     consumer: str, handler: CloudEventHandler, received: ReceivedCloudEvent[CloudEventData]
 ) -> bool:
     """Apply the handler unless this consumer already did; True when it was applied now."""
+    # Loaded by the first CloudEvent, as its parser is: a function starts without SQLAlchemy.
+    from sqlalchemy.dialects.postgresql import insert
+
+    from shared.outbox.models import ProcessedCloudEvent
+
     try:
         with unit_of_work() as session:
             first_time = session.execute(

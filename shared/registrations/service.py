@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCancelled, RegistrationCreated, RegistrationPromoted
 from shared.errors import Unauthenticated
-from shared.events import cache as events_cache
-from shared.events.models import Event, EventStatus
+from shared.events import invalidation
+from shared.events.models import Event
 from shared.events.schemas import EventPublic
 from shared.events.service import visible_event
+from shared.events.statuses import EventStatus
 from shared.events.withdrawn import is_withdrawn
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
@@ -61,7 +62,7 @@ def join(
         taken = repository.take_place(session, event_id, user_id, public_only=False)
         if taken is None:
             raise EventNotOpen("This event is over.")
-    events_cache.note_counters_changed(session, event_id)
+    invalidation.note_counters_changed(session, event_id)
     waitlisted = taken.status == RegistrationStatus.waitlisted
     # Under the event's lock the waitlist only grows at its end: the newcomer is last.
     public = RegistrationPublic(

@@ -1,0 +1,16 @@
+"""The states of an event, apart from its model: a route's parameters and the cached read path
+name them without loading SQLAlchemy."""
+
+from enum import StrEnum
+
+
+class EventStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    cancelled = "cancelled"
+
+
+class Moderation(StrEnum):
+    approved = "approved"
+    pending = "pending"
+    hidden = "hidden"
