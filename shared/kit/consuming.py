@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
-from shared.catalog import CloudEventData, UnknownCloudEventType, model_for
 from shared.db import unit_of_work
 from shared.errors import DomainError, Forbidden, Unauthenticated
 from shared.metrics import CLOUDEVENTS_CONSUMED
@@ -24,6 +23,8 @@ from shared.outbox.signing import SIGNATURE_EXTENSION, canonical, is_valid
 if TYPE_CHECKING:
     from cloudevents.core.base import BaseCloudEvent
     from sqlalchemy.orm import Session
+
+    from shared.catalog import CloudEventData
 
 
 class UnsignedCloudEvent(Unauthenticated):
@@ -45,7 +46,7 @@ class UnreadableCloudEvent(DomainError):
 
 # The catalog model a handler is given; covariant, so a handler of `ReceivedCloudEvent[Base]`
 # also takes the CloudEvents of Base's subclasses.
-Data = TypeVar("Data", bound=CloudEventData, covariant=True)
+Data = TypeVar("Data", bound="CloudEventData", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ def verify(cloudevent: BaseCloudEvent) -> None:
 
 def read(cloudevent: BaseCloudEvent) -> ReceivedCloudEvent[CloudEventData]:
     """The verified CloudEvent, its data validated by the catalog's model."""
+    from shared.catalog import UnknownCloudEventType, model_for
+
     verify(cloudevent)
     try:
         model = model_for(cloudevent.get_type())

@@ -16,7 +16,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from shared.catalog import CATALOG, CloudEventData
 from shared.config import get_settings
 from shared.errors import DomainError
 from shared.kit.consuming import CloudEventHandler, ReceivedCloudEvent
@@ -30,6 +29,8 @@ from shared.logs import configure_logging
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from shared.catalog import CloudEventData
+
 # What a scheduled run did, by name (`{"published": 3}`), for `eventmgr invoke` to print;
 # None or all zeros when there was nothing to do.
 RunCounts = Mapping[str, int]
@@ -39,7 +40,7 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 Errors = Sequence[type[DomainError]]
 # A consumer's handler, given the CloudEvent with its data parsed into the catalog model (one
 # of the models it was registered for: `ReceivedCloudEvent[EventCancelled]`).
-Consumed = TypeVar("Consumed", bound=CloudEventData)
+Consumed = TypeVar("Consumed", bound="CloudEventData")
 TypedHandler = Callable[["Session", ReceivedCloudEvent[Consumed]], None]
 
 # What every function is given; a declaration adds its own (e.g. the signing key for `login`).
@@ -137,6 +138,9 @@ class Function:
         CloudEvent with its data parsed into its model. `source` keeps only the CloudEvents
         from that source.
         """
+        # The catalog is loaded by a function that consumes (its models are), not by every one.
+        from shared.catalog import CATALOG
+
         if not models:
             raise ValueError(f"{self.name}: `on` needs at least one catalog model")
         for model in models:
