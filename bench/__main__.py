@@ -93,10 +93,14 @@ def render(results: list[tuple[str, list[Figure], float]], repeats: int) -> str:
         table([figure for _, found, _ in results for figure in found]),
         "Time per module: "
         + ", ".join(f"{name} {elapsed:.0f} s" for name, _, elapsed in results)
-        + ".",
+        + f"; in all {_minutes(sum(elapsed for _, _, elapsed in results))}.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
 
 
 def main(argv: list[str]) -> None:
@@ -111,8 +115,10 @@ def main(argv: list[str]) -> None:
         found, elapsed = collect(name, repeats)
         results.append((name, found, elapsed))
         print(table(found), flush=True)
+        print(f"bench: {name} took {_minutes(elapsed)}", flush=True)
     RESULTS.write_text(render(results, repeats))
-    print(f"bench: written to {RESULTS}")
+    total = sum(elapsed for _, _, elapsed in results)
+    print(f"bench: {len(results)} modules in {_minutes(total)}; written to {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -140,7 +140,8 @@ def main() -> None:
     from shared.analytics.schemas import DayFigures, EventStatistics
     from shared.analytics.service import event_figures, rebuild, refresh
     from shared.db import unit_of_work
-    from shared.events.models import Event, EventStatus, Moderation
+    from shared.events.models import Event
+    from shared.events.statuses import EventStatus, Moderation
     from shared.registrations.models import Registration
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000

@@ -43,7 +43,11 @@ if TYPE_CHECKING:
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "eventmgr_bench_eventing"
 DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
-MESSAGES = 1000
+# A run's messages: four of the relay's publish slices; on a loaded machine about a minute of
+# steady flow for ours (1,000 took two minutes a run). The warm-up only opens connections and
+# pools and imports what a delivery needs.
+MESSAGES = 400
+WARM_UP = 50
 TYPE = "org.eventmanager.user.registered"
 BASELINE_QUEUE = "bench-baseline"
 # One row per application of a message, on both sides: counted for "lost" and "twice".
@@ -256,8 +260,8 @@ def figures(repeats: int) -> list[Figure]:
         while not dispatcher.ready.is_set():
             time.sleep(0.02)
         # Warm up both paths: connections, pools, imports.
-        through_the_platform(100)
-        bare_aio_pika(100)
+        through_the_platform(WARM_UP)
+        bare_aio_pika(WARM_UP)
         ours: list[float] = []
         bare: list[float] = []
         for _ in range(repeats):

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from shared.events.repository import EventFilters, listed_query
+from shared.events.filters import EventFilters
+from shared.events.repository import listed_query
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "eventmgr_bench_explain"

@@ -77,7 +77,8 @@ def seed() -> None:
 
     from bench.people import person_row
     from shared.db import unit_of_work
-    from shared.events.models import Event, EventStatus, Moderation
+    from shared.events.models import Event
+    from shared.events.statuses import EventStatus, Moderation
     from shared.registrations.models import Registration, RegistrationStatus
     from shared.users.models import Role, User
 

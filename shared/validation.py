@@ -15,6 +15,8 @@ from zoneinfo import available_timezones
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Strict, field_validator
 
+from shared import process_state
+
 WholeNumber = Annotated[int, Strict()]
 Number = Annotated[float, Strict()]  # an integer is a number too; a bool or a string is not
 Flag = Annotated[bool, Strict()]
@@ -36,13 +38,17 @@ def _one_line(value: Any) -> Any:
 # spaces, before any length constraint added to it (`Annotated[SingleLine, Field(...)]`).
 SingleLine = Annotated[str, BeforeValidator(_one_line)]
 
-# What the tz database lists, less its pseudo-zones: `localtime` is whatever the server's
-# clock says, `Factory` and `posixrules` are not places.
-IANA_ZONES = frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
+
+@process_state.cached
+def iana_zones() -> frozenset[str]:
+    """What the tz database lists, less its pseudo-zones: `localtime` is whatever the server's
+    clock says, `Factory` and `posixrules` are not places. Read on first use: listing the zones
+    walks the tz database's files, a cost a function's cold start need not pay."""
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
 
 
 def _known_zone(value: Any) -> Any:
-    if isinstance(value, str) and value not in IANA_ZONES:
+    if isinstance(value, str) and value not in iana_zones():
         raise ValueError("unknown IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)")
     return value
 

@@ -10,10 +10,9 @@ from mangum import Mangum
 from shared.db import unit_of_work
 from shared.events import cache
 from shared.events.errors import EventNotFound
-from shared.events.models import EventStatus
-from shared.events.repository import EventFilters
+from shared.events.filters import EventFilters, normalize_tag
 from shared.events.schemas import CategoryList, EventPage, EventPublic
-from shared.events.service import my_events, normalize_tag
+from shared.events.statuses import EventStatus
 from shared.kit import Function, OptionalUser, Organizer, Scaling
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.validation import MOMENT_FORMAT, MomentFrom, MomentTo
@@ -71,6 +70,10 @@ def mine(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> EventPage:
     """The events the caller organizes or is on the team of, every status, by start time."""
+    # The service (SQLAlchemy, the models) is loaded by the first request that reads
+    # PostgreSQL: the cached routes start and answer without it (bench/startup.py).
+    from shared.events.service import my_events
+
     with unit_of_work() as session:
         return my_events(session, user.user_id, status=status, cursor=cursor, limit=limit)
 

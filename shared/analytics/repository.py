@@ -31,7 +31,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
 from shared.analytics.models import CategoryDay, EventDay, EventTotals, PersonEvent
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Event
+from shared.events.statuses import EventStatus, Moderation
 from shared.registrations.models import CONFIRMED_STATUSES, Registration, RegistrationStatus
 
 # Taken shared by every refresh and exclusively by a rebuild, which thus never interleaves.

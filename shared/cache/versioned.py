@@ -18,13 +18,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 
 from shared import process_state
 from shared.cache import get_async_redis, get_redis
 from shared.cache.gathered import Gathered
-from shared.cache.models import PendingInvalidation
 from shared.db import get_engine
 
 if TYPE_CHECKING:
@@ -261,6 +258,12 @@ _READS: Gathered[_ScriptRead, _ScriptAnswer] = Gathered(_send_reads)
 
 def _defer(version_keys: list[str]) -> None:
     CACHE_INVALIDATIONS_DEFERRED.inc(len(version_keys))
+    # PostgreSQL's side of the cache is imported when used: a read answered from Redis, and a
+    # function's cold start, do without SQLAlchemy (bench/startup.py).
+    from sqlalchemy.dialects.postgresql import insert
+
+    from shared.cache.models import PendingInvalidation
+
     try:
         with get_engine().begin() as connection:
             connection.execute(
@@ -275,6 +278,10 @@ def _defer(version_keys: list[str]) -> None:
 
 def retry_deferred() -> int:
     """Bump what Redis refused earlier (run by `sweep_tasks`); how many were done."""
+    from sqlalchemy import delete, select
+
+    from shared.cache.models import PendingInvalidation
+
     client = get_redis()
     if client is None:
         return 0

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 
 from shared.config import get_settings
-from shared.events.models import Event, EventStatus
+from shared.events.models import Event
+from shared.events.statuses import EventStatus
 
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
 PRODID = "-//Event Manager//Event Manager 1//EN"

@@ -36,13 +36,13 @@ from shared.config import get_settings
 from shared.errors import InvalidInput
 from shared.events import repository as event_rows
 from shared.events.errors import EmailNotVerified
+from shared.events.filters import normalize_tag
 from shared.events.schemas import EventCreate
-from shared.events.service import create_event, normalize_tag
+from shared.events.service import create_event
 from shared.ratelimit import limit
 from shared.users import repository as users
-from shared.validation import IANA_ZONES
+from shared.validation import iana_zones
 
-ZONES = IANA_ZONES  # a file saying `localtime` gets the fallback zone, as for no zone
 TOO_FREQUENT = {"SECONDLY", "MINUTELY", "HOURLY"}
 # Rule parts that multiply a day's occurrences (a daily rule with 24 hours is hourly).
 MULTIPLYING = ("BYHOUR", "BYMINUTE", "BYSECOND")
@@ -134,7 +134,8 @@ class _Reader:
     def __init__(self, session: Session, calendar: icalendar.Calendar, fallback_zone: str):
         self.calendar = calendar
         declared = str(calendar.get("X-WR-TIMEZONE", "")).strip()
-        self.zone_name = declared if declared in ZONES else fallback_zone
+        # A file saying `localtime` gets the fallback zone, as for no zone.
+        self.zone_name = declared if declared in iana_zones() else fallback_zone
         self.zone = ZoneInfo(self.zone_name)
         self.categories = {c.slug.lower(): c.slug for c in event_rows.categories(session)}
         self.max_occurrences = get_settings().calendar_import_max_occurrences
@@ -322,7 +323,7 @@ def _iana_name(tzid: str | None) -> str | None:
     """The IANA name a TZID stands for; Outlook's Windows names (`W. Europe Standard Time`)
     mapped. UTC is no place: the calendar's zone is a better guess."""
     name = WINDOWS_TO_OLSON.get(tzid or "", tzid)
-    if name in ZONES and name not in ("UTC", "Etc/UTC"):
+    if name in iana_zones() and name not in ("UTC", "Etc/UTC"):
         return name
     return None
 

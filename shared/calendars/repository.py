@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shared.calendars.models import CalendarFeed
-from shared.events.models import Event, Moderation
+from shared.events.models import Event
+from shared.events.statuses import Moderation
 from shared.registrations.models import Registration, RegistrationStatus
 
 

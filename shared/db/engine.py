@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from shared import process_state
 from shared.config import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger("eventmgr.db")
 
@@ -29,6 +31,9 @@ def sqlalchemy_url(url: str) -> str:
 
 @process_state.cached
 def get_engine() -> Engine:
+    # Imported here, by the first use: see the package's docstring.
+    from sqlalchemy import create_engine
+
     settings = get_settings()
     if not settings.database_url:
         raise DatabaseNotConfigured("DATABASE_URL is not set")
@@ -54,6 +59,8 @@ def get_engine() -> Engine:
 
 @process_state.cached
 def session_factory() -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(get_engine(), expire_on_commit=False)
 
 
@@ -84,6 +91,8 @@ def after_commit(session: Session, hook: Callable[[], object]) -> None:
 
 
 def ping() -> bool:
+    from sqlalchemy import text
+
     try:
         with get_engine().connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -1,10 +1,14 @@
 """Hot reads served from Redis: event pages, the first page of each list, the categories.
 
-Invalidation cannot be forgotten: a session hook notes every event (and category) a
-transaction inserts, changes or deletes, and the unit of work invalidates their entries right
-after the commit, before the writer's answer leaves. Seat counts alone change an event's page
-but not the lists, which show them at most `CACHE_LIST_PAGE_SECONDS` late: a rush of joins
-would otherwise empty every list cache on every seat taken.
+Invalidation cannot be forgotten: a session hook (`shared.events.invalidation`, registered
+with the models) notes every event (and category) a transaction inserts, changes or deletes,
+and the unit of work invalidates their entries (`shared.events.cache_entries`) right after the
+commit, before the writer's answer leaves. Seat counts alone change an event's page but not the
+lists, which show them at most `CACHE_LIST_PAGE_SECONDS` late: a rush of joins would otherwise
+empty every list cache on every seat taken.
+
+A hit needs neither SQLAlchemy nor the models: the loaders below import the PostgreSQL side on
+the first miss, so a function answering from the cache starts without it (bench/startup.py).
 """
 
 from __future__ import annotations
@@ -13,31 +17,17 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy import event as orm_events
-from sqlalchemy import inspect
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from shared.cache.flights import Flights
-from shared.cache.versioned import Lookup, VersionedCache
-from shared.config import get_settings
-from shared.db import after_commit, unit_of_work
-from shared.events import repository
-from shared.events.models import Category, Event
-from shared.events.repository import EventFilters
+from shared.cache.versioned import Lookup
+from shared.db import unit_of_work
+from shared.events.cache_entries import ALL, CATEGORIES, LISTS, PAGES, PUBLIC_PAGE
+from shared.events.filters import EventFilters
 from shared.events.schemas import CategoryList, CategoryPublic, EventPublic
-from shared.events.service import is_public, list_events, visible_event
 from shared.pagination import DEFAULT_LIMIT
 
-PAGES = VersionedCache("event", lambda: get_settings().cache_event_page_seconds)
-LISTS = VersionedCache("events", lambda: get_settings().cache_list_page_seconds)
-CATEGORIES = VersionedCache("categories", lambda: get_settings().cache_event_page_seconds)
-ALL = "all"
-PUBLIC_PAGE = "public"
-SEAT_COUNTERS = frozenset({"seats_taken", "waitlist_count", "updated_at"})
-_CHANGES = "cache_changes"
 _LOADS: Flights[bytes] = Flights()
 
 
@@ -69,6 +59,8 @@ async def _loaded(
 def _load_event_page(
     event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool, lookup: Lookup
 ) -> bytes:
+    from shared.events.service import is_public, visible_event
+
     with unit_of_work() as session:
         event = visible_event(session, event_id, viewer_id, viewer_is_admin)
         body = EventPublic.of(event).model_dump_json().encode()
@@ -92,12 +84,16 @@ async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -
 
 
 def _load_list_page(filters: EventFilters, cursor: str | None, limit: int) -> bytes:
+    from shared.events.service import list_events
+
     with unit_of_work() as session:
         page = list_events(session, filters, cursor=cursor, limit=limit)
     return page.model_dump_json().encode()
 
 
 def _load_first_list_page(filters: EventFilters, key: str, limit: int, lookup: Lookup) -> bytes:
+    from shared.events.service import list_events
+
     with unit_of_work() as session:
         body = list_events(session, filters, cursor=None, limit=limit).model_dump_json().encode()
     LISTS.store(ALL, key, lookup, body)
@@ -112,6 +108,8 @@ async def categories() -> bytes:
 
 
 def _load_categories(lookup: Lookup) -> bytes:
+    from shared.events import repository
+
     with unit_of_work() as session:
         items = [CategoryPublic.model_validate(c) for c in repository.categories(session)]
     body = CategoryList(items=items).model_dump_json().encode()
@@ -124,47 +122,3 @@ def _list_key(filters: EventFilters, limit: int) -> str:
     described["limit"] = str(limit)
     canonical = json.dumps(described, sort_keys=True).encode()
     return hashlib.sha256(canonical).hexdigest()[:32]
-
-
-@orm_events.listens_for(Session, "after_flush")
-def _note_changes(session: Session, _context: Any) -> None:
-    changes: dict[str, set[str]] | None = session.info.get(_CHANGES)
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Event):
-            if changes is None:
-                changes = _start_noting(session)
-            changes["pages"].add(str(obj.id))
-            if obj in session.new or obj in session.deleted or _listed_fields_changed(obj):
-                changes["lists"].add(ALL)
-        elif isinstance(obj, Category):
-            if changes is None:
-                changes = _start_noting(session)
-            changes["categories"].add(ALL)
-
-
-def note_counters_changed(session: Session, event_id: uuid.UUID) -> None:
-    """For a statement that moved an event's seat counters without the ORM seeing it
-    (taking a place in one statement): its page is invalidated after the commit all the same."""
-    changes: dict[str, set[str]] | None = session.info.get(_CHANGES)
-    if changes is None:
-        changes = _start_noting(session)
-    changes["pages"].add(str(event_id))
-
-
-def _start_noting(session: Session) -> dict[str, set[str]]:
-    changes: dict[str, set[str]] = {"pages": set(), "lists": set(), "categories": set()}
-    session.info[_CHANGES] = changes
-
-    def invalidate() -> None:
-        session.info.pop(_CHANGES, None)
-        PAGES.invalidate(*changes["pages"])
-        LISTS.invalidate(*changes["lists"])
-        CATEGORIES.invalidate(*changes["categories"])
-
-    after_commit(session, invalidate)
-    return changes
-
-
-def _listed_fields_changed(event: Event) -> bool:
-    state = inspect(event)
-    return any(attr.history.has_changes() for attr in state.attrs if attr.key not in SEAT_COUNTERS)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +22,8 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db.base import Base, created_at, updated_at, uuid_pk
+from shared.events import invalidation
+from shared.events.statuses import EventStatus, Moderation, WaitlistMode
 
 DEFAULT_CATEGORIES = {
     "conference": "Conference",
@@ -42,25 +43,6 @@ SEARCH_DOCUMENT = (
     "setweight(to_tsvector('english', coalesce(description, '')), 'B') || "
     "setweight(to_tsvector('russian', coalesce(description, '')), 'B')"
 )
-
-
-class EventStatus(StrEnum):
-    draft = "draft"
-    published = "published"
-    cancelled = "cancelled"
-
-
-class Moderation(StrEnum):
-    approved = "approved"
-    pending = "pending"
-    hidden = "hidden"
-
-
-class WaitlistMode(StrEnum):
-    # A freed seat goes to the first person waiting at once.
-    auto = "auto"
-    # A freed seat is offered to the first person waiting and held for `offer_hours`.
-    offer = "offer"
 
 
 class Category(Base):
@@ -179,3 +161,7 @@ class Event(Base):
 
 # Written exactly as in `ix_events_listed_period`, so the planner uses that index.
 PERIOD = func.tstzrange(Event.starts_at, Event.ends_at)
+
+# The cache's invalidation hook comes with the models: a process that can change an event has
+# loaded them, and one that only reads the cache loads neither (shared.events.invalidation).
+invalidation.watch(Event, Category)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_, union_all
@@ -11,26 +10,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
+from shared.events.filters import EventFilters
 from shared.events.models import (
     PERIOD,
     Category,
     Event,
-    EventStatus,
-    Moderation,
     Tag,
     event_tags,
 )
+from shared.events.statuses import EventStatus, Moderation
 from shared.teams import repository as teams
-
-
-@dataclass(frozen=True)
-class EventFilters:
-    q: str | None = None
-    category: str | None = None
-    tag: str | None = None
-    starts_from: datetime | None = None
-    starts_before: datetime | None = None
-    organizer_id: uuid.UUID | None = None
 
 
 def with_tags() -> LoaderOption:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import (
     AnyHttpUrl,
@@ -15,10 +15,13 @@ from pydantic import (
     model_validator,
 )
 
-from shared.events.models import Event, WaitlistMode
 from shared.events.questions import Question, Questions, read
+from shared.events.statuses import WaitlistMode
 from shared.events.withdrawn import WITHDRAWN_TITLE
 from shared.validation import Number, RequestModel, SingleLine, TimeZoneName, WholeNumber
+
+if TYPE_CHECKING:
+    from shared.events.models import Event
 
 Title = Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)]
 TagName = Annotated[SingleLine, StringConstraints(min_length=1, max_length=50)]

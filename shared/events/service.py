@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -16,20 +15,17 @@ from shared.config import get_settings
 from shared.errors import InvalidInput
 from shared.events import repository
 from shared.events.errors import CategoryExists, EmailNotVerified, EventNotFound, NotEventOwner
-from shared.events.models import Category, Event, EventStatus, Moderation
+from shared.events.filters import EventFilters, normalize_tag
+from shared.events.models import Category, Event
 from shared.events.questions import stored
-from shared.events.repository import EventFilters
 from shared.events.schemas import EventCreate, EventPage, EventPublic
+from shared.events.statuses import EventStatus, Moderation
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
 from shared.teams import repository as teams
 from shared.teams.rights import EVERY_RIGHT, NO_RIGHT, RIGHTS_OF_ROLE, EventRight
 from shared.users import repository as users
 from shared.users.models import Role
-
-
-def normalize_tag(name: str) -> str:
-    return re.sub(r"\s+", " ", name.strip()).lower()
 
 
 def create_event(session: Session, organizer_id: uuid.UUID, data: EventCreate) -> Event:

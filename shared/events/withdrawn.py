@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from shared.events.statuses import Moderation
 
-from shared.events.models import Event, Moderation
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from shared.events.models import Event
 
 WITHDRAWN_TITLE = "Withdrawn event"
 
@@ -26,6 +29,11 @@ def withdrawn_among(
     session: Session, event_ids: Iterable[uuid.UUID], viewer_id: uuid.UUID | None
 ) -> set[uuid.UUID]:
     """Which of these events the viewer must see as withdrawn (one query)."""
+    # Here, not at the top: the title above is part of every event page, cached ones included.
+    from sqlalchemy import select
+
+    from shared.events.models import Event
+
     wanted = set(event_ids)
     if not wanted:
         return set()

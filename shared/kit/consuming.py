@@ -14,18 +14,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 
-from shared.catalog import CloudEventData, UnknownCloudEventType, model_for
 from shared.db import unit_of_work
 from shared.errors import DomainError, Forbidden, Unauthenticated
 from shared.metrics import CLOUDEVENTS_CONSUMED
-from shared.outbox.models import ProcessedCloudEvent
 from shared.outbox.signing import SIGNATURE_EXTENSION, canonical, is_valid
 
 if TYPE_CHECKING:
     from cloudevents.core.base import BaseCloudEvent
+    from sqlalchemy.orm import Session
+
+    from shared.catalog import CloudEventData
 
 
 class UnsignedCloudEvent(Unauthenticated):
@@ -47,7 +46,7 @@ class UnreadableCloudEvent(DomainError):
 
 # The catalog model a handler is given; covariant, so a handler of `ReceivedCloudEvent[Base]`
 # also takes the CloudEvents of Base's subclasses.
-Data = TypeVar("Data", bound=CloudEventData, covariant=True)
+Data = TypeVar("Data", bound="CloudEventData", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class ReceivedCloudEvent(Generic[Data]):
 
 
 # What the kit calls: the handler of every CloudEvent type it was registered for (see Function.on).
-CloudEventHandler = Callable[[Session, ReceivedCloudEvent[Any]], None]
+CloudEventHandler = Callable[["Session", ReceivedCloudEvent[Any]], None]
 
 
 def verify(cloudevent: BaseCloudEvent) -> None:
@@ -92,6 +91,8 @@ def verify(cloudevent: BaseCloudEvent) -> None:
 
 def read(cloudevent: BaseCloudEvent) -> ReceivedCloudEvent[CloudEventData]:
     """The verified CloudEvent, its data validated by the catalog's model."""
+    from shared.catalog import UnknownCloudEventType, model_for
+
     verify(cloudevent)
     try:
         model = model_for(cloudevent.get_type())
@@ -123,6 +124,11 @@ def consume_once(
     consumer: str, handler: CloudEventHandler, received: ReceivedCloudEvent[CloudEventData]
 ) -> bool:
     """Apply the handler unless this consumer already did; True when it was applied now."""
+    # Loaded by the first CloudEvent, as its parser is: a function starts without SQLAlchemy.
+    from sqlalchemy.dialects.postgresql import insert
+
+    from shared.outbox.models import ProcessedCloudEvent
+
     try:
         with unit_of_work() as session:
             first_time = session.execute(

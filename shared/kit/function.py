@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
 
-from shared.catalog import CATALOG, CloudEventData
 from shared.config import get_settings
 from shared.errors import DomainError
 from shared.kit.consuming import CloudEventHandler, ReceivedCloudEvent
@@ -25,8 +23,13 @@ from shared.kit.context import RequestContext
 from shared.kit.documented import PROBLEM_SCHEMA, responses_for
 from shared.kit.head import HeadAsGet
 from shared.kit.operations import operations_router
-from shared.kit.problems import install_problem_handlers
+from shared.kit.problems import ProblemRoute, install_problem_handlers
 from shared.logs import configure_logging
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from shared.catalog import CloudEventData
 
 # What a scheduled run did, by name (`{"published": 3}`), for `eventmgr invoke` to print;
 # None or all zeros when there was nothing to do.
@@ -37,8 +40,8 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 Errors = Sequence[type[DomainError]]
 # A consumer's handler, given the CloudEvent with its data parsed into the catalog model (one
 # of the models it was registered for: `ReceivedCloudEvent[EventCancelled]`).
-Consumed = TypeVar("Consumed", bound=CloudEventData)
-TypedHandler = Callable[[Session, ReceivedCloudEvent[Consumed]], None]
+Consumed = TypeVar("Consumed", bound="CloudEventData")
+TypedHandler = Callable[["Session", ReceivedCloudEvent[Consumed]], None]
 
 # What every function is given; a declaration adds its own (e.g. the signing key for `login`).
 # `cloudevent_key`: every function may publish (the outbox signs) and consume (the kit checks).
@@ -77,7 +80,9 @@ class Function:
     secrets: Sequence[str] = ()
     extras: Sequence[str] = ()
     max_body_bytes: int | None = None
-    router: APIRouter = field(default_factory=APIRouter, repr=False)
+    router: APIRouter = field(
+        default_factory=lambda: APIRouter(route_class=ProblemRoute), repr=False
+    )
     # Filled by `on`: the handler of each consumed type, and the types only taken from one
     # source (only CloudEvents from that source arrive).
     cloudevent_handlers: dict[str, CloudEventHandler] = field(
@@ -133,6 +138,9 @@ class Function:
         CloudEvent with its data parsed into its model. `source` keeps only the CloudEvents
         from that source.
         """
+        # The catalog is loaded by a function that consumes (its models are), not by every one.
+        from shared.catalog import CATALOG
+
         if not models:
             raise ValueError(f"{self.name}: `on` needs at least one catalog model")
         for model in models:

@@ -27,7 +27,7 @@ from shared.errors import DomainError, NotFound
 from shared.kit.auth import Internal, is_unproven
 from shared.kit.consuming import consume_once, read
 from shared.kit.context import parse_traceparent
-from shared.kit.problems import ProblemResponse, problem
+from shared.kit.problems import ProblemResponse, ProblemRoute, problem
 from shared.metrics import SCRAPES, exposition
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def operations_router(function: Function) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, route_class=ProblemRoute)
 
     @router.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable, Coroutine
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
 
 PROBLEM_JSON = "application/problem+json"
 # When PostgreSQL is away (a restart, a failover), how soon a client may try again.
@@ -106,6 +111,8 @@ async def _on_unexpected(request: Request, error: Exception) -> ProblemResponse:
 def _lost_connection(error: DBAPIError) -> bool:
     """No connection to PostgreSQL (SQLSTATE class 08, a server shutting down: 57P, or none at
     all when the socket was never reached), as opposed to a statement that failed."""
+    from sqlalchemy.exc import InterfaceError
+
     if error.connection_invalidated:
         return True
     if isinstance(error, InterfaceError):
@@ -116,10 +123,9 @@ def _lost_connection(error: DBAPIError) -> bool:
     return sqlstate is None or str(sqlstate).startswith(("08", "57P"))
 
 
-async def _on_database(request: Request, error: Exception) -> ProblemResponse:
+async def _on_database(request: Request, error: DBAPIError) -> ProblemResponse:
     # A database restart is the platform's trouble, not a bug: 503 says "come back shortly"
     # (and /readyz says the same), where a 500 would page someone for every request meanwhile.
-    assert isinstance(error, DBAPIError)
     if not _lost_connection(error):
         return await _on_unexpected(request, error)
     logger.warning("PostgreSQL unavailable", extra={"error.message": str(error.orig)})
@@ -135,6 +141,39 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(DomainError, _on_domain)
-    app.add_exception_handler(OperationalError, _on_database)
-    app.add_exception_handler(InterfaceError, _on_database)
+    # SQLAlchemy's errors are answered by ProblemRoute, which every kit route is.
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+def _database_error(error: Exception) -> DBAPIError | None:
+    """The error as SQLAlchemy's connection or interface trouble, else None. Its exceptions are
+    looked up once SQLAlchemy is loaded: before that, none can have been raised."""
+    if "sqlalchemy.exc" not in sys.modules:
+        return None
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return error if isinstance(error, OperationalError | InterfaceError) else None
+
+
+class ProblemRoute(APIRoute):
+    """The route class of every kit router: answers SQLAlchemy's connection and interface
+    errors as `_on_database` does (503 when PostgreSQL is away, else the unexpected 500).
+
+    Mapped here rather than by `add_exception_handler`, which is keyed by the class and would
+    import SQLAlchemy with the app: a function starts, and answers from the cache, without it
+    (bench/startup.py). Every other error goes on to the handlers above.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handled(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except Exception as error:
+                database_error = _database_error(error)
+                if database_error is None:
+                    raise
+                return await _on_database(request, database_error)
+
+        return handled

@@ -23,9 +23,10 @@ from shared.catalog import EventApproved, EventHidden, EventRestored
 from shared.config import get_settings
 from shared.events import repository as events
 from shared.events.errors import EventNotFound
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Event
 from shared.events.schemas import EventPublic
 from shared.events.service import visible_event
+from shared.events.statuses import EventStatus, Moderation
 from shared.moderation.errors import ModerationConflict
 from shared.moderation.models import AbuseReport
 from shared.outbox.writer import emit

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared.catalog import EventDeleted
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Event
+from shared.events.statuses import EventStatus, Moderation
 from shared.notifications import kinds, repository
 from shared.notifications.kinds import Kind
 from shared.notifications.mails.rendering import P

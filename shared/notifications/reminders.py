@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from shared.config import get_settings
 from shared.db import unit_of_work
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Event
+from shared.events.statuses import EventStatus, Moderation
 from shared.metrics import REMINDERS
 from shared.notifications import kinds
 from shared.notifications.models import (

@@ -24,10 +24,12 @@ from shared.catalog import (
 from shared.errors import InvalidInput
 from shared.events import repository
 from shared.events.errors import CapacityBelowConfirmed, EmailNotVerified, EventNotEditable
-from shared.events.models import Event, EventStatus
+from shared.events.filters import normalize_tag
+from shared.events.models import Event
 from shared.events.questions import stored
 from shared.events.schemas import EventUpdate, Waitlist
-from shared.events.service import normalize_tag, owned_event, summary_of
+from shared.events.service import owned_event, summary_of
+from shared.events.statuses import EventStatus
 from shared.outbox.writer import emit
 from shared.registrations import repository as registration_rows
 from shared.registrations.promotion import promote_waiting

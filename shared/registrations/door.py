@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCheckedIn
-from shared.events.models import Event, EventStatus
+from shared.events.models import Event
 from shared.events.service import owned_event
+from shared.events.statuses import EventStatus
 from shared.outbox.writer import emit
 from shared.registrations import tickets
 from shared.registrations.errors import (

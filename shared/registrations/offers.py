@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from shared.catalog import RegistrationClaimed, RegistrationOfferExpired
 from shared.db import unit_of_work
 from shared.events.errors import EventNotFound
-from shared.events.models import Event, EventStatus
+from shared.events.models import Event
 from shared.events.service import visible_event
+from shared.events.statuses import EventStatus
 from shared.outbox.writer import emit
 from shared.registrations import repository
 from shared.registrations.errors import EventNotOpen, NoOffer, OfferExpired

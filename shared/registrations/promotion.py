@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationOffered, RegistrationPromoted
-from shared.events.models import Event, EventStatus, WaitlistMode
+from shared.events.models import Event
+from shared.events.statuses import EventStatus, WaitlistMode
 from shared.outbox.writer import emit
 from shared.registrations import repository
 from shared.registrations.models import Registration, RegistrationStatus

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.sql.dml import Update
 
 from shared import process_state
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Event
 from shared.events.repository import with_tags
+from shared.events.statuses import EventStatus, Moderation
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
 

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from shared.catalog import RegistrationCancelled, RegistrationCreated
 from shared.errors import Unauthenticated
-from shared.events import cache as events_cache
+from shared.events import invalidation
 from shared.events.errors import EventNotFound
-from shared.events.models import EventStatus
 from shared.events.questions import read
 from shared.events.schemas import EventPublic
 from shared.events.service import is_visible, visible_event
+from shared.events.statuses import EventStatus
 from shared.events.withdrawn import is_withdrawn
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
@@ -75,7 +75,7 @@ def join(
         taken = repository.take_place(session, event_id, user_id, public_only=False, answers=kept)
         if taken is None:
             raise EventNotOpen("This event is over.")
-    events_cache.note_counters_changed(session, event_id)
+    invalidation.note_counters_changed(session, event_id)
     waitlisted = taken.status == RegistrationStatus.waitlisted
     # Under the event's lock the waitlist only grows at its end: the newcomer is last.
     public = RegistrationPublic(

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from shared import process_state
 from shared.config import get_settings
-from shared.events.models import Event, EventStatus
+from shared.events.models import Event
+from shared.events.statuses import EventStatus
 from shared.registrations.errors import NoTicket, RegistrationNotFound
 from shared.registrations.models import CONFIRMED_STATUSES, Registration
 

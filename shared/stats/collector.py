@@ -20,7 +20,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
 from shared.db import unit_of_work
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Event
+from shared.events.statuses import EventStatus, Moderation
 from shared.moderation.models import AbuseReport
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.outbox.models import DeadLetter, OutboxMessage

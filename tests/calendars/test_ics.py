@@ -10,7 +10,8 @@ import icalendar
 import vobject
 
 from shared.calendars.ics import event_calendar
-from shared.events.models import Event, EventStatus
+from shared.events.models import Event
+from shared.events.statuses import EventStatus
 
 
 def an_event(**changes) -> Event:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from shared.db import unit_of_work
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Event
+from shared.events.statuses import EventStatus, Moderation
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, create_event
 

@@ -18,6 +18,7 @@ from shared.cache import get_redis, versioned
 from shared.cache.models import PendingInvalidation
 from shared.db import unit_of_work
 from shared.events import cache
+from shared.events.cache_entries import PAGES, PUBLIC_PAGE
 from shared.events.errors import EventNotFound
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, create_event
@@ -170,7 +171,7 @@ def test_a_burst_of_reads_redis_never_answers_is_one_timeout_not_one_per_request
     with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
         monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
         process_state.reset()
-        lookups = burst(20, lambda: cache.PAGES.get_async(str(uuid.uuid4()), cache.PUBLIC_PAGE))
+        lookups = burst(20, lambda: PAGES.get_async(str(uuid.uuid4()), PUBLIC_PAGE))
         assert [lookup.value for lookup in lookups] == [None] * 20
         assert versioned._timeouts_in_row == 1
     process_state.reset()

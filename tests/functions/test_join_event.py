@@ -8,7 +8,8 @@ import httpx
 from sqlalchemy import func, select, update
 
 from shared.db import unit_of_work
-from shared.events.models import Event, EventStatus, Moderation
+from shared.events.models import Event
+from shared.events.statuses import EventStatus, Moderation
 from shared.registrations.models import Registration, RegistrationStatus
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, create_event, new_user, token_for

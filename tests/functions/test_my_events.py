@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from shared.db import unit_of_work
-from shared.events.models import Event, Moderation
+from shared.events.models import Event
+from shared.events.statuses import Moderation
 from shared.users.models import User
 from tests.support.api import assert_problem
 from tests.support.factories import create_event, new_user, token_for
