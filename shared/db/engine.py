@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import process_state
@@ -77,6 +77,15 @@ def unit_of_work() -> Iterator[Session]:
                 # The change is committed; what a hook does (publishing) is recovered by the
                 # sweeps. Failing the request now would make a client retry a done change.
                 logger.exception("after-commit work failed; the sweeps will catch up")
+
+
+@contextmanager
+def single_statement() -> Iterator[Connection]:
+    """A connection for a read that is one statement (a page of the catalog on a cache miss):
+    the statement is its own snapshot, so it runs without BEGIN and COMMIT, the two round
+    trips a transaction would add to it. Never for writes or for reads that must agree."""
+    with get_engine().connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def after_commit(session: Session, hook: Callable[[], object]) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AnyHttpUrl,
@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy import Row
 
 from shared.events.models import Event
 from shared.events.withdrawn import WITHDRAWN_TITLE
@@ -114,7 +115,8 @@ class EventPublic(BaseModel):
     withdrawn: bool = False
 
     @classmethod
-    def of(cls, event: Event, *, withdrawn: bool = False) -> EventPublic:
+    def of(cls, event: Event | Row[*tuple[Any, ...]], *, withdrawn: bool = False) -> EventPublic:
+        """From the ORM's event, or from a row of `repository.shown` (its `tag_names`)."""
         venue = None
         if event.venue_name and event.venue_address and not withdrawn:
             # Stored, so checked when written: rows kept from before a stricter rule still read.
@@ -133,7 +135,7 @@ class EventPublic(BaseModel):
             ends_at=event.ends_at,
             timezone=event.timezone,
             category=event.category_slug,
-            tags=[] if withdrawn else sorted(tag.name for tag in event.tags),
+            tags=[] if withdrawn else _tag_names(event),
             venue=venue,
             online_url=None if withdrawn else event.online_url,
             capacity=event.capacity,
@@ -147,6 +149,12 @@ class EventPublic(BaseModel):
             updated_at=event.updated_at,
             withdrawn=withdrawn,
         )
+
+
+def _tag_names(event: Event | Row[*tuple[Any, ...]]) -> list[str]:
+    if isinstance(event, Event):
+        return sorted(tag.name for tag in event.tags)
+    return event.tag_names or []  # sorted by the query; NULL without tags
 
 
 class EventPage(BaseModel):
