@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
+from typing import ParamSpec, TypeVar
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,6 +18,10 @@ from shared import process_state
 from shared.config import get_settings
 
 logger = logging.getLogger("eventmgr.db")
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+# The limiter of `read_on_thread` for the running event loop (a test client runs another).
+_read_limiter: tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = None
 
 
 class DatabaseNotConfigured(RuntimeError):
@@ -86,6 +95,28 @@ def single_statement() -> Iterator[Connection]:
     trips a transaction would add to it. Never for writes or for reads that must agree."""
     with get_engine().connect() as connection:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def read_on_thread(
+    read: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
+) -> Result:
+    """A blocking read from an async route, on the thread pool, at most `DB_POOL_SIZE` at once
+    in the process. Under load, forty threads (the pool's default) would each wait for one of
+    the engine's connections, open and close overflow connections (a PostgreSQL backend
+    each), and contend for the GIL; past the pool's size the reads wait here as coroutines,
+    and each one that runs finds a steady connection free."""
+    global _read_limiter
+    loop = asyncio.get_running_loop()
+    if _read_limiter is None or _read_limiter[0] is not loop:
+        _read_limiter = (loop, anyio.CapacityLimiter(get_settings().db_pool_size))
+    return await anyio.to_thread.run_sync(partial(read, *args, **kwargs), limiter=_read_limiter[1])
+
+
+@process_state.on_reset
+def forget_read_limiter() -> None:
+    """Sized from the old settings: made again on next use."""
+    global _read_limiter
+    _read_limiter = None
 
 
 def after_commit(session: Session, hook: Callable[[], object]) -> None:

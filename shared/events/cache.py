@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import event as orm_events
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from shared.cache.flights import Flights
 from shared.cache.versioned import Lookup, VersionedCache
 from shared.config import get_settings
-from shared.db import after_commit, single_statement, unit_of_work
+from shared.db import after_commit, read_on_thread, single_statement, unit_of_work
 from shared.events import repository
 from shared.events.errors import EventNotFound
 from shared.events.models import Category, Event
@@ -62,13 +61,11 @@ async def event_page(
 async def _loaded(
     flight: tuple[object, ...], lookup: Lookup, load: Callable[..., bytes], *args: object
 ) -> bytes:
-    """A miss, read from PostgreSQL on the thread pool (`load(*args, lookup)`). When Redis
+    """A miss, read from PostgreSQL on a thread (`load(*args, lookup)`). When Redis
     answered the lookup, the concurrent misses of one entry at one version share one load."""
     if lookup.version is None:
-        return await run_in_threadpool(load, *args, lookup)
-    return await _LOADS.load(
-        (*flight, lookup.version), lambda: run_in_threadpool(load, *args, lookup)
-    )
+        return await read_on_thread(load, *args, lookup)
+    return await _LOADS.load((*flight, lookup.version), lambda: read_on_thread(load, *args, lookup))
 
 
 def _refresh(
@@ -77,7 +74,7 @@ def _refresh(
     """A hit close to its expiry: one load in the background files a fresh entry under the
     version the lookup read (a change since has a version of its own, loaded by its readers),
     so no request waits on the reload the expiry would cost. A miss of that moment joins it."""
-    _LOADS.start((*flight, lookup.version), lambda: run_in_threadpool(load, *args, lookup))
+    _LOADS.start((*flight, lookup.version), lambda: read_on_thread(load, *args, lookup))
 
 
 def _load_event_page(
@@ -104,7 +101,7 @@ async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -
     let a client fill Redis with one-off pages."""
     popular = filters.q is None and filters.starts_from is None and filters.starts_before is None
     if cursor is not None or not popular or limit != DEFAULT_LIMIT:
-        return await run_in_threadpool(_load_list_page, filters, cursor, limit)
+        return await read_on_thread(_load_list_page, filters, cursor, limit)
     key = _list_key(filters, limit)
     lookup = await LISTS.get_async(ALL, key)
     if lookup.value is not None:
