@@ -6,6 +6,11 @@ PostgreSQL before a change files it under a version nobody reads any more: no en
 outlive the change that made it stale. An increment Redis refuses is written to
 PostgreSQL (`cache_invalidations`) and retried by `sweep_tasks` every minute; the entries'
 TTL bounds the rest (a process that dies between its commit and the increment).
+
+A hot entry is refreshed ahead of its expiry: a read that finds it in the last part of its
+TTL (`Lookup.refresh`) is answered from it while one load files a new one (`shared.events.cache`),
+so no request of a busy page waits on the reload its expiry would cost. The TTL itself is
+unchanged, so every bound above still holds.
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("eventmgr.cache")
 
+# The scope's version, the entry under it and the entry's remaining TTL in ms (-2: none).
 _READ = """
 local version = redis.call('GET', KEYS[1]) or '0'
-return {version, redis.call('GET', ARGV[1] .. version .. ':' .. ARGV[2])}
+local entry = ARGV[1] .. version .. ':' .. ARGV[2]
+return {version, redis.call('GET', entry), redis.call('PTTL', entry)}
 """
 _READ_SHA = hashlib.sha1(_READ.encode()).hexdigest()  # noqa: S324 - how Redis names a script
 # After a Redis error, go straight to PostgreSQL for a moment instead of waiting on timeouts.
@@ -45,6 +52,8 @@ _TIMEOUTS_BEFORE_PAUSE = 3
 _timeouts_in_row = 0
 _VERSION_TTL_SECONDS = 86_400
 _RETRY_BATCH = 1000
+# An entry read in the last quarter of its TTL is refreshed ahead of its expiry.
+_REFRESH_AHEAD_SHARE = 0.25
 
 CACHE_LOOKUPS = Counter(
     "eventmgr_cache_lookups_total",
@@ -62,6 +71,8 @@ class Lookup:
     value: bytes | None
     # The scope's version when read; `store` files the value loaded meanwhile under it.
     version: bytes | None
+    # A hit close to its expiry: serve it, and have one load file a fresh one.
+    refresh: bool = False
 
 
 def _usable() -> redis.Redis | None:
@@ -129,12 +140,12 @@ class VersionedCache:
         import redis  # loaded with the client: a name lookup (see shared.cache)
 
         try:
-            version, value = client.eval(
+            version, value, ttl_ms = client.eval(
                 _READ, 1, self._version_key(scope), self._entry_prefix(scope), key
             )
         except redis.RedisError as error:
             return self._unavailable(error)
-        return self._found(version, value)
+        return self._found(version, value, ttl_ms)
 
     async def get_async(self, scope: str, key: str) -> Lookup:
         """`get` on the event loop, for async routes: a hit costs no hop to the thread pool,
@@ -151,9 +162,11 @@ class VersionedCache:
             return Lookup(None, None)
         return self._found(*found)
 
-    def _found(self, version: bytes, value: bytes | None) -> Lookup:
+    def _found(self, version: bytes, value: bytes | None, ttl_ms: int) -> Lookup:
         CACHE_LOOKUPS.labels(self.name, "hit" if value is not None else "miss").inc()
-        return Lookup(value, version)
+        # -1 (no expiry) never happens: `store` always sets one.
+        refresh = value is not None and 0 <= ttl_ms < self._ttl() * 1000 * _REFRESH_AHEAD_SHARE
+        return Lookup(value, version, refresh)
 
     def _unavailable(self, error: Exception) -> Lookup:
         _failed(error)
@@ -193,10 +206,10 @@ class VersionedCache:
         _defer(keys)
 
 
-# (version key, entry prefix, key) of one read; its answer (version, value), or None when
-# Redis did not answer.
+# (version key, entry prefix, key) of one read; its answer (version, value, the value's TTL in
+# ms), or None when Redis did not answer.
 _ScriptRead = tuple[str, str, str]
-_ScriptAnswer = tuple[bytes, bytes | None] | None
+_ScriptAnswer = tuple[bytes, bytes | None, int] | None
 
 
 async def _send_reads(client: object, reads: list[_ScriptRead]) -> list[_ScriptAnswer]:
@@ -228,10 +241,10 @@ async def _evaluate(client: redis.asyncio.Redis, reads: list[_ScriptRead]) -> li
     if len(reads) == 1:
         try:
             # By its hash: the script's text is not sent and hashed by Redis on every read.
-            version, value = await client.evalsha(_READ_SHA, 1, *reads[0])
+            version, value, ttl_ms = await client.evalsha(_READ_SHA, 1, *reads[0])
         except redis.exceptions.NoScriptError:
-            version, value = await client.eval(_READ, 1, *reads[0])  # Redis keeps it now
-        return [(version, value)]
+            version, value, ttl_ms = await client.eval(_READ, 1, *reads[0])  # Redis keeps it now
+        return [(version, value, ttl_ms)]
     answers = await _pipelined(client, reads)
     if any(isinstance(answer, redis.exceptions.NoScriptError) for answer in answers):
         await client.script_load(_READ)  # Redis lost its scripts (a restart)
@@ -240,8 +253,8 @@ async def _evaluate(client: redis.asyncio.Redis, reads: list[_ScriptRead]) -> li
     for answer in answers:
         if isinstance(answer, Exception):
             raise answer
-        version, value = answer
-        found.append((version, value))
+        version, value, ttl_ms = answer
+        found.append((version, value, ttl_ms))
     return found
 
 

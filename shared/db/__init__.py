@@ -5,6 +5,22 @@ function whose first requests are answered from the cache starts without it (ben
 The models' declarative base is `shared.db.base.Base`.
 """
 
-from shared.db.engine import after_commit, get_engine, ping, session_factory, unit_of_work
+from shared.db.engine import (
+    after_commit,
+    get_engine,
+    ping,
+    read_on_thread,
+    session_factory,
+    single_statement,
+    unit_of_work,
+)
 
-__all__ = ["after_commit", "get_engine", "ping", "session_factory", "unit_of_work"]
+__all__ = [
+    "after_commit",
+    "get_engine",
+    "ping",
+    "read_on_thread",
+    "session_factory",
+    "single_statement",
+    "unit_of_work",
+]

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+import anyio
+import anyio.to_thread
 
 from shared import process_state
 from shared.config import get_settings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger("eventmgr.db")
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+# The limiter of `read_on_thread` for the running event loop (a test client runs another).
+_read_limiter: tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = None
 
 
 class DatabaseNotConfigured(RuntimeError):
@@ -84,6 +93,37 @@ def unit_of_work() -> Iterator[Session]:
                 # The change is committed; what a hook does (publishing) is recovered by the
                 # sweeps. Failing the request now would make a client retry a done change.
                 logger.exception("after-commit work failed; the sweeps will catch up")
+
+
+@contextmanager
+def single_statement() -> Iterator[Connection]:
+    """A connection for a read that is one statement (a page of the catalog on a cache miss):
+    the statement is its own snapshot, so it runs without BEGIN and COMMIT, the two round
+    trips a transaction would add to it. Never for writes or for reads that must agree."""
+    with get_engine().connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def read_on_thread(
+    read: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
+) -> Result:
+    """A blocking read from an async route, on the thread pool, at most `DB_POOL_SIZE` at once
+    in the process. Under load, forty threads (the pool's default) would each wait for one of
+    the engine's connections, open and close overflow connections (a PostgreSQL backend
+    each), and contend for the GIL; past the pool's size the reads wait here as coroutines,
+    and each one that runs finds a steady connection free."""
+    global _read_limiter
+    loop = asyncio.get_running_loop()
+    if _read_limiter is None or _read_limiter[0] is not loop:
+        _read_limiter = (loop, anyio.CapacityLimiter(get_settings().db_pool_size))
+    return await anyio.to_thread.run_sync(partial(read, *args, **kwargs), limiter=_read_limiter[1])
+
+
+@process_state.on_reset
+def forget_read_limiter() -> None:
+    """Sized from the old settings: made again on next use."""
+    global _read_limiter
+    _read_limiter = None
 
 
 def after_commit(session: Session, hook: Callable[[], object]) -> None:

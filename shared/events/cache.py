@@ -18,11 +18,9 @@ import json
 import uuid
 from collections.abc import Callable
 
-from starlette.concurrency import run_in_threadpool
-
 from shared.cache.flights import Flights
 from shared.cache.versioned import Lookup
-from shared.db import unit_of_work
+from shared.db import read_on_thread, single_statement, unit_of_work
 from shared.events.cache_entries import ALL, CATEGORIES, LISTS, PAGES, PUBLIC_PAGE
 from shared.events.filters import EventFilters
 from shared.events.schemas import CategoryList, CategoryPublic, EventPublic
@@ -39,6 +37,10 @@ async def event_page(
     PostgreSQL is read on the thread pool."""
     lookup = await PAGES.get_async(str(event_id), PUBLIC_PAGE)
     if lookup.value is not None:
+        if lookup.refresh:  # the cached page is what anyone may see: refreshed as anyone
+            _refresh(
+                ("page", event_id, None, False), lookup, _load_event_page, event_id, None, False
+            )
         return lookup.value
     flight = ("page", event_id, viewer_id, viewer_is_admin)
     return await _loaded(flight, lookup, _load_event_page, event_id, viewer_id, viewer_is_admin)
@@ -47,26 +49,42 @@ async def event_page(
 async def _loaded(
     flight: tuple[object, ...], lookup: Lookup, load: Callable[..., bytes], *args: object
 ) -> bytes:
-    """A miss, read from PostgreSQL on the thread pool (`load(*args, lookup)`). When Redis
+    """A miss, read from PostgreSQL on a thread (`load(*args, lookup)`). When Redis
     answered the lookup, the concurrent misses of one entry at one version share one load."""
     if lookup.version is None:
-        return await run_in_threadpool(load, *args, lookup)
-    return await _LOADS.load(
-        (*flight, lookup.version), lambda: run_in_threadpool(load, *args, lookup)
-    )
+        return await read_on_thread(load, *args, lookup)
+    return await _LOADS.load((*flight, lookup.version), lambda: read_on_thread(load, *args, lookup))
+
+
+def _refresh(
+    flight: tuple[object, ...], lookup: Lookup, load: Callable[..., bytes], *args: object
+) -> None:
+    """A hit close to its expiry: one load in the background files a fresh entry under the
+    version the lookup read (a change since has a version of its own, loaded by its readers),
+    so no request waits on the reload the expiry would cost. A miss of that moment joins it."""
+    _LOADS.start((*flight, lookup.version), lambda: read_on_thread(load, *args, lookup))
 
 
 def _load_event_page(
     event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool, lookup: Lookup
 ) -> bytes:
+    """A public event in one statement; a draft or hidden one through the rights check, for
+    the few who may see it."""
+    from shared.events import repository
+    from shared.events.errors import EventNotFound
     from shared.events.service import is_public, visible_event
 
+    with single_statement() as connection:
+        row = repository.shown(connection, event_id)
+    if row is not None and is_public(row):
+        body = EventPublic.of(row).model_dump_json().encode()
+        PAGES.store(str(event_id), PUBLIC_PAGE, lookup, body)
+        return body
+    if row is None or (viewer_id is None and not viewer_is_admin):
+        raise EventNotFound(f"No event {event_id}.")  # as `visible_event` says it
     with unit_of_work() as session:
         event = visible_event(session, event_id, viewer_id, viewer_is_admin)
-        body = EventPublic.of(event).model_dump_json().encode()
-        if is_public(event):
-            PAGES.store(str(event_id), PUBLIC_PAGE, lookup, body)
-    return body
+        return EventPublic.of(event).model_dump_json().encode()
 
 
 async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -> bytes:
@@ -75,10 +93,12 @@ async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -
     let a client fill Redis with one-off pages."""
     popular = filters.q is None and filters.starts_from is None and filters.starts_before is None
     if cursor is not None or not popular or limit != DEFAULT_LIMIT:
-        return await run_in_threadpool(_load_list_page, filters, cursor, limit)
+        return await read_on_thread(_load_list_page, filters, cursor, limit)
     key = _list_key(filters, limit)
     lookup = await LISTS.get_async(ALL, key)
     if lookup.value is not None:
+        if lookup.refresh:
+            _refresh(("list", key), lookup, _load_first_list_page, filters, key, limit)
         return lookup.value
     return await _loaded(("list", key), lookup, _load_first_list_page, filters, key, limit)
 
@@ -86,16 +106,17 @@ async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -
 def _load_list_page(filters: EventFilters, cursor: str | None, limit: int) -> bytes:
     from shared.events.service import list_events
 
-    with unit_of_work() as session:
-        page = list_events(session, filters, cursor=cursor, limit=limit)
+    with single_statement() as connection:
+        page = list_events(connection, filters, cursor=cursor, limit=limit)
     return page.model_dump_json().encode()
 
 
 def _load_first_list_page(filters: EventFilters, key: str, limit: int, lookup: Lookup) -> bytes:
     from shared.events.service import list_events
 
-    with unit_of_work() as session:
-        body = list_events(session, filters, cursor=None, limit=limit).model_dump_json().encode()
+    with single_statement() as connection:
+        page = list_events(connection, filters, cursor=None, limit=limit)
+    body = page.model_dump_json().encode()
     LISTS.store(ALL, key, lookup, body)
     return body
 
@@ -103,6 +124,8 @@ def _load_first_list_page(filters: EventFilters, key: str, limit: int, lookup: L
 async def categories() -> bytes:
     lookup = await CATEGORIES.get_async(ALL, ALL)
     if lookup.value is not None:
+        if lookup.refresh:
+            _refresh(("categories",), lookup, _load_categories)
         return lookup.value
     return await _loaded(("categories",), lookup, _load_categories)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_, union_all
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Connection, Row, Select, func, or_, select, tuple_, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
@@ -36,6 +37,53 @@ def get(session: Session, event_id: uuid.UUID, *, for_update: bool = False) -> E
     return session.get(Event, event_id, options=(joinedload(Event.tags),))
 
 
+# What a page of the catalog shows of an event (`EventPublic.of`), read as plain rows: the
+# cache-off reads skip the ORM's identity map and unit of work, which they never use.
+_SHOWN_COLUMNS = (
+    Event.id,
+    Event.title,
+    Event.description,
+    Event.starts_at,
+    Event.ends_at,
+    Event.timezone,
+    Event.category_slug,
+    Event.venue_name,
+    Event.venue_address,
+    Event.venue_lat,
+    Event.venue_lon,
+    Event.online_url,
+    Event.capacity,
+    Event.status,
+    Event.moderation,
+    Event.organizer_id,
+    Event.seats_taken,
+    Event.waitlist_count,
+    Event.waitlist_mode,
+    Event.offer_hours,
+    Event.auto_before_start_hours,
+    Event.questions,
+    Event.created_at,
+    Event.updated_at,
+)
+
+
+def _tag_names() -> Any:
+    """The event's tag names, sorted, as a column of the same statement (no second query)."""
+    return (
+        select(func.array_agg(aggregate_order_by(Tag.name, Tag.name)))
+        .select_from(event_tags.join(Tag, Tag.id == event_tags.c.tag_id))
+        .where(event_tags.c.event_id == Event.id)
+        .scalar_subquery()
+        .label("tag_names")
+    )
+
+
+def shown(connection: Connection, event_id: uuid.UUID) -> Row[*tuple[Any, ...]] | None:
+    """One event as a page shows it, tags included, in one statement."""
+    query = select(*_SHOWN_COLUMNS, _tag_names()).where(Event.id == event_id)
+    return connection.execute(query).one_or_none()
+
+
 def category_exists(session: Session, slug: str) -> bool:
     return session.get(Category, slug) is not None
 
@@ -56,17 +104,18 @@ def tags_named(session: Session, names: list[str]) -> list[Tag]:
     return list(session.scalars(select(Tag).where(Tag.name.in_(names))))
 
 
-def listed(
-    session: Session,
+def listed_shown(
+    connection: Connection,
     filters: EventFilters,
     *,
     now: datetime,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[Event]:
-    """Published, visible events, soonest first, keyset-paginated on (starts_at, id)."""
-    query = listed_query(filters, now=now, after=after, limit=limit).options(with_tags())
-    return list(session.scalars(query))
+) -> list[Row[*tuple[Any, ...]]]:
+    """Published, visible events, soonest first, keyset-paginated on (starts_at, id): plain
+    rows as the page shows them, tag names included, in one statement."""
+    query = listed_query(filters, now=now, after=after, limit=limit)
+    return list(connection.execute(query.with_only_columns(*_SHOWN_COLUMNS, _tag_names())))
 
 
 def listed_query(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import (
     AnyHttpUrl,
@@ -21,6 +21,8 @@ from shared.events.withdrawn import WITHDRAWN_TITLE
 from shared.validation import Number, RequestModel, SingleLine, TimeZoneName, WholeNumber
 
 if TYPE_CHECKING:
+    from sqlalchemy import Row
+
     from shared.events.models import Event
 
 Title = Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)]
@@ -48,9 +50,9 @@ class Waitlist(RequestModel):
     auto_before_start_hours: Annotated[WholeNumber, Field(ge=0, le=168)] = 24
 
     @classmethod
-    def of(cls, event: Event) -> Waitlist:
+    def of(cls, event: Event | Row[*tuple[Any, ...]]) -> Waitlist:
         return cls.model_construct(
-            mode=event.waitlist_mode.value,
+            mode=WaitlistMode(event.waitlist_mode).value,
             offer_hours=event.offer_hours,
             auto_before_start_hours=event.auto_before_start_hours,
         )
@@ -158,7 +160,8 @@ class EventPublic(BaseModel):
     withdrawn: bool = False
 
     @classmethod
-    def of(cls, event: Event, *, withdrawn: bool = False) -> EventPublic:
+    def of(cls, event: Event | Row[*tuple[Any, ...]], *, withdrawn: bool = False) -> EventPublic:
+        """From the ORM's event, or from a row of `repository.shown` (its `tag_names`)."""
         venue = None
         if event.venue_name and event.venue_address and not withdrawn:
             # Stored, so checked when written: rows kept from before a stricter rule still read.
@@ -177,7 +180,7 @@ class EventPublic(BaseModel):
             ends_at=event.ends_at,
             timezone=event.timezone,
             category=event.category_slug,
-            tags=[] if withdrawn else sorted(tag.name for tag in event.tags),
+            tags=[] if withdrawn else _tag_names(event),
             venue=venue,
             online_url=None if withdrawn else event.online_url,
             capacity=event.capacity,
@@ -193,6 +196,12 @@ class EventPublic(BaseModel):
             updated_at=event.updated_at,
             withdrawn=withdrawn,
         )
+
+
+def _tag_names(event: Event | Row[*tuple[Any, ...]]) -> list[str]:
+    if isinstance(event, Event):
+        return sorted(tag.name for tag in event.tags)
+    return event.tag_names or []  # sorted by the query; NULL without tags
 
 
 class EventPage(BaseModel):

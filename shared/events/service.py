@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,7 +101,7 @@ def summary_of(event: Event) -> dict[str, Any]:
     }
 
 
-def is_public(event: Event) -> bool:
+def is_public(event: Event | Row[*tuple[Any, ...]]) -> bool:
     """What anyone may see, and so what a shared cache may hold."""
     return event.status != EventStatus.draft and event.moderation == Moderation.approved
 
@@ -172,16 +174,16 @@ _REFUSALS = {
 
 
 def list_events(
-    session: Session, filters: EventFilters, *, cursor: str | None, limit: int
+    connection: Connection, filters: EventFilters, *, cursor: str | None, limit: int
 ) -> EventPage:
     after = time_and_id(cursor) if cursor else None
-    events = repository.listed(
-        session, filters, now=datetime.now(UTC), after=after, limit=limit + 1
+    events = repository.listed_shown(
+        connection, filters, now=datetime.now(UTC), after=after, limit=limit + 1
     )
     return _page(events, limit)
 
 
-def _page(events: list[Event], limit: int) -> EventPage:
+def _page(events: Sequence[Event | Row[*tuple[Any, ...]]], limit: int) -> EventPage:
     """`events`: up to `limit + 1`, the one more saying another page follows."""
     page = events[:limit]
     next_cursor = None

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shared import process_state
 from shared.cache import get_redis, versioned
@@ -20,6 +20,7 @@ from shared.db import unit_of_work
 from shared.events import cache
 from shared.events.cache_entries import PAGES, PUBLIC_PAGE
 from shared.events.errors import EventNotFound
+from shared.events.models import Event
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, create_event
 
@@ -206,3 +207,52 @@ def test_concurrent_misses_share_a_load_yet_each_caller_gets_its_own_answer(clie
     client.patch(path, headers=owner, json={"title": "Renamed"})
     pages = burst(20, lambda: cache.event_page(uuid.UUID(published["id"]), None, False))
     assert {json.loads(page)["title"] for page in pages} == {"Renamed"}
+
+
+def test_a_hot_entry_near_its_expiry_is_served_while_one_load_refreshes_it(client):
+    """A read in the last part of an entry's TTL does not wait on a reload: the burst of that
+    moment is answered from the entry and one load in the background files a fresh one. A
+    change still shows at once, refresh or not."""
+    owner = bearer(client, "organizer")
+    event = create_event(client, owner)
+    event_id = uuid.UUID(event["id"])
+    path = f"/api/v1/events/{event['id']}"
+    assert client.get(path).json()["title"] == "Python meetup"
+    redis_client = get_redis()
+    assert redis_client is not None
+    (entry,) = [key for key in cached_keys() if key.startswith(f"cache:event:{event_id}:")]
+    # A row changed behind the cache's back shows which answers came from the entry.
+    with unit_of_work() as session:
+        session.execute(update(Event).where(Event.id == event_id).values(description="Reloaded"))
+        session.info.pop("cache_changes", None)  # not invalidated: only a reload can show it
+    redis_client.pexpire(entry, 1000)  # the last second of a 60 s entry
+
+    async def burst_then_settle() -> tuple[list[bytes], int]:
+        pages = await asyncio.gather(*(cache.event_page(event_id, None, False) for _ in range(20)))
+        refreshes = cache._LOADS.under_way()
+        await asyncio.gather(*refreshes)
+        return list(pages), len(refreshes)
+
+    pages, refreshes = asyncio.run(burst_then_settle())
+    assert {json.loads(page)["description"] for page in pages} != {"Reloaded"}
+    assert refreshes == 1
+    assert redis_client.pttl(entry) > 50_000  # filed again with a whole TTL
+    assert client.get(path).json()["description"] == "Reloaded"
+
+    redis_client.pexpire(entry, 1000)
+    client.patch(path, headers=owner, json={"title": "Renamed"})
+    assert client.get(path).json()["title"] == "Renamed"
+
+
+def test_a_list_near_its_expiry_is_refreshed_ahead_too(client):
+    create_event(client, bearer(client, "organizer"))
+    assert client.get("/api/v1/events").status_code == 200
+    redis_client = get_redis()
+    assert redis_client is not None
+    (entry,) = [key for key in cached_keys() if key.startswith("cache:events:all:")]
+    redis_client.pexpire(entry, 3000)  # the last 3 s of a 15 s entry
+    assert client.get("/api/v1/events").status_code == 200
+    # Refreshed in the background before it expired, not filed again by a later miss.
+    while 0 <= (left := redis_client.pttl(entry)) < 10_000:
+        time.sleep(0.05)
+    assert left > 10_000
