@@ -199,9 +199,11 @@ class EventPublic(BaseModel):
 
 
 def _tag_names(event: Event | Row[*tuple[Any, ...]]) -> list[str]:
-    if isinstance(event, Event):
-        return sorted(tag.name for tag in event.tags)
-    return event.tag_names or []  # sorted by the query; NULL without tags
+    from sqlalchemy import Row  # loaded already: the event came from it
+
+    if isinstance(event, Row):
+        return event.tag_names or []  # sorted by the query; NULL without tags
+    return sorted(tag.name for tag in event.tags)
 
 
 class EventPage(BaseModel):
