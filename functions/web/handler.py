@@ -11,7 +11,7 @@ import uuid
 from contextlib import suppress
 from typing import Annotated, Any
 
-from fastapi import Form, Path, Query, Request
+from fastapi import Form, Query, Request
 from mangum import Mangum
 from starlette.responses import Response
 
@@ -27,12 +27,11 @@ fn = Function(
     scaling=Scaling(max_scale=10, concurrency=50),
 )
 PAGE: dict[str, Any] = {"include_in_schema": False}
-Text = Annotated[str, Query(max_length=200)]
-EventId = Annotated[uuid.UUID, Path()]
-# Form fields: pages answer a bad or missing one with a page, never a 422 document.
-Csrf = Annotated[str, Form(max_length=100)]
-FormText = Annotated[str, Form(max_length=320)]
-Secret = Annotated[str, Form(max_length=1000)]
+# Inputs are taken as they come and checked here or by the API: a person gets a page that
+# says what is wrong, never a 422 document (bodies stay within MAX_BODY_BYTES).
+Text = Annotated[str, Query()]
+FormText = Annotated[str, Form()]
+MAX_TEXT = 200
 
 
 @fn.get("/", **PAGE)
@@ -41,18 +40,27 @@ def events(
     q: Text = "",
     category: Text = "",
     tag: Text = "",
-    from_: Annotated[str, Query(alias="from", max_length=40)] = "",
-    to: Annotated[str, Query(max_length=40)] = "",
-    cursor: Annotated[str, Query(max_length=500)] = "",
+    from_: Annotated[str, Query(alias="from")] = "",
+    to: Text = "",
+    cursor: Text = "",
 ) -> Response:
     page = Page.of(request)
-    filters = {"q": q, "category": category, "tag": tag, "from": from_, "to": to}
+    filters = {
+        key: value[:MAX_TEXT]
+        for key, value in {
+            "q": q,
+            "category": category,
+            "tag": tag,
+            "from": from_,
+            "to": to,
+        }.items()
+    }
     error = None
     listing: dict[str, Any] = {"items": [], "next_cursor": None}
     categories: list[dict[str, str]] = []
     try:
         categories = page.api.get("/categories")["items"]
-        listing = page.api.get("/events", **filters, cursor=cursor, limit=20)
+        listing = page.api.get("/events", **filters, cursor=cursor[:1000], limit=20)
     except ApiError as failure:
         error = page.error_text(failure)
     more = None
@@ -69,8 +77,10 @@ def events(
 
 
 @fn.get("/events/{event_id}", **PAGE)
-def event(request: Request, event_id: EventId) -> Response:
+def event(request: Request, event_id: str) -> Response:
     page = Page.of(request)
+    if not _is_uuid(event_id):
+        return _not_found(page)
     try:
         found = page.api.get(f"/events/{event_id}")
     except ApiError as failure:
@@ -90,7 +100,7 @@ def event(request: Request, event_id: EventId) -> Response:
     return page.render("event.html", event=found, mine=mine, google=google)
 
 
-def _my_registration(page: Page, event_id: uuid.UUID) -> dict[str, Any] | None:
+def _my_registration(page: Page, event_id: str) -> dict[str, Any] | None:
     try:
         items = page.api.get("/me/registrations", limit=100)["items"]
     except ApiError:
@@ -104,17 +114,19 @@ def _my_registration(page: Page, event_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 @fn.post("/events/{event_id}/register", **PAGE)
-def register(request: Request, event_id: EventId, csrf: Csrf = "") -> Response:
+def register(request: Request, event_id: str, csrf: FormText = "") -> Response:
     return _act(request, csrf, event_id, "POST", f"/events/{event_id}/registrations")
 
 
 @fn.post("/events/{event_id}/leave", **PAGE)
-def leave(request: Request, event_id: EventId, csrf: Csrf = "") -> Response:
+def leave(request: Request, event_id: str, csrf: FormText = "") -> Response:
     return _act(request, csrf, event_id, "DELETE", f"/events/{event_id}/registrations/me")
 
 
-def _act(request: Request, csrf: str, event_id: uuid.UUID, method: str, path: str) -> Response:
+def _act(request: Request, csrf: str, event_id: str, method: str, path: str) -> Response:
     page = Page.of(request)
+    if not _is_uuid(event_id):
+        return _not_found(page)
     try:
         page.check_csrf(csrf)
     except CsrfRefused:
@@ -135,7 +147,7 @@ def _act(request: Request, csrf: str, event_id: uuid.UUID, method: str, path: st
 
 
 @fn.get("/signin", **PAGE)
-def signin_form(request: Request, next: Annotated[str, Query(max_length=300)] = "/") -> Response:
+def signin_form(request: Request, next: Text = "/") -> Response:
     page = Page.of(request)
     page.form_session()
     return page.render("signin.html", next=_local(next), error=None, email="")
@@ -144,10 +156,10 @@ def signin_form(request: Request, next: Annotated[str, Query(max_length=300)] = 
 @fn.post("/signin", **PAGE)
 def signin(
     request: Request,
-    csrf: Csrf = "",
+    csrf: FormText = "",
     email: FormText = "",
-    password: Secret = "",
-    next: Annotated[str, Form(max_length=300)] = "/",
+    password: FormText = "",
+    next: FormText = "/",
 ) -> Response:
     page = Page.of(request)
     try:
@@ -178,7 +190,7 @@ def signin(
 
 
 @fn.post("/signout", **PAGE)
-def signout(request: Request, csrf: Csrf = "") -> Response:
+def signout(request: Request, csrf: FormText = "") -> Response:
     page = Page.of(request)
     try:
         page.check_csrf(csrf)
@@ -207,10 +219,10 @@ def signup_form(request: Request) -> Response:
 @fn.post("/signup", **PAGE)
 def signup(
     request: Request,
-    csrf: Csrf = "",
+    csrf: FormText = "",
     email: FormText = "",
     full_name: FormText = "",
-    password: Secret = "",
+    password: FormText = "",
 ) -> Response:
     page = Page.of(request)
     try:
@@ -240,7 +252,7 @@ def forgot_form(request: Request) -> Response:
 
 
 @fn.post("/forgot-password", **PAGE)
-def forgot(request: Request, csrf: Csrf = "", email: FormText = "") -> Response:
+def forgot(request: Request, csrf: FormText = "", email: FormText = "") -> Response:
     page = Page.of(request)
     try:
         page.check_csrf(csrf)
@@ -281,14 +293,17 @@ def my_registrations(request: Request) -> Response:
 
 
 @fn.get("/static/{name}", **PAGE)
-def static(name: Annotated[str, Path(max_length=200)]) -> Response:
+def static(request: Request, name: str) -> Response:
     found = ASSETS.response(name)
-    return found if found is not None else Response(status_code=404)
+    return found if found is not None else _not_found(Page.of(request))
 
 
 @fn.get("/{page_path:path}", **PAGE)
 def not_found(request: Request) -> Response:
-    page = Page.of(request)
+    return _not_found(Page.of(request))
+
+
+def _not_found(page: Page) -> Response:
     return page.render(
         "message.html",
         404,
@@ -296,6 +311,14 @@ def not_found(request: Request) -> Response:
         text=page.words("notfound.text"),
         back="/",
     )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _expired(page: Page) -> Response:
