@@ -55,19 +55,20 @@ def events(
             "to": to,
         }.items()
     }
-    error = None
+    error, status = None, 200
     listing: dict[str, Any] = {"items": [], "next_cursor": None}
     categories: list[dict[str, str]] = []
     try:
         categories = page.api.get("/categories")["items"]
         listing = page.api.get("/events", **filters, cursor=cursor[:1000], limit=20)
     except ApiError as failure:
-        error = page.error_text(failure)
+        error, status = page.error_text(failure), _page_status(failure)
     more = None
     if listing.get("next_cursor"):
         more = {**{k: v for k, v in filters.items() if v}, "cursor": listing["next_cursor"]}
     return page.render(
         "events.html",
+        status,
         events=listing["items"],
         categories=categories,
         filters=filters,
