@@ -3,6 +3,7 @@ client, and the one way pages are rendered (Jinja2, autoescaped) and forms are c
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-from functions.web.showing import local_time, map_url
+from functions.web.showing import local_time, map_url, svg_image
 from functions.web.words import WORDS
 from shared.kit.client import client_address
 from shared.web import language, sessions
@@ -31,7 +32,14 @@ TEMPLATES = Environment(
 TEMPLATES.globals["asset"] = ASSETS.url
 TEMPLATES.filters["local_time"] = local_time
 TEMPLATES.filters["map_url"] = map_url
+TEMPLATES.filters["svg_image"] = svg_image
 YEAR = 365 * 86_400
+# Its own stylesheet and images only; no script runs yet (every page works without one);
+# forms post only here; no framing (clickjacking).
+POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 class CsrfRefused(Exception):
@@ -111,6 +119,9 @@ class Page:
         return self._finish(RedirectResponse(to, status_code=303))
 
     def _finish(self, response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = POLICY
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store" if self.session else "private, max-age=0"
         if self.session is not None:
             response.set_cookie(
@@ -124,3 +135,33 @@ class Page:
                 language.COOKIE, self.picked, max_age=YEAR, **sessions.cookie_options()
             )
         return response
+
+
+def not_found(page: Page) -> Response:
+    return page.render(
+        "message.html",
+        404,
+        title=page.words("notfound.title"),
+        text=page.words("notfound.text"),
+        back="/",
+    )
+
+
+def expired(page: Page) -> Response:
+    """A form without its session's CSRF token: sent from elsewhere, or from an old page."""
+    return page.render(
+        "message.html", 403, title=page.words("csrf.title"), text=page.words("csrf.text"), back="/"
+    )
+
+
+def page_status(failure: ApiError) -> int:
+    # The API's 4xx stays a 4xx on the page; its outage is ours to tell as 503.
+    return failure.status if failure.status < 500 else 503
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from datetime import datetime
 from typing import Any
@@ -30,3 +31,9 @@ def map_url(venue: dict[str, Any]) -> str:
         return f"{OSM}?{urlencode({'mlat': lat, 'mlon': lon})}#map=17/{lat}/{lon}"
     query = ", ".join(part for part in (venue.get("name"), venue.get("address")) if part)
     return f"{OSM}search?{urlencode({'query': query})}"
+
+
+def svg_image(svg: str) -> str:
+    """The API's QR picture as an `<img>` source: an image, so no markup of it runs in the
+    page whatever it holds."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

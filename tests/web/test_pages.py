@@ -47,6 +47,7 @@ def test_the_list_searches_filters_and_pages(site, client):
     home = site.get("/")
     assert home.status_code == 200
     assert home.headers["content-type"].startswith("text/html")
+    assert "style-src 'self'" in home.headers["content-security-policy"]
     assert home.text.count('class="card"') == 20
     more = re.search(r'href="/\?([^"]*cursor=[^"]+)"', home.text)
     assert more, "a second page is linked"
