@@ -35,9 +35,16 @@ def signin(
     except CsrfRefused:
         return expired(page)
     target = _local(next)
+    # A new session id at sign-in: a session fixed before it cannot be taken over.
+    before, page.session = page.session, sessions.start()
     try:
         pair = page.api.post("/auth/login", {"email": email, "password": password})
+        page.session.access_token = pair["access_token"]
+        page.session.refresh_token = pair["refresh_token"]
+        profile = page.api.get("/users/me")
     except ApiError as failure:
+        sessions.end(page.session)
+        page.session = before
         return page.render(
             "signin.html",
             page_status(failure),
@@ -45,13 +52,8 @@ def signin(
             error=page.error_text(failure),
             email=email,
         )
-    # A new session id at sign-in: a session fixed before it cannot be taken over.
-    if page.session is not None:
-        sessions.end(page.session)
-    page.session = sessions.start()
-    page.session.access_token = pair["access_token"]
-    page.session.refresh_token = pair["refresh_token"]
-    profile = page.api.get("/users/me")
+    if before is not None:
+        sessions.end(before)
     page.session.user = {key: profile.get(key) for key in ("id", "full_name", "role", "locale")}
     sessions.save(page.session)
     return page.redirect(target)

@@ -91,7 +91,12 @@ def test_the_event_page_shows_its_zone_place_seats_and_calendar_links(site, clie
 def test_a_participant_signs_in_registers_sees_the_ticket_and_signs_out(site, client):
     event = create_event(client, bearer(client, "organizer"), capacity=5)
     person = new_user("participant")
+    site.get("/signin")
+    before = site.cookies[sessions.COOKIE]
     signed = sign_in(site, person.email)
+    # A new session at sign-in: one planted before it (session fixation) is gone.
+    assert site.cookies[sessions.COOKIE] != before
+    assert sessions.load(before) is None
     assert signed.status_code == 303
     assert signed.headers["location"] == "/"
     cookie = signed.headers["set-cookie"]
