@@ -63,7 +63,7 @@ def check(response, gateway) -> None:
             response.request.method == "GET" and path.startswith(HTML_PAGES_UNDER_API)
         )
         html = page and (response.status_code in (400, 404) or web_page(gateway, path))
-        expected = ("text/html",) if html else ("application/problem",)
+        expected: tuple[str, ...] = ("text/html",) if html else ("application/problem",)
         if html and response.status_code in (413, 422):
             # The kit refuses a NUL character or an oversized body before any page runs (a
             # problem, wherever it is sent); a page's own 422 (a filter the API refused) is
