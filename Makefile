@@ -11,13 +11,15 @@ DATA   ?= .eventmgr
 PYTEST_ARGS ?=
 LOCK   := requirements/constraints.txt
 PIP    := $(BIN)/pip install --quiet -c $(LOCK)
+# axe-core for the browser tests, at the version their package-lock.json pins.
+AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: up test lint services format clean bench lock rehearse fuzz soak
 
 up: $(VENV)/.embedded
 	$(BIN)/eventmgr up --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
-test: $(VENV)/.test services
+test: $(VENV)/.test services $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Deep fuzzing: the same generated requests as `make test`'s bounded run, many more per operation.
@@ -86,6 +88,10 @@ $(VENV)/.rehearse: pyproject.toml $(LOCK) | $(BIN)/python
 $(VENV)/.test: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) -e '.[test]'
 	@touch $@ $(VENV)/.embedded
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(VENV)/.dev: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) -e '.[dev]'

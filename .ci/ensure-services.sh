@@ -60,6 +60,10 @@ command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 # The report download page's script is run by the tests as a browser would.
 command -v node >/dev/null || missing+=(nodejs)
+# tests/browser: axe-core comes from the npm registry (npm), the browser is Debian's Chromium
+# driven by Playwright (never a browser download, which fails here).
+command -v npm >/dev/null || missing+=(npm)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${missing[*]}"

@@ -26,6 +26,7 @@ from local.apidocs import ASSETS_PATH, asset, docs_page
 from local.registry import Deployed
 from shared.db import ping
 from shared.kit import problem
+from shared.kit.catch_all import caught, is_catch_all
 from shared.kit.context import (
     bind_log_context,
     edge_ids,
@@ -53,12 +54,15 @@ class Gateway:
         self.deployed = deployed
         # The runner's worker, dispatcher and scheduler: `up`, or why not (for /readyz).
         self.components = components
-        self.table: list[tuple[APIRoute, ASGIApp]] = [
+        routes: list[tuple[APIRoute, ASGIApp]] = [
             (route, item.app)
             for item in deployed.values()
             for route in item.function.router.routes
             if isinstance(route, APIRoute)
         ]
+        self.table = [entry for entry in routes if not is_catch_all(entry[0].path)]
+        # Tried after every declared route, and never for the platform's own paths.
+        self.catch_all = [entry for entry in routes if is_catch_all(entry[0].path)]
         self.by_prefix = _by_prefix(self.table)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -129,7 +133,7 @@ class Gateway:
         answers it as a GET without the body)."""
         probe = {**scope, "method": "GET"} if scope["method"] == "HEAD" else scope
         candidates = self.by_prefix.get(_prefix(scope["path"]), self.by_prefix[_ANY])
-        for route, app in candidates:
+        for route, app in [*candidates, *self._catching(scope["path"])]:
             if route.matches(probe)[0] == Match.FULL:
                 scope.setdefault("state", {})["gateway_route"] = route.path
                 return app
@@ -138,7 +142,7 @@ class Gateway:
     def _allowed_methods(self, scope: Scope) -> list[str]:
         """Every method some function serves on this path (several functions may share one)."""
         methods: set[str] = set()
-        for route, _ in self.table:
+        for route, _ in [*self.table, *self._catching(scope["path"])]:
             if route.path_regex.match(scope["path"]):
                 methods.update(route.methods or ())
         if "GET" in methods:
@@ -146,7 +150,11 @@ class Gateway:
         return sorted(methods)
 
     def _path_owner(self, scope: Scope) -> ASGIApp:
-        return next(app for route, app in self.table if route.path_regex.match(scope["path"]))
+        routes = [*self.table, *self._catching(scope["path"])]
+        return next(app for route, app in routes if route.path_regex.match(scope["path"]))
+
+    def _catching(self, path: str) -> list[tuple[APIRoute, ASGIApp]]:
+        return self.catch_all if caught(path) else []
 
     async def _function_path(self, scope: Scope, receive: Receive, send: Send) -> None:
         name, _, rest = scope["path"][len(FUNCTION_PREFIX) :].partition("/")

@@ -195,6 +195,12 @@ class Settings(BaseSettings):
     # Statistics answers (a change forgets an event's and a person's at once).
     cache_analytics_seconds: int = Field(default=30, ge=1)
 
+    # Web front end: where it calls the public API (default: PUBLIC_URL, the gateway itself),
+    # how long a browser session lives unused, and how long one API call may take.
+    web_api_url: str | None = None
+    web_session_idle_seconds: int = Field(default=14 * 86_400, ge=60)
+    web_api_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
     # Worker, dispatcher and scheduler serve Prometheus metrics here (functions use /metrics).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "0.0.0.0"  # noqa: S104 - containers are reached on their own address

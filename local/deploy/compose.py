@@ -336,11 +336,16 @@ def function_service(name: str, deployed: Deployed) -> dict[str, Any]:
     if "s3_access_key" in deployed.function.secrets:
         # Its MinIO user exists once minio-setup has run.
         depends_on["minio-setup"] = {"condition": "service_completed_successfully"}
+    environment = {**settings(), "TRUSTED_PROXIES": GATEWAY_ADDRESS}
+    if "web" in deployed.function.extras:
+        # The web front end calls the API through the gateway on the compose network:
+        # PUBLIC_URL is the browsers' address, which inside a container is the container.
+        environment["WEB_API_URL"] = f"http://gateway:{PORT}"
     return {
         "build": our_build(name, extras_of(deployed)),
         "image": image(name, IMAGE_TAG),
         "restart": "unless-stopped",
-        "environment": {**settings(), "TRUSTED_PROXIES": GATEWAY_ADDRESS},
+        "environment": environment,
         "secrets": mounted(secrets_of(deployed, rabbitmq=True)),
         "depends_on": depends_on,
         "healthcheck": check(http_check(PORT, "/healthz"), interval="15s", retries=5),

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from local.deploy.common import PORT, PublicRoute, public_routes, service_name
 from local.registry import Deployed
+from shared.kit.catch_all import CATCH_ALL_REGEX, is_catch_all
 
 if TYPE_CHECKING:
     from local.render import Rendered
@@ -55,7 +56,10 @@ PROBLEM = '\'{"type":"about:blank","title":"%s","status":%d,"detail":"%s"}\''
 
 def path_regex(template: str) -> str:
     """`/api/v1/events/{event_id}` → `^/api/v1/events/[^/]+$` (uuid-typed parameters only
-    match ids, so `/registrations/me` and `/registrations/{id:uuid}` never collide)."""
+    match ids, so `/registrations/me` and `/registrations/{id:uuid}` never collide); the
+    catch-all `/{page:path}` matches every path but the platform's own."""
+    if is_catch_all(template):
+        return CATCH_ALL_REGEX
     pieces = []
     position = 0
     for match in PARAMETER.finditer(template):
@@ -66,9 +70,14 @@ def path_regex(template: str) -> str:
     return "^" + "".join(pieces) + "$"
 
 
-def _specificity(route: PublicRoute) -> tuple[int, int, str]:
-    # Regex map entries are tried in order: literal segments first, then fewer parameters.
-    return (route.path.count("{"), -len(route.path), route.path)
+def _specificity(route: PublicRoute) -> tuple[bool, int, int, str]:
+    return _path_specificity(route.path)
+
+
+def _path_specificity(path: str) -> tuple[bool, int, int, str]:
+    # Regex map entries are tried in order: literal segments first, then fewer parameters,
+    # the catch-all last.
+    return (is_catch_all(path), path.count("{"), -len(path), path)
 
 
 def routes_conf(deployed: dict[str, Deployed]) -> str:
@@ -94,11 +103,11 @@ def routes_conf(deployed: dict[str, Deployed]) -> str:
     lines.append(
         "    # CORS preflight goes to the function owning the path (its middleware answers)."
     )
-    for path in sorted(owner, key=lambda p: (p.count("{"), -len(p), p)):
+    for path in sorted(owner, key=_path_specificity):
         lines.append(f'    "~^OPTIONS:{path_regex(path)[1:]}" {owner[path]};')
     lines += ["}", "", "# Methods a known path accepts, for 405 answers.", "map $uri $allowed {"]
     lines.append('    default "";')
-    for path in sorted(allowed, key=lambda p: (p.count("{"), -len(p), p)):
+    for path in sorted(allowed, key=_path_specificity):
         lines.append(f'    "~{path_regex(path)}" "{", ".join(sorted(allowed[path]))}";')
     lines += ["}", ""]
     return "\n".join(lines)

@@ -194,8 +194,9 @@ class Function:
         app.state.function = self
         install_problem_handlers(app)
         self._document_errors()
-        app.include_router(self.router)
+        # Operations first: a catch-all page route (`/{page:path}`) must not shadow them.
         app.include_router(operations_router(self))
+        app.include_router(self.router)
         app.add_middleware(
             RequestContext,
             function=self.name,

@@ -206,8 +206,10 @@ def test_paths_that_normalise_into_another_path_are_refused(local_edge, target):
 def sample_path(template: str) -> str:
     """A concrete path for a route template, with encoded characters in its parameters."""
     return re.sub(
-        r"\{([a-z_]+)(:uuid)?\}",
-        lambda match: str(uuid.uuid4()) if match.group(2) else "caf%C3%A9-1",
+        r"\{([a-z_]+)(:uuid|:path)?\}",
+        lambda match: {":uuid": str(uuid.uuid4()), ":path": "some/caf%C3%A9-1"}.get(
+            match.group(2) or "", "caf%C3%A9-1"
+        ),
         template,
     )
 
@@ -293,7 +295,9 @@ def test_routes_are_the_declared_ones_and_internal_paths_are_not_among_them():
     # HEAD goes wherever GET goes.
     assert '"~^(GET|HEAD):/api/v1/events$" browse_events;' in routes
     assert '"~^POST:/api/v1/events$" create_event;' in routes
-    for internal in (":/$", "/metrics", "/function/"):
+    # `GET /` is the web front end's home page; the internal `POST /` is routed nowhere.
+    assert '"~^(GET|HEAD):/$" web;' in routes
+    for internal in ("POST:/$", "/metrics", "/function/"):
         assert internal not in routes
     assert "DELETE:/api/v1/events/[^/]+/registrations/me$" in routes
     assert re.fullmatch(
@@ -304,3 +308,37 @@ def test_routes_are_the_declared_ones_and_internal_paths_are_not_among_them():
         path_regex("/api/v1/events/{event_id}/registrations/{registration_id:uuid}"),
         "/api/v1/events/x/registrations/me",
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "status", "function"),
+    [
+        ("GET", "/", 200, "web"),
+        ("GET", "/some/page/of/the/site?x=1", 200, "web"),
+        ("HEAD", "/about", 200, "web"),
+        ("GET", "/verify-email?token=t", 200, "verify_email"),
+        ("GET", "/api/v1/no-such-route", 404, None),
+        ("GET", "/api/", 404, None),
+        ("GET", "/function/web/", 404, None),
+        ("GET", "/docs/assets/x.js", 404, None),
+        ("GET", "/metrics", 404, None),
+        ("GET", "/openapi.json", 404, None),
+        ("POST", "/api/v1/no-such-route", 404, None),
+        ("POST", "/some/page", 405, None),
+    ],
+)
+def test_the_web_front_end_gets_every_path_the_platform_does_not_keep(
+    deployed, local_edge, method, target, status, function
+):
+    """A reader's link to any page reaches the web front end; an API client's typo stays a
+    404 problem from the gateway, and the platform's own paths never reach a page."""
+    echo, gateway = local_edge
+    owner_of_port = dict(zip(echo.ports, sorted(deployed), strict=True))
+    before = len(echo.received)
+    answer = raw_request(gateway.url, method, target)
+    assert answer.status == status, (target, answer.status)
+    if function is None:
+        assert answer.content_type == "application/problem+json"
+        assert len(echo.received) == before
+    else:
+        assert owner_of_port[echo.received[-1].port] == function

@@ -68,23 +68,23 @@ def test_the_scenario_through_nginx(processes: Runner):
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "status"),
+    ("method", "path", "status", "allow"),
     [
-        ("POST", "/", 404),
-        ("GET", "/metrics", 404),
-        ("GET", "/function/login/healthz", 404),
-        ("POST", "/function/notify/", 404),
-        ("PUT", "/api/v1/events", 405),
+        # `/` is the web front end's home page: the internal POST is refused as a method.
+        ("POST", "/", 405, "GET, HEAD, OPTIONS"),
+        ("GET", "/metrics", 404, None),
+        ("GET", "/function/login/healthz", 404, None),
+        ("POST", "/function/notify/", 404, None),
+        ("PUT", "/api/v1/events", 405, "GET, HEAD, OPTIONS, POST"),
     ],
 )
-def test_internal_paths_are_refused_at_the_edge(processes: Runner, method, path, status):
+def test_internal_paths_are_refused_at_the_edge(processes: Runner, method, path, status, allow):
     answer = httpx.request(method, processes.url + path, timeout=10)
     assert answer.status_code == status
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["x-request-id"]
-    if status == 405:
-        assert answer.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    assert answer.headers.get("allow") == allow
 
 
 def test_head_works_wherever_get_does_through_nginx(processes: Runner):

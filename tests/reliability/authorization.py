@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from functions.web.page import ASSETS as WEB_ASSETS
 from shared.notifications.delivery import unsubscribe
 from shared.registrations import tickets
 from tests.reliability.world import BROWSER_KEYS, Call, World
@@ -149,6 +150,11 @@ def _unsubscribe(method: str, prefix: str) -> Callable[[World], Call]:
         )
 
     return build
+
+
+def _web_form(path: str) -> Callable[[World], Call]:
+    """A page's form posted from elsewhere: no session, no CSRF token."""
+    return lambda w: Call("POST", path.format(w.event()["id"]), data={"csrf": "forged"})
 
 
 def _fresh_email() -> str:
@@ -468,4 +474,23 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/events/{event_id}/media/{media_id}"): managed(_media, 204),
     # A signed, expiring download link is the credential.
     ("GET", "/api/v1/files/{name}"): everyone(_download, 200),
+    # web: pages for people. Who they are travels in the session cookie, never in a bearer
+    # token, so every caller here is an anonymous visitor; a form without its CSRF token is
+    # refused whoever sends it, and the account page sends a visitor to sign in.
+    ("GET", "/"): everyone(get("/"), 200),
+    ("GET", "/events/{event_id}"): Row(
+        lambda w: Call("GET", f"/events/{w.event()['id']}"), 200, 200, 200, 200, 200
+    ),
+    ("POST", "/events/{event_id}/register"): everyone(_web_form("/events/{}/register"), 403),
+    ("POST", "/events/{event_id}/leave"): everyone(_web_form("/events/{}/leave"), 403),
+    ("GET", "/signin"): everyone(get("/signin"), 200),
+    ("POST", "/signin"): everyone(_web_form("/signin"), 403),
+    ("GET", "/signup"): everyone(get("/signup"), 200),
+    ("POST", "/signup"): everyone(_web_form("/signup"), 403),
+    ("POST", "/signout"): everyone(_web_form("/signout"), 403),
+    ("GET", "/forgot-password"): everyone(get("/forgot-password"), 200),
+    ("POST", "/forgot-password"): everyone(_web_form("/forgot-password"), 403),
+    ("GET", "/account/registrations"): everyone(get("/account/registrations"), 200),
+    ("GET", "/static/{name}"): everyone(lambda w: Call("GET", WEB_ASSETS.url("app.css")), 200),
+    ("GET", "/{page_path:path}"): everyone(get("/no/such/page"), 404),
 }

@@ -28,9 +28,11 @@ def test_every_declared_route_has_a_row():
 
 
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
-def test_who_may_call(client, tmp_path, monkeypatch, route):
-    # Uploaded files go to this test's own directory.
+def test_who_may_call(client, live_url, tmp_path, monkeypatch, route):
+    # Uploaded files go to this test's own directory; the web front end's pages call the API
+    # through the gateway on a real port.
     monkeypatch.setenv("EVENTMGR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WEB_API_URL", live_url)
     process_state.reset()
     row = MATRIX[route]
     world = World.make(client)

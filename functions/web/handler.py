@@ -1,0 +1,31 @@
+"""The web front end: HTML pages for people, rendered on the server from the public API.
+
+It serves `/` and every path the platform does not keep for itself (the catch-all route,
+declared last), calls only the public API through the gateway, and works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from mangum import Mangum
+from starlette.responses import Response
+
+# The page modules declare their routes on `fn` when imported.
+from functions.web import account, public  # noqa: F401
+from functions.web.declaration import PAGE, fn
+from functions.web.page import ASSETS, Page, not_found
+
+
+@fn.get("/static/{name}", **PAGE)
+def static(request: Request, name: str) -> Response:
+    found = ASSETS.response(name)
+    return found if found is not None else not_found(Page.of(request))
+
+
+@fn.get("/{page_path:path}", **PAGE)
+def any_other_page(request: Request) -> Response:
+    return not_found(Page.of(request))
+
+
+app = fn.app()
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,126 @@
+"""Public pages: the event list (search, filters, pages) and an event's page, with the
+register and leave buttons."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from starlette.responses import Response
+
+from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
+from functions.web.page import CsrfRefused, Page, expired, is_uuid, not_found, page_status
+from shared.web.api import ApiError
+
+
+@fn.get("/", **PAGE)
+def events(
+    request: Request,
+    q: Text = "",
+    category: Text = "",
+    tag: Text = "",
+    from_: Annotated[str, Query(alias="from")] = "",
+    to: Text = "",
+    cursor: Text = "",
+) -> Response:
+    page = Page.of(request)
+    filters = {
+        key: value[:MAX_TEXT]
+        for key, value in {
+            "q": q,
+            "category": category,
+            "tag": tag,
+            "from": from_,
+            "to": to,
+        }.items()
+    }
+    error, status = None, 200
+    listing: dict[str, Any] = {"items": [], "next_cursor": None}
+    categories: list[dict[str, str]] = []
+    try:
+        categories = page.api.get("/categories")["items"]
+        listing = page.api.get("/events", **filters, cursor=cursor[:1000], limit=20)
+    except ApiError as failure:
+        error, status = page.error_text(failure), page_status(failure)
+    more = None
+    if listing.get("next_cursor"):
+        more = {**{k: v for k, v in filters.items() if v}, "cursor": listing["next_cursor"]}
+    return page.render(
+        "events.html",
+        status,
+        events=listing["items"],
+        categories=categories,
+        filters=filters,
+        more=more,
+        error=error,
+    )
+
+
+@fn.get("/events/{event_id}", **PAGE)
+def event(request: Request, event_id: str) -> Response:
+    page = Page.of(request)
+    if not is_uuid(event_id):
+        return not_found(page)
+    try:
+        found = page.api.get(f"/events/{event_id}")
+    except ApiError as failure:
+        return page.render(
+            "message.html",
+            page_status(failure),
+            title=page.words("error.title"),
+            text=page.error_text(failure),
+        )
+    mine = None
+    if page.signed_in:
+        mine = _my_registration(page, event_id)
+    try:
+        google = page.api.get(f"/events/{event_id}/calendar/google")["url"]
+    except ApiError:
+        google = None  # the page still offers the .ics file
+    return page.render("event.html", event=found, mine=mine, google=google)
+
+
+def _my_registration(page: Page, event_id: str) -> dict[str, Any] | None:
+    try:
+        items = page.api.get("/me/registrations", limit=100)["items"]
+    except ApiError:
+        return None
+    active = [
+        item
+        for item in items
+        if str(item.get("event_id")) == str(event_id) and item.get("status") != "cancelled"
+    ]
+    return active[0] if active else None
+
+
+@fn.post("/events/{event_id}/register", **PAGE)
+def register(request: Request, event_id: str, csrf: FormText = "") -> Response:
+    return _act(request, csrf, event_id, "POST", f"/events/{event_id}/registrations")
+
+
+@fn.post("/events/{event_id}/leave", **PAGE)
+def leave(request: Request, event_id: str, csrf: FormText = "") -> Response:
+    return _act(request, csrf, event_id, "DELETE", f"/events/{event_id}/registrations/me")
+
+
+def _act(request: Request, csrf: str, event_id: str, method: str, path: str) -> Response:
+    page = Page.of(request)
+    if not is_uuid(event_id):
+        return not_found(page)
+    try:
+        page.check_csrf(csrf)
+    except CsrfRefused:
+        return expired(page)
+    if not page.signed_in:
+        return page.redirect(f"/signin?next=/events/{event_id}")
+    try:
+        page.api.call(method, path)
+    except ApiError as failure:
+        return page.render(
+            "message.html",
+            page_status(failure),
+            title=page.words("error.title"),
+            text=page.error_text(failure),
+            back=f"/events/{event_id}",
+        )
+    return page.redirect(f"/events/{event_id}")

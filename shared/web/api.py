@@ -1,0 +1,114 @@
+"""The public API as the web front end calls it: through the gateway, at `WEB_API_URL`
+(default `PUBLIC_URL`), with the visitor's access token, refreshed once when it expired."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from shared import process_state
+from shared.config import get_settings
+from shared.web.sessions import Session, save
+
+
+@dataclass
+class ApiError(Exception):
+    """A problem+json answer of the API, kept to show it as a readable message."""
+
+    status: int
+    title: str
+    detail: str = ""
+    fields: list[str] = field(default_factory=list)
+
+
+@process_state.cached
+def _client() -> httpx.Client:
+    settings = get_settings()
+    base = (settings.web_api_url or settings.public_url).rstrip("/")
+    return httpx.Client(base_url=base, timeout=settings.web_api_timeout_seconds)
+
+
+@dataclass
+class Api:
+    """One visitor's calls: their session's tokens, their language, their address."""
+
+    session: Session | None = None
+    language: str = "en"
+    client_address: str | None = None
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        if response.status_code == 401 and self._refreshed():
+            response = self._send(method, path, **kwargs)
+        return _answer(response)
+
+    def get(self, path: str, **params: Any) -> Any:
+        wanted = {key: value for key, value in params.items() if value not in (None, "")}
+        return self.call("GET", path, params=wanted)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.call("POST", path, json=body if body is not None else {})
+
+    def delete(self, path: str) -> Any:
+        return self.call("DELETE", path)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Accept-Language": self.language, "Accept": "application/json"}
+        if self.session is not None and self.session.access_token:
+            headers["Authorization"] = f"Bearer {self.session.access_token}"
+        if self.client_address:
+            # Counted by the API's throttles when it trusts this function as a proxy.
+            headers["X-Forwarded-For"] = self.client_address
+        try:
+            return _client().request(method, f"/api/v1{path}", headers=headers, **kwargs)
+        except httpx.HTTPError as error:
+            detail = type(error).__name__
+            raise ApiError(503, "The service could not be reached.", detail) from error
+
+    def _refreshed(self) -> bool:
+        """A new token pair for an expired access token; a refused refresh ends the session."""
+        session = self.session
+        if session is None or not session.refresh_token:
+            return False
+        response = _client().post(
+            "/api/v1/auth/refresh", json={"refresh_token": session.refresh_token}
+        )
+        if response.status_code != 200:
+            session.access_token = session.refresh_token = None
+            session.user = None
+            save(session)
+            return False
+        pair = response.json()
+        session.access_token, session.refresh_token = pair["access_token"], pair["refresh_token"]
+        save(session)
+        return True
+
+
+def _answer(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise _problem(response)
+    if response.status_code == 204 or not response.content:
+        return None
+    return response.json()
+
+
+def _problem(response: httpx.Response) -> ApiError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    fields = [
+        ".".join(str(part) for part in error.get("loc", ())[1:]) or str(error.get("loc", ""))
+        for error in body.get("errors", ())
+        if isinstance(error, dict)
+    ]
+    return ApiError(
+        response.status_code,
+        str(body.get("title") or response.reason_phrase),
+        str(body.get("detail") or ""),
+        fields,
+    )
