@@ -46,7 +46,7 @@ class Accessibility:
         assert not self.violations, json.dumps(self.violations, indent=2, ensure_ascii=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     base = tmp_path_factory.mktemp("browser-stack")
     running = start_runner(base / "data", base / "runner.log")
@@ -55,7 +55,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")

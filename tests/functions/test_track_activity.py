@@ -23,7 +23,7 @@ from shared.events.service import create_event
 from shared.moderation.service import moderate
 from shared.organizing.changes import cancel_event, delete_event, update_event
 from shared.outbox.models import OutboxMessage
-from shared.registrations import participants
+from shared.registrations import door, participants
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration
 from shared.registrations.service import join, leave
@@ -104,7 +104,7 @@ class Scenario:
                     event_id = self.events[args[1]]
                     mine = registrations.active_for(session, event_id, self.people[args[0]])
                     if mine is not None:
-                        action = getattr(participants, name)
+                        action = door.check_in if name == "check_in" else participants.remove
                         action(session, event_id, mine.id, owner, False)
                 elif name == "capacity":
                     change = EventUpdate(capacity=args[1])

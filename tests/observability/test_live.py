@@ -104,6 +104,9 @@ def scenario(runner: Runner) -> dict[str, Any]:
     assert api.get("/api/v1/events").status_code == 200
     assert api.get(path).status_code == 200
     assert api.get("/api/v1/categories").status_code == 200
+    # The web front end's pages, which read the same API through the gateway.
+    assert api.get("/").status_code == 200
+    assert api.get(f"/events/{event['id']}").status_code == 200
     assert api.post(f"{path}/registrations", headers=as_pat).status_code == 201
     assert api.get("/api/v1/me/registrations", headers=as_pat).status_code == 200
     assert api.get("/api/v1/me/notifications", headers=as_pat).status_code == 200
