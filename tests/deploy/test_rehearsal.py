@@ -92,11 +92,16 @@ def test_what_is_left_out_is_left_out_whole():
 
 def test_tiers_follow_the_compose_dependencies():
     compose = load("docker-compose.yml")
-    for name in stack.JOBS:
+    for name in (*stack.POOLER, *stack.JOBS):
         needs = set(compose["services"][name].get("depends_on") or {})
         assert needs <= set(stack.BACKING), name
     for name in stack.BACKING:
         assert not compose["services"][name].get("depends_on"), name
+    earlier = {*stack.BACKING, *stack.POOLER, *stack.JOBS}
+    for name in stack.rehearsed_services(compose):
+        needs = set(compose["services"][name].get("depends_on") or {})
+        # The last tier starts at once: it may need only the tiers before it.
+        assert name in earlier or needs <= earlier, name
 
 
 def test_compose_defaults_are_taken_for_a_lone_container():
