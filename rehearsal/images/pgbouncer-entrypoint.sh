@@ -5,7 +5,7 @@
 # settings; the user list holds the password in plain text for scram-sha-256 (PgBouncer
 # reuses it for its own login to the server). Then it runs its arguments.
 set -eu
-dir=/etc/pgbouncer
+dir="${PG_CONFIG_DIR:-/etc/pgbouncer}"  # as the upstream script names it; tests set it
 url="${DATABASE_URL:?DATABASE_URL is required}"
 rest="${url#*://}"
 userinfo="${rest%@*}"
