@@ -28,10 +28,13 @@ WORKDIR /src
 # Dependencies from pyproject.toml alone: no package is there yet, so this installs only the
 # dependencies (and the `eventmgr` script), at the lock's versions: every image of a commit
 # runs the same ones. This layer is every image's and survives code changes; the next one adds
-# only what the extras bring. The build's leftovers go in the same step.
-COPY pyproject.toml README.md ./
+# only what the extras bring. The build's leftovers go in the same step. pyproject.toml's
+# `readme` gets an empty stand-in: with the real README copied, every edit of it would rebuild
+# every image's dependencies.
+COPY pyproject.toml ./
 COPY requirements/constraints.txt ./requirements/constraints.txt
-RUN pip install --no-cache-dir -c requirements/constraints.txt --disable-pip-version-check . \
+RUN touch README.md \
+    && pip install --no-cache-dir -c requirements/constraints.txt --disable-pip-version-check . \
     && rm -rf build ./*.egg-info
 ARG EXTRAS=""
 RUN if [ -n "$EXTRAS" ]; then \

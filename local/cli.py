@@ -6,6 +6,7 @@ Only typer is imported at the top: each command imports what it needs when it ru
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from enum import StrEnum
@@ -115,11 +116,16 @@ def migrate(data_dir: DataDirOption = Path(".eventmgr")) -> None:
     """Bring the database schema up to date (DATABASE_URL, or the embedded database)."""
     from local.services import database_for_command
     from shared.config import get_settings
+    from shared.logs import configure_logging
     from shared.migrations import upgrade
 
+    # A deployment's migration job is a service like the others: JSON lines a shipper can
+    # parse (`make rehearse` found its two plain sentences in the job's log).
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    logger = logging.getLogger("eventmgr.migrate")
     with database_for_command(_prepared(data_dir), "migrate") as url:
         upgrade(url)
-    typer.echo("Database is up to date.")
+    logger.info("Database is up to date.")
     settings = get_settings()
     if settings.rabbitmq_url:
         from eventing.topology import declare_topology, retry_delays_ms
@@ -129,7 +135,9 @@ def migrate(data_dir: DataDirOption = Path(".eventmgr")) -> None:
             settings.dispatcher_attempts, settings.dispatcher_backoff_base_seconds
         )
         declare_topology(settings.rabbitmq_url, settings.rabbitmq_exchange, load_triggers(), delays)
-        typer.echo(f"RabbitMQ queues declared on exchange {settings.rabbitmq_exchange}.")
+        logger.info(
+            "RabbitMQ queues declared.", extra={"rabbitmq.exchange": settings.rabbitmq_exchange}
+        )
 
 
 @app.command()

@@ -67,21 +67,28 @@ def rehearse(file: dict[str, Any], report: dict[str, Any]) -> None:
     report["scenario seconds"] = outcome.steps
 
     network = f"{PROJECT}_default"
-    cold: dict[str, float] = {"bare FastAPI": coldstart.measure(coldstart.BARE, network, [])}
+    cold: dict[str, float] = {}
+    report["cold start seconds"] = cold
+
+    def measure(label: str, image: str, options: list[str]) -> None:
+        # One image that does not come up is a failure, not the end of the other checks.
+        try:
+            cold[label] = round(coldstart.measure(image, network, options), 2)
+        except RuntimeError as error:
+            failures.append(str(error))
+
+    measure("bare FastAPI", coldstart.BARE, [])
     for name, service in file["services"].items():
         function = ((service.get("build") or {}).get("args") or {}).get("FUNCTION")
         if function:
-            options = coldstart.function_options(service, file)
-            cold[name] = coldstart.measure(
-                service["image"].replace("${IMAGE_TAG:-latest}", "rehearsal"), network, options
-            )
+            image = service["image"].replace("${IMAGE_TAG:-latest}", "rehearsal")
+            measure(name, image, coldstart.function_options(service, file))
     account = file["services"]["account"]
-    cold["account (openfaas target, watchdog stand-in)"] = coldstart.measure(
+    measure(
+        "account (openfaas target, watchdog stand-in)",
         account["image"].replace("${IMAGE_TAG:-latest}", "rehearsal") + "-openfaas",
-        network,
         coldstart.function_options(account, file),
     )
-    report["cold start seconds"] = {k: round(v, 2) for k, v in cold.items()}
 
     scenario.wait_for_reminder(outcome)
     app_services = [

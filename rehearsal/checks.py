@@ -9,8 +9,9 @@ from rehearsal.podman import logs, podman
 from rehearsal.stack import by_service
 
 # Nginx's own error log (`error_log /dev/stderr warn`) has its fixed text format by design;
-# the gateway's access lines are the JSON ones.
-NGINX_ERROR_LINE = re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} \[\w+\] ")
+# the gateway's access lines are the JSON ones. What it says while reading its configuration
+# comes before that log is open, as `nginx: [warn] …`.
+NGINX_ERROR_LINE = re.compile(r"^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} |nginx: )\[\w+\] ")
 APP_SERVICES_WITHOUT_FUNCTIONS = ("migrate", "dispatcher", "scheduler", "worker")
 
 

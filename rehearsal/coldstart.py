@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from rehearsal.podman import ROOT, podman
+from rehearsal.podman import ROOT, logs, podman
 
 BARE = "localhost/rehearsal/bare-fastapi:standin"
 DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}")
@@ -48,15 +48,23 @@ def measure(image: str, network: str, options: list[str], timeout: float = 120) 
         "run", "--detach", "--name", name, "--network", network,
         "--publish", f"127.0.0.1:{port}:8080", *options, image,
     )  # fmt: skip
+    last = "no answer"
     try:
         while time.monotonic() - started < timeout:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                if answer.status_code == 200:
                     return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
+                last = f"{answer.status_code} {answer.text[:300]}"
+            except httpx.HTTPError as error:
+                last = f"{type(error).__name__}: {error}"
             time.sleep(0.05)
-        raise RuntimeError(f"{image}: no 200 from /readyz within {timeout:.0f} s")
+        # What it said is the only trace left: the container is removed below.
+        state = podman("inspect", "--format", "{{json .State}}", name, check=False)
+        raise RuntimeError(
+            f"{image}: no 200 from /readyz within {timeout:.0f} s; last: {last}; "
+            f"state: {state[:300]}; log: {logs(name)[-15:]}"
+        )
     finally:
         podman("rm", "--force", name, check=False)
 

@@ -19,7 +19,7 @@ from rehearsal.podman import IMAGE_TAG, ROOT, podman
 
 BASE = "localhost/rehearsal/python:3.11-bookworm"
 WATCHDOG = "localhost/rehearsal/of-watchdog:standin"
-STANDINS = ("postgres", "redis", "rabbitmq", "nginx", "s3", "mailpit", "bare-fastapi")
+STANDINS = ("postgres", "pgbouncer", "redis", "rabbitmq", "nginx", "s3", "mailpit", "bare-fastapi")
 STANDIN_DIR = ROOT / "rehearsal" / "images"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 PIP_CONF = ROOT / "rehearsal" / "build" / "pip.conf"

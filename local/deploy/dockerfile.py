@@ -61,10 +61,13 @@ WORKDIR /src
 # Dependencies from pyproject.toml alone: no package is there yet, so this installs only the
 # dependencies (and the `eventmgr` script), at the lock's versions: every image of a commit
 # runs the same ones. This layer is every image's and survives code changes; the next one adds
-# only what the extras bring. The build's leftovers go in the same step.
-COPY pyproject.toml README.md ./
+# only what the extras bring. The build's leftovers go in the same step. pyproject.toml's
+# `readme` gets an empty stand-in: with the real README copied, every edit of it would rebuild
+# every image's dependencies.
+COPY pyproject.toml ./
 COPY {LOCK} ./{LOCK}
-RUN pip install --no-cache-dir -c {LOCK} --disable-pip-version-check . \\
+RUN touch README.md \\
+    && pip install --no-cache-dir -c {LOCK} --disable-pip-version-check . \\
     && rm -rf build ./*.egg-info
 ARG EXTRAS=""
 RUN if [ -n "$EXTRAS" ]; then \\
@@ -112,7 +115,6 @@ DOCKERIGNORE = f"""\
 # Rendered by `eventmgr render` (local/deploy/dockerfile.py); do not edit.
 *
 !pyproject.toml
-!README.md
 !{LOCK}
 !shared/
 !eventing/

@@ -51,6 +51,16 @@ def test_dockerfile_is_hadolint_clean_and_has_both_targets():
     assert (ROOT / ".dockerignore").read_text().splitlines()[1] == "*"
 
 
+def test_the_dependency_layers_depend_on_pyproject_and_the_lock_only():
+    """Every image's dependency layers are keyed on what they copy: with README.md copied (for
+    pyproject's `readme`), a README edit rebuilt every image's dependencies (`make rehearse`)."""
+    text = (ROOT / "Dockerfile").read_text()
+    before = text[text.index(" AS runtime\n") : text.index("WORKDIR /app\n")]
+    copied = [line.split()[1:-1] for line in before.splitlines() if line.startswith("COPY ")]
+    assert copied == [["pyproject.toml"], ["requirements/constraints.txt"]]
+    assert "!README.md" not in (ROOT / ".dockerignore").read_text()
+
+
 def test_compose_file_fits_the_compose_spec():
     run(
         str(BIN / "check-jsonschema"),

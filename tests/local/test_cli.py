@@ -3,6 +3,7 @@ sentence (exit status 2) instead of a traceback when a setting or an extra is mi
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -93,3 +94,13 @@ def test_without_the_embedded_extra_it_says_which_extra_to_install(tmp_path: Pat
     assert "Traceback" not in answer.stderr
     assert "pip install 'eventmanager[embedded]'" in answer.stderr
     assert "psutil" in answer.stderr
+
+
+def test_migrate_logs_json_lines_only(test_database: str):
+    """In a deployment the migration job is a service whose log is shipped like the others':
+    every line one JSON object (`make rehearse` found two plain sentences)."""
+    answer = run(EVENTMGR, "migrate", env={**clean_env(), "DATABASE_URL": test_database})
+    assert answer.returncode == 0, answer.stderr
+    lines = [json.loads(line) for line in answer.stdout.splitlines() if line.strip()]
+    assert all(isinstance(line, dict) for line in lines)
+    assert "Database is up to date." in [line["message"] for line in lines]
