@@ -9,6 +9,9 @@ PORT   ?= 8080
 HOST   ?= 127.0.0.1
 DATA   ?= .eventmgr
 PYTEST_ARGS ?=
+# `make test` runs the suite in this many processes (pytest-xdist), a test file to a process:
+# most of a test's time is waiting on PostgreSQL, RabbitMQ and the processes it starts.
+TEST_PROCESSES ?= 2
 LOCK   := requirements/constraints.txt
 PIP    := $(BIN)/pip install --quiet -c $(LOCK)
 # axe-core for the browser tests, at the version their package-lock.json pins.
@@ -20,7 +23,7 @@ up: $(VENV)/.embedded
 	$(BIN)/eventmgr up --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
 test: $(VENV)/.test services $(AXE)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # Deep fuzzing: the same generated requests as `make test`'s bounded run, many more per operation.
 FUZZ_EXAMPLES ?= 100

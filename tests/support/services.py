@@ -15,8 +15,23 @@ import httpx
 import psycopg
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-# A database of its own (of Redis's 16) per run: two suites at once must not flush each other.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
+
+
+def _redis_url() -> str:
+    """A database of its own (of Redis's 16) per run: two suites at once must not flush each other.
+
+    Under pytest-xdist each worker is a run of its own: worker gwN takes the N-th database after
+    the one TEST_REDIS_URL names (database 1 when unset), so the workers of a run never share one.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        base = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
+        number = 1 + (int(base.path.strip("/") or 1) - 1 + int(worker[2:])) % 15
+        return urlunsplit((base.scheme, base.netloc, f"/{number}", "", ""))
+    return os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
+
+
+REDIS_URL = _redis_url()
 DATABASE = f"eventmgr_test_{os.getpid()}"
 # The broker, and its management API when the plugin is on (else `rabbitmqctl` makes the vhost).
 RABBITMQ_BROKER = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
