@@ -380,4 +380,5 @@ def test_topology_is_declared_before_anything_publishes(broker, eventing_env):
                 locale="en",
             ),
         )
+    assert wait_idle()  # published after the commit by the process's background publisher
     assert asyncio.run(depth()) == 1
