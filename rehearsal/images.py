@@ -31,6 +31,7 @@ EXTRA_MODULES = {
     "calendar": "icalendar",
     "push": "pywebpush",
     "reports": "matplotlib",
+    "web": "jinja2",
 }
 # Extras that pull in others (pyproject.toml: media and reports need storage).
 IMPLIED = {"media": {"storage"}, "reports": {"storage"}}

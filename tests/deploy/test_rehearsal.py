@@ -54,6 +54,14 @@ def test_an_image_must_carry_its_extras_and_what_they_imply():
     assert reports.modules() == {"matplotlib", "minio", "PIL"}
 
 
+def test_every_extra_a_function_declares_is_checked_in_its_image():
+    # Found by `make rehearse`: the web front end's new extra stopped the image check.
+    from local.registry import load_functions
+
+    declared = {e for deployed in load_functions().values() for e in deployed.function.extras}
+    assert declared <= images.EXTRA_MODULES.keys()
+
+
 def test_the_dockerfile_builds_from_the_upstream_images_by_default():
     text = (ROOT / "Dockerfile").read_text()
     assert f"ARG PYTHON_IMAGE={PYTHON_IMAGE}\n" in text
