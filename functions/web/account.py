@@ -9,7 +9,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from functions.web.declaration import PAGE, FormText, Text, fn
-from functions.web.page import CsrfRefused, Page, expired, page_status
+from functions.web.page import Page, page_status
 from shared.web import sessions
 from shared.web.api import ApiError
 
@@ -30,10 +30,7 @@ def signin(
     next: FormText = "/",
 ) -> Response:
     page = Page.of(request)
-    try:
-        page.check_csrf(csrf)
-    except CsrfRefused:
-        return expired(page)
+    page.check_csrf(csrf)
     target = _local(next)
     # A new session id at sign-in: a session fixed before it cannot be taken over.
     before, page.session = page.session, sessions.start()
@@ -62,10 +59,7 @@ def signin(
 @fn.post("/signout", **PAGE)
 def signout(request: Request, csrf: FormText = "") -> Response:
     page = Page.of(request)
-    try:
-        page.check_csrf(csrf)
-    except CsrfRefused:
-        return expired(page)
+    page.check_csrf(csrf)
     session = page.session
     if session is not None and session.signed_in:
         # Ends the API session too: the tokens stop working, not only the cookie. An
@@ -95,10 +89,7 @@ def signup(
     password: FormText = "",
 ) -> Response:
     page = Page.of(request)
-    try:
-        page.check_csrf(csrf)
-    except CsrfRefused:
-        return expired(page)
+    page.check_csrf(csrf)
     values = {"email": email, "full_name": full_name}
     try:
         page.api.post("/auth/register", {**values, "password": password})
@@ -124,10 +115,7 @@ def forgot_form(request: Request) -> Response:
 @fn.post("/forgot-password", **PAGE)
 def forgot(request: Request, csrf: FormText = "", email: FormText = "") -> Response:
     page = Page.of(request)
-    try:
-        page.check_csrf(csrf)
-    except CsrfRefused:
-        return expired(page)
+    page.check_csrf(csrf)
     try:
         page.api.post("/auth/password-reset", {"email": email})
     except ApiError as failure:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 # The page modules declare their routes on `fn` when imported.
 from functions.web import account, public  # noqa: F401
 from functions.web.declaration import PAGE, fn
-from functions.web.page import ASSETS, Page, not_found
+from functions.web.page import ASSETS, CsrfRefused, Page, expired, not_found
 
 
 @fn.get("/static/{name}", **PAGE)
@@ -27,5 +27,12 @@ def any_other_page(request: Request) -> Response:
     return not_found(Page.of(request))
 
 
+def _refused_form(request: Request, _refused: Exception) -> Response:
+    # Every form checks its session's CSRF token first (`Page.check_csrf`); one without it
+    # was sent from elsewhere or from an old page, and gets a page saying so.
+    return expired(Page.of(request))
+
+
 app = fn.app()
+app.add_exception_handler(CsrfRefused, _refused_form)
 handler = Mangum(app, lifespan="off")

@@ -83,6 +83,7 @@ class Page:
         return self.session
 
     def check_csrf(self, token: str) -> None:
+        """Raises CsrfRefused, which the app answers with the expired-form page (handler.py)."""
         if not sessions.csrf_matches(self.session, token):
             raise CsrfRefused
 

@@ -9,7 +9,7 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
-from functions.web.page import CsrfRefused, Page, expired, is_uuid, not_found, page_status
+from functions.web.page import Page, is_uuid, not_found, page_status
 from shared.web.api import ApiError
 
 
@@ -107,10 +107,7 @@ def _act(request: Request, csrf: str, event_id: str, method: str, path: str) -> 
     page = Page.of(request)
     if not is_uuid(event_id):
         return not_found(page)
-    try:
-        page.check_csrf(csrf)
-    except CsrfRefused:
-        return expired(page)
+    page.check_csrf(csrf)
     if not page.signed_in:
         return page.redirect(f"/signin?next=/events/{event_id}")
     try:
