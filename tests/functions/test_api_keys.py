@@ -40,14 +40,18 @@ def with_key(created: dict) -> dict[str, str]:
 def test_a_key_is_shown_once_and_only_its_hash_is_kept(client):
     person = new_user()
     created = make_key(client, person, "events:read", "registrations:write")
-    assert created["key"].startswith("emk_") and len(created["key"]) > 40
+    assert created["key"].startswith("emk_")
+    assert len(created["key"]) > 40
     assert created["scopes"] == ["events:read", "registrations:write"]
-    assert created["expires_at"] is None and created["created_at"]
+    assert created["expires_at"] is None
+    assert created["created_at"]
     listed = client.get(KEYS, headers=auth(person)).json()
     assert listed["next_cursor"] is None
     [item] = listed["items"]
-    assert item["id"] == created["id"] and "key" not in item
-    assert created["key"].startswith(item["hint"]) and len(item["hint"]) < 16
+    assert item["id"] == created["id"]
+    assert "key" not in item
+    assert created["key"].startswith(item["hint"])
+    assert len(item["hint"]) < 16
     with unit_of_work() as session:
         row = session.scalars(select(ApiKey)).one()
         stored = [str(getattr(row, column.key)) for column in ApiKey.__table__.columns]
@@ -80,7 +84,8 @@ def test_a_key_acts_as_its_person_within_its_scopes_on_every_function(client):
     ]
     for method, path, scope in refusals:
         refused = assert_problem(client.request(method, path, headers=key, json={}), 403)
-        assert refused["scope"] == scope and scope in refused["detail"], path
+        assert refused["scope"] == scope, path
+        assert scope in refused["detail"]
         assert refused["type"].endswith("missing-scope")
     reader = with_key(make_key(client, organizer, "events:read"))
     refused = assert_problem(client.post("/api/v1/events", json=event_body(), headers=reader), 403)
@@ -98,7 +103,8 @@ def test_a_key_has_no_more_rights_than_its_person(client):
     assert_problem(client.post("/api/v1/events", json=event_body(), headers=key), 403)
     assert_problem(client.get(f"/api/v1/events/{event['id']}/registrations", headers=key), 403)
     joined = client.post(f"/api/v1/events/{event['id']}/registrations", headers=key)
-    assert joined.status_code == 201 and joined.json()["user_id"] == str(participant.id)
+    assert joined.status_code == 201
+    assert joined.json()["user_id"] == str(participant.id)
 
 
 def test_a_key_can_never_manage_keys_the_password_or_the_account(client):
@@ -208,7 +214,8 @@ def test_the_export_lists_keys_without_their_secrets(client):
     keys = {k["name"]: k for k in exported.json()["api_keys"]}
     assert keys["my script"]["scopes"] == ["account:read", "events:read"]
     assert keys["old phone"]["revoked_at"] is not None
-    assert created["key"] not in exported.text and "key_hash" not in exported.text
+    assert created["key"] not in exported.text
+    assert "key_hash" not in exported.text
 
 
 def test_deleting_the_account_erases_its_keys(client):
