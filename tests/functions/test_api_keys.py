@@ -148,6 +148,18 @@ def test_revoked_and_expired_keys_are_refused_at_once(client):
     assert_problem(client.get("/api/v1/users/me", headers=with_key({"key": "emk_forged"})), 401)
 
 
+def test_keys_work_and_revocation_holds_with_redis_down(client, monkeypatch):
+    from local.embedded import free_port
+
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    process_state.reset()
+    person = new_user()
+    created = make_key(client, person, "account:read")
+    assert client.get("/api/v1/users/me", headers=with_key(created)).status_code == 200
+    assert client.delete(f"{KEYS}/{created['id']}", headers=auth(person)).status_code == 204
+    assert_problem(client.get("/api/v1/users/me", headers=with_key(created)), 401)
+
+
 def test_another_persons_key_cannot_be_revoked(client):
     created = make_key(client, new_user(), "account:read")
     assert_problem(client.delete(f"{KEYS}/{created['id']}", headers=auth(new_user())), 404)
