@@ -140,6 +140,8 @@ class Settings(BaseSettings):
     signups_per_address_per_hour: int = Field(default=10, ge=1)
     mail_requests_per_account_per_hour: int = Field(default=3, ge=1)
     mail_requests_per_address_per_hour: int = Field(default=20, ge=1)
+    # Requests one API key may make per minute, across every function (429 + Retry-After past it).
+    api_key_requests_per_minute: int = Field(default=600, ge=1)
 
     reports_per_user_per_hour: int = Field(default=10, ge=1)
 

@@ -16,7 +16,7 @@ from shared.catalog import UserBlocked, UserRoleChanged, UserUnblocked
 from shared.errors import NotFound
 from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
-from shared.security import revocation
+from shared.security import api_keys, revocation
 from shared.users.models import Role, User
 from shared.users.repository import name_or_email_contains
 from shared.users.schemas import AdminUserView
@@ -78,6 +78,7 @@ def change_user(
         user.is_active = is_active
         if is_active:
             record(session, admin_id, "user.unblocked", "user", user.id)
+            api_keys.forget_holder_state(session, user.id)  # their keys work again
             emit(session, UserUnblocked(user_id=user.id, by_user_id=admin_id, old=False, new=True))
         else:
             record(session, admin_id, "user.blocked", "user", user.id)

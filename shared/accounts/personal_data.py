@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shared.accounts.errors import WrongPassword
+from shared.api_keys import service as api_keys
 from shared.auth.models import LoginSession
 from shared.auth.service import end_all_sessions
 from shared.errors import NotFound
@@ -88,6 +89,8 @@ def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
                 .order_by(LoginSession.created_at)
             )
         ],
+        # The keys they made (names, scopes, use), never a key or its hash.
+        "api_keys": api_keys.exported(session, user_id),
         "notifications": [
             {
                 "id": str(n.id),
@@ -130,6 +133,7 @@ def delete_account(session: Session, user_id: uuid.UUID, password: str) -> None:
     user.is_active = False
     user.email_verified = False
     teams.leave_every_team(session, user_id)
+    api_keys.erase_all(session, user_id)
     session.execute(delete(OneTimeToken).where(OneTimeToken.user_id == user_id))
     session.execute(delete(Notification).where(Notification.user_id == user_id))
     session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))

@@ -1,10 +1,11 @@
-"""Who is calling: bearer access tokens for people, the internal token for the platform itself."""
+"""Who is calling: bearer access tokens for people, API keys acting for a person within their
+scopes, and the internal token for the platform itself."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,11 +15,18 @@ from starlette.concurrency import run_in_threadpool
 from shared.config import get_settings
 from shared.errors import Forbidden, Unauthenticated
 from shared.kit.internal_token import is_internal_token
+from shared.kit.scopes import required_scope
 
 ROLE_ORGANIZER = "organizer"
 ROLE_ADMIN = "admin"
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/login")
+# The expiry of a principal whose API key has none.
+NEVER = datetime.max.replace(tzinfo=UTC)
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An access token from POST /api/v1/auth/login, or an API key from "
+    "POST /api/v1/me/api-keys (acts for its person within its scopes)",
+)
 
 
 @dataclass(frozen=True)
@@ -28,13 +36,29 @@ class Principal:
     token_id: str
     session_id: uuid.UUID | None
     expires_at: datetime
+    # Set when an API key is calling: what it may do is further narrowed by its scopes.
+    api_key_id: uuid.UUID | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == ROLE_ADMIN
 
 
+class MissingScope(Forbidden):
+    title = "Scope missing"
+    slug = "missing-scope"
+
+
+class PersonOnly(Forbidden):
+    title = "Not for API keys"
+    slug = "person-only"
+
+
 def _verified(request: Request, credentials: HTTPAuthorizationCredentials) -> Principal:
+    from shared.security.api_keys import is_api_key
+
+    if is_api_key(credentials.credentials):
+        return _key_holder(request, credentials.credentials)
     # Imported on the first token, not at start: JWT and its cryptography are a large part of
     # a function's import time, and an anonymous request (or a probe) never needs them.
     from shared.security.revocation import is_revoked
@@ -49,6 +73,38 @@ def _verified(request: Request, credentials: HTTPAuthorizationCredentials) -> Pr
     request.state.user_id = str(claims.user_id)
     return Principal(
         claims.user_id, claims.role, claims.token_id, claims.session_id, claims.expires_at
+    )
+
+
+def _key_holder(request: Request, key: str) -> Principal:
+    """The key's person, if the key is live and its scopes cover this route (kit.scopes)."""
+    from shared import ratelimit
+    from shared.security import api_keys
+
+    holder = api_keys.holder_of(key)
+    if holder is None:
+        raise Unauthenticated("The API key is unknown, revoked or expired.")
+    request.state.user_id = str(holder.user_id)
+    ratelimit.limit(
+        f"api-key:{holder.key_id}",
+        get_settings().api_key_requests_per_minute,
+        60,
+        "This API key made too many requests; slow down.",
+    )
+    route = request.scope.get("route")
+    needed = required_scope(request.method, getattr(route, "path", ""))
+    if needed is None:
+        raise PersonOnly("API keys cannot be used here: sign in as the person.")
+    if needed not in holder.scopes:
+        raise MissingScope(f"This API key lacks the scope `{needed}`.", scope=needed)
+    api_keys.note_use(holder)
+    return Principal(
+        holder.user_id,
+        holder.role,
+        f"api-key:{holder.key_id}",
+        None,
+        holder.expires_at or NEVER,
+        api_key_id=holder.key_id,
     )
 
 

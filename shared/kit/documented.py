@@ -1,9 +1,10 @@
 """The error answers each route documents in OpenAPI, all `application/problem+json`.
 
 The kit adds what every route can answer (validation 422, 413 for bodies, 404 where the path
-names something, 500) and what its dependencies can (401 for a bearer token, 403 for a role);
-a route adds the domain errors it raises (`@fn.get(path, errors=(EventNotFound,))`). Statuses
-shared by several errors are one response whose description names them all.
+names something, 500) and what its dependencies can (401 for a bearer token, 403 for a role or
+an API key's scope, 429 for an API key's rate); a route adds the domain errors it raises
+(`@fn.get(path, errors=(EventNotFound,))`). Statuses shared by several errors are one response
+whose description names them all.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from shared.errors import DomainError, Forbidden, NotFound, Unauthenticated
-from shared.kit.auth import admin, current_user, optional_user, organizer
+from shared.kit.auth import MissingScope, PersonOnly, admin, current_user, optional_user, organizer
 from shared.kit.problems import PROBLEM_JSON
+from shared.kit.scopes import required_scope
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -64,7 +66,14 @@ def _kit_answers(route: APIRoute) -> Iterator[tuple[int, str]]:
         yield 404, f"{NotFound.title}: nothing with that id (or not visible to the caller)"
     calls = set(_calls(route.dependant))
     if calls & {current_user, optional_user, organizer, admin}:
-        yield 401, f"{Unauthenticated.title}: no, an invalid or a revoked access token"
+        yield 401, f"{Unauthenticated.title}: no, an invalid or a revoked access token or API key"
+        [method] = route.methods or ("GET",)
+        scope = required_scope(method, route.path)
+        if scope:
+            yield 403, f"{MissingScope.title}: an API key without `{scope}` (`scope` names it)"
+        else:
+            yield 403, f"{PersonOnly.title}: API keys may not be used here"
+        yield 429, "Too many requests with this API key (`Retry-After` says when to retry)"
     if calls & {organizer, admin}:
         yield 403, f"{Forbidden.title}: the caller's role may not do this"
 

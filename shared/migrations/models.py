@@ -24,12 +24,13 @@ from shared.outbox.models import (
 )
 from shared.registrations.models import Registration
 from shared.reports.models import Report
-from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
+from shared.security.models import ApiKey, RevokedAccessToken, RevokedSession, TokenFloor
 from shared.teams.models import TeamMember
 from shared.users.models import OneTimeToken, User
 
 __all__ = [
     "AbuseReport",
+    "ApiKey",
     "AuditEntry",
     "Base",
     "CalendarFeed",

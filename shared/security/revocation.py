@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from shared.cache import get_redis
 from shared.db import after_commit, get_engine
+from shared.security import api_keys
 from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
 from shared.security.tokens import AccessClaims
 
@@ -114,8 +115,10 @@ def revoke_sessions(session: Session, session_ids: list[uuid.UUID], expires_at: 
 
 
 def raise_floor(session: Session, user_id: uuid.UUID) -> None:
-    """Every access token this user holds now stops working."""
+    """Every access token this user holds now stops working; their API keys are checked
+    again (a blocked person's keys stop, a new role applies)."""
     now = datetime.now(UTC)
+    api_keys.forget_holder_state(session, user_id)
     _forget_now([_floor_key(user_id)])
     session.execute(
         insert(TokenFloor)

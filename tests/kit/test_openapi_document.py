@@ -41,10 +41,12 @@ def test_the_kit_documents_its_own_answers_and_the_routes_errors():
     take_op = document["paths"]["/api/v1/demo/{thing_id}"]["post"]
     assert take_op["description"] == "Take a thing."
     errors = {status: r for status, r in take_op["responses"].items() if status >= "400"}
-    assert sorted(errors) == ["401", "404", "409", "413", "422", "500", "503"]
+    assert sorted(errors) == ["401", "403", "404", "409", "413", "422", "429", "500", "503"]
     for response in errors.values():
         assert response["content"] == {PROBLEM_JSON: {"schema": PROBLEM}}
     assert "No seats left" in errors["409"]["description"]
+    # No rule of kit.scopes opens this path to API keys: a key is refused (403).
+    assert "API keys may not be used here" in errors["403"]["description"]
     # No docstring: the function's summary describes it; no inputs, no 422; no auth, no 401.
     listing_op = document["paths"]["/api/v1/demo"]["get"]
     assert listing_op["description"] == "A demo function."

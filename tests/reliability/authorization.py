@@ -396,6 +396,16 @@ MATRIX: dict[tuple[str, str], Row] = {
         404,
         404,
     ),
+    ("POST", "/api/v1/me/api-keys"): signed_in(
+        lambda w: Call(
+            "POST", "/api/v1/me/api-keys", json={"name": "n", "scopes": ["events:read"]}
+        ),
+        201,
+    ),
+    ("GET", "/api/v1/me/api-keys"): signed_in(get("/api/v1/me/api-keys"), 200),
+    ("DELETE", "/api/v1/me/api-keys/{key_id}"): Row(
+        lambda w: Call("DELETE", f"/api/v1/me/api-keys/{w.api_key()}"), 401, 204, 404, 404, 404
+    ),
     # register, reset_password, verify_email: anyone; a token changes nothing
     ("POST", "/api/v1/auth/register"): everyone(
         lambda w: Call(

@@ -130,6 +130,16 @@ class World:
         assert subscribed.status_code == 201, subscribed.text
         return str(subscribed.json()["id"])
 
+    def api_key(self) -> str:
+        """An API key of the participant's, by its id."""
+        made = self.client.post(
+            "/api/v1/me/api-keys",
+            headers=self.headers["participant"],
+            json={"name": "matrix", "scopes": ["events:read"]},
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
     def feed_path(self) -> str:
         """The participant's secret calendar feed, as a path on the gateway."""
         link = self.client.get("/api/v1/me/calendar-feed", headers=self.headers["participant"])
