@@ -128,6 +128,7 @@ def test_profile_and_password_change(site, client):  # noqa: F811
         },
     )
     assert done.status_code == 303
+    assert "Пароль изменён." in site.get(done.headers["location"]).text  # still signed in here
     assert (
         client.post(
             "/api/v1/auth/login", json={"email": person.email, "password": "a new password 2"}
