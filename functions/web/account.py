@@ -9,7 +9,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from functions.web.declaration import PAGE, FormText, Text, fn
-from functions.web.page import Page, page_status
+from functions.web.page import Page, local_path, page_status
 from shared.web import sessions
 from shared.web.api import ApiError
 
@@ -18,7 +18,7 @@ from shared.web.api import ApiError
 def signin_form(request: Request, next: Text = "/") -> Response:
     page = Page.of(request)
     page.form_session()
-    return page.render("signin.html", next=_local(next), error=None, email="")
+    return page.render("signin.html", next=local_path(next), error=None, email="")
 
 
 @fn.post("/signin", **PAGE)
@@ -31,7 +31,7 @@ def signin(
 ) -> Response:
     page = Page.of(request)
     page.check_csrf(csrf)
-    target = _local(next)
+    target = local_path(next)
     # A new session id at sign-in: a session fixed before it cannot be taken over.
     before, page.session = page.session, sessions.start()
     try:
@@ -148,8 +148,3 @@ def my_registrations(request: Request) -> Response:
             text=page.error_text(failure),
         )
     return page.render("registrations.html", registrations=items)
-
-
-def _local(target: str) -> str:
-    """Only a path of this site after sign-in: never an open redirect to another one."""
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"

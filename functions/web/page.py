@@ -4,6 +4,7 @@ client, and the one way pages are rendered (Jinja2, autoescaped) and forms are c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,19 @@ TEMPLATES.filters["local_time"] = local_time
 TEMPLATES.filters["map_url"] = map_url
 TEMPLATES.filters["svg_image"] = svg_image
 YEAR = 365 * 86_400
-# Its own stylesheet and images only; no script runs yet (every page works without one);
-# forms post only here; no framing (clickjacking).
+# Its own stylesheet, images and small script modules only (every page works without them);
+# forms post only here; no framing (clickjacking), except the widget made to be framed.
 POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:{images}; "
+    "form-action 'self'; frame-ancestors {framing}; base-uri 'none'"
 )
+
+
+def policy(framable: bool = False, image_origins: Iterable[str] = ()) -> str:
+    """The page's Content-Security-Policy: media pictures come from storage, whose origin is
+    the one in their links (the gateway, or S3's public address)."""
+    images = "".join(f" {origin}" for origin in sorted(set(image_origins)))
+    return POLICY.format(images=images, framing="*" if framable else "'none'")
 
 
 class CsrfRefused(Exception):
@@ -99,7 +107,15 @@ class Page:
         query = {k: v for k, v in self.request.query_params.items() if k != "lang"}
         return f"{self.request.url.path}?{urlencode({**query, 'lang': to})}"
 
-    def render(self, template: str, status: int = 200, **context: Any) -> Response:
+    def render(
+        self,
+        template: str,
+        status: int = 200,
+        *,
+        framable: bool = False,
+        image_origins: Iterable[str] = (),
+        **context: Any,
+    ) -> Response:
         html = TEMPLATES.get_template(template).render(
             t=self.words,
             lang=self.language,
@@ -113,15 +129,25 @@ class Page:
             path=self.request.url.path,
             **context,
         )
-        return self._finish(HTMLResponse(html, status_code=status))
+        return self._finish(HTMLResponse(html, status_code=status), framable, image_origins)
+
+    def download(self, content: bytes, media_type: str, filename: str) -> Response:
+        """A file the API answered, handed to the browser to save (never shown in the page)."""
+        disposition = f'attachment; filename="{filename}"'
+        response = Response(content, media_type=media_type)
+        response.headers["Content-Disposition"] = disposition
+        return self._finish(response)
 
     def redirect(self, to: str) -> Response:
         # 303: the browser follows a form's POST with a GET.
         return self._finish(RedirectResponse(to, status_code=303))
 
-    def _finish(self, response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = POLICY
-        response.headers["X-Frame-Options"] = "DENY"
+    def _finish(
+        self, response: Response, framable: bool = False, image_origins: Iterable[str] = ()
+    ) -> Response:
+        response.headers["Content-Security-Policy"] = policy(framable, image_origins)
+        if not framable:
+            response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store" if self.session else "private, max-age=0"
         if self.session is not None:
@@ -158,6 +184,13 @@ def expired(page: Page) -> Response:
 def page_status(failure: ApiError) -> int:
     # The API's 4xx stays a 4xx on the page; its outage is ours to tell as 503.
     return failure.status if failure.status < 500 else 503
+
+
+def local_path(target: str, default: str = "/") -> str:
+    """Only a path of this site as a place to go back to: never an open redirect."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
 
 
 def is_uuid(value: str) -> bool:

@@ -1,5 +1,5 @@
-"""Public pages: the event list (search, filters, pages) and an event's page, with the
-register and leave buttons."""
+"""Public pages: the event list (search, filters, pages) and an event's page, with its
+gallery, calendar links and the register and leave buttons."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
 from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.showing import origin_of
 from shared.web.api import ApiError
 
 
@@ -77,7 +78,24 @@ def event(request: Request, event_id: str) -> Response:
         google = page.api.get(f"/events/{event_id}/calendar/google")["url"]
     except ApiError:
         google = None  # the page still offers the .ics file
-    return page.render("event.html", event=found, mine=mine, google=google)
+    media = _media(page, event_id)
+    return page.render(
+        "event.html",
+        event=found,
+        mine=mine,
+        google=google,
+        pictures=[item for item in media if item["content_type"].startswith("image/")],
+        documents=[item for item in media if not item["content_type"].startswith("image/")],
+        image_origins={origin_of(item["url"]) for item in media},
+    )
+
+
+def _media(page: Page, event_id: str) -> list[dict[str, Any]]:
+    try:
+        items: list[dict[str, Any]] = page.api.get(f"/events/{event_id}/media")["items"]
+    except ApiError:
+        return []  # the event is readable without its gallery
+    return items
 
 
 def _my_registration(page: Page, event_id: str) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ import base64
 import contextlib
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 OSM = "https://www.openstreetmap.org/"
@@ -37,3 +37,12 @@ def svg_image(svg: str) -> str:
     """The API's QR picture as an `<img>` source: an image, so no markup of it runs in the
     page whatever it holds."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def origin_of(url: str) -> str:
+    """`https://media.example.org/b/k?sig=…` → `https://media.example.org`: what a page's
+    policy names to let its pictures load."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "'self'"
+    return f"{parts.scheme}://{parts.netloc}"

@@ -502,5 +502,30 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/forgot-password"): everyone(_web_form("/forgot-password"), 403),
     ("GET", "/account/registrations"): everyone(get("/account/registrations"), 200),
     ("GET", "/static/{name}"): everyone(lambda w: Call("GET", WEB_ASSETS.url("app.css")), 200),
+    # web: admin pages (a visitor is sent to sign in; forms without their token refused),
+    # account pages, and the embeddable widget, which anyone may read.
+    ("GET", "/admin"): everyone(get("/admin"), 200),
+    ("GET", "/admin/users"): everyone(get("/admin/users"), 200),
+    ("POST", "/admin/users/{user_id}"): everyone(_web_form("/admin/users/{}"), 403),
+    ("GET", "/admin/moderation"): everyone(get("/admin/moderation"), 200),
+    ("POST", "/admin/moderation"): everyone(_web_form("/admin/moderation"), 403),
+    ("GET", "/admin/audit"): everyone(get("/admin/audit"), 200),
+    ("GET", "/account"): everyone(get("/account"), 200),
+    ("POST", "/account"): everyone(_web_form("/account"), 403),
+    ("POST", "/account/password"): everyone(_web_form("/account/password"), 403),
+    ("GET", "/account/notifications"): everyone(get("/account/notifications"), 200),
+    ("POST", "/account/notifications/{notification_id}/read"): everyone(
+        _web_form("/account/notifications/{}/read"), 403
+    ),
+    ("GET", "/account/settings"): everyone(get("/account/settings"), 200),
+    ("POST", "/account/settings"): everyone(_web_form("/account/settings"), 403),
+    ("POST", "/account/settings/feed"): everyone(_web_form("/account/settings/feed"), 403),
+    ("GET", "/account/export"): everyone(get("/account/export"), 200),
+    ("GET", "/account/delete"): everyone(get("/account/delete"), 200),
+    ("POST", "/account/delete"): everyone(_web_form("/account/delete"), 403),
+    ("GET", "/account/widget"): everyone(get("/account/widget"), 200),
+    ("GET", "/widget/organizers/{organizer_id}"): everyone(
+        get(f"/widget/organizers/{ANY_ID}"), 200
+    ),
     ("GET", "/{page_path:path}"): everyone(get("/no/such/page"), 404),
 }
