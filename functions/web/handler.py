@@ -11,7 +11,7 @@ from mangum import Mangum
 from starlette.responses import Response
 
 # The page modules declare their routes on `fn` when imported.
-from functions.web import account, public  # noqa: F401
+from functions.web import account, door, public, tickets  # noqa: F401
 from functions.web.declaration import PAGE, fn
 from functions.web.page import ASSETS, CsrfRefused, Page, expired, not_found
 
