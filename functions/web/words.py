@@ -111,8 +111,8 @@ WORDS: dict[str, dict[str, str]] = {
         "door.synced": "sent",
         "door.online": "Online",
         "door.offline": "Offline: scans are checked against the saved list and sent later",
-        "door.snapshot": "tickets saved on this device at",
-        "door.waiting": "scans waiting to be sent",
+        "door.snapshot": "Tickets saved on this device",
+        "door.waiting": "Scans waiting to be sent",
         "door.noscript": "Without JavaScript, search by name or type the ticket code.",
     },
     "ru": {
@@ -225,8 +225,8 @@ WORDS: dict[str, dict[str, str]] = {
         "door.synced": "отправлено",
         "door.online": "В сети",
         "door.offline": "Нет сети: билеты сверяются с сохранённым списком и отправятся позже",
-        "door.snapshot": "билетов сохранено на устройстве в",
-        "door.waiting": "сканирований ждут отправки",
+        "door.snapshot": "Билетов сохранено на устройстве",
+        "door.waiting": "Ждут отправки",
         "door.noscript": "Без JavaScript ищите по имени или введите код билета.",
     },
 }

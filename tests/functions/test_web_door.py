@@ -169,7 +169,8 @@ def test_json_calls_need_the_session_and_its_csrf_token(site, client):  # noqa: 
         )
         assert refused.status_code == 403
     csrf = csrf_of(site.get(door))
-    for bad in ({}, {"code": ""}, {"code": "x" * 101}, {"scans": []}):
+    bad_bodies: list[dict[str, Any]] = [{}, {"code": ""}, {"code": "x" * 101}, {"scans": []}]
+    for bad in bad_bodies:
         path = f"{door}/sync" if "scans" in bad else f"{door}/scan"
         answer = site.post(path, json=bad, headers={HEADER: csrf})
         assert answer.status_code == 422, answer.text

@@ -72,8 +72,8 @@ function start(root) {
     const queue = load("queue", []);
     const count = Object.keys(snapshot.entries).length;
     const parts = [navigator.onLine ? words.online : words.offline];
-    if (snapshot.taken_at) parts.push(`${count} ${words.snapshot} ${clock(snapshot.taken_at)}`);
-    if (queue.length) parts.push(`${queue.length} ${words.waiting}`);
+    if (snapshot.taken_at) parts.push(`${words.snapshot}: ${count} (${clock(snapshot.taken_at)})`);
+    if (queue.length) parts.push(`${words.waiting}: ${queue.length}`);
     status.textContent = parts.join(" · ");
     status.classList.toggle("offline", !navigator.onLine);
   }
