@@ -74,6 +74,9 @@ def test_the_team_finds_a_person_and_checks_them_in_without_javascript(site, cli
     ]
     nobody = site.get(door, params={"q": "nobody-by-this-name"})
     assert "Nobody matches." in nobody.text
+    russian = site.get(door, params={"q": "ada", "lang": "ru"})
+    assert "Регистрация на входе" in russian.text
+    assert "Пришёл в" in russian.text
 
 
 def test_a_scan_checks_in_once_and_the_second_says_when(site, client):  # noqa: F811
