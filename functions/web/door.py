@@ -67,6 +67,7 @@ def check_in_person(
     page.check_csrf(csrf)
     if not page.signed_in:
         return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    q = q[:MAX_TEXT]
     if not is_uuid(registration_id):
         return _door_page(page, event_id, q, status=404, error=page.words("error.404"))
     try:
@@ -74,7 +75,7 @@ def check_in_person(
     except ApiError as failure:
         return _door_page(page, event_id, q, page_status(failure), page.error_text(failure))
     # The search again, which now shows the person as checked in (with the time).
-    query = f"?{urlencode({'q': q[:MAX_TEXT]})}" if q else ""
+    query = f"?{urlencode({'q': q})}" if q else ""
     return page.redirect(DOOR.format(event_id=event_id) + query)
 
 

@@ -58,6 +58,12 @@ function start(root) {
       invalid: words.invalid,
       queued: words.unknown,
     }[outcome];
+    if (outcome === "error") {
+      item.className = "outcome outcome-invalid";
+      item.append(note);
+      results.prepend(item);
+      return;
+    }
     if (name) {
       const strong = document.createElement("strong");
       strong.textContent = name;
@@ -126,7 +132,8 @@ function start(root) {
           show(body.outcome, body.name ?? entry?.name, body.checked_in_at);
           return refreshStatus();
         }
-        if (answer.status < 500) return show("invalid", entry?.name, null, body.detail);
+        // Refused (the session ended, no right at this door): said as the site says it.
+        if (answer.status < 500) return show("error", null, null, body.detail);
       } catch {
         // The network failed under us: answered offline below.
       }
