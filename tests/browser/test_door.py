@@ -149,7 +149,7 @@ def _camera_file(code: str, path: Path) -> Path:
     """The ticket's QR as the video a fake camera plays (Y4M, 4:2:0): dark modules on white,
     in the middle of a 640x480 frame."""
     width, height, scale = 640, 480, 8
-    rows = list(segno.make_qr(code, error="m").matrix_iter(scale=scale, border=4))
+    rows = [list(row) for row in segno.make_qr(code, error="m").matrix_iter(scale=scale, border=4)]
     top, left = (height - len(rows)) // 2, (width - len(rows[0])) // 2
     luma = bytearray(b"\xff" * (width * height))
     for y, row in enumerate(rows):
