@@ -11,7 +11,7 @@ from mangum import Mangum
 from starlette.responses import Response
 
 # The page modules declare their routes on `fn` when imported.
-from functions.web import account, admin, public, settings, widget  # noqa: F401
+from functions.web import account, admin, door, public, settings, tickets, widget  # noqa: F401
 from functions.web.declaration import PAGE, fn
 from functions.web.page import ASSETS, CsrfRefused, Page, expired, not_found
 

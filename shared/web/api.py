@@ -21,6 +21,8 @@ class ApiError(Exception):
     title: str
     detail: str = ""
     fields: list[str] = field(default_factory=list)
+    # The problem's other members, e.g. `checked_in_at` of a ticket checked in already.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @process_state.cached
@@ -86,6 +88,9 @@ class Api:
         return True
 
 
+_PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "errors"}
+
+
 def _answer(response: httpx.Response) -> Any:
     if response.status_code >= 400:
         raise _problem(response)
@@ -111,4 +116,5 @@ def _problem(response: httpx.Response) -> ApiError:
         str(body.get("title") or response.reason_phrase),
         str(body.get("detail") or ""),
         fields,
+        {key: value for key, value in body.items() if key not in _PROBLEM_MEMBERS},
     )
