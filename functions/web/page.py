@@ -39,15 +39,19 @@ YEAR = 365 * 86_400
 # forms post only here; no framing (clickjacking), except the widget made to be framed.
 POLICY = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:{images}; "
-    "form-action 'self'; frame-ancestors {framing}; base-uri 'none'"
+    "form-action 'self'; frame-ancestors {framing}; base-uri 'none'{device}"
 )
+# A page working as a device (the door): it fetches from this site, registers its offline
+# worker and reads the camera.
+DEVICE = "; connect-src 'self'; worker-src 'self'; media-src 'self' mediastream: blob:"
 
 
-def policy(framable: bool = False, image_origins: Iterable[str] = ()) -> str:
+def policy(framable: bool = False, image_origins: Iterable[str] = (), device: bool = False) -> str:
     """The page's Content-Security-Policy: media pictures come from storage, whose origin is
     the one in their links (the gateway, or S3's public address)."""
     images = "".join(f" {origin}" for origin in sorted(set(image_origins)))
-    return POLICY.format(images=images, framing="*" if framable else "'none'")
+    framing = "*" if framable else "'none'"
+    return POLICY.format(images=images, framing=framing, device=DEVICE if device else "")
 
 
 class CsrfRefused(Exception):
@@ -114,6 +118,7 @@ class Page:
         *,
         framable: bool = False,
         image_origins: Iterable[str] = (),
+        device: bool = False,
         **context: Any,
     ) -> Response:
         html = TEMPLATES.get_template(template).render(
@@ -129,7 +134,8 @@ class Page:
             path=self.request.url.path,
             **context,
         )
-        return self._finish(HTMLResponse(html, status_code=status), framable, image_origins)
+        response = HTMLResponse(html, status_code=status)
+        return self._finish(response, framable, image_origins, device)
 
     def download(self, content: bytes, media_type: str, filename: str) -> Response:
         """A file the API answered, handed to the browser to save (never shown in the page)."""
@@ -143,9 +149,13 @@ class Page:
         return self._finish(RedirectResponse(to, status_code=303))
 
     def _finish(
-        self, response: Response, framable: bool = False, image_origins: Iterable[str] = ()
+        self,
+        response: Response,
+        framable: bool = False,
+        image_origins: Iterable[str] = (),
+        device: bool = False,
     ) -> Response:
-        response.headers["Content-Security-Policy"] = policy(framable, image_origins)
+        response.headers["Content-Security-Policy"] = policy(framable, image_origins, device)
         if not framable:
             response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
