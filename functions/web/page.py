@@ -34,11 +34,11 @@ TEMPLATES.filters["local_time"] = local_time
 TEMPLATES.filters["map_url"] = map_url
 TEMPLATES.filters["svg_image"] = svg_image
 YEAR = 365 * 86_400
-# Its own stylesheet and images only; no script runs yet (every page works without one);
-# forms post only here; no framing (clickjacking).
+# Its own stylesheet, images and scripts only (small modules that enhance pages which work
+# without them); scripts fetch only from here; forms post only here; no framing (clickjacking).
 POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 
