@@ -5,6 +5,7 @@ registration questions are rows of plain fields (a few empty ones to add new que
 from __future__ import annotations
 
 import contextlib
+import math
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -171,19 +172,23 @@ def _instant(value: str, zone: str) -> str | None:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    tz: ZoneInfo | None = None
-    with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo(zone.strip())
-    return moment.replace(tzinfo=tz or ZoneInfo("UTC")).isoformat()
+    return moment.replace(tzinfo=_zone(zone.strip()) or ZoneInfo("UTC")).isoformat()
 
 
 def _local_input(value: str | None, zone: str) -> str:
     if not value:
         return ""
     moment = datetime.fromisoformat(value)
-    with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-        moment = moment.astimezone(ZoneInfo(zone))
-    return moment.strftime(LOCAL_INPUT)
+    tz = _zone(zone)
+    return (moment.astimezone(tz) if tz else moment).strftime(LOCAL_INPUT)
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    # Whatever was typed: a name that is no zone may be a path, too long a file name, or
+    # hold a NUL, and each fails differently.
+    with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo(name)
+    return None
 
 
 def _number(value: str, field: str, wrong: list[str]) -> int | None:
@@ -200,10 +205,13 @@ def _decimal(value: str, field: str, wrong: list[str]) -> float | None:
     if not value.strip():
         return None
     try:
-        return float(value.strip().replace(",", "."))
+        number = float(value.strip().replace(",", "."))
     except ValueError:
+        number = math.inf
+    if not math.isfinite(number):  # "nan", "1e309": no coordinate, and not JSON either
         wrong.append(field)
         return None
+    return number
 
 
 def _text(value: Any) -> str:

@@ -155,6 +155,18 @@ def test_a_wrong_form_comes_back_with_a_sentence_and_creates_nothing(site, clien
     assert mine["items"] == []
 
 
+def test_no_value_typed_into_the_form_reaches_a_500(site):  # noqa: F811
+    site, _ = organizer_site(site)
+    csrf = csrf_of(site.get("/organize/events/new"))
+    odd = ["", "x" * 5000, "\u0000", "-1", "1e309", "2031-13-45T99:99", "../../etc/passwd"]
+    for field in ("starts_at", "timezone", "capacity", "venue_lat", "offer_hours", "q_kind"):
+        for value in odd:
+            answer = site.post("/organize/events/new", data=form_data(csrf, **{field: value}))
+            assert answer.status_code in (303, 422), (field, value, answer.status_code)
+            if answer.status_code == 422:  # the form again, with a sentence
+                assert answer.headers["content-type"].startswith("text/html")
+
+
 def test_pages_ask_for_sign_in_and_refuse_other_peoples_events(site, client):  # noqa: F811
     anonymous = site.get("/organize")
     assert anonymous.status_code == 303
