@@ -136,6 +136,19 @@ def test_an_organizer_creates_edits_and_publishes_an_event_with_questions(site, 
     assert "Rust workshop" in site.get("/organize", params={"status": "cancelled"}).text
 
 
+def test_my_events_come_twenty_a_page(site, client):  # noqa: F811
+    site, organizer = organizer_site(site)
+    for n in range(21):
+        create_event(client, auth(organizer), title=f"Meetup {n}", status="draft")
+    first = site.get("/organize", params={"status": "draft"})
+    assert first.text.count('class="card"') == 20
+    more = re.search(r'href="/organize\?([^"]*cursor=[^"]+)"', first.text)
+    assert more, "a second page is linked"
+    assert "status=draft" in more.group(1)  # the tab is kept
+    second = site.get("/organize?" + more.group(1).replace("&amp;", "&"))
+    assert second.text.count('class="card"') == 1
+
+
 def test_a_wrong_form_comes_back_with_a_sentence_and_creates_nothing(site, client):  # noqa: F811
     site, organizer = organizer_site(site)
     form = site.get("/organize/events/new")
