@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Form, Query
 
+from shared.config import get_settings
 from shared.kit import Function, Scaling
 
 fn = Function(
@@ -13,6 +14,9 @@ fn = Function(
     summary="The web front end: pages for people, from the public API.",
     extras=("web",),
     scaling=Scaling(max_scale=10, concurrency=50),
+    # An organizer's upload passes through on its way to the media route, which holds the
+    # file itself to MEDIA_MAX_BYTES; this leaves room for the multipart envelope around it.
+    max_body_bytes=get_settings().media_max_bytes + 64 * 1024,
 )
 # Pages are left out of the OpenAPI document: they are for browsers, not API clients.
 PAGE: dict[str, Any] = {"include_in_schema": False}

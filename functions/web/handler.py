@@ -11,7 +11,19 @@ from mangum import Mangum
 from starlette.responses import Response
 
 # The page modules declare their routes on `fn` when imported.
-from functions.web import account, admin, door, public, settings, tickets, widget  # noqa: F401
+from functions.web import (  # noqa: F401
+    account,
+    admin,
+    door,
+    organize,
+    organize_media,
+    organize_numbers,
+    organize_people,
+    public,
+    settings,
+    tickets,
+    widget,
+)
 from functions.web.declaration import PAGE, fn
 from functions.web.page import ASSETS, CsrfRefused, Page, expired, not_found
 

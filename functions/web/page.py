@@ -36,14 +36,14 @@ TEMPLATES.filters["map_url"] = map_url
 TEMPLATES.filters["svg_image"] = svg_image
 YEAR = 365 * 86_400
 # Its own stylesheet, images and small script modules only (every page works without them);
-# forms post only here; no framing (clickjacking), except the widget made to be framed.
+# scripts fetch only from here; forms post only here; no framing (clickjacking), except the
+# widget made to be framed.
 POLICY = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:{images}; "
-    "form-action 'self'; frame-ancestors {framing}; base-uri 'none'{device}"
+    "connect-src 'self'; form-action 'self'; frame-ancestors {framing}; base-uri 'none'{device}"
 )
-# A page working as a device (the door): it fetches from this site, registers its offline
-# worker and reads the camera.
-DEVICE = "; connect-src 'self'; worker-src 'self'; media-src 'self' mediastream: blob:"
+# A page working as a device (the door): it registers its offline worker and reads the camera.
+DEVICE = "; worker-src 'self'; media-src 'self' mediastream: blob:"
 
 
 def policy(framable: bool = False, image_origins: Iterable[str] = (), device: bool = False) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -56,6 +57,26 @@ class Api:
     def delete(self, path: str) -> Any:
         return self.call("DELETE", path)
 
+    def download(self, url: str) -> httpx.Response:
+        """The file behind a download link the API gave, fetched here so the browser gets it
+        from this site under the person's session. Such links are signed (no token travels
+        with them) and point at the platform: its public URL, reached through the gateway as
+        every call is, or the object store's public endpoint; no other host is called."""
+        settings = get_settings()
+        public = settings.public_url.rstrip("/") + "/"
+        if url.startswith(public):
+            url = "/" + url[len(public) :]
+        elif urlsplit(url).netloc not in _stores(settings.s3_public_endpoint, settings.s3_endpoint):
+            raise ApiError(404, "The file is not where the platform keeps files.")
+        try:
+            response = _client().get(url)
+        except httpx.HTTPError as error:
+            detail = type(error).__name__
+            raise ApiError(503, "The service could not be reached.", detail) from error
+        if response.status_code >= 400:
+            raise _problem(response)
+        return response
+
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Accept-Language": self.language, "Accept": "application/json"}
         if self.session is not None and self.session.access_token:
@@ -89,6 +110,11 @@ class Api:
 
 
 _PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "errors"}
+
+
+def _stores(*endpoints: str | None) -> set[str]:
+    """The object store's `host:port`s (settings may name them with or without a scheme)."""
+    return {urlsplit(e if "://" in e else f"//{e}").netloc for e in endpoints if e}
 
 
 def _answer(response: httpx.Response) -> Any:

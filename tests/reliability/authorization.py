@@ -157,6 +157,10 @@ def _web_form(path: str) -> Callable[[World], Call]:
     return lambda w: Call("POST", path.format(w.event()["id"]), data={"csrf": "forged"})
 
 
+def _web_page(path: str) -> Callable[[World], Call]:
+    return lambda w: Call("GET", path.format(w.event()["id"]))
+
+
 def _fresh_email() -> str:
     return f"matrix-{uuid.uuid4().hex[:10]}@example.org"
 
@@ -526,6 +530,60 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/account/widget"): everyone(get("/account/widget"), 200),
     ("GET", "/widget/organizers/{organizer_id}"): everyone(
         get(f"/widget/organizers/{ANY_ID}"), 200
+    ),
+    # The organizer's pages: a visitor without a session is sent to sign in (followed: 200).
+    ("GET", "/organize"): everyone(get("/organize"), 200),
+    ("GET", "/organize/events/new"): everyone(get("/organize/events/new"), 200),
+    ("POST", "/organize/events/new"): everyone(_web_form("/organize/events/new"), 403),
+    ("GET", "/organize/events/{event_id}"): everyone(_web_page("/organize/events/{}"), 200),
+    ("POST", "/organize/events/{event_id}"): everyone(_web_form("/organize/events/{}"), 403),
+    ("GET", "/organize/events/{event_id}/publish"): everyone(
+        _web_page("/organize/events/{}/publish"), 200
+    ),
+    ("GET", "/organize/events/{event_id}/cancel"): everyone(
+        _web_page("/organize/events/{}/cancel"), 200
+    ),
+    ("GET", "/organize/events/{event_id}/team"): everyone(
+        _web_page("/organize/events/{}/team"), 200
+    ),
+    ("GET", "/organize/events/{event_id}/participants"): everyone(
+        _web_page("/organize/events/{}/participants"), 200
+    ),
+    ("GET", "/organize/events/{event_id}/media"): everyone(
+        _web_page("/organize/events/{}/media"), 200
+    ),
+    ("GET", "/organize/events/{event_id}/statistics"): everyone(
+        _web_page("/organize/events/{}/statistics"), 200
+    ),
+    ("GET", "/organize/events/{event_id}/reports"): everyone(
+        _web_page("/organize/events/{}/reports"), 200
+    ),
+    ("POST", "/organize/events/{event_id}/publish"): everyone(
+        _web_form("/organize/events/{}/publish"), 403
+    ),
+    ("POST", "/organize/events/{event_id}/cancel"): everyone(
+        _web_form("/organize/events/{}/cancel"), 403
+    ),
+    ("POST", "/organize/events/{event_id}/team"): everyone(
+        _web_form("/organize/events/{}/team"), 403
+    ),
+    ("POST", "/organize/events/{event_id}/media"): everyone(
+        _web_form("/organize/events/{}/media"), 403
+    ),
+    ("POST", "/organize/events/{event_id}/reports"): everyone(
+        _web_form("/organize/events/{}/reports"), 403
+    ),
+    ("POST", "/organize/events/{event_id}/team/{user_id}/remove"): everyone(
+        _web_form("/organize/events/{}/team/" + ANY_ID + "/remove"), 403
+    ),
+    ("POST", "/organize/events/{event_id}/media/{media_id}/remove"): everyone(
+        _web_form("/organize/events/{}/media/" + ANY_ID + "/remove"), 403
+    ),
+    ("GET", "/organize/events/{event_id}/reports/{report_id}"): everyone(
+        _web_page("/organize/events/{}/reports/" + ANY_ID), 200
+    ),
+    ("GET", "/organize/events/{event_id}/reports/{report_id}/download"): everyone(
+        _web_page("/organize/events/{}/reports/" + ANY_ID + "/download"), 200
     ),
     ("GET", "/{page_path:path}"): everyone(get("/no/such/page"), 404),
 }

@@ -1,0 +1,50 @@
+"""What every organizer page does first: a signed-in visitor, the event it is about (the API
+decides who may see it), and an API refusal told as a page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from functions.web.page import Page, is_uuid, not_found, page_status
+from shared.web.api import ApiError
+
+MY_EVENTS = "/organize"
+
+
+def event_path(event_id: str, part: str = "") -> str:
+    return f"/organize/events/{event_id}{'/' + part if part else ''}"
+
+
+def sign_in_first(page: Page) -> Response | None:
+    """The sign-in page, coming back here after it, for a visitor who is not signed in."""
+    if page.signed_in:
+        return None
+    return page.redirect(f"/signin?next={page.request.url.path}")
+
+
+def refusal(page: Page, failure: ApiError, back: str = MY_EVENTS) -> Response:
+    if failure.status == 401 and not page.signed_in:  # the session ended meanwhile
+        return page.redirect(f"/signin?next={page.request.url.path}")
+    return page.render(
+        "message.html",
+        page_status(failure),
+        title=page.words("error.title"),
+        text=page.error_text(failure),
+        back=back,
+        back_label=page.words("organize.back"),
+    )
+
+
+def event_of(page: Page, event_id: str) -> dict[str, Any] | Response:
+    """The event an organizer page is about, or the page to answer instead."""
+    if not is_uuid(event_id):
+        return not_found(page)
+    if (first := sign_in_first(page)) is not None:
+        return first
+    try:
+        event: dict[str, Any] = page.api.get(f"/events/{event_id}")
+    except ApiError as failure:
+        return refusal(page, failure)
+    return event
