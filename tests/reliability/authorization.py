@@ -585,5 +585,37 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/organize/events/{event_id}/reports/{report_id}/download"): everyone(
         _web_page("/organize/events/{}/reports/" + ANY_ID + "/download"), 200
     ),
+    # Tickets and the door: pages send a visitor to sign in (followed: 200); the door's own
+    # JSON calls answer 401 without a session, forms without their token 403.
+    ("GET", "/account/registrations/{registration_id}/ticket"): everyone(
+        get(f"/account/registrations/{ANY_ID}/ticket"), 200
+    ),
+    ("GET", "/organize/events/{event_id}/door"): everyone(
+        _web_page("/organize/events/{}/door"), 200
+    ),
+    ("GET", "/organize/events/{event_id}/door/snapshot"): everyone(
+        _web_page("/organize/events/{}/door/snapshot"), 401
+    ),
+    ("GET", "/organize/events/{event_id}/door/worker.js"): everyone(
+        _web_page("/organize/events/{}/door/worker.js"), 200
+    ),
+    ("POST", "/organize/events/{event_id}/door/check-in"): everyone(
+        _web_form("/organize/events/{}/door/check-in"), 403
+    ),
+    ("POST", "/organize/events/{event_id}/door/code"): everyone(
+        _web_form("/organize/events/{}/door/code"), 403
+    ),
+    ("POST", "/organize/events/{event_id}/door/scan"): everyone(
+        lambda w: Call("POST", f"/organize/events/{w.event()['id']}/door/scan", json={"code": "X"}),
+        401,
+    ),
+    ("POST", "/organize/events/{event_id}/door/sync"): everyone(
+        lambda w: Call(
+            "POST",
+            f"/organize/events/{w.event()['id']}/door/sync",
+            json={"scans": [{"code": "X", "scanned_at": "2026-01-01T00:00:00Z"}]},
+        ),
+        401,
+    ),
     ("GET", "/{page_path:path}"): everyone(get("/no/such/page"), 404),
 }
