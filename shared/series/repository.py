@@ -22,5 +22,5 @@ def dates(session: Session, series_id: uuid.UUID) -> list[tuple[SeriesOccurrence
         .outerjoin(Event, Event.id == SeriesOccurrence.event_id)
         .where(SeriesOccurrence.series_id == series_id)
         .order_by(SeriesOccurrence.recurrence_id)
-    ).tuples()
+    ).all()
     return [(date, event) for date, event in rows]
