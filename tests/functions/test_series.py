@@ -246,11 +246,12 @@ def test_the_series_calendar_shows_cancelled_and_moved_dates_with_stable_uids(cl
     series, past, future, _ = started_series(client, owner)
     ics_path = f"{SERIES}/{series['id']}/calendar.ics"
     first = icalendar.Calendar.from_ical(client.get(ics_path, headers=owner).content)
-    [master] = [c for c in first.walk("VEVENT") if "RECURRENCE-ID" not in c]
+    [master] = [c for c in first.events if "RECURRENCE-ID" not in c]
     uid = str(master["UID"])
-    assert "RRULE" in master and "EXDATE" not in master
+    assert "RRULE" in master
+    assert "EXDATE" not in master
     # The series is a draft; the two dates published alone differ from it by their status.
-    assert [str(c["STATUS"]) for c in first.walk("VEVENT")] == ["TENTATIVE", *["CONFIRMED"] * 2]
+    assert [str(c["STATUS"]) for c in first.events] == ["TENTATIVE", *["CONFIRMED"] * 2]
 
     # Cancelling a date is an EXDATE; deleting one too.
     cancelled = future[0]
@@ -273,12 +274,12 @@ def test_the_series_calendar_shows_cancelled_and_moved_dates_with_stable_uids(cl
     client.patch(f"{SERIES}/{series['id']}", headers=owner, json={"title": "Renamed"})
 
     ics = client.get(ics_path, headers=owner).content
-    components = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    components = icalendar.Calendar.from_ical(ics).events
     assert {str(c["UID"]) for c in components} == {uid}
     [master] = [c for c in components if "RECURRENCE-ID" not in c]
     assert str(master["SUMMARY"]) == "Renamed"
     assert master["SEQUENCE"] == 1
-    excluded = {d.dt for d in master["EXDATE"].dts}
+    excluded = set(master.exdates)
     cancelled_start = datetime.fromisoformat(event_of(client, cancelled, owner)["starts_at"])
     assert cancelled_start in excluded
     assert len(excluded) == 2
