@@ -59,12 +59,15 @@ def checked_rule(text: str, starts_at: datetime, zone_name: str) -> str:
         raise InvalidRule(f"COUNT must be between 1 and {MAX_OCCURRENCES}.")
     zone = ZoneInfo(zone_name)
     if "UNTIL" in rule:
-        rule["UNTIL"] = [_utc_until(rule["UNTIL"][0], zone)]
+        try:
+            rule["UNTIL"] = [_utc_until(rule["UNTIL"][0], zone)]
+        except (OverflowError, ValueError):  # a date-time at the end of the calendar
+            raise InvalidRule("UNTIL is out of range.") from None
     stored = str(rule.to_ical().decode())
     try:
         # dateutil is what expands it: it must accept every part, not only the parser.
         dateutil_rrule.rrulestr(stored, dtstart=starts_at.astimezone(zone))
-    except (ValueError, TypeError) as error:
+    except Exception as error:  # dateutil raises several kinds; each means the same
         raise InvalidRule(f"The rule cannot be expanded: {str(error)[:200]}") from None
     return stored
 
@@ -110,6 +113,8 @@ def expand(
         raise InvalidRule(
             f"The rule matches too rarely to expand (it walks more than {SERIES_PERIODS} periods)."
         ) from None
+    except Exception as error:  # a rule dateutil accepted but cannot walk (dates past 9999)
+        raise InvalidRule(f"The rule cannot be expanded: {str(error)[:200]}") from None
     if len(dates) > MAX_OCCURRENCES:
         raise InvalidRule(f"The rule makes more than {MAX_OCCURRENCES} occurrences.")
     return dates
