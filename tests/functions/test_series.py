@@ -147,6 +147,19 @@ def test_a_bad_rule_is_a_422_and_stores_nothing(client, rule, detail):
     assert emitted("event.created") == []
 
 
+def test_two_hundred_dates_are_the_most(client):
+    owner = bearer(client, "organizer")
+    series = make_series(client, owner, rrule="FREQ=DAILY;COUNT=200")
+    assert len(set(series["occurrences"])) == 200
+    assert counts() == (200, 1)
+    # DTSTART counts as a date even off the rule: 1 + 200 matches is one too many.
+    refused = client.post(
+        SERIES, headers=owner, json=event_body(rrule="FREQ=MONTHLY;BYMONTHDAY=31;COUNT=200")
+    )
+    assert "more than 200" in assert_problem(refused, 422)["detail"]
+    assert counts() == (200, 1)
+
+
 def test_who_may_make_and_see_a_series(client):
     body = event_body(rrule="FREQ=DAILY;COUNT=2")
     assert_problem(client.post(SERIES, json=body), 401)
