@@ -130,7 +130,7 @@ def update_series(
     changed = sorted(field for field in change if series.fields.get(field) != change[field])
     if changed:
         series.fields = {**series.fields, **change}
-        if CALENDAR_FIELDS & set(changed) or "venue" in changed:
+        if CALENDAR_FIELDS & set(changed):
             series.sequence += 1
         session.flush()
         session.refresh(series)
