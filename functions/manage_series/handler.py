@@ -55,6 +55,7 @@ def read(series_id: uuid.UUID, user: OptionalUser) -> SeriesPublic:
         SeriesNotFound,
         NotSeriesOwner,
         NotEventOwner,
+        EmailNotVerified,
         EventNotEditable,
         CapacityBelowConfirmed,
         InvalidInput,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import AnyHttpUrl, BaseModel, Field, model_validator
 
@@ -36,7 +36,8 @@ class SeriesCreate(EventCreate):
 
 class SeriesUpdate(RequestModel):
     """What every future occurrence gets; times are changed per occurrence (PATCH the event:
-    it shows as a RECURRENCE-ID override). `null` clears venue, online_url and capacity."""
+    it shows as a RECURRENCE-ID override). `null` clears venue, online_url and capacity;
+    `status: "published"` publishes the coming dates still drafts."""
 
     title: Title | None = None
     description: str | None = Field(default=None, max_length=20_000)
@@ -47,10 +48,12 @@ class SeriesUpdate(RequestModel):
     capacity: EventCapacity | None = None
     waitlist: Waitlist | None = None
     questions: Questions | None = None
+    # Publishes the coming dates that are drafts; a series is not made a draft again.
+    status: Literal["published"] | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> Self:
-        for name in ("title", "description", "category", "waitlist", "questions"):
+        for name in ("title", "description", "category", "waitlist", "questions", "status"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

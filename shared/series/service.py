@@ -19,7 +19,7 @@ from shared.events.models import Event
 from shared.events.schemas import EventUpdate
 from shared.events.service import create_event, is_visible, rights_over
 from shared.events.statuses import EventStatus
-from shared.organizing.changes import CALENDAR_FIELDS, update_event
+from shared.organizing.changes import CALENDAR_FIELDS, publish_event, update_event
 from shared.outbox.writer import emit
 from shared.series import repository
 from shared.series.errors import NotSeriesOwner, SeriesNotFound
@@ -105,7 +105,8 @@ def update_series(
     actor_is_admin: bool,
     data: SeriesUpdate,
 ) -> SeriesPublic:
-    """Every occurrence that has not begun and is not cancelled gets the change; all or
+    """Every occurrence that has not begun and is not cancelled gets the change (`status:
+    published` publishes those still drafts, as POST /events/{id}/publish does); all or
     nothing (one refused, e.g. a capacity below its confirmed seats, refuses the whole)."""
     series, dates = visible_series(session, series_id, actor_id, actor_is_admin, lock=True)
     now = datetime.now(UTC)
@@ -124,9 +125,11 @@ def update_series(
             "may change it."
         )
     change = data.model_dump(mode="json", exclude_unset=True)
+    edit = EventUpdate.model_validate({k: v for k, v in change.items() if k != "status"})
     for event in future:
-        edit = EventUpdate.model_validate(change)
         update_event(session, event.id, actor_id, actor_is_admin, edit)
+        if change.get("status") == "published":
+            publish_event(session, event.id, actor_id, actor_is_admin)
     changed = sorted(field for field in change if series.fields.get(field) != change[field])
     if changed:
         series.fields = {**series.fields, **change}

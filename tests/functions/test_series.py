@@ -203,6 +203,32 @@ def test_only_the_organizer_its_team_or_an_admin_change_a_series(client):
     assert [event_of(client, i, owner)["title"] for i in series["occurrences"]] == ["Admin"] * 2
 
 
+def test_publishing_a_draft_series_publishes_its_coming_dates(client):
+    owner = bearer(client, "organizer")
+    first = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=23)
+    series = make_series(
+        client,
+        owner,
+        status="draft",
+        starts_at=first.isoformat(),
+        ends_at=(first + timedelta(hours=1)).isoformat(),
+        rrule="FREQ=DAILY;COUNT=3",
+    )
+    path = f"{SERIES}/{series['id']}"
+    assert_problem(client.patch(path, headers=owner, json={"status": "draft"}), 422)
+    assert client.get(path).status_code == 404  # nothing public yet
+    answer = client.patch(path, headers=owner, json={"status": "published"})
+    assert answer.status_code == 200, answer.text
+    statuses = [event_of(client, i, owner)["status"] for i in series["occurrences"]]
+    assert statuses == ["draft", "published", "published"]  # the begun one stays a draft
+    published = sorted(e["event_id"] for e in emitted("event.published"))
+    assert published == sorted(series["occurrences"][1:])
+    assert client.get(path).json()["occurrences"] == series["occurrences"]
+    ics = icalendar.Calendar.from_ical(client.get(f"{path}/calendar.ics").content)
+    [master] = [c for c in ics.events if "RECURRENCE-ID" not in c]
+    assert str(master["STATUS"]) == "CONFIRMED"
+
+
 def started_series(client, owner):
     """Five daily dates in Berlin, three of them begun already (drafts may be in the past),
     the two to come published with someone registered to each."""
