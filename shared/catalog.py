@@ -266,6 +266,33 @@ class TeamMemberRemoved(AboutTeamMember):
     pass
 
 
+# --- series ---------------------------------------------------------------------------------
+
+
+class AboutSeries(CloudEventData):
+    series_id: uuid.UUID
+    organizer_id: uuid.UUID
+
+    def subject(self) -> str | None:
+        return str(self.series_id)
+
+
+@cloudevent("series.created")
+class SeriesCreated(AboutSeries):
+    rrule: str
+    timezone: str
+    event_ids: list[uuid.UUID]
+
+
+@cloudevent("series.updated")
+class SeriesUpdated(AboutSeries):
+    """The fields changed on every future occurrence (`event_ids`); each of them also has
+    its own `event.updated`, which is what tells its registered people."""
+
+    changes: list[str]
+    event_ids: list[uuid.UUID]
+
+
 # --- media and reports ---------------------------------------------------------------------
 
 

@@ -13,15 +13,26 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from types import CodeType, FrameType
 from typing import Any, Literal
 
+import icalendar
+import recurring_ical_events
 from dateutil import rrule
 
 # The functions dateutil's rule iterator calls once per period it walks, one per frequency.
 _STEPS: frozenset[CodeType] = frozenset(
     getattr(rrule._iterinfo, name).__code__ for name in ("ydayset", "mdayset", "wdayset", "ddayset")
 )
+
+# Rules more frequent than daily, or multiplying a day's occurrences (a daily rule with 24
+# hours is hourly), are no calendar of events: neither imports nor series take them.
+TOO_FREQUENT = {"SECONDLY", "MINUTELY", "HOURLY"}
+MULTIPLYING = ("BYHOUR", "BYMINUTE", "BYSECOND")
+# Periods (days of a daily rule, weeks of a weekly one...) the expansion of one series, and
+# of a whole file, may walk: 20,000 days are 55 years; 200,000 periods take about a second.
+SERIES_PERIODS = 20_000
 
 TraceEvent = Literal["call", "line", "return", "exception", "opcode"]
 
@@ -60,3 +71,19 @@ class PeriodBudget:
         finally:
             sys.settrace(previous)
             self.left -= min(walked, allowed)
+
+
+def refusal(rule: Any) -> str | None:
+    """Why a rule (an `icalendar.vRecur`) is no calendar of events; None when it is one."""
+    if str(rule.get("FREQ", [""])[0]).upper() in TOO_FREQUENT:
+        return "repeats more often than daily"
+    if any(part in rule for part in MULTIPLYING):
+        return "repeats at several times of day (BYHOUR, BYMINUTE or BYSECOND)"
+    return None
+
+
+def occurrences(calendar: icalendar.Calendar, after: datetime | None = None) -> Iterator[Any]:
+    """The occurrences of the calendar's series in order (moved and cancelled ones as it
+    says), from `after` on when given. Walk it inside `PeriodBudget.series()`."""
+    query = recurring_ical_events.of(calendar)
+    return iter(query.after(after) if after is not None else query.all())

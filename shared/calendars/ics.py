@@ -59,24 +59,24 @@ def event_calendar(
     event: Event, *, method: Method | None = None, attendee: str | None = None
 ) -> bytes:
     """One event as a whole .ics file; `attendee` (an email address) is named in invitations."""
-    calendar = _calendar(method)
-    calendar.add_component(_vevent(event, method=method, attendee=attendee))
-    return _finish(calendar, [event])
+    calendar = new_calendar(method)
+    calendar.add_component(vevent(event, method=method, attendee=attendee))
+    return finish(calendar, [event])
 
 
 def feed_calendar(events: Sequence[Event], *, name: str) -> bytes:
     """Several events, for a subscription: clients refresh it about hourly."""
-    calendar = _calendar(None)
+    calendar = new_calendar(None)
     calendar.add("x-wr-calname", name)
     calendar.add("name", name)
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for event in events:
-        calendar.add_component(_vevent(event, method=None, attendee=None))
-    return _finish(calendar, events)
+        calendar.add_component(vevent(event))
+    return finish(calendar, events)
 
 
-def _calendar(method: Method | None) -> icalendar.Calendar:
+def new_calendar(method: Method | None) -> icalendar.Calendar:
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -93,10 +93,18 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _vevent(event: Event, *, method: Method | None, attendee: str | None) -> icalendar.Event:
+def vevent(
+    event: Event,
+    *,
+    uid: str | None = None,
+    url: str | None = None,
+    method: Method | None = None,
+    attendee: str | None = None,
+) -> icalendar.Event:
+    """One event's VEVENT; a series gives its own `uid` and `url` (shared.series.ics)."""
     zone = _zone(event.timezone)
     component = icalendar.Event()
-    component.add("uid", event_uid(event.id))
+    component.add("uid", uid or event_uid(event.id))
     component.add("sequence", event.sequence)
     # Without a METHOD, DTSTAMP is when the entry was last revised (so an unchanged feed is
     # byte-identical); in an iTIP message it is when the message was made (RFC 5545 3.8.7.2).
@@ -116,7 +124,7 @@ def _vevent(event: Event, *, method: Method | None, attendee: str | None) -> ica
         component.add("location", location)
     if event.venue_lat is not None and event.venue_lon is not None:
         component.add("geo", (event.venue_lat, event.venue_lon))
-    component.add("url", event_url(event.id))
+    component.add("url", url or event_url(event.id))
     component.add("categories", [event.category_slug])
     cancelled = method == "CANCEL" or event.status == EventStatus.cancelled
     component.add("status", "CANCELLED" if cancelled else STATUS[event.status])
@@ -136,7 +144,7 @@ def _vevent(event: Event, *, method: Method | None, attendee: str | None) -> ica
     return component
 
 
-def _finish(calendar: icalendar.Calendar, events: Sequence[Event]) -> bytes:
+def finish(calendar: icalendar.Calendar, events: Sequence[Event]) -> bytes:
     if events:
         # A VTIMEZONE for each zone used, covering the years the events span.
         first = min(event.starts_at for event in events).year - 1

@@ -1,8 +1,14 @@
 """Importing an .ics file into draft events.
 
 Each VEVENT becomes a draft through the same `create_event` as the API (same validation,
-same `event.created`). Recurring series (RRULE/RDATE, with their moved or cancelled
-occurrences) are expanded into separate drafts: the occurrences that have not ended yet, at
+same `event.created`). Importing a file again recognizes what an earlier import of the same
+organizer made from an entry (its UID, and for a date of a series its RECURRENCE-ID): a draft
+nobody touched since is updated through the same `update_event` as PATCH /events/{id}; one
+published, cancelled or changed in any way since the import (an edit, a moderation) is left as
+it is and `skipped`. An entry whose draft was deleted is made again.
+
+Recurring series (RRULE/RDATE, with their moved or cancelled occurrences) are expanded into
+separate drafts (each recognized by its RECURRENCE-ID): the occurrences that have not ended yet, at
 most CALENDAR_IMPORT_MAX_OCCURRENCES of them. What cannot become an event is skipped with a
 reason; a file that is no calendar, or holds too many events, is refused whole (422) and
 nothing is created.
@@ -15,6 +21,7 @@ last day, in that same zone. An entry without an end lasts an hour (a day when a
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -24,36 +31,40 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
-import recurring_ical_events
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from shared.calendars import repository as rows
 from shared.calendars.errors import InvalidCalendar
-from shared.calendars.expansion import ExpansionTooCostly, PeriodBudget
+from shared.calendars.expansion import (
+    SERIES_PERIODS,
+    ExpansionTooCostly,
+    PeriodBudget,
+    occurrences,
+    refusal,
+)
 from shared.calendars.schemas import ImportResult, SkippedEntry
 from shared.config import get_settings
 from shared.errors import InvalidInput
 from shared.events import repository as event_rows
 from shared.events.errors import EmailNotVerified
 from shared.events.filters import normalize_tag
-from shared.events.schemas import EventCreate
+from shared.events.models import Event
+from shared.events.schemas import EventCreate, EventUpdate
 from shared.events.service import create_event
+from shared.events.statuses import EventStatus
+from shared.organizing.changes import update_event
 from shared.ratelimit import limit
 from shared.users import repository as users
 from shared.validation import iana_zones
 
-TOO_FREQUENT = {"SECONDLY", "MINUTELY", "HOURLY"}
-# Rule parts that multiply a day's occurrences (a daily rule with 24 hours is hourly).
-MULTIPLYING = ("BYHOUR", "BYMINUTE", "BYSECOND")
 # Expanding a series walks every occurrence from its start: one that began longer ago than
 # this would make a tiny file cost minutes of CPU, so it is skipped with that reason.
 OLDEST_SERIES = timedelta(days=5 * 366)
 # ...unless its rule counts few occurrences: those are quick to walk whenever they began.
 COUNTED_ENOUGH = 1000
-# Periods (days of a daily rule, weeks of a weekly one...) the expansion of one series, and
-# of a whole file, may walk: 20,000 days are 55 years; 200,000 periods take about a second.
-SERIES_PERIODS = 20_000
+# Periods the expansion of a whole file may walk (see expansion.SERIES_PERIODS for one).
 IMPORT_PERIODS = 200_000
 HOUR = 3600
 DEFAULT_LENGTH = timedelta(hours=1)
@@ -65,10 +76,41 @@ class Skip(Exception):
     """This entry cannot become an event; the message says why."""
 
 
+# What an import sets on a draft, and so what importing again updates.
+IMPORTED_FIELDS = {
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "category",
+    "tags",
+    "venue",
+    "online_url",
+}
+
+
+class MadeMeanwhile(Exception):
+    """A concurrent import of the same entry recorded its draft first."""
+
+
 @dataclass(frozen=True)
 class Draft:
     uid: str
+    # RECURRENCE-ID of a date of a series (UTC, or a date), "" for a single entry.
+    recurrence: str
     data: EventCreate
+
+    @property
+    def key(self) -> bytes:
+        return hashlib.sha256(f"{self.uid}\n{self.recurrence}".encode()).digest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event: Event | None
+    created: bool = False
+    skipped: str | None = None
 
 
 def import_calendar(session: Session, user_id: uuid.UUID, body: bytes) -> ImportResult:
@@ -99,14 +141,54 @@ def import_calendar(session: Session, user_id: uuid.UUID, body: bytes) -> Import
             f"The calendar expands to {len(drafts)} events with its recurring series; "
             f"at most {most} can be imported at once."
         )
-    created = []
+    created: list[uuid.UUID] = []
+    updated: list[uuid.UUID] = []
     for draft in drafts:
         try:
-            with session.begin_nested():
-                created.append(create_event(session, user_id, draft.data).id)
+            outcome = _import_entry(session, user_id, draft)
         except InvalidInput as refusal:
             skipped.append(SkippedEntry(uid=draft.uid, reason=refusal.detail))
-    return ImportResult(created=created, skipped=skipped)
+            continue
+        if outcome.skipped:
+            skipped.append(SkippedEntry(uid=draft.uid, reason=outcome.skipped))
+        elif outcome.event is not None:
+            (created if outcome.created else updated).append(outcome.event.id)
+    return ImportResult(created=created, updated=updated, skipped=skipped)
+
+
+def _import_entry(session: Session, user_id: uuid.UUID, draft: Draft) -> Outcome:
+    """Each entry in a savepoint of its own: a refused one leaves nothing behind."""
+    try:
+        with session.begin_nested():
+            return _save(session, user_id, draft)
+    except MadeMeanwhile:
+        pass  # its draft was rolled back; the other import's is there now
+    with session.begin_nested():
+        return _save(session, user_id, draft)
+
+
+def _save(session: Session, user_id: uuid.UUID, draft: Draft) -> Outcome:
+    entry = rows.imported_entry(session, user_id, draft.key)
+    if entry is None:
+        made = create_event(session, user_id, draft.data)
+        # Waits for a concurrent import holding the same key, and loses to it if it commits.
+        if not rows.record_import(
+            session, user_id, draft.key, draft.uid, draft.recurrence, made.id, made.updated_at
+        ):
+            raise MadeMeanwhile
+        return Outcome(made, created=True)
+    event = event_rows.get(session, entry.event_id, for_update=True)
+    assert event is not None  # the entry goes with its event (foreign key cascade)
+    if event.status != EventStatus.draft:
+        return Outcome(event, skipped=f"{event.status.value} since it was imported: left as it is")
+    if event.updated_at != entry.synced_at:
+        return Outcome(event, skipped="changed since it was imported: left as it is")
+    fields = draft.data.model_dump(mode="json", include=IMPORTED_FIELDS)
+    update_event(session, event.id, user_id, False, EventUpdate.model_validate(fields))
+    session.flush()
+    session.refresh(event)
+    entry.synced_at = event.updated_at
+    return Outcome(event)
 
 
 def _parse(body: bytes) -> icalendar.Calendar:
@@ -173,10 +255,9 @@ class _Reader:
             raise Skip("cancelled in the calendar")
         rules = _all(master, "RRULE")
         for rule in rules:
-            if str(rule.get("FREQ", [""])[0]).upper() in TOO_FREQUENT:
-                raise Skip("repeats more often than daily")
-            if any(part in rule for part in MULTIPLYING):
-                raise Skip("repeats at several times of day (BYHOUR, BYMINUTE or BYSECOND)")
+            reason = refusal(rule)
+            if reason:
+                raise Skip(reason)
         few = all(_counted(rule) <= COUNTED_ENOUGH for rule in rules)
         if not few and _start_of(master) < self.now - OLDEST_SERIES:
             raise Skip("the recurring series began more than five years ago")
@@ -223,8 +304,7 @@ class _Reader:
             one_series.add_component(timezone)
         for component in components:
             one_series.add_component(component)
-        query = recurring_ical_events.of(one_series)
-        return iter(query.after(self.now))
+        return occurrences(one_series, self.now)
 
     def _draft(self, uid: str, entry: Any) -> Draft:
         if str(entry.get("STATUS", "")).upper() == "CANCELLED":
@@ -257,11 +337,22 @@ class _Reader:
                 venue.update(lat=geo.latitude, lon=geo.longitude)
             fields["venue"] = venue
         try:
-            return Draft(uid, EventCreate.model_validate(fields))
+            return Draft(uid, self._recurrence(entry), EventCreate.model_validate(fields))
         except ValidationError as error:
             problem = error.errors()[0]
             where = ".".join(str(part) for part in problem["loc"]) or "event"
             raise Skip(f"{where}: {problem['msg']}") from None
+
+    def _recurrence(self, entry: Any) -> str:
+        """The RECURRENCE-ID (the date the rule made, whatever the entry moved to) as a key:
+        UTC, floating times in the calendar's zone; a date as it is."""
+        value = entry.get("RECURRENCE-ID")
+        if value is None:
+            return ""
+        moment = value.dt
+        if isinstance(moment, datetime):
+            return self._aware(moment).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return f"{moment:%Y%m%d}"
 
     def _times(self, entry: Any) -> tuple[datetime, datetime, str]:
         if "DTSTART" not in entry:

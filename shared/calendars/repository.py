@@ -1,5 +1,5 @@
-"""All SQL of calendars: feed tokens, and the events a person's feed shows (read from
-registrations and events, which their own modules write)."""
+"""All SQL of calendars: feed tokens, what imports made, and the events a person's feed
+shows (read from registrations and events, which their own modules write)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from shared.calendars.models import CalendarFeed
+from shared.calendars.models import CalendarFeed, ImportedEntry
 from shared.events.models import Event
 from shared.events.statuses import Moderation
 from shared.registrations.models import Registration, RegistrationStatus
@@ -59,3 +60,39 @@ def mark_changed(session: Session, user_ids: Sequence[uuid.UUID], moment: dateti
         .where(CalendarFeed.user_id.in_(user_ids))
         .values(changed_at=func.greatest(func.coalesce(CalendarFeed.changed_at, moment), moment))
     )
+
+
+def imported_entry(session: Session, organizer_id: uuid.UUID, key: bytes) -> ImportedEntry | None:
+    """What an earlier import made from this entry, locked until the import commits."""
+    return session.scalar(
+        select(ImportedEntry)
+        .where(ImportedEntry.organizer_id == organizer_id, ImportedEntry.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def record_import(
+    session: Session,
+    organizer_id: uuid.UUID,
+    key: bytes,
+    uid: str,
+    recurrence: str,
+    event_id: uuid.UUID,
+    synced_at: datetime,
+) -> bool:
+    """False when another import recorded this entry first (the primary key decides)."""
+    inserted = session.execute(
+        insert(ImportedEntry)
+        .values(
+            organizer_id=organizer_id,
+            key=key,
+            uid=uid,
+            recurrence=recurrence,
+            event_id=event_id,
+            synced_at=synced_at,
+        )
+        .on_conflict_do_nothing()
+        .returning(ImportedEntry.key)
+    ).first()
+    return inserted is not None

@@ -24,4 +24,6 @@ class SkippedEntry(BaseModel):
 
 class ImportResult(BaseModel):
     created: list[uuid.UUID]
+    # Drafts an earlier import of the same entries made, brought up to date.
+    updated: list[uuid.UUID]
     skipped: list[SkippedEntry]

@@ -4,7 +4,7 @@ from shared.analytics.models import CategoryDay, EventDay, EventTotals, PersonEv
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
 from shared.cache.models import PendingInvalidation
-from shared.calendars.models import CalendarFeed
+from shared.calendars.models import CalendarFeed, ImportedEntry
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
 from shared.media.models import Media
@@ -25,6 +25,7 @@ from shared.outbox.models import (
 from shared.registrations.models import Registration
 from shared.reports.models import Report
 from shared.security.models import ApiKey, RevokedAccessToken, RevokedSession, TokenFloor
+from shared.series.models import Series, SeriesOccurrence
 from shared.teams.models import TeamMember
 from shared.users.models import OneTimeToken, User
 
@@ -40,6 +41,7 @@ __all__ = [
     "Event",
     "EventDay",
     "EventTotals",
+    "ImportedEntry",
     "LocalDelivery",
     "LoginSession",
     "MailSuppression",
@@ -58,6 +60,8 @@ __all__ = [
     "Report",
     "RevokedAccessToken",
     "RevokedSession",
+    "Series",
+    "SeriesOccurrence",
     "Tag",
     "TeamMember",
     "TokenFloor",

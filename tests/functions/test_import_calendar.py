@@ -281,3 +281,104 @@ def test_a_location_becomes_a_venue_name_and_address(client, organizer, location
     [created] = send(client, body, organizer).json()["created"]
     venue = client.get(f"/api/v1/events/{created}", headers=organizer).json()["venue"]
     assert (venue["name"], venue["address"]) == (name, address)
+
+
+def skipped_of(result) -> dict[str, str]:
+    return {entry["uid"]: entry["reason"] for entry in result["skipped"]}
+
+
+def test_importing_the_file_again_updates_its_drafts_instead_of_duplicating(client, organizer):
+    first = send(client, EXPORT, organizer).json()
+    again = send(client, EXPORT, organizer)
+    assert again.status_code == 201, again.text
+    second = again.json()
+    assert second["created"] == []
+    assert sorted(second["updated"]) == sorted(first["created"])
+    assert skipped_of(second) == skipped_of(first)
+    assert events_count() == 61
+
+    # The calendar changed: the drafts made from it follow, recognized by UID (and by the
+    # RECURRENCE-ID of a series' date, moved or not).
+    edited = EXPORT.replace(b"SUMMARY:NYC meetup", b"SUMMARY:NYC meetup (new room)").replace(
+        b"SUMMARY:Weekly sync (moved)", b"SUMMARY:Weekly sync (moved again)"
+    )
+    third = send(client, edited, organizer).json()
+    assert (third["created"], len(third["updated"])) == ([], 61)
+    titles = {
+        client.get(f"/api/v1/events/{i}", headers=organizer).json()["title"]
+        for i in third["updated"]
+    }
+    assert {"NYC meetup (new room)", "Weekly sync (moved again)"} <= titles
+    assert not {"NYC meetup", "Weekly sync (moved)"} & titles
+    assert events_count() == 61
+    # Each organizer's imports are their own: another one gets drafts of their own.
+    other = send(client, EXPORT, bearer(client, "organizer")).json()
+    assert (len(other["created"]), other["updated"]) == (61, [])
+
+
+def test_drafts_published_or_changed_since_the_import_are_left_alone(client, organizer):
+    first = send(client, EXPORT, organizer).json()
+    by_title = {
+        client.get(f"/api/v1/events/{i}", headers=organizer).json()["title"]: i
+        for i in first["created"]
+    }
+    published, changed, deleted = (
+        by_title["NYC meetup"],
+        by_title["Quarterly planning"],
+        by_title["Call with partners"],
+    )
+    path = "/api/v1/events"
+    assert client.post(f"{path}/{published}/publish", headers=organizer).status_code == 200
+    assert (
+        client.patch(f"{path}/{changed}", headers=organizer, json={"capacity": 12}).status_code
+        == 200
+    )
+    assert client.delete(f"{path}/{deleted}", headers=organizer).status_code == 204
+
+    second = send(client, EXPORT, organizer).json()
+    reasons = skipped_of(second)
+    assert reasons["ny-meetup@example.com"] == "published since it was imported: left as it is"
+    assert reasons["040000008200E00074C5B7101A82E00800000000A0B1C2D3E4F5"] == (
+        "changed since it was imported: left as it is"
+    )
+    # A deleted draft is made again; everything else is updated in place.
+    [remade] = second["created"]
+    assert client.get(f"{path}/{remade}", headers=organizer).json()["title"] == (
+        "Call with partners"
+    )
+    assert len(second["updated"]) == 61 - 3
+    assert published not in second["updated"]
+    assert changed not in second["updated"]
+    assert client.get(f"{path}/{changed}", headers=organizer).json()["capacity"] == 12
+    assert events_count() == 61
+
+
+def test_concurrent_imports_of_one_file_make_each_draft_once(live_url):
+    """Real parallel clients, the same file at the same moment: the drafts' key decides."""
+    import threading
+
+    import httpx
+
+    headers = {**bearer(None, "organizer"), **CALENDAR}
+    clients = 4
+    start = threading.Barrier(clients)
+    answers: list[httpx.Response] = []
+
+    def upload() -> None:
+        start.wait()
+        answers.append(
+            httpx.post(f"{live_url}{IMPORT}", content=EXPORT, headers=headers, timeout=120)
+        )
+
+    threads = [threading.Thread(target=upload) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [201] * clients, [a.text for a in answers]
+    results = [a.json() for a in answers]
+    made = [i for r in results for i in r["created"]]
+    assert len(made) == len(set(made)) == 61
+    assert all(len(r["created"]) + len(r["updated"]) == 61 for r in results)
+    assert all({*r["created"], *r["updated"]} == set(made) for r in results)
+    assert events_count() == 61

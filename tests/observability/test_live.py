@@ -137,6 +137,25 @@ def scenario(runner: Runner) -> dict[str, Any]:
         content=CALENDAR,
     )
     assert imported.status_code == 201, imported.text
+    # A series of two dates, changed, and its .ics.
+    series = api.post(
+        "/api/v1/series",
+        headers=as_organizer,
+        json={
+            "title": "Observed series",
+            "description": "",
+            "starts_at": "2031-09-08T20:00:00+00:00",
+            "ends_at": "2031-09-08T22:00:00+00:00",
+            "timezone": "UTC",
+            "category": "meetup",
+            "rrule": "FREQ=WEEKLY;COUNT=2",
+        },
+    )
+    assert series.status_code == 201, series.text
+    series_path = f"/api/v1/series/{series.json()['id']}"
+    changed = api.patch(series_path, headers=as_organizer, json={"title": "Observed again"})
+    assert changed.status_code == 200, changed.text
+    assert api.get(f"{series_path}/calendar.ics", headers=as_organizer).status_code == 200
     # A report: asked for (202 at once), built by the worker, downloaded by its fresh link.
     asked = api.post(
         "/api/v1/reports",

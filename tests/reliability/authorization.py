@@ -92,6 +92,13 @@ def _event_path(suffix: str = "", **event: str) -> Callable[[World], Call]:
     return build
 
 
+def _series_path(suffix: str = "", **series: str) -> Callable[[World], Call]:
+    def build(world: World) -> Call:
+        return Call("GET", f"/api/v1/series/{world.series(**series)['id']}{suffix}")
+
+    return build
+
+
 def _with(method: str, build: Callable[[World], Call], **extra: object) -> Callable[[World], Call]:
     def changed(world: World) -> Call:
         call = build(world)
@@ -264,6 +271,35 @@ MATRIX: dict[tuple[str, str], Row] = {
         201,
         201,
         201,
+    ),
+    # manage_series: organizers and admins make one; seen as its dates are, changed by whoever
+    # manages all its coming dates.
+    ("POST", "/api/v1/series"): Row(
+        lambda w: Call(
+            "POST",
+            "/api/v1/series",
+            json={
+                "title": "Matrix",
+                "description": "",
+                "starts_at": "2031-05-01T18:00:00+00:00",
+                "ends_at": "2031-05-01T20:00:00+00:00",
+                "timezone": "UTC",
+                "category": "meetup",
+                "rrule": "FREQ=WEEKLY;COUNT=2",
+            },
+        ),
+        401,
+        403,
+        201,
+        201,
+        201,
+    ),
+    ("GET", "/api/v1/series/{series_id}"): draft_seen(_series_path(status="draft")),
+    ("GET", "/api/v1/series/{series_id}/calendar.ics"): draft_seen(
+        _series_path("/calendar.ics", status="draft")
+    ),
+    ("PATCH", "/api/v1/series/{series_id}"): managed(
+        _with("PATCH", _series_path(), json={"title": "Changed"}), 200
     ),
     ("POST", "/api/v1/calendar/import"): Row(
         lambda w: Call(

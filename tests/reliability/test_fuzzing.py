@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from shared.users.models import User
 from tests.support import files
-from tests.support.factories import create_event, new_user, token_for
+from tests.support.factories import create_event, event_body, new_user, token_for
 
 PROBLEM_JSON = "application/problem+json"
 # Few examples per operation in `make test`: a bounded run, not a fuzzing campaign.
@@ -84,7 +84,12 @@ def owned_data(base_url: str, owner: User, participant: User) -> dict[str, str]:
             json={"kind": "event_attendance", "event_id": event["id"], "format": "csv"},
         )
         assert report.status_code == 202, report.text
+        series = http.post(
+            "/api/v1/series", headers=as_owner, json=event_body(rrule="FREQ=DAILY;COUNT=3")
+        )
+        assert series.status_code == 201, series.text
     return {
+        "series_id": series.json()["id"],
         "event_id": event["id"],
         "registration_id": joined.json()["id"],
         "media_id": media.json()["id"],

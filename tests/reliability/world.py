@@ -13,7 +13,7 @@ from typing import Any
 from shared.db import unit_of_work
 from shared.notifications.models import Notification
 from tests.support import files
-from tests.support.factories import create_event, new_user, token_for
+from tests.support.factories import create_event, event_body, new_user, token_for
 
 # Who calls. `co_organizer` and `steward` are on the team of every event the world makes.
 ROLES = ("anonymous", "participant", "other", "steward", "co_organizer", "owner", "admin")
@@ -84,6 +84,22 @@ class World:
             assert joined.status_code == 201, joined.text
             event["registration_id"] = joined.json()["id"]
         return event
+
+    def series(self, **overrides: Any) -> dict[str, Any]:
+        """A fresh two-date series of the owner's, its team added to both dates."""
+        body = event_body(rrule="FREQ=WEEKLY;COUNT=2", **overrides)
+        made = self.client.post("/api/v1/series", headers=self.headers["owner"], json=body)
+        assert made.status_code == 201, made.text
+        for event_id in made.json()["occurrences"]:
+            for role in TEAM_ROLES:
+                added = self.client.post(
+                    f"/api/v1/events/{event_id}/team",
+                    headers=self.headers["owner"],
+                    json={"email": self.emails[role], "role": role},
+                )
+                assert added.status_code == 201, added.text
+        series: dict[str, Any] = made.json()
+        return series
 
     def media(self) -> tuple[dict[str, Any], dict[str, Any]]:
         event = self.event()

@@ -1,0 +1,1 @@
+"""Series: one RFC 5545 rule making one event per date, edited together from now on."""

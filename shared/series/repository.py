@@ -1,0 +1,26 @@
+"""All SQL of series: the series row and its dates with their events."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.events.models import Event
+from shared.series.models import Series, SeriesOccurrence
+
+
+def get(session: Session, series_id: uuid.UUID, *, lock: bool = False) -> Series | None:
+    return session.get(Series, series_id, with_for_update=lock, populate_existing=lock)
+
+
+def dates(session: Session, series_id: uuid.UUID) -> list[tuple[SeriesOccurrence, Event | None]]:
+    """Every date of the rule, with its event (None once deleted), in order."""
+    rows = session.execute(
+        select(SeriesOccurrence, Event)
+        .outerjoin(Event, Event.id == SeriesOccurrence.event_id)
+        .where(SeriesOccurrence.series_id == series_id)
+        .order_by(SeriesOccurrence.recurrence_id)
+    ).all()
+    return [(date, event) for date, event in rows]
