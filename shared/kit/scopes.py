@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 SCOPES: dict[str, str] = {
-    "events:read": "events, their media, calendars and teams; the caller's own events",
-    "events:write": "create, edit, publish, cancel and delete events; media, team, imports",
+    "events:read": "events and series, their media, calendars and teams; the caller's own events",
+    "events:write": "create, edit, publish, cancel, delete events and series; media, team, imports",
     "registrations:read": "the caller's registrations and tickets; participant lists",
     "registrations:write": "register, cancel, claim an offered seat; remove participants",
     "checkin:write": "check people in at the door (codes, batches, the door snapshot)",
@@ -46,7 +46,10 @@ RULES: tuple[tuple[re.Pattern[str], tuple[str | None, str | None]], ...] = tuple
             ("notifications:read", "notifications:write"),
         ),
         (r"^/api/v1/(analytics|reports)(/|$)", ("reports:read", "reports:write")),
-        (r"^/api/v1/(events|me/events|categories|calendar)(/|$)", ("events:read", "events:write")),
+        (
+            r"^/api/v1/(events|me/events|categories|calendar|series)(/|$)",
+            ("events:read", "events:write"),
+        ),
     )
 )
 READS = {"GET", "HEAD"}

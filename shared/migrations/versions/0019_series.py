@@ -1,7 +1,7 @@
 """series, and calendar imports recognized by UID
 
 Revision ID: 0019_series
-Revises: 0017_waitlist_offers
+Revises: 0018_api_keys
 Create Date: 2026-12-04 16:20:46
 
 `series` holds a rule and the template of its events, `series_occurrences` each date the rule
