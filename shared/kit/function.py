@@ -24,6 +24,7 @@ from shared.kit.documented import PROBLEM_SCHEMA, responses_for
 from shared.kit.head import HeadAsGet
 from shared.kit.operations import operations_router
 from shared.kit.problems import ProblemRoute, install_problem_handlers
+from shared.kit.shortcuts import Declared, Shortcut, Shortcuts, entries
 from shared.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class Function:
     source_filters: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     scheduled_job: ScheduledJob | None = field(default=None, repr=False)
     route_errors: dict[PublicRoute, tuple[Errors, Errors]] = field(default_factory=dict, repr=False)
+    shortcuts: dict[str, Declared] = field(default_factory=dict, init=False, repr=False)
 
     # Route decorators: the function's public HTTP routes, with the domain errors each can
     # raise (`errors=(EventNotFound,)`); the kit documents those and its own (see documented).
@@ -127,6 +129,17 @@ class Function:
             path, methods=[method], **kwargs
         )
         return decorator
+
+    def shortcut(self, path: str, *, headers: Mapping[str, str]) -> Callable[[Shortcut], Shortcut]:
+        """Answer anonymous GETs of `path` (a GET route of this function) before FastAPI when
+        the answer is bytes at hand, a cached read: see `shared.kit.shortcuts`. `headers` are
+        those the route gives the same answer with (ETag and Content-Type are added)."""
+
+        def register(answer: Shortcut) -> Shortcut:
+            self.shortcuts[path] = Declared(answer, headers)
+            return answer
+
+        return register
 
     def on(
         self, *models: type[Consumed], source: str | None = None
@@ -195,8 +208,14 @@ class Function:
         install_problem_handlers(app)
         self._document_errors()
         # Operations first: a catch-all page route (`/{page:path}`) must not shadow them.
-        app.include_router(operations_router(self))
+        operations = operations_router(self)
+        app.include_router(operations)
         app.include_router(self.router)
+        if self.shortcuts:
+            # In the order the app tries them (its own, e.g. /openapi.json, first).
+            routes = [*app.router.routes, *operations.routes, *self.router.routes]
+            # Inside the request context: a shortcut's answer is counted, timed and logged.
+            app.add_middleware(Shortcuts, shortcuts=entries(routes, self.shortcuts))
         app.add_middleware(
             RequestContext,
             function=self.name,
