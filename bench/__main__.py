@@ -1,6 +1,9 @@
 """`python -m bench [repeats] [module ...]` (`make bench`): every figure of the target table,
 written to bench/results.md with the machine and the versions it was measured on.
 
+Naming modules runs those alone (`python -m bench 3 reads`): their rows of bench/results.md are
+replaced, the other modules' rows are kept as they were, and the file says which rows are newer.
+
 Each module of MODULES runs in its own process (each sets up its own database, environment
 and servers, which must not leak into the next) and hands its figures back as JSON.
 """
@@ -99,6 +102,35 @@ def render(results: list[tuple[str, list[Figure], float]], repeats: int) -> str:
     return "\n".join(lines)
 
 
+def merged(previous: str, results: list[tuple[str, list[Figure], float]], repeats: int) -> str:
+    """The previous results with the rows of these modules' figures replaced (matched by the
+    figure's name) and a line saying when and how they were measured."""
+    rows = {
+        figure.name: row
+        for _, found, _ in results
+        for figure, row in zip(found, table(found).splitlines()[2:], strict=True)
+    }
+    lines = []
+    for line in previous.splitlines():
+        name = next((n for n in rows if line.startswith((f"| {n} |", f"| {n} ("))), None)
+        if name is not None:
+            line = rows.pop(name)
+        elif line.startswith("Time per module: "):
+            modules = ", ".join(f"{n} {elapsed:.0f} s" for n, _, elapsed in results)
+            when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+            lines.append(
+                f"Rows of {', '.join(n for n, _, _ in results)} replaced by a run of those "
+                f"alone on {when} ({repeats} repeats, load average at the end {load}): "
+                f"{modules}."
+            )
+        lines.append(line)
+    if rows:  # figures new since the whole run: after the table
+        at = next(i for i, line in enumerate(lines) if line.startswith("|")) + 2
+        lines[at:at] = list(rows.values())
+    return "\n".join(lines) + "\n"
+
+
 def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
 
@@ -116,7 +148,10 @@ def main(argv: list[str]) -> None:
         results.append((name, found, elapsed))
         print(table(found), flush=True)
         print(f"bench: {name} took {_minutes(elapsed)}", flush=True)
-    RESULTS.write_text(render(results, repeats))
+    if list(names) == list(MODULES) or not RESULTS.exists():
+        RESULTS.write_text(render(results, repeats))
+    else:
+        RESULTS.write_text(merged(RESULTS.read_text(), results, repeats))
     total = sum(elapsed for _, _, elapsed in results)
     print(f"bench: {len(results)} modules in {_minutes(total)}; written to {RESULTS}")
 

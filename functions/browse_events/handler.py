@@ -1,10 +1,12 @@
 """Read-only catalog: the event list with search and filters, one event, the categories; and
 an organizer's own events ('my events'), drafts included."""
 
+import re
 import uuid
+from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Header, Query, Response
 from mangum import Mangum
 
 from shared.db import unit_of_work
@@ -14,6 +16,7 @@ from shared.events.filters import EventFilters, normalize_tag
 from shared.events.schemas import CategoryList, EventPage, EventPublic
 from shared.events.statuses import EventStatus
 from shared.kit import Function, OptionalUser, Organizer, Scaling
+from shared.kit.conditional import CONDITIONAL, Tagged, tagged_response
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.validation import MOMENT_FORMAT, MomentFrom, MomentTo
 
@@ -25,9 +28,22 @@ fn = Function(
 )
 
 
+# Answers change with every edit and seat taken: a client keeps them, but asks again each time
+# (`If-None-Match`, answered 304 while the ETag holds). An event page may differ with the
+# caller's token (a draft its organizer sees), and a signed-in answer is that person's own.
+PUBLIC = {"Cache-Control": "no-cache"}
+EVENT_PAGE = {**PUBLIC, "Vary": "Authorization"}
+SIGNED_IN = {"Cache-Control": "private, no-cache", "Vary": "Authorization"}
+# The spelling of an id the shortcut takes; any other is left to the route's validation.
+CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+IfNoneMatch = Annotated[
+    str | None, Header(description="An ETag received before: 304 while it is current")
+]
+
+
 # Every route is async: a cache hit is answered on the event loop, and only a miss takes the
 # thread pool (to PostgreSQL).
-@fn.get("/api/v1/events", response_model=EventPage)
+@fn.get("/api/v1/events", response_model=EventPage, responses=CONDITIONAL)
 async def list_published(
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
@@ -43,6 +59,7 @@ async def list_published(
     organizer_id: uuid.UUID | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
     filters = EventFilters(
         q=q.strip() or None if q else None,
@@ -52,13 +69,36 @@ async def list_published(
         starts_before=starts_before,
         organizer_id=organizer_id,
     )
-    return _json(await cache.event_list(filters, cursor=cursor, limit=limit))
+    page = await cache.event_list(filters, cursor=cursor, limit=limit)
+    return tagged_response(if_none_match, page, PUBLIC)
 
 
-@fn.get("/api/v1/events/{event_id}", response_model=EventPublic, errors=(EventNotFound,))
-async def get_event(event_id: uuid.UUID, user: OptionalUser) -> Response:
+@fn.shortcut("/api/v1/events", headers=PUBLIC)
+async def first_list_page(_: Mapping[str, str], query: bytes) -> Tagged | None:
+    if query:
+        return None  # filters and cursors: the route validates them
+    return await cache.event_list(EventFilters(), cursor=None, limit=DEFAULT_LIMIT)
+
+
+@fn.get(
+    "/api/v1/events/{event_id}",
+    response_model=EventPublic,
+    responses=CONDITIONAL,
+    errors=(EventNotFound,),
+)
+async def get_event(
+    event_id: uuid.UUID, user: OptionalUser, if_none_match: IfNoneMatch = None
+) -> Response:
     viewer = user.user_id if user else None
-    return _json(await cache.event_page(event_id, viewer, bool(user and user.is_admin)))
+    page = await cache.event_page(event_id, viewer, bool(user and user.is_admin))
+    return tagged_response(if_none_match, page, SIGNED_IN if user else EVENT_PAGE)
+
+
+@fn.shortcut("/api/v1/events/{event_id}", headers=EVENT_PAGE)
+async def anonymous_event_page(path: Mapping[str, str], _: bytes) -> Tagged | None:
+    if not CANONICAL_ID.fullmatch(path["event_id"]):
+        return None
+    return await cache.event_page(uuid.UUID(path["event_id"]), None, False)
 
 
 # Not cached: each caller's own list, drafts in it; read straight from PostgreSQL.
@@ -78,14 +118,14 @@ def mine(
         return my_events(session, user.user_id, status=status, cursor=cursor, limit=limit)
 
 
-@fn.get("/api/v1/categories", response_model=CategoryList)
-async def categories() -> Response:
-    return _json(await cache.categories())
+@fn.get("/api/v1/categories", response_model=CategoryList, responses=CONDITIONAL)
+async def categories(if_none_match: IfNoneMatch = None) -> Response:
+    return tagged_response(if_none_match, await cache.categories(), PUBLIC)
 
 
-def _json(body: bytes) -> Response:
-    # Cached answers are JSON already: sent as they are, not parsed and serialized again.
-    return Response(body, media_type="application/json")
+@fn.shortcut("/api/v1/categories", headers=PUBLIC)
+async def all_categories(_: Mapping[str, str], __: bytes) -> Tagged | None:
+    return await cache.categories()
 
 
 app = fn.app()

@@ -7,6 +7,9 @@ commit, before the writer's answer leaves. Seat counts alone change an event's p
 lists, which show them at most `CACHE_LIST_PAGE_SECONDS` late: a rush of joins would otherwise
 empty every list cache on every seat taken.
 
+Each body is filed with its entity tag in front of it (`_filed`): a hit is answered, and a
+client's copy revalidated (`If-None-Match`), without hashing the body on every request.
+
 A hit needs neither SQLAlchemy nor the models: the loaders below import the PostgreSQL side on
 the first miss, so a function answering from the cache starts without it (bench/startup.py).
 """
@@ -24,14 +27,30 @@ from shared.db import read_on_thread, single_statement, unit_of_work
 from shared.events.cache_entries import ALL, CATEGORIES, LISTS, PAGES, PUBLIC_PAGE
 from shared.events.filters import EventFilters
 from shared.events.schemas import CategoryList, CategoryPublic, EventPublic
+from shared.kit.conditional import Tagged, entity_tag
 from shared.pagination import DEFAULT_LIMIT
 
-_LOADS: Flights[bytes] = Flights()
+_LOADS: Flights[Tagged] = Flights()
+# A filed entry is the body's quoted tag (34 bytes), then the body; a JSON body never starts
+# with a quote, so an entry filed before tags were (it lives one TTL at most) is told apart.
+_TAG_LENGTH = 34
+
+
+def _filed(body: bytes) -> tuple[Tagged, bytes]:
+    """The body with its tag, and the entry that files both."""
+    tagged = Tagged.of(body)
+    return tagged, tagged.etag.encode() + body
+
+
+def _unfiled(entry: bytes) -> Tagged:
+    if entry[:1] == b'"':
+        return Tagged(entry[_TAG_LENGTH:], entry[:_TAG_LENGTH].decode())
+    return Tagged(entry, entity_tag(entry))
 
 
 async def event_page(
     event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool
-) -> bytes:
+) -> Tagged:
     """The event as JSON. Only what everyone may see is cached: drafts and hidden events are
     read from PostgreSQL for the few who may see them. A hit is answered on the event loop;
     PostgreSQL is read on the thread pool."""
@@ -41,14 +60,14 @@ async def event_page(
             _refresh(
                 ("page", event_id, None, False), lookup, _load_event_page, event_id, None, False
             )
-        return lookup.value
+        return _unfiled(lookup.value)
     flight = ("page", event_id, viewer_id, viewer_is_admin)
     return await _loaded(flight, lookup, _load_event_page, event_id, viewer_id, viewer_is_admin)
 
 
 async def _loaded(
-    flight: tuple[object, ...], lookup: Lookup, load: Callable[..., bytes], *args: object
-) -> bytes:
+    flight: tuple[object, ...], lookup: Lookup, load: Callable[..., Tagged], *args: object
+) -> Tagged:
     """A miss, read from PostgreSQL on a thread (`load(*args, lookup)`). When Redis
     answered the lookup, the concurrent misses of one entry at one version share one load."""
     if lookup.version is None:
@@ -57,7 +76,7 @@ async def _loaded(
 
 
 def _refresh(
-    flight: tuple[object, ...], lookup: Lookup, load: Callable[..., bytes], *args: object
+    flight: tuple[object, ...], lookup: Lookup, load: Callable[..., Tagged], *args: object
 ) -> None:
     """A hit close to its expiry: one load in the background files a fresh entry under the
     version the lookup read (a change since has a version of its own, loaded by its readers),
@@ -67,7 +86,7 @@ def _refresh(
 
 def _load_event_page(
     event_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool, lookup: Lookup
-) -> bytes:
+) -> Tagged:
     """A public event in one statement; a draft or hidden one through the rights check, for
     the few who may see it."""
     from shared.events import repository
@@ -77,17 +96,17 @@ def _load_event_page(
     with single_statement() as connection:
         row = repository.shown(connection, event_id)
     if row is not None and is_public(row):
-        body = EventPublic.of(row).model_dump_json().encode()
-        PAGES.store(str(event_id), PUBLIC_PAGE, lookup, body)
-        return body
+        tagged, entry = _filed(EventPublic.of(row).model_dump_json().encode())
+        PAGES.store(str(event_id), PUBLIC_PAGE, lookup, entry)
+        return tagged
     if row is None or (viewer_id is None and not viewer_is_admin):
         raise EventNotFound(f"No event {event_id}.")  # as `visible_event` says it
     with unit_of_work() as session:
         event = visible_event(session, event_id, viewer_id, viewer_is_admin)
-        return EventPublic.of(event).model_dump_json().encode()
+        return Tagged.of(EventPublic.of(event).model_dump_json().encode())
 
 
-async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -> bytes:
+async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -> Tagged:
     """A page of the public list as JSON. Cached: the first page of the popular lists (all,
     by category, tag or organizer, default size); free text and dates are endless and would
     let a client fill Redis with one-off pages."""
@@ -99,45 +118,45 @@ async def event_list(filters: EventFilters, *, cursor: str | None, limit: int) -
     if lookup.value is not None:
         if lookup.refresh:
             _refresh(("list", key), lookup, _load_first_list_page, filters, key, limit)
-        return lookup.value
+        return _unfiled(lookup.value)
     return await _loaded(("list", key), lookup, _load_first_list_page, filters, key, limit)
 
 
-def _load_list_page(filters: EventFilters, cursor: str | None, limit: int) -> bytes:
+def _load_list_page(filters: EventFilters, cursor: str | None, limit: int) -> Tagged:
     from shared.events.service import list_events
 
     with single_statement() as connection:
         page = list_events(connection, filters, cursor=cursor, limit=limit)
-    return page.model_dump_json().encode()
+    return Tagged.of(page.model_dump_json().encode())
 
 
-def _load_first_list_page(filters: EventFilters, key: str, limit: int, lookup: Lookup) -> bytes:
+def _load_first_list_page(filters: EventFilters, key: str, limit: int, lookup: Lookup) -> Tagged:
     from shared.events.service import list_events
 
     with single_statement() as connection:
         page = list_events(connection, filters, cursor=None, limit=limit)
-    body = page.model_dump_json().encode()
-    LISTS.store(ALL, key, lookup, body)
-    return body
+    tagged, entry = _filed(page.model_dump_json().encode())
+    LISTS.store(ALL, key, lookup, entry)
+    return tagged
 
 
-async def categories() -> bytes:
+async def categories() -> Tagged:
     lookup = await CATEGORIES.get_async(ALL, ALL)
     if lookup.value is not None:
         if lookup.refresh:
             _refresh(("categories",), lookup, _load_categories)
-        return lookup.value
+        return _unfiled(lookup.value)
     return await _loaded(("categories",), lookup, _load_categories)
 
 
-def _load_categories(lookup: Lookup) -> bytes:
+def _load_categories(lookup: Lookup) -> Tagged:
     from shared.events import repository
 
     with unit_of_work() as session:
         items = [CategoryPublic.model_validate(c) for c in repository.categories(session)]
-    body = CategoryList(items=items).model_dump_json().encode()
-    CATEGORIES.store(ALL, ALL, lookup, body)
-    return body
+    tagged, entry = _filed(CategoryList(items=items).model_dump_json().encode())
+    CATEGORIES.store(ALL, ALL, lookup, entry)
+    return tagged
 
 
 def _list_key(filters: EventFilters, limit: int) -> str:

@@ -8,6 +8,7 @@ the trigger table are all derived from these declarations.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 
 from shared.config import get_settings
 from shared.errors import DomainError
@@ -24,6 +26,7 @@ from shared.kit.documented import PROBLEM_SCHEMA, responses_for
 from shared.kit.head import HeadAsGet
 from shared.kit.operations import operations_router
 from shared.kit.problems import ProblemRoute, install_problem_handlers
+from shared.kit.shortcuts import Declared, Shortcut, Shortcuts, entries
 from shared.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -91,6 +94,7 @@ class Function:
     source_filters: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     scheduled_job: ScheduledJob | None = field(default=None, repr=False)
     route_errors: dict[PublicRoute, tuple[Errors, Errors]] = field(default_factory=dict, repr=False)
+    shortcuts: dict[str, Declared] = field(default_factory=dict, init=False, repr=False)
 
     # Route decorators: the function's public HTTP routes, with the domain errors each can
     # raise (`errors=(EventNotFound,)`); the kit documents those and its own (see documented).
@@ -127,6 +131,17 @@ class Function:
             path, methods=[method], **kwargs
         )
         return decorator
+
+    def shortcut(self, path: str, *, headers: Mapping[str, str]) -> Callable[[Shortcut], Shortcut]:
+        """Answer anonymous GETs of `path` (a GET route of this function) before FastAPI when
+        the answer is bytes at hand, a cached read: see `shared.kit.shortcuts`. `headers` are
+        those the route gives the same answer with (ETag and Content-Type are added)."""
+
+        def register(answer: Shortcut) -> Shortcut:
+            self.shortcuts[path] = Declared(answer, headers)
+            return answer
+
+        return register
 
     def on(
         self, *models: type[Consumed], source: str | None = None
@@ -190,13 +205,20 @@ class Function:
             version="1",
             docs_url=None,
             redoc_url=None,
+            telemetry=_fastapi_telemetry(),
         )
         app.state.function = self
         install_problem_handlers(app)
         self._document_errors()
         # Operations first: a catch-all page route (`/{page:path}`) must not shadow them.
-        app.include_router(operations_router(self))
+        operations = operations_router(self)
+        app.include_router(operations)
         app.include_router(self.router)
+        if self.shortcuts:
+            # In the order the app tries them (its own, e.g. /openapi.json, first).
+            routes = [*app.router.routes, *operations.routes, *self.router.routes]
+            # Inside the request context: a shortcut's answer is counted, timed and logged.
+            app.add_middleware(Shortcuts, shortcuts=entries(routes, self.shortcuts))
         app.add_middleware(
             RequestContext,
             function=self.name,
@@ -225,6 +247,16 @@ class Function:
                 route.responses = responses_for(route, errors, page_errors)
                 # Every operation is described: its docstring, else what the function does.
                 route.description = route.description or self.summary
+
+
+def _fastapi_telemetry() -> TelemetryConfig | None:
+    """FastAPI's OpenTelemetry bridge asks on every request whether a provider has been set
+    since (environment look-ups: 14% of a cached read in the profile). Only an OpenTelemetry
+    SDK can set one, and our images carry none: off then, FastAPI's default where one is
+    installed. The kit's own tracing (W3C traceparent in headers and logs) is not this."""
+    if importlib.util.find_spec("opentelemetry.sdk") is not None:
+        return None
+    return {"tracing": False, "metrics": False, "logs": False}
 
 
 def declared(functions: Iterable[Function]) -> dict[str, Function]:

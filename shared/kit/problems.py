@@ -145,6 +145,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
+async def problem_for(request: Request, error: Exception) -> Response | None:
+    """The answer the handlers give to a domain error or to PostgreSQL trouble, for a request
+    answered outside the router (a shortcut); None for any other error (left to rise)."""
+    if isinstance(error, DomainError):
+        return await _on_domain(request, error)
+    database_error = _database_error(error)
+    if database_error is not None:
+        return await _on_database(request, database_error)
+    return None
+
+
 def _database_error(error: Exception) -> DBAPIError | None:
     """The error as SQLAlchemy's connection or interface trouble, else None. Its exceptions are
     looked up once SQLAlchemy is loaded: before that, none can have been raised."""

@@ -21,6 +21,7 @@ from shared.events import cache
 from shared.events.cache_entries import PAGES, PUBLIC_PAGE
 from shared.events.errors import EventNotFound
 from shared.events.models import Event
+from shared.kit.conditional import Tagged
 from tests.support.api import assert_problem
 from tests.support.factories import bearer, create_event
 
@@ -157,7 +158,7 @@ def test_concurrent_reads_share_redis_and_each_sees_the_changes_made_before_it(c
 
     def titles() -> set[str]:
         pages = burst(20, lambda: cache.event_page(event_id, None, False))
-        return {json.loads(page)["title"] for page in pages}
+        return {json.loads(page.body)["title"] for page in pages}
 
     assert titles() == {"Python meetup"}
     client.patch(path, headers=owner, json={"title": "Renamed"})
@@ -196,17 +197,17 @@ def test_concurrent_misses_share_a_load_yet_each_caller_gets_its_own_answer(clie
     answers = asyncio.run(mixed())
     for number, answer in enumerate(answers):
         if number % 2:
-            assert isinstance(answer, bytes)
-            assert json.loads(answer)["status"] == "draft"
+            assert isinstance(answer, Tagged)
+            assert json.loads(answer.body)["status"] == "draft"
         else:
             assert isinstance(answer, EventNotFound)
     published = create_event(client, owner)
     path = f"/api/v1/events/{published['id']}"
     pages = burst(20, lambda: cache.event_page(uuid.UUID(published["id"]), None, False))
-    assert {json.loads(page)["title"] for page in pages} == {"Python meetup"}
+    assert {json.loads(page.body)["title"] for page in pages} == {"Python meetup"}
     client.patch(path, headers=owner, json={"title": "Renamed"})
     pages = burst(20, lambda: cache.event_page(uuid.UUID(published["id"]), None, False))
-    assert {json.loads(page)["title"] for page in pages} == {"Renamed"}
+    assert {json.loads(page.body)["title"] for page in pages} == {"Renamed"}
 
 
 def test_a_hot_entry_near_its_expiry_is_served_while_one_load_refreshes_it(client):
@@ -227,14 +228,14 @@ def test_a_hot_entry_near_its_expiry_is_served_while_one_load_refreshes_it(clien
         session.info.pop("cache_changes", None)  # not invalidated: only a reload can show it
     redis_client.pexpire(entry, 1000)  # the last second of a 60 s entry
 
-    async def burst_then_settle() -> tuple[list[bytes], int]:
+    async def burst_then_settle() -> tuple[list[Tagged], int]:
         pages = await asyncio.gather(*(cache.event_page(event_id, None, False) for _ in range(20)))
         refreshes = cache._LOADS.under_way()
         await asyncio.gather(*refreshes)
         return list(pages), len(refreshes)
 
     pages, refreshes = asyncio.run(burst_then_settle())
-    assert {json.loads(page)["description"] for page in pages} != {"Reloaded"}
+    assert {json.loads(page.body)["description"] for page in pages} != {"Reloaded"}
     assert refreshes == 1
     assert redis_client.pttl(entry) > 50_000  # filed again with a whole TTL
     assert client.get(path).json()["description"] == "Reloaded"
