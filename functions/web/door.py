@@ -92,11 +92,11 @@ def check_in_code(
 
 
 @fn.get(f"{DOOR}/worker.js", **PAGE)
-def worker(event_id: str) -> Response:
+def worker(request: Request, event_id: str) -> Response:
     """The offline worker, per event: its scope is the door page itself (the header lets a
     script below the page control it), and it knows the assets to keep by their names."""
     if not is_uuid(event_id):
-        return Response(status_code=404)
+        return not_found(Page.of(request))
     scope = DOOR.format(event_id=event_id)
     assets = [ASSETS.url(name) for name in WORKER_ASSETS]
     version = hashlib.sha256(" ".join(assets).encode()).hexdigest()[:12]
