@@ -266,6 +266,20 @@ class TeamMemberRemoved(AboutTeamMember):
     pass
 
 
+# --- following -----------------------------------------------------------------------------
+
+
+@cloudevent("organizer.followed")
+class OrganizerFollowed(CloudEventData):
+    """Someone began following an organizer (following again emits nothing)."""
+
+    organizer_id: uuid.UUID
+    user_id: uuid.UUID
+
+    def subject(self) -> str | None:
+        return str(self.organizer_id)
+
+
 # --- media and reports ---------------------------------------------------------------------
 
 
