@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import func, insert, select, update
 
 from eventing.delivery import request_parts
+from shared import process_state
 from shared.db import unit_of_work
 from shared.follows import service
 from shared.follows.models import Follow, FollowerFanout
@@ -258,3 +259,52 @@ def test_2000_followers_are_told_in_batches_and_a_crash_is_resumed(client, live_
     assert service.resume_unfinished() == 0
     told = [n for n in _notices() if n.payload["event_id"] == second["id"]]
     assert sorted(str(n.user_id) for n in told) == sorted(str(fan) for fan in rest)
+
+
+def _cloudevent_rows(kind: str, event_id: str) -> list[OutboxMessage]:
+    with unit_of_work() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.type == f"org.eventmanager.{kind}",
+                OutboxMessage.subject == event_id,
+            )
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def test_held_or_cancelled_events_tell_followers_only_once_they_are_visible(
+    client, live_url, monkeypatch
+):
+    """Current state decides: an event awaiting pre-moderation tells nobody until approved
+    (then once, however many of its CloudEvents arrive); one cancelled before its CloudEvent
+    arrives tells nobody."""
+    monkeypatch.setenv("MODERATION_MODE", "pre")
+    process_state.reset()
+    organizer, fan, admin = _organizer(), new_user(), new_user("admin")
+    client.post(f"/api/v1/organizers/{organizer.id}/follow", headers=auth(fan))
+
+    held = create_event(client, auth(organizer), title="Held talk")
+    assert held["moderation"] == "pending"
+    [published] = _published_rows(held["id"])
+    assert _deliver_concurrently(live_url, published, times=1) == [204]
+    assert _notices() == []
+
+    approve = client.post(
+        f"/api/v1/admin/events/{held['id']}/moderation",
+        headers=auth(admin),
+        json={"action": "approve"},
+    )
+    assert approve.status_code == 200, approve.text
+    [approved] = _cloudevent_rows("event.approved", held["id"])
+    assert _deliver_concurrently(live_url, approved) == [204, 204]
+    assert [n.payload["event_id"] for n in _notices()] == [held["id"]]
+
+    monkeypatch.setenv("MODERATION_MODE", "post")
+    process_state.reset()
+    gone = create_event(client, auth(organizer), title="Called off")
+    cancel = client.post(f"/api/v1/events/{gone['id']}/cancel", headers=auth(organizer), json={})
+    assert cancel.status_code == 200, cancel.text
+    [published] = _published_rows(gone["id"])
+    assert _deliver_concurrently(live_url, published, times=1) == [204]
+    assert [n.payload["event_id"] for n in _notices()] == [held["id"]]
