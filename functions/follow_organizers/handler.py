@@ -46,13 +46,11 @@ def profile(organizer_id: uuid.UUID) -> OrganizerProfile:
 )
 def organizer_ics(organizer_id: uuid.UUID, request: Request) -> Response:
     with unit_of_work() as session:
-        body, last_modified = service.feed(session, organizer_id)
+        body = service.feed(session, organizer_id)
+    # No Last-Modified: a deleted event or a renamed organizer changes the feed without a
+    # newer row to date it by; the ETag (the body's hash) sees every change.
     return conditional_response(
-        request,
-        body,
-        CONTENT_TYPE,
-        last_modified=last_modified,
-        headers={"Cache-Control": "public, no-cache"},
+        request, body, CONTENT_TYPE, last_modified=None, headers={"Cache-Control": "no-cache"}
     )
 
 

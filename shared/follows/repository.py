@@ -64,9 +64,15 @@ def has_followers(session: Session, organizer_id: uuid.UUID) -> bool:
 
 
 def public_events(
-    session: Session, organizer_id: uuid.UUID, *, ending_after: datetime | None, limit: int
+    session: Session,
+    organizer_id: uuid.UUID,
+    *,
+    ending_after: datetime | None,
+    limit: int,
+    latest: bool = False,
 ) -> Sequence[Event]:
-    """Published events nobody hid, soonest first; `ending_after` leaves out the past."""
+    """Published events nobody hid, soonest first (`latest`: the last `limit` by start time,
+    latest first); `ending_after` leaves out the past."""
     query = select(Event).where(
         Event.organizer_id == organizer_id,
         Event.status == EventStatus.published,
@@ -74,16 +80,8 @@ def public_events(
     )
     if ending_after is not None:
         query = query.where(Event.ends_at > ending_after)
-    return session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit)).all()
-
-
-def last_change(session: Session, organizer_id: uuid.UUID) -> datetime | None:
-    """The latest change to any of the organizer's events, whatever their state now: one
-    that was cancelled or hidden leaves the feed, and that is a change too."""
-    latest: datetime | None = session.scalar(
-        select(func.max(Event.updated_at)).where(Event.organizer_id == organizer_id)
-    )
-    return latest
+    order = (Event.starts_at.desc(), Event.id.desc()) if latest else (Event.starts_at, Event.id)
+    return session.scalars(query.order_by(*order).limit(limit)).all()
 
 
 def start_fanout(session: Session, event_id: uuid.UUID) -> bool:

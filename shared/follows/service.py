@@ -38,8 +38,8 @@ from shared.outbox.writer import emit
 from shared.users.models import Role, User
 
 PROFILE_EVENTS = 20
-# A feed holds the organizer's published events from this far back on, at most FEED_EVENTS.
-FEED_EVENTS = 500
+# The latest events by start time; calendar apps handle this many comfortably.
+FEED_EVENTS = 1000
 
 
 def organizer(session: Session, organizer_id: uuid.UUID) -> User:
@@ -75,12 +75,13 @@ def profile(session: Session, organizer_id: uuid.UUID) -> OrganizerProfile:
     )
 
 
-def feed(session: Session, organizer_id: uuid.UUID) -> tuple[bytes, datetime | None]:
-    """The organizer's published events as iCalendar, and when any of them last changed."""
+def feed(session: Session, organizer_id: uuid.UUID) -> bytes:
+    """The organizer's published events as iCalendar."""
     user = organizer(session, organizer_id)
-    events = repository.public_events(session, user.id, ending_after=None, limit=FEED_EVENTS)
-    body = feed_calendar(events, name=f"Event Manager: {user.full_name}")
-    return body, repository.last_change(session, user.id)
+    latest = repository.public_events(
+        session, user.id, ending_after=None, limit=FEED_EVENTS, latest=True
+    )
+    return feed_calendar(list(reversed(latest)), name=f"Event Manager: {user.full_name}")
 
 
 def follow(session: Session, follower_id: uuid.UUID, organizer_id: uuid.UUID) -> None:

@@ -120,9 +120,8 @@ def test_ics_of_published_events_with_etag_and_304(client):
     assert f"event-{shown['id']}@" in text.replace("\r\n ", "")
     assert f"event-{draft['id']}@" not in text.replace("\r\n ", "")
     assert "Ada Organizer" in text
-    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    etag = first.headers["etag"]
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
-    assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
 
     published = client.post(f"/api/v1/events/{draft['id']}/publish", headers=auth(organizer))
     assert published.status_code == 200, published.text
