@@ -324,6 +324,10 @@ def eventing() -> Board:
         ],
     )
     board.panel(
+        "Followers told of new events",
+        [(f"sum(increase(eventmgr_follower_notices_total[{RATE}]))", "told")],
+    )
+    board.panel(
         "Reports built, by format and outcome",
         [
             (

@@ -293,6 +293,20 @@ class SeriesUpdated(AboutSeries):
     event_ids: list[uuid.UUID]
 
 
+# --- following -----------------------------------------------------------------------------
+
+
+@cloudevent("organizer.followed")
+class OrganizerFollowed(CloudEventData):
+    """Someone began following an organizer (following again emits nothing)."""
+
+    organizer_id: uuid.UUID
+    user_id: uuid.UUID
+
+    def subject(self) -> str | None:
+        return str(self.organizer_id)
+
+
 # --- media and reports ---------------------------------------------------------------------
 
 

@@ -112,6 +112,10 @@ for _outcome in ("sent", "gone", "failed", "retried"):
 for _kind in ("24h", "1h"):
     for _outcome in ("notified", "covered"):
         REMINDERS.labels(_kind, _outcome)
+FOLLOWER_NOTICES = Counter(
+    "eventmgr_follower_notices_total",
+    "Followers told of a new published event by an organizer they follow.",
+)
 SCRAPES = Counter(
     "eventmgr_metrics_scrapes_total",
     "Times a function's /metrics was read (scrapes are not counted as HTTP traffic).",

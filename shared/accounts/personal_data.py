@@ -16,6 +16,7 @@ from shared.auth.service import end_all_sessions
 from shared.errors import NotFound
 from shared.events.models import Event
 from shared.events.withdrawn import WITHDRAWN_TITLE, withdrawn_among
+from shared.follows import repository as follows
 from shared.notifications.models import Notification, NotificationSettings, PushSubscription
 from shared.notifications.preferences import preferences_of
 from shared.registrations import repository as registrations
@@ -76,6 +77,14 @@ def export(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
             }
             for m in teams.memberships_of(session, user_id)
         ],
+        "following": [
+            {
+                "organizer_id": str(organizer_id),
+                "full_name": full_name,
+                "followed_at": followed_at.isoformat(),
+            }
+            for organizer_id, full_name, followed_at in follows.followed_by(session, user_id)
+        ],
         "login_sessions": [
             {
                 "id": str(s.id),
@@ -134,6 +143,7 @@ def delete_account(session: Session, user_id: uuid.UUID, password: str) -> None:
     user.email_verified = False
     teams.leave_every_team(session, user_id)
     api_keys.erase_all(session, user_id)
+    follows.remove_all_of(session, user_id)
     session.execute(delete(OneTimeToken).where(OneTimeToken.user_id == user_id))
     session.execute(delete(Notification).where(Notification.user_id == user_id))
     session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))

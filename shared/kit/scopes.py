@@ -46,6 +46,10 @@ RULES: tuple[tuple[re.Pattern[str], tuple[str | None, str | None]], ...] = tuple
             ("notifications:read", "notifications:write"),
         ),
         (r"^/api/v1/(analytics|reports)(/|$)", ("reports:read", "reports:write")),
+        # Following decides which notices a person gets.
+        (r"^/api/v1/me/following", ("notifications:read", None)),
+        (r"^/api/v1/organizers/\{[a-z_]+\}/follow", (None, "notifications:write")),
+        (r"^/api/v1/organizers(/|$)", ("events:read", None)),
         (
             r"^/api/v1/(events|me/events|categories|calendar|series)(/|$)",
             ("events:read", "events:write"),

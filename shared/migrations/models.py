@@ -7,6 +7,7 @@ from shared.cache.models import PendingInvalidation
 from shared.calendars.models import CalendarFeed, ImportedEntry
 from shared.db.base import Base
 from shared.events.models import Category, Event, Tag
+from shared.follows.models import Follow, FollowerFanout
 from shared.media.models import Media
 from shared.moderation.models import AbuseReport
 from shared.notifications.models import (
@@ -41,6 +42,8 @@ __all__ = [
     "Event",
     "EventDay",
     "EventTotals",
+    "Follow",
+    "FollowerFanout",
     "ImportedEntry",
     "LocalDelivery",
     "LoginSession",

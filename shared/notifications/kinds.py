@@ -20,6 +20,7 @@ from shared.notifications.models import Notification
 from shared.notifications.schemas import (
     EventChangeNotice,
     EventNotice,
+    FollowedEventNotice,
     Message,
     NoPayload,
     OfferNotice,
@@ -128,6 +129,12 @@ TEAM_MEMBER_REMOVED = Kind(
     "team_member_removed", TeamNotice, events.team_member_removed, in_app=True
 )
 
+# An organizer the reader follows published an event: in the app always, by mail and push
+# as the reader's settings say.
+NEW_EVENT_FROM_FOLLOWED = Kind(
+    "new_event_from_followed", FollowedEventNotice, events.new_event_from_followed, in_app=True
+)
+
 # Reports: they point at the report's page, never at its file, so no secret in the text.
 REPORT_READY = Kind("report_ready", ReportNotice, reports.report_ready, in_app=True)
 REPORT_FAILED = Kind("report_failed", ReportNotice, reports.report_failed, in_app=True)
@@ -161,6 +168,7 @@ KINDS = _table(
     EVENT_RESTORED,
     TEAM_MEMBER_ADDED,
     TEAM_MEMBER_REMOVED,
+    NEW_EVENT_FROM_FOLLOWED,
     REPORT_READY,
     REPORT_FAILED,
 )

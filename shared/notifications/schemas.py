@@ -82,6 +82,13 @@ class TeamNotice(EventNotice):
     role: str
 
 
+class FollowedEventNotice(EventNotice):
+    """An organizer the reader follows published an event."""
+
+    organizer_name: str
+    where: str | None = None
+
+
 class ReportNotice(Payload):
     report_id: uuid.UUID
     # The report's kind ("event_attendance", "organizer_summary") and format ("csv"...).

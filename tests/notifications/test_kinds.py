@@ -19,6 +19,7 @@ from shared.notifications.models import Notification
 from shared.notifications.schemas import (
     EventChangeNotice,
     EventNotice,
+    FollowedEventNotice,
     Message,
     NoPayload,
     OfferNotice,
@@ -50,6 +51,7 @@ SAMPLES: dict[type[Payload], dict[str, Any]] = {
     ReasonedNotice: {**EVENT, "reason": "Rain"},
     ReminderNotice: {**EVENT, "reminder": "1h", "where": "Hall"},
     TeamNotice: {**EVENT, "role": "steward"},
+    FollowedEventNotice: {**EVENT, "organizer_name": "Ada {Lovelace}", "where": "Hall"},
     ReportNotice: {"report_id": str(uuid.uuid4()), "kind": "organizer_summary", "format": "csv"},
 }
 # They mint a one-time link for an existing account (tests/functions/test_verify_email.py).

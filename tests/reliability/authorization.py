@@ -337,6 +337,25 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("POST", "/api/v1/auth/logout"): signed_in(lambda w: Call("POST", "/api/v1/auth/logout"), 204),
     ("GET", "/api/v1/auth/jwks.json"): everyone(get("/api/v1/auth/jwks.json"), 200),
+    # follow_organizers: profiles and feeds are public; following oneself is refused
+    ("GET", "/api/v1/organizers/{organizer_id}"): everyone(
+        lambda w: Call("GET", f"/api/v1/organizers/{w.ids['owner']}"), 200
+    ),
+    ("GET", "/api/v1/organizers/{organizer_id}/calendar.ics"): everyone(
+        lambda w: Call("GET", f"/api/v1/organizers/{w.ids['owner']}/calendar.ics"), 200
+    ),
+    ("POST", "/api/v1/organizers/{organizer_id}/follow"): Row(
+        lambda w: Call("POST", f"/api/v1/organizers/{w.ids['owner']}/follow"),
+        401,
+        204,
+        204,
+        422,
+        204,
+    ),
+    ("DELETE", "/api/v1/organizers/{organizer_id}/follow"): signed_in(
+        lambda w: Call("DELETE", f"/api/v1/organizers/{w.ids['owner']}/follow"), 204
+    ),
+    ("GET", "/api/v1/me/following"): signed_in(get("/api/v1/me/following"), 200),
     # mail_events: SendGrid's signed webhook; a bearer token proves nothing there
     ("POST", "/api/v1/webhooks/sendgrid"): everyone(
         lambda w: Call("POST", "/api/v1/webhooks/sendgrid", json=[]), 401

@@ -19,6 +19,7 @@ from shared.notifications.models import Notification
 from shared.notifications.schemas import (
     EventChangeNotice,
     EventNotice,
+    FollowedEventNotice,
     OfferNotice,
     ReasonedNotice,
     ReminderNotice,
@@ -92,6 +93,10 @@ WORDS: dict[str, dict[str, str]] = {
         "Manager. Stop these mails: {link}",
         "unsubscribe.team": "You get this mail because an organizer changed your place on an "
         "event's team on Event Manager. Stop these mails: {link}",
+        "followed.subject": "New from {organizer}: {title}",
+        "followed.body": "{organizer}, whom you follow, published “{title}” on {starts}.",
+        "unsubscribe.followed": "You get this mail because you follow {organizer} on Event "
+        "Manager. Stop these mails: {link}",
     },
     "ru": {
         "hello": "Здравствуйте!",
@@ -157,6 +162,10 @@ WORDS: dict[str, dict[str, str]] = {
         "Manager. Отказаться от таких писем: {link}",
         "unsubscribe.team": "Вы получили это письмо, потому что организатор изменил ваше место "
         "в команде события в Event Manager. Отказаться от таких писем: {link}",
+        "followed.subject": "Новое от {organizer}: {title}",
+        "followed.body": "{organizer}, на кого вы подписаны, опубликовал(а) «{title}» ({starts}).",
+        "unsubscribe.followed": "Вы получили это письмо, потому что подписаны на {organizer} в "
+        "Event Manager. Отказаться от таких писем: {link}",
     },
 }
 TIME_FIELDS = {"starts_at", "ends_at"}
@@ -184,6 +193,7 @@ def _facts(payload: EventNotice) -> dict[str, Any]:
         "position": getattr(payload, "position", None) or "?",
         "reason": getattr(payload, "reason", None) or "",
         "role": getattr(payload, "role", None) or "",
+        "organizer": getattr(payload, "organizer_name", None) or "",
         "until": local_time(payload.offer_expires_at, payload.reader_timezone)
         if isinstance(payload, OfferNotice)
         else "",
@@ -319,3 +329,14 @@ def team_member_removed(notification: Notification, payload: TeamNotice) -> Rend
 def _team_mail(notification: Notification, payload: TeamNotice, kind: str, role: str) -> Rendered:
     worded = payload.model_copy(update={"role": _words(notification)[role]})
     return _mail(notification, worded, kind, footer="unsubscribe.team")
+
+
+def new_event_from_followed(notification: Notification, payload: FollowedEventNotice) -> Rendered:
+    words, where = _words(notification), payload.where
+    extra = [words["where"].format(where=where)] if where else []
+    # The footer names the organizer: the reader knows which follow brought the mail.
+    # Braces in a name are doubled: the footer is formatted again with its link.
+    name = payload.organizer_name.replace("{", "{{").replace("}", "}}")
+    footer = words["unsubscribe.followed"].replace("{organizer}", name)
+    rendered = _mail(notification, payload, "followed", extra)
+    return replace(rendered, footer=footer)
