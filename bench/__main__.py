@@ -1,6 +1,9 @@
 """`python -m bench [repeats] [module ...]` (`make bench`): every figure of the target table,
 written to bench/results.md with the machine and the versions it was measured on.
 
+`python -m bench --only rush,eventing [repeats]`: only those modules, their tables printed and
+bench/results.md left as it is (a partial run must not replace the whole table).
+
 Each module of MODULES runs in its own process (each sets up its own database, environment
 and servers, which must not leak into the next) and hands its figures back as JSON.
 """
@@ -107,8 +110,11 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--one"]:
         run_one(argv[1], int(argv[2]), Path(argv[3]))
         return
+    only = argv[:1] == ["--only"]
+    names: list[str] = argv[1].split(",") if only else argv[1:] or list(MODULES)
+    if only:
+        argv = argv[2:]
     repeats = int(argv[0]) if argv else REPEATS
-    names = argv[1:] or MODULES
     results = []
     for name in names:
         print(f"bench: {name}…", flush=True)
@@ -116,8 +122,11 @@ def main(argv: list[str]) -> None:
         results.append((name, found, elapsed))
         print(table(found), flush=True)
         print(f"bench: {name} took {_minutes(elapsed)}", flush=True)
-    RESULTS.write_text(render(results, repeats))
     total = sum(elapsed for _, _, elapsed in results)
+    if only:
+        print(f"bench: {len(results)} modules in {_minutes(total)}; {RESULTS} left as it is")
+        return
+    RESULTS.write_text(render(results, repeats))
     print(f"bench: {len(results)} modules in {_minutes(total)}; written to {RESULTS}")
 
 

@@ -22,12 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased, load_only
-from sqlalchemy.sql.dml import Update
 
 from shared import process_state
 from shared.events.models import Event
 from shared.events.repository import with_tags
 from shared.events.statuses import EventStatus, Moderation
+from shared.outbox import writer as outbox
+from shared.outbox.models import OutboxMessage
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
 
@@ -84,35 +85,40 @@ class Taken:
 
 def take_place(
     session: Session,
+    registration_id: uuid.UUID,
     event_id: uuid.UUID,
     user_id: uuid.UUID,
     *,
     public_only: bool,
+    cloudevent: OutboxMessage,
     answers: list[dict[str, Any]] | None = None,
 ) -> Taken | None:
     """A seat, or the next place on the waitlist, in one statement: it locks the open event's
-    row, inserts the registration (its `queue_seq`, the waitlist order, drawn under that lock)
-    and moves the counters. The lock is then held only until the commit, with no other round
-    trip of this use case in between.
+    row, inserts the registration (its `queue_seq`, the waitlist order, drawn under that lock),
+    moves the counters and writes the outbox row of `cloudevent` with the `status` and
+    `waitlist_position` it decided. The lock is then held only until the commit, with no other
+    round trip of this use case in between.
 
     `public_only`: only an event anyone may see (the caller checked nothing). None when the
     event is not open to this join, or when the person already holds an active registration
-    (the caller finds out which, under the lock). `answers`: checked already, kept with it.
+    (the caller finds out which, under the lock): then nothing is written, the outbox row
+    neither. `answers`: checked already, kept with it.
     """
-    parameters = {
-        "registration_id": uuid.uuid4(),
+    values = {
+        "registration_id": registration_id,
         "event_id": event_id,
         "user_id": user_id,
         "answers": answers or [],
+        **outbox.parameters(cloudevent),
     }
-    row = session.execute(_taking(public_only), parameters).one_or_none()
+    row = session.execute(_taking(public_only), values).one_or_none()
     if row is None:
         return None
     return Taken(row[0], RegistrationStatus(row[1]), row[2])
 
 
 @process_state.cached
-def _taking(public_only: bool) -> Update:
+def _taking(public_only: bool) -> Select[uuid.UUID, str, int]:
     """Built once per process: building and keying a statement this size per join cost as
     much CPU as the rest of the transaction."""
     events, registrations = cast(Table, Event.__table__), cast(Table, Registration.__table__)
@@ -151,7 +157,7 @@ def _taking(public_only: bool) -> Update:
         .cte("inserted")
     )
     confirmed = inserted.c.status == RegistrationStatus.confirmed.value
-    return (
+    counted = (
         update(events)
         .where(events.c.id == inserted.c.event_id)
         .values(
@@ -159,7 +165,19 @@ def _taking(public_only: bool) -> Update:
             waitlist_count=events.c.waitlist_count + case((confirmed, 0), else_=1),
         )
         .returning(inserted.c.id, inserted.c.status, events.c.waitlist_count)
+        .cte("counted")
     )
+    # The newcomer is last in line: the waitlist's new length is their place.
+    waitlisted = counted.c.status == RegistrationStatus.waitlisted.value
+    announced = outbox.insert_from(
+        counted,
+        {
+            "status": counted.c.status,
+            "waitlist_position": case((waitlisted, counted.c.waitlist_count)),
+        },
+    ).cte("announced")
+    # PostgreSQL runs a data-modifying CTE to completion even when nothing reads it.
+    return select(counted.c.id, counted.c.status, counted.c.waitlist_count).add_cte(announced)
 
 
 def form_of(session: Session, event_id: uuid.UUID) -> Event | None:

@@ -1,9 +1,9 @@
 """Taking a seat: capacity is never exceeded and the waitlist keeps arrival order.
 
 Joining takes its place in one statement that locks the event row for the rest of the
-transaction (`repository.take_place`), so concurrent joins to one event queue up in PostgreSQL,
-each sees the seat count the previous one left, and the lock is held for that statement, the
-outbox row and the commit only.
+transaction (`repository.take_place`, which writes the outbox row too), so concurrent joins to
+one event queue up in PostgreSQL, each sees the seat count the previous one left, and the lock
+is held for that statement and the commit only.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from shared.events.schemas import EventPublic
 from shared.events.service import is_visible, visible_event
 from shared.events.statuses import EventStatus
 from shared.events.withdrawn import is_withdrawn
-from shared.outbox.writer import emit
+from shared.outbox.writer import emit, emitted, new_row
 from shared.pagination import cursor_at, time_and_id
 from shared.registrations import repository
 from shared.registrations.answers import Answers, checked
@@ -62,7 +62,29 @@ def join(
         visible_event(session, event_id, user_id, is_admin)  # 404 once hidden from them
         return JoinResult(_public(session, existing), created=False)
     kept = _checked_answers(session, event_id, user_id, is_admin, answers or {})
-    taken = repository.take_place(session, event_id, user_id, public_only=True, answers=kept)
+    registration_id = uuid.uuid4()
+    # Written by the statement that takes the place, with the status and place it decides.
+    cloudevent = new_row(
+        RegistrationCreated(
+            registration_id=registration_id,
+            event_id=event_id,
+            user_id=user_id,
+            status=RegistrationStatus.confirmed.value,
+        )
+    )
+
+    def take(public_only: bool) -> repository.Taken | None:
+        return repository.take_place(
+            session,
+            registration_id,
+            event_id,
+            user_id,
+            public_only=public_only,
+            cloudevent=cloudevent,
+            answers=kept,
+        )
+
+    taken = take(public_only=True)
     if taken is None:
         # Not a public open event, or a second join of this person just committed: the
         # reason is read under the event's lock, and the place taken once it is known.
@@ -72,7 +94,7 @@ def join(
             return JoinResult(_public(session, existing), created=False)
         if event.status != EventStatus.published:
             raise EventNotOpen(f"This event is {event.status.value}.")
-        taken = repository.take_place(session, event_id, user_id, public_only=False, answers=kept)
+        taken = take(public_only=False)
         if taken is None:
             raise EventNotOpen("This event is over.")
     invalidation.note_counters_changed(session, event_id)
@@ -85,16 +107,13 @@ def join(
         status=taken.status.value,
         waitlist_position=taken.waitlist_count if waitlisted else None,
     )
-    emit(
-        session,
-        RegistrationCreated(
-            registration_id=public.id,
-            event_id=event_id,
-            user_id=user_id,
-            status=public.status,
-            waitlist_position=public.waitlist_position,
-        ),
-    )
+    # The row as the statement wrote it, for the publisher.
+    cloudevent.data = {
+        **cloudevent.data,
+        "status": public.status,
+        "waitlist_position": public.waitlist_position,
+    }
+    emitted(session, cloudevent)
     return JoinResult(public, created=True)
 
 
