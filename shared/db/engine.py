@@ -77,13 +77,19 @@ AFTER_COMMIT = "after_commit"
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work(*, autocommit: bool = False) -> Iterator[Session]:
     """One transaction for one use case: services never commit, this commits once or rolls back.
 
     Work that must happen only once the change is durable (publishing its CloudEvents) is
     registered with `after_commit` and runs right after the commit, outside the transaction.
+
+    `autocommit`: every statement commits by itself, with no BEGIN and COMMIT (two round trips
+    more, and a row lock its statement takes is held until the COMMIT arrives). Only for a use
+    case whose one write is a single statement, atomic by itself; its after-commit work runs
+    after it the same way.
     """
-    with session_factory()() as session:
+    factory = session_factory()
+    with factory(bind=_autocommitting()) if autocommit else factory() as session:
         with session.begin():
             yield session
         for hook in session.info.pop(AFTER_COMMIT, []):
@@ -93,6 +99,11 @@ def unit_of_work() -> Iterator[Session]:
                 # The change is committed; what a hook does (publishing) is recovered by the
                 # sweeps. Failing the request now would make a client retry a done change.
                 logger.exception("after-commit work failed; the sweeps will catch up")
+
+
+@process_state.cached
+def _autocommitting() -> Engine:
+    return get_engine().execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager

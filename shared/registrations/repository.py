@@ -17,6 +17,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
@@ -127,16 +128,31 @@ def _taking(public_only: bool) -> Select[uuid.UUID, str, int]:
         (has_seat, literal(RegistrationStatus.confirmed.value)),
         else_=literal(RegistrationStatus.waitlisted.value),
     )
+    users = cast(Table, User.__table__)
+    # The person share-locked first, the order an account deletion locks them in (the
+    # person, then each event): a deletion in progress finishes first, and an account closed
+    # meanwhile takes nothing. Already held when `joiner` locked it in this transaction.
+    person = (
+        select(users.c.id)
+        .where(
+            users.c.id == bindparam("user_id", type_=users.c.id.type),
+            users.c.is_active.is_(True),
+        )
+        .with_for_update(read=True)
+        .cte("person")
+    )
     # FOR UPDATE in READ COMMITTED: after waiting for the lock it reads the row as the
-    # previous join committed it, so the seat count is never a stale one.
+    # previous join committed it, so the seat count is never a stale one. The lock is taken
+    # on the rows the join yields, so after the person's.
     chosen = (
         select(
             bindparam("registration_id", type_=registrations.c.id.type),
             events.c.id,
-            bindparam("user_id", type_=registrations.c.user_id.type),
+            person.c.id,
             status,
             bindparam("answers", type_=registrations.c.answers.type),
         )
+        .select_from(events.join(person, true()))
         .where(
             events.c.id == bindparam("event_id", type_=events.c.id.type),
             events.c.status == EventStatus.published.value,

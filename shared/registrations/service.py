@@ -1,9 +1,10 @@
 """Taking a seat: capacity is never exceeded and the waitlist keeps arrival order.
 
-Joining takes its place in one statement that locks the event row for the rest of the
-transaction (`repository.take_place`, which writes the outbox row too), so concurrent joins to
-one event queue up in PostgreSQL, each sees the seat count the previous one left, and the lock
-is held for that statement and the commit only.
+Joining takes its place in one statement that locks the person (shared) and the event row
+for the rest of the transaction (`repository.take_place`, which writes the outbox row too), so
+concurrent joins to one event queue up in PostgreSQL and each sees the seat count the previous
+one left. The common join runs that statement as its own transaction (`join_at_once`): the
+lock is held while it runs and commits, with no round trip to the function in between.
 """
 
 from __future__ import annotations
@@ -40,6 +41,27 @@ class JoinResult:
     created: bool
 
 
+def join_at_once(
+    session: Session,
+    event_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    is_admin: bool,
+    answers: Answers | None = None,
+) -> JoinResult | None:
+    """The common join (an active person not registered yet, a public open event) for a
+    `unit_of_work(autocommit=True)`: its one write is the statement taking the place, so the
+    event's row is locked only while that statement runs and commits, and concurrent joins
+    pass through it one after another at the database's pace. None, with nothing written,
+    when it is not the common case: `join`, in a transaction, finds out why and answers."""
+    person = repository.joiner(session, event_id, user_id)
+    if person is None or not person.is_active or person.existing is not None:
+        return None
+    kept = _checked_answers(session, event_id, user_id, is_admin, answers or {})
+    public = _take(session, event_id, user_id, kept, public_only=True)
+    return None if public is None else JoinResult(public, created=True)
+
+
 def join(
     session: Session,
     event_id: uuid.UUID,
@@ -62,6 +84,32 @@ def join(
         visible_event(session, event_id, user_id, is_admin)  # 404 once hidden from them
         return JoinResult(_public(session, existing), created=False)
     kept = _checked_answers(session, event_id, user_id, is_admin, answers or {})
+    public = _take(session, event_id, user_id, kept, public_only=True)
+    if public is None:
+        # Not a public open event, or a second join of this person just committed: the
+        # reason is read under the event's lock, and the place taken once it is known.
+        event = visible_event(session, event_id, user_id, is_admin, for_update=True)
+        existing = repository.active_for(session, event_id, user_id)
+        if existing is not None:
+            return JoinResult(_public(session, existing), created=False)
+        if event.status != EventStatus.published:
+            raise EventNotOpen(f"This event is {event.status.value}.")
+        public = _take(session, event_id, user_id, kept, public_only=False)
+        if public is None:
+            raise EventNotOpen("This event is over.")
+    return JoinResult(public, created=True)
+
+
+def _take(
+    session: Session,
+    event_id: uuid.UUID,
+    user_id: uuid.UUID,
+    answers: list[dict[str, Any]],
+    *,
+    public_only: bool,
+) -> RegistrationPublic | None:
+    """A seat or a waitlist place, and its CloudEvent, in one statement (see
+    `repository.take_place`); None when it took nothing."""
     registration_id = uuid.uuid4()
     # Written by the statement that takes the place, with the status and place it decides.
     cloudevent = new_row(
@@ -72,31 +120,17 @@ def join(
             status=RegistrationStatus.confirmed.value,
         )
     )
-
-    def take(public_only: bool) -> repository.Taken | None:
-        return repository.take_place(
-            session,
-            registration_id,
-            event_id,
-            user_id,
-            public_only=public_only,
-            cloudevent=cloudevent,
-            answers=kept,
-        )
-
-    taken = take(public_only=True)
+    taken = repository.take_place(
+        session,
+        registration_id,
+        event_id,
+        user_id,
+        public_only=public_only,
+        cloudevent=cloudevent,
+        answers=answers,
+    )
     if taken is None:
-        # Not a public open event, or a second join of this person just committed: the
-        # reason is read under the event's lock, and the place taken once it is known.
-        event = visible_event(session, event_id, user_id, is_admin, for_update=True)
-        existing = repository.active_for(session, event_id, user_id)
-        if existing is not None:
-            return JoinResult(_public(session, existing), created=False)
-        if event.status != EventStatus.published:
-            raise EventNotOpen(f"This event is {event.status.value}.")
-        taken = take(public_only=False)
-        if taken is None:
-            raise EventNotOpen("This event is over.")
+        return None
     invalidation.note_counters_changed(session, event_id)
     waitlisted = taken.status == RegistrationStatus.waitlisted
     # Under the event's lock the waitlist only grows at its end: the newcomer is last.
@@ -114,7 +148,7 @@ def join(
         "waitlist_position": public.waitlist_position,
     }
     emitted(session, cloudevent)
-    return JoinResult(public, created=True)
+    return public
 
 
 def _checked_answers(
