@@ -44,35 +44,45 @@ def active_for(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Reg
     )
 
 
+# What checking answers reads of an event: its questions, and what says who may see it (its
+# text and search document stay unread).
+_FORM = load_only(Event.questions, Event.status, Event.moderation, Event.organizer_id)
+
+
 @dataclass(frozen=True)
 class Joiner:
     is_active: bool
     existing: Registration | None
+    # The event with only what checking answers needs (`_FORM`); None when there is none.
+    form: Event | None
 
 
 def joiner(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Joiner | None:
     """The person about to join, share-locked (an account deletion in progress finishes
-    first), and their active registration for the event if any: one round trip, before any
-    lock on the event. None when there is no such person."""
+    first), their active registration for the event if any, and the event's form: one round
+    trip, before any lock on the event. None when there is no such person."""
     row = session.execute(_joiner(), {"user_id": user_id, "event_id": event_id}).one_or_none()
-    return None if row is None else Joiner(bool(row[0]), row[1])
+    return None if row is None else Joiner(bool(row[0]), row[1], row[2])
 
 
 @process_state.cached
-def _joiner() -> Select[bool, Registration]:
+def _joiner() -> Select[bool, Registration, Event]:
     """Built once per process, as `_taking` is."""
+    event_id = bindparam("event_id", type_=Registration.event_id.type)
     return (
-        select(User.is_active, Registration)
+        select(User.is_active, Registration, Event)
         .select_from(User)
         .outerjoin(
             Registration,
             and_(
                 Registration.user_id == User.id,
-                Registration.event_id == bindparam("event_id", type_=Registration.event_id.type),
+                Registration.event_id == event_id,
                 Registration.status != RegistrationStatus.cancelled,
             ),
         )
+        .outerjoin(Event, Event.id == event_id)
         .where(User.id == bindparam("user_id", type_=User.id.type))
+        .options(_FORM)
         .with_for_update(of=User, read=True)
     )
 
@@ -194,16 +204,6 @@ def _taking(public_only: bool) -> Select[uuid.UUID, str, int]:
     ).cte("announced")
     # PostgreSQL runs a data-modifying CTE to completion even when nothing reads it.
     return select(counted.c.id, counted.c.status, counted.c.waitlist_count).add_cte(announced)
-
-
-def form_of(session: Session, event_id: uuid.UUID) -> Event | None:
-    """The event with only what checking answers needs: its questions, and what says who
-    may see it (its text and search document stay unread)."""
-    return session.scalar(
-        select(Event)
-        .where(Event.id == event_id)
-        .options(load_only(Event.questions, Event.status, Event.moderation, Event.organizer_id))
-    )
 
 
 def waitlist_positions(session: Session, registrations: list[Registration]) -> dict[uuid.UUID, int]:

@@ -20,6 +20,7 @@ from shared.catalog import RegistrationCancelled, RegistrationCreated
 from shared.errors import Unauthenticated
 from shared.events import invalidation
 from shared.events.errors import EventNotFound
+from shared.events.models import Event
 from shared.events.questions import read
 from shared.events.schemas import EventPublic
 from shared.events.service import is_visible, visible_event
@@ -57,7 +58,7 @@ def join_at_once(
     person = repository.joiner(session, event_id, user_id)
     if person is None or not person.is_active or person.existing is not None:
         return None
-    kept = _checked_answers(session, event_id, user_id, is_admin, answers or {})
+    kept = _checked_answers(session, person.form, user_id, is_admin, answers or {})
     public = _take(session, event_id, user_id, kept, public_only=True)
     return None if public is None else JoinResult(public, created=True)
 
@@ -83,7 +84,7 @@ def join(
     if existing is not None:
         visible_event(session, event_id, user_id, is_admin)  # 404 once hidden from them
         return JoinResult(_public(session, existing), created=False)
-    kept = _checked_answers(session, event_id, user_id, is_admin, answers or {})
+    kept = _checked_answers(session, person.form, user_id, is_admin, answers or {})
     public = _take(session, event_id, user_id, kept, public_only=True)
     if public is None:
         # Not a public open event, or a second join of this person just committed: the
@@ -152,15 +153,15 @@ def _take(
 
 
 def _checked_answers(
-    session: Session, event_id: uuid.UUID, user_id: uuid.UUID, is_admin: bool, answers: Answers
+    session: Session, event: Event | None, user_id: uuid.UUID, is_admin: bool, answers: Answers
 ) -> list[dict[str, Any]]:
-    """The answers to keep, checked against the form as it is now (read without a lock: a
-    form changed in this instant leaves the answers with the labels they were given for)."""
-    event = repository.form_of(session, event_id)
+    """The answers to keep, checked against the event's form as `joiner` read it (without a
+    lock on the event: a form changed in this instant leaves the answers with the labels they
+    were given for)."""
     if event is None or not (event.questions or answers):
         return []  # a missing event is told by the place not taken: 404
     if not is_visible(session, event, user_id, is_admin):
-        raise EventNotFound(f"No event {event_id}.")  # its form says nothing to strangers
+        raise EventNotFound(f"No event {event.id}.")  # its form says nothing to strangers
     return checked(read(event.questions), answers)
 
 
