@@ -104,16 +104,16 @@ def take_place(
     cloudevent: OutboxMessage,
     answers: list[dict[str, Any]] | None = None,
 ) -> Taken | None:
-    """A seat, or the next place on the waitlist, in one statement: it locks the open event's
-    row, inserts the registration (its `queue_seq`, the waitlist order, drawn under that lock),
-    moves the counters and writes the outbox row of `cloudevent` with the `status` and
-    `waitlist_position` it decided. The lock is then held only until the commit, with no other
-    round trip of this use case in between.
+    """A seat, or the next place on the waitlist, in one statement: it share-locks the person
+    (active accounts only), locks the open event's row, inserts the registration (its
+    `queue_seq`, the waitlist order, drawn under that lock), moves the counters and writes the
+    outbox row of `cloudevent` with the `status` and `waitlist_position` it decided. The lock
+    is then held only until the commit, with no other round trip of this use case in between.
 
     `public_only`: only an event anyone may see (the caller checked nothing). None when the
-    event is not open to this join, or when the person already holds an active registration
-    (the caller finds out which, under the lock): then nothing is written, the outbox row
-    neither. `answers`: checked already, kept with it.
+    event is not open to this join, the account is closed, or the person already holds an
+    active registration (the caller finds out which, under the lock): then nothing is
+    written, the outbox row neither. `answers`: checked already, kept with it.
     """
     values = {
         "registration_id": registration_id,
