@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from alembic import command
@@ -126,9 +128,12 @@ def test_a_connection_given_back_a_moment_ago_is_not_pinged(db_url, monkeypatch)
     dialect = get_engine().dialect
     pings: list[object] = []
     ping = dialect.do_ping
-    monkeypatch.setattr(
-        dialect, "do_ping", lambda connection: pings.append(connection) or ping(connection)
-    )
+
+    def counted(connection: Any) -> bool:
+        pings.append(connection)
+        return ping(connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
     for _ in range(3):
         with unit_of_work() as session:
             session.execute(text("SELECT 1"))
