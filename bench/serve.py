@@ -24,6 +24,7 @@ import uvicorn
 from fastapi import FastAPI, Response
 from sqlalchemy import create_engine, text
 
+from shared.config import Settings
 from shared.db.engine import sqlalchemy_url
 
 
@@ -43,11 +44,13 @@ def bare_app(encoded: bytes, listed: bytes = b"[]") -> FastAPI:
     def write() -> dict[str, Any]:
         return document
 
-    # Driver settings like ours (no server-side prepared statements: works through PgBouncer).
+    # A pool like ours: the same size a deployment gets, and the same driver settings (no
+    # server-side prepared statements: works through PgBouncer).
+    defaults = Settings.model_fields
     engine = create_engine(
         sqlalchemy_url(os.environ["DATABASE_URL"]),
-        pool_size=10,
-        max_overflow=5,
+        pool_size=defaults["db_pool_size"].default,
+        max_overflow=defaults["db_max_overflow"].default,
         connect_args={"prepare_threshold": None},
     )
     with engine.begin() as connection:

@@ -17,7 +17,7 @@ from shared.registrations.answers import InvalidAnswers
 from shared.registrations.errors import EventNotOpen, NoOffer, OfferExpired
 from shared.registrations.offers import claim
 from shared.registrations.schemas import RegistrationPublic
-from shared.registrations.service import join
+from shared.registrations.service import join, join_at_once
 from shared.validation import RequestModel
 
 fn = Function("join_event", summary="Register for an event.")
@@ -61,15 +61,19 @@ def register_for_event(
         if replay is not None:
             response.status_code = replay.status
             return replay.body
+    answers = body.answers if body else None
     try:
-        with unit_of_work() as session:
-            result = join(
-                session,
-                event_id,
-                user.user_id,
-                is_admin=user.is_admin,
-                answers=body.answers if body else None,
+        # The common join is one statement committing by itself; any other case (joined
+        # already, not open, ...) is told apart in a transaction.
+        with unit_of_work(autocommit=True) as session:
+            result = join_at_once(
+                session, event_id, user.user_id, is_admin=user.is_admin, answers=answers
             )
+        if result is None:
+            with unit_of_work() as session:
+                result = join(
+                    session, event_id, user.user_id, is_admin=user.is_admin, answers=answers
+                )
     except Exception:
         if idempotency_key:
             idempotency.abandon(scope, idempotency_key)

@@ -3,15 +3,31 @@
 Right after the commit the rows are handed to the process's background publisher
 (`shared.outbox.background`), which publishes them in batches and marks them sent once the
 broker confirmed them; whatever is left is swept by `relay_outbox`.
+
+`emit` writes the row with a statement of its own. A change that holds a hot row lock can
+instead write it inside its own statement (`insert_from`, then `emitted`): taking a seat does,
+so the event's row stays locked for that one statement and the commit, not for a round trip more.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Insert,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from shared import logs, process_state
@@ -38,10 +54,20 @@ def current_traceparent() -> str | None:
 
 
 def emit(session: Session, data: CloudEventData) -> uuid.UUID:
+    row = new_row(data)
+    # A Core INSERT built once, not the ORM's unit of work: on a join's path the flush of this
+    # one row cost as much CPU as the statement taking the seat.
+    session.execute(_insert(), {column: getattr(row, column) for column in _COLUMNS})
+    emitted(session, row)
+    return row.id
+
+
+def new_row(data: CloudEventData) -> OutboxMessage:
+    """The outbox row of this CloudEvent, not written yet."""
     cloudevent_type = type(data).cloudevent_type
     if CATALOG.get(cloudevent_type) is not type(data):
         raise ValueError(f"{cloudevent_type} is not in the CloudEvent catalog")
-    row = OutboxMessage(
+    return OutboxMessage(
         id=uuid.uuid4(),
         type=cloudevent_type,
         source=source(),
@@ -51,15 +77,37 @@ def emit(session: Session, data: CloudEventData) -> uuid.UUID:
         created_at=datetime.now(UTC),
         attempts=0,
     )
-    # A Core INSERT built once, not the ORM's unit of work: on a join's path the flush of this
-    # one row cost as much CPU as the statement taking the seat.
-    session.execute(_insert(), {column: getattr(row, column) for column in _COLUMNS})
+
+
+def insert_from(rows: FromClause, changes: dict[str, ColumnElement[Any]]) -> Insert:
+    """An INSERT of one outbox row per row of `rows` (a CTE of the caller's statement): the
+    row given to `parameters`, its data with the keys of `changes` set from `rows`' columns
+    (what only the statement decides, such as a seat or a waitlist place)."""
+    table = cast(Table, OutboxMessage.__table__)
+    changed = func.jsonb_build_object(
+        *(part for key, value in changes.items() for part in (literal(key, String), value))
+    )
+    data = bindparam("outbox_data", type_=JSONB).op("||", return_type=JSONB)(changed)
+    columns = [
+        data if name == "data" else bindparam(f"outbox_{name}", type_=table.c[name].type)
+        for name in _COLUMNS
+    ]
+    return insert(table).from_select(_COLUMNS, select(*columns).select_from(rows))
+
+
+def parameters(row: OutboxMessage) -> dict[str, Any]:
+    """The bound values of an `insert_from` statement for this row."""
+    return {f"outbox_{column}": getattr(row, column) for column in _COLUMNS}
+
+
+def emitted(session: Session, row: OutboxMessage) -> None:
+    """The row is written in this transaction (by `emit`, or by the caller's own statement
+    made with `insert_from`, its data then set as written): published right after the commit."""
     pending: list[OutboxMessage] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
         after_commit(session, lambda: _publish_committed(session.info.pop(_PENDING, [])))
     pending.append(row)
-    return row.id
 
 
 def _publish_committed(rows: list[OutboxMessage]) -> None:

@@ -17,17 +17,19 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased, load_only
-from sqlalchemy.sql.dml import Update
 
 from shared import process_state
 from shared.events.models import Event
 from shared.events.repository import with_tags
 from shared.events.statuses import EventStatus, Moderation
+from shared.outbox import writer as outbox
+from shared.outbox.models import OutboxMessage
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
 
@@ -42,35 +44,45 @@ def active_for(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Reg
     )
 
 
+# What checking answers reads of an event: its questions, and what says who may see it (its
+# text and search document stay unread).
+_FORM = load_only(Event.questions, Event.status, Event.moderation, Event.organizer_id)
+
+
 @dataclass(frozen=True)
 class Joiner:
     is_active: bool
     existing: Registration | None
+    # The event with only what checking answers needs (`_FORM`); None when there is none.
+    form: Event | None
 
 
 def joiner(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> Joiner | None:
     """The person about to join, share-locked (an account deletion in progress finishes
-    first), and their active registration for the event if any: one round trip, before any
-    lock on the event. None when there is no such person."""
+    first), their active registration for the event if any, and the event's form: one round
+    trip, before any lock on the event. None when there is no such person."""
     row = session.execute(_joiner(), {"user_id": user_id, "event_id": event_id}).one_or_none()
-    return None if row is None else Joiner(bool(row[0]), row[1])
+    return None if row is None else Joiner(bool(row[0]), row[1], row[2])
 
 
 @process_state.cached
-def _joiner() -> Select[bool, Registration]:
+def _joiner() -> Select[bool, Registration, Event]:
     """Built once per process, as `_taking` is."""
+    event_id = bindparam("event_id", type_=Registration.event_id.type)
     return (
-        select(User.is_active, Registration)
+        select(User.is_active, Registration, Event)
         .select_from(User)
         .outerjoin(
             Registration,
             and_(
                 Registration.user_id == User.id,
-                Registration.event_id == bindparam("event_id", type_=Registration.event_id.type),
+                Registration.event_id == event_id,
                 Registration.status != RegistrationStatus.cancelled,
             ),
         )
+        .outerjoin(Event, Event.id == event_id)
         .where(User.id == bindparam("user_id", type_=User.id.type))
+        .options(_FORM)
         .with_for_update(of=User, read=True)
     )
 
@@ -84,35 +96,40 @@ class Taken:
 
 def take_place(
     session: Session,
+    registration_id: uuid.UUID,
     event_id: uuid.UUID,
     user_id: uuid.UUID,
     *,
     public_only: bool,
+    cloudevent: OutboxMessage,
     answers: list[dict[str, Any]] | None = None,
 ) -> Taken | None:
-    """A seat, or the next place on the waitlist, in one statement: it locks the open event's
-    row, inserts the registration (its `queue_seq`, the waitlist order, drawn under that lock)
-    and moves the counters. The lock is then held only until the commit, with no other round
-    trip of this use case in between.
+    """A seat, or the next place on the waitlist, in one statement: it share-locks the person
+    (active accounts only), locks the open event's row, inserts the registration (its
+    `queue_seq`, the waitlist order, drawn under that lock), moves the counters and writes the
+    outbox row of `cloudevent` with the `status` and `waitlist_position` it decided. The lock
+    is then held only until the commit, with no other round trip of this use case in between.
 
     `public_only`: only an event anyone may see (the caller checked nothing). None when the
-    event is not open to this join, or when the person already holds an active registration
-    (the caller finds out which, under the lock). `answers`: checked already, kept with it.
+    event is not open to this join, the account is closed, or the person already holds an
+    active registration (the caller finds out which, under the lock): then nothing is
+    written, the outbox row neither. `answers`: checked already, kept with it.
     """
-    parameters = {
-        "registration_id": uuid.uuid4(),
+    values = {
+        "registration_id": registration_id,
         "event_id": event_id,
         "user_id": user_id,
         "answers": answers or [],
+        **outbox.parameters(cloudevent),
     }
-    row = session.execute(_taking(public_only), parameters).one_or_none()
+    row = session.execute(_taking(public_only), values).one_or_none()
     if row is None:
         return None
     return Taken(row[0], RegistrationStatus(row[1]), row[2])
 
 
 @process_state.cached
-def _taking(public_only: bool) -> Update:
+def _taking(public_only: bool) -> Select[uuid.UUID, str, int]:
     """Built once per process: building and keying a statement this size per join cost as
     much CPU as the rest of the transaction."""
     events, registrations = cast(Table, Event.__table__), cast(Table, Registration.__table__)
@@ -121,16 +138,31 @@ def _taking(public_only: bool) -> Update:
         (has_seat, literal(RegistrationStatus.confirmed.value)),
         else_=literal(RegistrationStatus.waitlisted.value),
     )
+    users = cast(Table, User.__table__)
+    # The person share-locked first, the order an account deletion locks them in (the
+    # person, then each event): a deletion in progress finishes first, and an account closed
+    # meanwhile takes nothing. Already held when `joiner` locked it in this transaction.
+    person = (
+        select(users.c.id)
+        .where(
+            users.c.id == bindparam("user_id", type_=users.c.id.type),
+            users.c.is_active.is_(True),
+        )
+        .with_for_update(read=True)
+        .cte("person")
+    )
     # FOR UPDATE in READ COMMITTED: after waiting for the lock it reads the row as the
-    # previous join committed it, so the seat count is never a stale one.
+    # previous join committed it, so the seat count is never a stale one. The lock is taken
+    # on the rows the join yields, so after the person's.
     chosen = (
         select(
             bindparam("registration_id", type_=registrations.c.id.type),
             events.c.id,
-            bindparam("user_id", type_=registrations.c.user_id.type),
+            person.c.id,
             status,
             bindparam("answers", type_=registrations.c.answers.type),
         )
+        .select_from(events.join(person, true()))
         .where(
             events.c.id == bindparam("event_id", type_=events.c.id.type),
             events.c.status == EventStatus.published.value,
@@ -151,7 +183,7 @@ def _taking(public_only: bool) -> Update:
         .cte("inserted")
     )
     confirmed = inserted.c.status == RegistrationStatus.confirmed.value
-    return (
+    counted = (
         update(events)
         .where(events.c.id == inserted.c.event_id)
         .values(
@@ -159,17 +191,19 @@ def _taking(public_only: bool) -> Update:
             waitlist_count=events.c.waitlist_count + case((confirmed, 0), else_=1),
         )
         .returning(inserted.c.id, inserted.c.status, events.c.waitlist_count)
+        .cte("counted")
     )
-
-
-def form_of(session: Session, event_id: uuid.UUID) -> Event | None:
-    """The event with only what checking answers needs: its questions, and what says who
-    may see it (its text and search document stay unread)."""
-    return session.scalar(
-        select(Event)
-        .where(Event.id == event_id)
-        .options(load_only(Event.questions, Event.status, Event.moderation, Event.organizer_id))
-    )
+    # The newcomer is last in line: the waitlist's new length is their place.
+    waitlisted = counted.c.status == RegistrationStatus.waitlisted.value
+    announced = outbox.insert_from(
+        counted,
+        {
+            "status": counted.c.status,
+            "waitlist_position": case((waitlisted, counted.c.waitlist_count)),
+        },
+    ).cte("announced")
+    # PostgreSQL runs a data-modifying CTE to completion even when nothing reads it.
+    return select(counted.c.id, counted.c.status, counted.c.waitlist_count).add_cte(announced)
 
 
 def waitlist_positions(session: Session, registrations: list[Registration]) -> dict[uuid.UUID, int]:

@@ -1,9 +1,10 @@
 """Taking a seat: capacity is never exceeded and the waitlist keeps arrival order.
 
-Joining takes its place in one statement that locks the event row for the rest of the
-transaction (`repository.take_place`), so concurrent joins to one event queue up in PostgreSQL,
-each sees the seat count the previous one left, and the lock is held for that statement, the
-outbox row and the commit only.
+Joining takes its place in one statement that locks the person (shared) and the event row
+for the rest of the transaction (`repository.take_place`, which writes the outbox row too), so
+concurrent joins to one event queue up in PostgreSQL and each sees the seat count the previous
+one left. The common join runs that statement as its own transaction (`join_at_once`): the
+lock is held while it runs and commits, with no round trip to the function in between.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from shared.catalog import RegistrationCancelled, RegistrationCreated
 from shared.errors import Unauthenticated
 from shared.events import invalidation
 from shared.events.errors import EventNotFound
+from shared.events.models import Event
 from shared.events.questions import read
 from shared.events.schemas import EventPublic
 from shared.events.service import is_visible, visible_event
 from shared.events.statuses import EventStatus
 from shared.events.withdrawn import is_withdrawn
-from shared.outbox.writer import emit
+from shared.outbox.writer import emit, emitted, new_row
 from shared.pagination import cursor_at, time_and_id
 from shared.registrations import repository
 from shared.registrations.answers import Answers, checked
@@ -38,6 +40,27 @@ from shared.registrations.schemas import MyRegistration, MyRegistrations, Regist
 class JoinResult:
     registration: RegistrationPublic
     created: bool
+
+
+def join_at_once(
+    session: Session,
+    event_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    is_admin: bool,
+    answers: Answers | None = None,
+) -> JoinResult | None:
+    """The common join (an active person not registered yet, a public open event) for a
+    `unit_of_work(autocommit=True)`: its one write is the statement taking the place, so the
+    event's row is locked only while that statement runs and commits, and concurrent joins
+    pass through it one after another at the database's pace. None, with nothing written,
+    when it is not the common case: `join`, in a transaction, finds out why and answers."""
+    person = repository.joiner(session, event_id, user_id)
+    if person is None or not person.is_active or person.existing is not None:
+        return None
+    kept = _checked_answers(session, person.form, user_id, is_admin, answers or {})
+    public = _take(session, event_id, user_id, kept, public_only=True)
+    return None if public is None else JoinResult(public, created=True)
 
 
 def join(
@@ -61,9 +84,9 @@ def join(
     if existing is not None:
         visible_event(session, event_id, user_id, is_admin)  # 404 once hidden from them
         return JoinResult(_public(session, existing), created=False)
-    kept = _checked_answers(session, event_id, user_id, is_admin, answers or {})
-    taken = repository.take_place(session, event_id, user_id, public_only=True, answers=kept)
-    if taken is None:
+    kept = _checked_answers(session, person.form, user_id, is_admin, answers or {})
+    public = _take(session, event_id, user_id, kept, public_only=True)
+    if public is None:
         # Not a public open event, or a second join of this person just committed: the
         # reason is read under the event's lock, and the place taken once it is known.
         event = visible_event(session, event_id, user_id, is_admin, for_update=True)
@@ -72,9 +95,43 @@ def join(
             return JoinResult(_public(session, existing), created=False)
         if event.status != EventStatus.published:
             raise EventNotOpen(f"This event is {event.status.value}.")
-        taken = repository.take_place(session, event_id, user_id, public_only=False, answers=kept)
-        if taken is None:
+        public = _take(session, event_id, user_id, kept, public_only=False)
+        if public is None:
             raise EventNotOpen("This event is over.")
+    return JoinResult(public, created=True)
+
+
+def _take(
+    session: Session,
+    event_id: uuid.UUID,
+    user_id: uuid.UUID,
+    answers: list[dict[str, Any]],
+    *,
+    public_only: bool,
+) -> RegistrationPublic | None:
+    """A seat or a waitlist place, and its CloudEvent, in one statement (see
+    `repository.take_place`); None when it took nothing."""
+    registration_id = uuid.uuid4()
+    # Written by the statement that takes the place, with the status and place it decides.
+    cloudevent = new_row(
+        RegistrationCreated(
+            registration_id=registration_id,
+            event_id=event_id,
+            user_id=user_id,
+            status=RegistrationStatus.confirmed.value,
+        )
+    )
+    taken = repository.take_place(
+        session,
+        registration_id,
+        event_id,
+        user_id,
+        public_only=public_only,
+        cloudevent=cloudevent,
+        answers=answers,
+    )
+    if taken is None:
+        return None
     invalidation.note_counters_changed(session, event_id)
     waitlisted = taken.status == RegistrationStatus.waitlisted
     # Under the event's lock the waitlist only grows at its end: the newcomer is last.
@@ -85,29 +142,26 @@ def join(
         status=taken.status.value,
         waitlist_position=taken.waitlist_count if waitlisted else None,
     )
-    emit(
-        session,
-        RegistrationCreated(
-            registration_id=public.id,
-            event_id=event_id,
-            user_id=user_id,
-            status=public.status,
-            waitlist_position=public.waitlist_position,
-        ),
-    )
-    return JoinResult(public, created=True)
+    # The row as the statement wrote it, for the publisher.
+    cloudevent.data = {
+        **cloudevent.data,
+        "status": public.status,
+        "waitlist_position": public.waitlist_position,
+    }
+    emitted(session, cloudevent)
+    return public
 
 
 def _checked_answers(
-    session: Session, event_id: uuid.UUID, user_id: uuid.UUID, is_admin: bool, answers: Answers
+    session: Session, event: Event | None, user_id: uuid.UUID, is_admin: bool, answers: Answers
 ) -> list[dict[str, Any]]:
-    """The answers to keep, checked against the form as it is now (read without a lock: a
-    form changed in this instant leaves the answers with the labels they were given for)."""
-    event = repository.form_of(session, event_id)
+    """The answers to keep, checked against the event's form as `joiner` read it (without a
+    lock on the event: a form changed in this instant leaves the answers with the labels they
+    were given for)."""
     if event is None or not (event.questions or answers):
         return []  # a missing event is told by the place not taken: 404
     if not is_visible(session, event, user_id, is_admin):
-        raise EventNotFound(f"No event {event_id}.")  # its form says nothing to strangers
+        raise EventNotFound(f"No event {event.id}.")  # its form says nothing to strangers
     return checked(read(event.questions), answers)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.cache import get_redis
-from shared.db import after_commit, get_engine
+from shared.db import after_commit, single_statement
 from shared.security import api_keys
 from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
 from shared.security.tokens import AccessClaims
@@ -69,7 +69,9 @@ def _load(claims: AccessClaims, keys: list[str]) -> list[bytes | None]:
         .scalar_subquery(),
         session_revoked,
     )
-    with get_engine().connect() as connection:
+    # One statement is its own snapshot: no BEGIN and ROLLBACK around it (two round trips more
+    # on every first request of a token).
+    with single_statement() as connection:
         jti, floor, revoked_session = connection.execute(lookup).one()
     values: list[bytes | None] = [
         b"1" if jti else NONE,

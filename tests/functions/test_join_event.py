@@ -163,3 +163,35 @@ def test_idempotency_key_replays_the_first_answer(client):
     missing = "/api/v1/events/00000000-0000-0000-0000-000000000000/registrations"
     for _ in range(2):
         assert_problem(client.post(missing, headers={**me, "Idempotency-Key": "k"}), 404)
+
+
+def test_each_join_writes_one_cloudevent_with_the_place_it_took(client):
+    """Consumers (the confirmation mail, analytics) read the status and place from the
+    CloudEvent the statement taking the seat writes: a wrong one would mail a waitlisted
+    person "you have a seat"; a repeated join must announce nothing."""
+    from shared.outbox.models import OutboxMessage
+
+    event = create_event(client, bearer(client, "organizer"), capacity=1)
+    seated, waiting = bearer(client), bearer(client)
+    first = join(client, event["id"], seated).json()
+    second = join(client, event["id"], waiting).json()
+    assert join(client, event["id"], seated).status_code == 200
+    with unit_of_work() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.type == "org.eventmanager.registration.created",
+                OutboxMessage.data["event_id"].astext == event["id"],
+            )
+            .order_by(OutboxMessage.created_at)
+        ).all()
+    assert [row.data for row in rows] == [
+        {
+            "registration_id": body["id"],
+            "event_id": event["id"],
+            "user_id": body["user_id"],
+            "status": status,
+            "waitlist_position": position,
+        }
+        for body, status, position in ((first, "confirmed", None), (second, "waitlisted", 1))
+    ]

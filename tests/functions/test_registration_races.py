@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
+from shared.catalog import RegistrationCreated
 from shared.db import unit_of_work
+from shared.errors import Unauthenticated
 from shared.events.models import Event
 from shared.events.service import visible_event
 from shared.organizing.changes import delete_event
@@ -85,3 +88,56 @@ def test_no_one_is_promoted_into_a_cancelled_event(client):
     assert client.delete(f"{path}/{seated['id']}", headers=owner).status_code == 204
     statuses = {p["id"]: p["status"] for p in client.get(path, headers=owner).json()["items"]}
     assert statuses[waiting["id"]] == "waitlisted"
+
+
+def test_a_join_in_one_statement_waits_for_an_account_closing_and_takes_nothing(client):
+    """The common join commits by itself in one statement (`join_at_once`), after reading the
+    person without holding a lock: an account deleted or blocked between that read and the
+    statement must finish first, and then the statement takes no seat. A closed account
+    holding a seat would keep it from everyone on the waitlist."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import update
+
+    from shared.outbox.writer import new_row
+    from shared.registrations.service import join_at_once
+    from shared.users.models import User
+
+    event = create_event(client, bearer(client, "organizer"), capacity=3)
+    event_id = uuid.UUID(event["id"])
+    person = new_user()
+
+    def take_now() -> object:
+        cloudevent = new_row(
+            RegistrationCreated(
+                registration_id=uuid.uuid4(), event_id=event_id, user_id=person.id, status="?"
+            )
+        )
+        with unit_of_work(autocommit=True) as session:
+            return repository.take_place(
+                session,
+                uuid.uuid4(),
+                event_id,
+                person.id,
+                public_only=True,
+                cloudevent=cloudevent,
+            )
+
+    with ThreadPoolExecutor(1) as pool, unit_of_work() as closing:
+        # What deleting or blocking an account does first: lock the person, deactivate.
+        closing.get(User, person.id, with_for_update=True)
+        closing.execute(update(User).where(User.id == person.id).values(is_active=False))
+        taking = pool.submit(take_now)
+        with pytest.raises(TimeoutError):
+            taking.result(timeout=1)  # waiting for the account's lock
+    assert taking.result(timeout=10) is None
+    with unit_of_work() as session:
+        assert repository.active_for(session, event_id, person.id) is None
+        row = session.get(Event, event_id)
+        assert row is not None
+        assert row.seats_taken == 0
+    with unit_of_work(autocommit=True) as session:
+        assert join_at_once(session, event_id, person.id, is_admin=False) is None
+    # In a transaction of its own the join then says why.
+    with pytest.raises(Unauthenticated), unit_of_work() as session:
+        join(session, event_id, person.id, is_admin=False)
