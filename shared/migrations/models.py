@@ -27,6 +27,7 @@ from shared.reports.models import Report
 from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
 from shared.teams.models import TeamMember
 from shared.users.models import OneTimeToken, User
+from shared.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "AbuseReport",
@@ -61,4 +62,7 @@ __all__ = [
     "TeamMember",
     "TokenFloor",
     "User",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]
