@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.catalog import AboutReport, AboutUser, CloudEventData
+from shared.catalog import AboutReport, AboutUser, CloudEventData, EventDeleted
 from shared.events.models import Event
 
 
@@ -15,11 +15,8 @@ def owner_of(session: Session, data: CloudEventData) -> uuid.UUID | None:
     """The organizer of the event it is about (read now: the event's owner, not who owned it
     when the CloudEvent was written), the requester of a report, the person of an account
     CloudEvent; None when nobody is (an event deleted since)."""
-    organizer = getattr(data, "organizer_id", None)
-    if isinstance(organizer, uuid.UUID) and getattr(data, "cloudevent_type", "").endswith(
-        ".deleted"
-    ):
-        return organizer  # the event row is gone; the CloudEvent says whose it was
+    if isinstance(data, EventDeleted):
+        return data.organizer_id  # the event row is gone; the CloudEvent says whose it was
     event_id = getattr(data, "event_id", None)
     if isinstance(event_id, uuid.UUID):
         return session.scalar(select(Event.organizer_id).where(Event.id == event_id))

@@ -38,17 +38,14 @@ def owned(session: Session, webhook_id: uuid.UUID, owner_id: uuid.UUID) -> Webho
     )
 
 
-def subscribed(session: Session, cloudevent_type: str, owner_id: uuid.UUID | None) -> list[Webhook]:
-    """The webhooks of this type whose owner owns the CloudEvent, and those of admins."""
-    admins = select(User.id).where(User.role == Role.admin)
-    return list(
-        session.scalars(
-            select(Webhook).where(
-                any_(Webhook.types) == cloudevent_type,
-                or_(Webhook.owner_id == owner_id, Webhook.owner_id.in_(admins)),
-            )
-        )
+def subscribed(session: Session, cloudevent_type: str) -> list[tuple[Webhook, bool]]:
+    """The webhooks of this type, each with whether its owner is an admin."""
+    rows = session.execute(
+        select(Webhook, User.role == Role.admin)
+        .join(User, User.id == Webhook.owner_id)
+        .where(any_(Webhook.types) == cloudevent_type)
     )
+    return [(webhook, bool(is_admin)) for webhook, is_admin in rows]
 
 
 def add_deliveries(session: Session, rows: list[dict[str, object]]) -> list[uuid.UUID]:
