@@ -17,8 +17,12 @@ from shared.config import get_settings
 from shared.webhooks.errors import UnsafeTarget
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# NAT64's well-known prefix carries an IPv4 address in its last 32 bits.
+# NAT64's well-known prefix carries an IPv4 address in its last 32 bits; so does the
+# deprecated IPv4-compatible form (::a.b.c.d). The local-use NAT64 prefix and site-local
+# addresses are private whatever they carry (Python before 3.13 calls them global).
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+NEVER_PUBLIC = (ipaddress.ip_network("64:ff9b:1::/48"), ipaddress.ip_network("fec0::/10"))
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,12 @@ def is_forbidden(address: IPAddress) -> bool:
     """True for every address that is not plainly on the public internet, including IPv6
     forms that embed an IPv4 address (mapped, 6to4, Teredo, NAT64)."""
     if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in NEVER_PUBLIC):
+            return True
         embedded = address.ipv4_mapped or address.sixtofour
         if address.teredo:
             embedded = address.teredo[1]
-        if address in NAT64:
+        if address in NAT64 or address in IPV4_COMPATIBLE:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None and is_forbidden(embedded):
             return True

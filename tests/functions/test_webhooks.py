@@ -198,10 +198,20 @@ def test_targets_inside_our_networks_are_refused_at_creation(client, url) -> Non
 
 @pytest.mark.parametrize(
     "address",
-    ["2002:7f00:1::1", "2001:0:4136:e378:8000:63bf:f5ff:fffe", "fe80::1", "fc00::1", "ff02::1"],
+    [
+        "2002:7f00:1::1",
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+        "::127.0.0.1",
+        "64:ff9b:1::a00:1",
+        "fec0::1",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+    ],
 )
 def test_ipv6_forms_of_private_addresses_are_forbidden(address) -> None:
-    # 6to4 of 127.0.0.1, Teredo whose client is 10.0.0.1, link-local, unique-local, multicast.
+    # 6to4 of 127.0.0.1, Teredo whose client is 10.0.0.1, IPv4-compatible loopback, local-use
+    # NAT64, site-local, link-local, unique-local, multicast.
     assert targets.is_forbidden(ipaddress.ip_address(address))
 
 
