@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,7 +26,7 @@ from shared.webhooks import service, targets
 from shared.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from shared.webhooks.sending import drain
 from shared.webhooks.signing import new_secret
-from tests.support.api import assert_problem
+from tests.support.api import INTERNAL, assert_problem
 from tests.support.consumers import eventually
 from tests.support.delivery import deliver_outbox
 from tests.support.factories import auth, create_event, join, new_user
@@ -396,3 +397,26 @@ def test_a_dead_receiver_does_not_delay_another_webhook(
     assert len(receiver.got("/slow")) <= 2
     assert all(d.status == "pending" for d in deliveries(dead["id"]))
     receiver.slow_seconds = 0  # lets the worker finish its attempt and stop
+
+
+def test_the_sweep_hands_the_worker_deliveries_whose_task_was_lost(
+    client, private_allowed, receiver, worker
+) -> None:
+    """A delivery recorded while the broker was down (its task never enqueued), or waiting
+    longer than a countdown may: the scheduled sweep hands it to the worker."""
+    worker()
+    organizer = new_user("organizer")
+    hook = subscribe(client, organizer, receiver.url("/ok"))
+    with unit_of_work() as session:
+        session.add(
+            WebhookDelivery(
+                webhook_id=uuid.UUID(hook["id"]),
+                cloudevent_id=str(uuid.uuid4()),
+                cloudevent_type=CREATED,
+                payload={"specversion": "1.0", "type": CREATED, "data": {}},
+                next_attempt_at=datetime.now(UTC),
+            )
+        )
+    assert client.post("/function/sweep_tasks/", headers=INTERNAL).status_code < 300
+    eventually(lambda: len(receiver.got("/ok")) == 1, 20, lambda: deliveries(hook["id"]))
+    eventually(lambda: deliveries(hook["id"])[0].status == "delivered", 10)
