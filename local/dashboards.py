@@ -347,6 +347,27 @@ def eventing() -> Board:
         ],
         unit="s",
     )
+    board.panel(
+        "Webhook attempts, by outcome",
+        [(f"sum by (outcome) (rate(eventmgr_webhook_attempts_total[{RATE}]))", "{{outcome}}")],
+        unit="ops",
+    )
+    board.panel(
+        "Webhook attempt time p50 / p95",
+        [
+            (
+                "histogram_quantile(0.5, sum by (le) "
+                f"(rate(eventmgr_webhook_attempt_seconds_bucket[{RATE}])))",
+                "p50",
+            ),
+            (
+                "histogram_quantile(0.95, sum by (le) "
+                f"(rate(eventmgr_webhook_attempt_seconds_bucket[{RATE}])))",
+                "p95",
+            ),
+        ],
+        unit="s",
+    )
     return board
 
 

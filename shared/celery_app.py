@@ -19,7 +19,11 @@ from shared.kit.context import parse_traceparent
 from shared.metrics import CELERY_TASK_DURATION, CELERY_TASKS
 
 # Task modules live beside the domain they serve; named here as strings only.
-TASK_MODULES = ["shared.notifications.delivery.tasks", "shared.reports.tasks"]
+TASK_MODULES = [
+    "shared.notifications.delivery.tasks",
+    "shared.reports.tasks",
+    "shared.webhooks.tasks",
+]
 
 
 def broker_url() -> str:

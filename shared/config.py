@@ -173,6 +173,23 @@ class Settings(BaseSettings):
     report_lease_seconds: int = Field(default=900, ge=30)
     report_retention_days: int = Field(default=7, ge=1)
 
+    # Outgoing webhooks. Private, loopback and link-local targets (and plain http) are refused
+    # unless this is set: for tests and deployments whose receivers sit on a private network.
+    webhook_allow_private: bool = False
+    # Waits between attempts (each with up to 20 % jitter), as the Standard Webhooks spec
+    # suggests: about a day in all, then the delivery is failed.
+    webhook_retry_schedule_seconds: Annotated[list[float], NoDecode] = [
+        5,
+        300,
+        1800,
+        7200,
+        18000,
+        36000,
+        50400,
+    ]
+    # Connect, read and write each; redirects are never followed.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+
     # Tickets: HMAC key that signs ticket codes (the QR at the door). Every function that
     # shows or checks tickets, and the worker that mails them, must share it: there is no
     # per-process fallback, a ticket must stay valid across instances and restarts.
@@ -214,6 +231,7 @@ class Settings(BaseSettings):
         "trusted_proxies",
         "push_allowed_hosts",
         "ticket_keys_previous",
+        "webhook_retry_schedule_seconds",
         mode="before",
     )
     @classmethod

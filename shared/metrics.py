@@ -156,3 +156,16 @@ for _format in ("csv", "xlsx", "pdf"):
     REPORT_BUILD_SECONDS.labels(_format)
     for _outcome in ("ready", "failed", "retry"):
         REPORTS_BUILT.labels(_format, _outcome)
+WEBHOOK_ATTEMPTS = Counter(
+    "eventmgr_webhook_attempts_total",
+    "Webhook delivery attempts by outcome (delivered: a 2xx; retry: failed, tried again later; "
+    "failed: the retry schedule is spent).",
+    ["outcome"],
+)
+WEBHOOK_ATTEMPT_SECONDS = Histogram(
+    "eventmgr_webhook_attempt_seconds",
+    "Time of one webhook attempt, from resolving the host to the answer's first bytes.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0),
+)
+for _outcome in ("delivered", "retry", "failed"):
+    WEBHOOK_ATTEMPTS.labels(_outcome)

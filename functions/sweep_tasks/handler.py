@@ -1,6 +1,7 @@
 """Scheduled: hand Celery again the work rows whose task was lost (e.g. no broker at commit),
 retry cache invalidations Redis refused, forget expired revocations, remove expired reports,
-expire waitlist offers nobody claimed in time (their seats go to the next person waiting)."""
+expire waitlist offers nobody claimed in time (their seats go to the next person waiting),
+hand the worker webhooks whose deliveries are due (lost tasks, the schedule's long waits)."""
 
 import logging
 
@@ -14,11 +15,12 @@ from shared.notifications.service import sweep_pending
 from shared.registrations.offers import expire_due
 from shared.reports.service import sweep as sweep_reports
 from shared.security.revocation import forget_expired
+from shared.webhooks.service import sweep as sweep_webhooks
 
 fn = Function(
     "sweep_tasks",
-    summary="Re-enqueue work still pending after its timeout, retry deferred cache "
-    "invalidations, forget expired revocations and reports, expire waitlist offers.",
+    summary="Re-enqueue work still pending after its timeout and due webhook deliveries, retry "
+    "deferred cache invalidations, forget expired revocations and reports, expire waitlist offers.",
     schedule="* * * * *",
     secrets=("rabbitmq_url", "s3_access_key", "s3_secret_key"),
     # Expired reports' files are removed from object storage.
@@ -38,6 +40,9 @@ def sweep() -> RunCounts:
     mails = sweep_pending()
     if mails:
         logger.info("re-enqueued pending work", extra={"mails": mails})
+    webhooks = sweep_webhooks()
+    if webhooks:
+        logger.info("re-enqueued webhooks with due deliveries", extra={"webhooks": webhooks})
     reports = sweep_reports()
     if any(reports.values()):
         logger.info("swept reports", extra={f"reports.{k}": v for k, v in reports.items()})
@@ -52,6 +57,7 @@ def sweep() -> RunCounts:
     return {
         "offers expired": offers,
         "mails re-enqueued": mails,
+        "webhooks re-enqueued": webhooks,
         "reports re-enqueued": reports["requeued"],
         "reports given up": reports["gave_up"],
         "reports removed": reports["removed"],

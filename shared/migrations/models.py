@@ -29,6 +29,7 @@ from shared.security.models import ApiKey, RevokedAccessToken, RevokedSession, T
 from shared.series.models import Series, SeriesOccurrence
 from shared.teams.models import TeamMember
 from shared.users.models import OneTimeToken, User
+from shared.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "AbuseReport",
@@ -69,4 +70,7 @@ __all__ = [
     "TeamMember",
     "TokenFloor",
     "User",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

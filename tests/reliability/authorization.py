@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from functions.web.page import ASSETS as WEB_ASSETS
 from shared.notifications.delivery import unsubscribe
 from shared.registrations import tickets
-from tests.reliability.world import BROWSER_KEYS, Call, World
+from tests.reliability.world import BROWSER_KEYS, WEBHOOK_TYPE, Call, World
 from tests.support import files
 from tests.support.factories import PASSWORD
 
@@ -359,6 +359,45 @@ MATRIX: dict[tuple[str, str], Row] = {
     # mail_events: SendGrid's signed webhook; a bearer token proves nothing there
     ("POST", "/api/v1/webhooks/sendgrid"): everyone(
         lambda w: Call("POST", "/api/v1/webhooks/sendgrid", json=[]), 401
+    ),
+    # webhooks: any organizer keeps their own; someone else's (even an admin's view) is unknown
+    ("POST", "/api/v1/webhooks"): Row(
+        lambda w: Call(
+            "POST",
+            "/api/v1/webhooks",
+            json={"url": "https://93.184.215.14/hook", "types": [WEBHOOK_TYPE]},
+        ),
+        401,
+        403,
+        201,
+        201,
+        201,
+    ),
+    ("GET", "/api/v1/webhooks"): Row(get("/api/v1/webhooks"), 401, 403, 200, 200, 200),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): Row(
+        lambda w: Call("GET", f"/api/v1/webhooks/{w.webhook()}"), 401, 403, 404, 200, 404
+    ),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): Row(
+        lambda w: Call("DELETE", f"/api/v1/webhooks/{w.webhook()}"), 401, 403, 404, 204, 404
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): Row(
+        lambda w: Call("GET", f"/api/v1/webhooks/{w.webhook()}/deliveries"),
+        401,
+        403,
+        404,
+        200,
+        404,
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): Row(
+        lambda w: Call(
+            "POST",
+            "/api/v1/webhooks/{}/deliveries/{}/redeliver".format(*w.webhook_delivery()),
+        ),
+        401,
+        403,
+        404,
+        202,
+        404,
     ),
     # manage_participants: stewards list and check in; removing someone is managing
     ("GET", "/api/v1/events/{event_id}/registrations"): team_wide(

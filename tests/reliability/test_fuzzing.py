@@ -32,6 +32,7 @@ from tests.support import files
 from tests.support.factories import create_event, event_body, new_user, token_for
 
 PROBLEM_JSON = "application/problem+json"
+REGISTRATION_CREATED = "org.eventmanager.registration.created"
 # Few examples per operation in `make test`: a bounded run, not a fuzzing campaign.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 
@@ -64,8 +65,8 @@ CHECKS = [
 
 
 def owned_data(base_url: str, owner: User, participant: User) -> dict[str, str]:
-    """The owner's event with the participant registered, a file and a report: real ids for
-    the path parameters of the same names."""
+    """The owner's event with the participant registered, a file, a report and a webhook: real
+    ids for the path parameters of the same names."""
     as_owner = {"Authorization": f"Bearer {token_for(owner)}"}
     as_participant = {"Authorization": f"Bearer {token_for(participant)}"}
     with httpx.Client(base_url=base_url, timeout=30) as http:
@@ -88,12 +89,19 @@ def owned_data(base_url: str, owner: User, participant: User) -> dict[str, str]:
             "/api/v1/series", headers=as_owner, json=event_body(rrule="FREQ=DAILY;COUNT=3")
         )
         assert series.status_code == 201, series.text
+        webhook = http.post(
+            "/api/v1/webhooks",
+            headers=as_owner,
+            json={"url": "https://93.184.215.14/hook", "types": [REGISTRATION_CREATED]},
+        )
+        assert webhook.status_code == 201, webhook.text
     return {
         "series_id": series.json()["id"],
         "event_id": event["id"],
         "registration_id": joined.json()["id"],
         "media_id": media.json()["id"],
         "report_id": report.json()["id"],
+        "webhook_id": webhook.json()["id"],
         "user_id": str(participant.id),
     }
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.db import unit_of_work
 from shared.notifications.models import Notification
+from shared.webhooks.models import WebhookDelivery
 from tests.support import files
 from tests.support.factories import create_event, event_body, new_user, token_for
 
@@ -24,6 +25,9 @@ BROWSER_KEYS = {
     "bjhazAkj7I99e8QcYP7DkM",
     "auth": "tBHItJI5svbpez7KI4CCXg",
 }
+
+
+WEBHOOK_TYPE = "org.eventmanager.registration.created"
 
 
 @dataclass
@@ -132,6 +136,31 @@ class World:
         with unit_of_work() as session:
             session.add(row)
         return row.id
+
+    def webhook(self) -> str:
+        """The owner's webhook (to a public address literal: nothing is resolved or sent)."""
+        created = self.client.post(
+            "/api/v1/webhooks",
+            headers=self.headers["owner"],
+            json={"url": "https://93.184.215.14/hook", "types": [WEBHOOK_TYPE]},
+        )
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
+    def webhook_delivery(self) -> tuple[str, str]:
+        """A delivery of the owner's webhook, as the consumer records it."""
+        webhook_id = self.webhook()
+        row = WebhookDelivery(
+            webhook_id=uuid.UUID(webhook_id),
+            cloudevent_id=str(uuid.uuid4()),
+            cloudevent_type=WEBHOOK_TYPE,
+            payload={"specversion": "1.0", "type": WEBHOOK_TYPE, "data": {}},
+            status="failed",
+            attempts=8,
+        )
+        with unit_of_work() as session:
+            session.add(row)
+        return webhook_id, str(row.id)
 
     def push_subscription(self) -> str:
         subscribed = self.client.post(

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: organizers' URLs that receive the platform's CloudEvents, signed."""
