@@ -24,6 +24,7 @@ from shared.outbox.models import (
 )
 from shared.registrations.models import Registration
 from shared.reports.models import Report
+from shared.reviews.models import Review
 from shared.security.models import RevokedAccessToken, RevokedSession, TokenFloor
 from shared.teams.models import TeamMember
 from shared.users.models import OneTimeToken, User
@@ -55,6 +56,7 @@ __all__ = [
     "Registration",
     "ReminderSent",
     "Report",
+    "Review",
     "RevokedAccessToken",
     "RevokedSession",
     "Tag",

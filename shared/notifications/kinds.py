@@ -26,6 +26,7 @@ from shared.notifications.schemas import (
     ReasonedNotice,
     ReminderNotice,
     ReportNotice,
+    ReviewNotice,
     SeatNotice,
     TeamNotice,
     WaitlistNotice,
@@ -128,6 +129,10 @@ TEAM_MEMBER_REMOVED = Kind(
     "team_member_removed", TeamNotice, events.team_member_removed, in_app=True
 )
 
+# Reviews: the organizer hears of a new one, its author of the organizer's reply.
+REVIEW_RECEIVED = Kind("review_received", ReviewNotice, events.review_received, in_app=True)
+REVIEW_REPLIED = Kind("review_replied", ReviewNotice, events.review_replied, in_app=True)
+
 # Reports: they point at the report's page, never at its file, so no secret in the text.
 REPORT_READY = Kind("report_ready", ReportNotice, reports.report_ready, in_app=True)
 REPORT_FAILED = Kind("report_failed", ReportNotice, reports.report_failed, in_app=True)
@@ -161,6 +166,8 @@ KINDS = _table(
     EVENT_RESTORED,
     TEAM_MEMBER_ADDED,
     TEAM_MEMBER_REMOVED,
+    REVIEW_RECEIVED,
+    REVIEW_REPLIED,
     REPORT_READY,
     REPORT_FAILED,
 )
