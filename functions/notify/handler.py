@@ -137,7 +137,6 @@ def tell_report_failed(session: Session, cloudevent: Received[ReportFailed]) -> 
     report_notices.report_finished(session, cloudevent.data.report_id, ReportStatus.failed)
 
 
-
 @fn.on(ReviewCreated)
 def tell_organizer_reviewed(session: Session, cloudevent: Received[ReviewCreated]) -> None:
     event_notices.review_news(session, cloudevent.data.review_id, replied=False)

@@ -70,9 +70,7 @@ def write(event_id: uuid.UUID, body: ReviewCreate, user: CurrentUser) -> ReviewP
     """Once per person, and only by someone checked in at the event (a check-in also shows
     it has started); a second one answers 409 with the first one's `review_id`."""
     with unit_of_work() as session:
-        return service.write(
-            session, event_id, user.user_id, user.is_admin, body.rating, body.text
-        )
+        return service.write(session, event_id, user.user_id, user.is_admin, body.rating, body.text)
 
 
 @fn.patch(

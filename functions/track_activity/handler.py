@@ -75,7 +75,6 @@ def event_changed(session: Session, cloudevent: ReceivedCloudEvent[AboutEvent]) 
     refresh(session, cloudevent.data.event_id)
 
 
-
 # A reply changes no stars: review.replied is not consumed here.
 @fn.on(ReviewCreated, ReviewUpdated, ReviewHidden, ReviewRestored)
 def review_changed(session: Session, cloudevent: ReceivedCloudEvent[AboutReview]) -> None:

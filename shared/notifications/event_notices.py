@@ -207,4 +207,9 @@ def review_news(session: Session, review_id: uuid.UUID, *, replied: bool) -> Non
     if person is None or not person.is_active:
         return
     kind = kinds.REVIEW_REPLIED if replied else kinds.REVIEW_RECEIVED
-    _tell(session, person, kind, ReviewNotice(**_about(event), review_id=review.id, rating=review.rating))
+    _tell(
+        session,
+        person,
+        kind,
+        ReviewNotice(**_about(event), review_id=review.id, rating=review.rating),
+    )

@@ -37,9 +37,7 @@ class Review(Base):
     updated_at: Mapped[datetime] = updated_at()
     # Hidden by an admin: left out of the list and of the rating.
     hidden_at: Mapped[datetime | None]
-    hidden_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    hidden_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reply_text: Mapped[str | None] = mapped_column(Text)
     reply_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     replied_at: Mapped[datetime | None]

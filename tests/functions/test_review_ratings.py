@@ -62,8 +62,8 @@ def new_event(organizer_id: uuid.UUID) -> uuid.UUID:
 def checked_in(event_id: uuid.UUID, organizer_id: uuid.UUID, people: list[uuid.UUID]) -> None:
     for person in people:
         with unit_of_work() as session:
-            registration = join(session, event_id, person, is_admin=False)
-            door.check_in(session, event_id, registration.id, organizer_id, False)
+            joined = join(session, event_id, person, is_admin=False)
+            door.check_in(session, event_id, joined.registration.id, organizer_id, False)
 
 
 def actual() -> dict[uuid.UUID, tuple[int, int]]:
@@ -75,7 +75,7 @@ def actual() -> dict[uuid.UUID, tuple[int, int]]:
 def expected() -> dict[uuid.UUID, tuple[int, int]]:
     """Recounted in Python from the review rows, independently of the SQL that keeps it."""
     with unit_of_work() as session:
-        found = {event_id: (0, 0) for event_id in session.scalars(select(Event.id))}
+        found = dict.fromkeys(session.scalars(select(Event.id)), (0, 0))
         for review in session.scalars(select(Review).where(Review.hidden_at.is_(None))):
             count, total = found[review.event_id]
             found[review.event_id] = (count + 1, total + review.rating)

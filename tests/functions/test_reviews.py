@@ -236,7 +236,9 @@ def test_the_organizer_rating_weighs_every_review_of_their_events(client):
         for rating in stars:
             person = _attended(client, event, owner)
             made = client.post(
-                f"/api/v1/events/{event['id']}/reviews", headers=auth(person), json={"rating": rating}
+                f"/api/v1/events/{event['id']}/reviews",
+                headers=auth(person),
+                json={"rating": rating},
             )
             assert made.status_code == 201, made.text
     _rated(client)

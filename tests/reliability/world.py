@@ -104,7 +104,9 @@ class World:
         review = made.json()
         if replied:
             answered = self.client.post(
-                f"{reviews}/{review['id']}/reply", headers=self.headers["owner"], json={"text": "Hi"}
+                f"{reviews}/{review['id']}/reply",
+                headers=self.headers["owner"],
+                json={"text": "Hi"},
             )
             assert answered.status_code == 201, answered.text
         return event, review
