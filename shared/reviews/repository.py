@@ -93,10 +93,14 @@ def recount_rating(session: Session, event_id: uuid.UUID) -> None:
 
 
 def lock_event(session: Session, event_id: uuid.UUID) -> bool:
-    """The event's row lock (False when it is gone)."""
-    return (
-        session.scalar(select(Event.id).where(Event.id == event_id).with_for_update()) is not None
-    )
+    """The event's row lock (False when it is gone). NO KEY UPDATE, the lock the rating's
+    UPDATE takes anyway: it orders the refreshes of one event but lets reviews and
+    registrations referencing the event be written meanwhile (their foreign key checks take
+    KEY SHARE, which FOR UPDATE would block)."""
+    query = (
+        select(Event.id).where(Event.id == event_id).with_for_update(key_share=True)
+    )  # FOR NO KEY UPDATE
+    return session.scalar(query) is not None
 
 
 def rating_from_rows(session: Session, event_id: uuid.UUID) -> tuple[int, int]:
