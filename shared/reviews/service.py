@@ -94,7 +94,7 @@ def page(
     cursor: str | None,
     limit: int,
 ) -> ReviewPage:
-    """Newest first; hidden reviews are left out for everyone (admins find them by id)."""
+    """Newest first; hidden reviews are left out for everyone (the audit log names them)."""
     visible_event(session, event_id, viewer_id, viewer_is_admin)
     after = time_and_id(cursor) if cursor else None
     rows = repository.listed(session, event_id, after, limit + 1)
