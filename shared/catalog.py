@@ -307,6 +307,51 @@ class OrganizerFollowed(CloudEventData):
         return str(self.organizer_id)
 
 
+# --- reviews -------------------------------------------------------------------------------
+
+
+class AboutReview(CloudEventData):
+    review_id: uuid.UUID
+    event_id: uuid.UUID
+    # The review's author.
+    user_id: uuid.UUID
+
+    def subject(self) -> str | None:
+        return str(self.review_id)
+
+
+@cloudevent("review.created")
+class ReviewCreated(AboutReview):
+    rating: int
+
+
+@cloudevent("review.updated")
+class ReviewUpdated(AboutReview):
+    rating: int
+
+
+class _ReviewModeration(AboutReview):
+    by_user_id: uuid.UUID
+    reason: str | None = None
+
+
+@cloudevent("review.hidden")
+class ReviewHidden(_ReviewModeration):
+    pass
+
+
+@cloudevent("review.restored")
+class ReviewRestored(_ReviewModeration):
+    pass
+
+
+@cloudevent("review.replied")
+class ReviewReplied(AboutReview):
+    """The organizer (or a co-organizer, `by_user_id`) answered; the author is told."""
+
+    by_user_id: uuid.UUID
+
+
 # --- media and reports ---------------------------------------------------------------------
 
 

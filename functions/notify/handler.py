@@ -18,6 +18,8 @@ from shared.catalog import (
     RegistrationPromoted,
     ReportFailed,
     ReportReady,
+    ReviewCreated,
+    ReviewReplied,
     TeamMemberAdded,
     TeamMemberRemoved,
     UserPasswordChanged,
@@ -133,6 +135,16 @@ def tell_report_ready(session: Session, cloudevent: Received[ReportReady]) -> No
 @fn.on(ReportFailed)
 def tell_report_failed(session: Session, cloudevent: Received[ReportFailed]) -> None:
     report_notices.report_finished(session, cloudevent.data.report_id, ReportStatus.failed)
+
+
+@fn.on(ReviewCreated)
+def tell_organizer_reviewed(session: Session, cloudevent: Received[ReviewCreated]) -> None:
+    event_notices.review_news(session, cloudevent.data.review_id, replied=False)
+
+
+@fn.on(ReviewReplied)
+def tell_author_replied(session: Session, cloudevent: Received[ReviewReplied]) -> None:
+    event_notices.review_news(session, cloudevent.data.review_id, replied=True)
 
 
 app = fn.app()

@@ -1,5 +1,6 @@
 """Keeps the statistics rollups exact: every registration and event CloudEvent recounts what
-it is about from the source tables, in the transaction that records it as handled."""
+it is about from the source tables, in the transaction that records it as handled; every
+review CloudEvent recounts the event's rating from its reviews."""
 
 from mangum import Mangum
 from sqlalchemy.orm import Session
@@ -8,6 +9,7 @@ from shared.analytics.service import refresh
 from shared.catalog import (
     AboutEvent,
     AboutRegistration,
+    AboutReview,
     EventApproved,
     EventCancelled,
     EventCreated,
@@ -23,9 +25,14 @@ from shared.catalog import (
     RegistrationOffered,
     RegistrationOfferExpired,
     RegistrationPromoted,
+    ReviewCreated,
+    ReviewHidden,
+    ReviewRestored,
+    ReviewUpdated,
 )
 from shared.kit import Function
 from shared.kit.consuming import ReceivedCloudEvent
+from shared.reviews.service import refresh_rating
 
 REGISTRATIONS = (
     RegistrationCreated,
@@ -51,7 +58,8 @@ EVENTS = (
 
 fn = Function(
     "track_activity",
-    summary="Keep the statistics rollups exact from registration and event CloudEvents.",
+    summary="Keep the statistics rollups and ratings exact from registration, event and "
+    "review CloudEvents.",
 )
 
 
@@ -65,6 +73,12 @@ def registration_changed(
 @fn.on(*EVENTS)
 def event_changed(session: Session, cloudevent: ReceivedCloudEvent[AboutEvent]) -> None:
     refresh(session, cloudevent.data.event_id)
+
+
+# A reply changes no stars: review.replied is not consumed here.
+@fn.on(ReviewCreated, ReviewUpdated, ReviewHidden, ReviewRestored)
+def review_changed(session: Session, cloudevent: ReceivedCloudEvent[AboutReview]) -> None:
+    refresh_rating(session, cloudevent.data.event_id)
 
 
 app = fn.app()

@@ -51,6 +51,14 @@ def note_counters_changed(session: Session, event_id: uuid.UUID) -> None:
     changes["pages"].add(str(event_id))
 
 
+def note_listed_changed(session: Session, event_id: uuid.UUID) -> None:
+    """For a statement that changed what the lists show of an event without the ORM seeing it
+    (its rating, recounted in one statement): its page and the lists, after the commit."""
+    note_counters_changed(session, event_id)
+    changes: dict[str, set[str]] = session.info[_CHANGES]
+    changes["lists"].add(ALL)
+
+
 def _start_noting(session: Session) -> dict[str, set[str]]:
     changes: dict[str, set[str]] = {"pages": set(), "lists": set(), "categories": set()}
     session.info[_CHANGES] = changes

@@ -148,6 +148,10 @@ class Event(Base):
     questions: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+    # The rating over its visible reviews, recounted from them by the reviews' consumer
+    # (shared.reviews.service.refresh_rating); the average is derived when shown.
+    rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
     # Grows with every change to what a calendar entry shows (RFC 5545 SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True))

@@ -62,6 +62,8 @@ _SHOWN_COLUMNS = (
     Event.offer_hours,
     Event.auto_before_start_hours,
     Event.questions,
+    Event.rating_count,
+    Event.rating_sum,
     Event.created_at,
     Event.updated_at,
 )

@@ -131,6 +131,17 @@ class EventUpdate(RequestModel):
         return self
 
 
+class Rating(BaseModel):
+    """Stars over the event's visible reviews: `average` is null until the first one."""
+
+    average: float | None = None
+    count: int = 0
+
+    @classmethod
+    def of(cls, count: int, total: int) -> Rating:
+        return cls(average=round(total / count, 2) if count else None, count=count)
+
+
 class EventPublic(BaseModel):
     id: uuid.UUID
     title: str
@@ -158,6 +169,7 @@ class EventPublic(BaseModel):
     updated_at: datetime
     # Hidden by the moderators, seen by someone registered: title and text are gone.
     withdrawn: bool = False
+    rating: Rating = Field(default_factory=Rating)
 
     @classmethod
     def of(cls, event: Event | Row[*tuple[Any, ...]], *, withdrawn: bool = False) -> EventPublic:
@@ -195,6 +207,7 @@ class EventPublic(BaseModel):
             created_at=event.created_at,
             updated_at=event.updated_at,
             withdrawn=withdrawn,
+            rating=Rating.of(event.rating_count, event.rating_sum),
         )
 
 

@@ -5,12 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-
-class Rating(BaseModel):
-    """Reviews of the organizer's events; none yet: `{average: null, count: 0}`."""
-
-    average: float | None = None
-    count: int = 0
+from shared.events.schemas import Rating
 
 
 class UpcomingEvent(BaseModel):

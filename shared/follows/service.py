@@ -26,7 +26,6 @@ from shared.follows.schemas import (
     FollowedOrganizer,
     FollowingList,
     OrganizerProfile,
-    Rating,
     UpcomingEvent,
 )
 from shared.metrics import FOLLOWER_NOTICES
@@ -35,6 +34,7 @@ from shared.notifications.preferences import reach_of
 from shared.notifications.schemas import FollowedEventNotice
 from shared.notifications.service import Addressee, notify_many
 from shared.outbox.writer import emit
+from shared.reviews.service import organizer_rating
 from shared.users.models import Role, User
 
 PROFILE_EVENTS = 20
@@ -71,7 +71,7 @@ def profile(session: Session, organizer_id: uuid.UUID) -> OrganizerProfile:
             for event in upcoming
         ],
         followers=repository.follower_count(session, user.id),
-        rating=Rating(),
+        rating=organizer_rating(session, user.id),
     )
 
 

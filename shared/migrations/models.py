@@ -25,6 +25,7 @@ from shared.outbox.models import (
 )
 from shared.registrations.models import Registration
 from shared.reports.models import Report
+from shared.reviews.models import Review
 from shared.security.models import ApiKey, RevokedAccessToken, RevokedSession, TokenFloor
 from shared.series.models import Series, SeriesOccurrence
 from shared.teams.models import TeamMember
@@ -62,6 +63,7 @@ __all__ = [
     "Registration",
     "ReminderSent",
     "Report",
+    "Review",
     "RevokedAccessToken",
     "RevokedSession",
     "Series",

@@ -20,6 +20,7 @@ from shared.notifications.schemas import (
     EventNotice,
     OfferNotice,
     ReasonedNotice,
+    ReviewNotice,
     SeatNotice,
     TeamNotice,
     WaitlistNotice,
@@ -27,6 +28,7 @@ from shared.notifications.schemas import (
 from shared.notifications.service import notify_person
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration, RegistrationStatus
+from shared.reviews.models import Review
 from shared.teams import repository as teams
 from shared.users.models import User
 
@@ -188,3 +190,26 @@ def team_news(
         return
     kind = kinds.TEAM_MEMBER_ADDED if added else kinds.TEAM_MEMBER_REMOVED
     _tell(session, person, kind, TeamNotice(**_about(event), role=role))
+
+
+def review_news(session: Session, review_id: uuid.UUID, *, replied: bool) -> None:
+    """The organizer hears of a new review, or its author of the organizer's reply, unless
+    it was hidden (or its event removed) before this was delivered."""
+    review = session.get(Review, review_id)
+    if review is None or review.hidden_at is not None:
+        return
+    if replied and review.reply_text is None:
+        return
+    event = session.get(Event, review.event_id)
+    if event is None:
+        return
+    person = session.get(User, review.user_id if replied else event.organizer_id)
+    if person is None or not person.is_active:
+        return
+    kind = kinds.REVIEW_REPLIED if replied else kinds.REVIEW_RECEIVED
+    _tell(
+        session,
+        person,
+        kind,
+        ReviewNotice(**_about(event), review_id=review.id, rating=review.rating),
+    )

@@ -27,6 +27,7 @@ from shared.notifications.schemas import (
     ReasonedNotice,
     ReminderNotice,
     ReportNotice,
+    ReviewNotice,
     SeatNotice,
     TeamNotice,
     WaitlistNotice,
@@ -135,6 +136,10 @@ NEW_EVENT_FROM_FOLLOWED = Kind(
     "new_event_from_followed", FollowedEventNotice, events.new_event_from_followed, in_app=True
 )
 
+# Reviews: the organizer hears of a new one, its author of the organizer's reply.
+REVIEW_RECEIVED = Kind("review_received", ReviewNotice, events.review_received, in_app=True)
+REVIEW_REPLIED = Kind("review_replied", ReviewNotice, events.review_replied, in_app=True)
+
 # Reports: they point at the report's page, never at its file, so no secret in the text.
 REPORT_READY = Kind("report_ready", ReportNotice, reports.report_ready, in_app=True)
 REPORT_FAILED = Kind("report_failed", ReportNotice, reports.report_failed, in_app=True)
@@ -169,6 +174,8 @@ KINDS = _table(
     TEAM_MEMBER_ADDED,
     TEAM_MEMBER_REMOVED,
     NEW_EVENT_FROM_FOLLOWED,
+    REVIEW_RECEIVED,
+    REVIEW_REPLIED,
     REPORT_READY,
     REPORT_FAILED,
 )

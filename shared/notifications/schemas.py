@@ -89,6 +89,13 @@ class FollowedEventNotice(EventNotice):
     where: str | None = None
 
 
+class ReviewNotice(EventNotice):
+    """A review of the organizer's event, or a reply to the reader's review."""
+
+    review_id: uuid.UUID
+    rating: int
+
+
 class ReportNotice(Payload):
     report_id: uuid.UUID
     # The report's kind ("event_attendance", "organizer_summary") and format ("csv"...).

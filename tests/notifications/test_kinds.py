@@ -27,6 +27,7 @@ from shared.notifications.schemas import (
     ReasonedNotice,
     ReminderNotice,
     ReportNotice,
+    ReviewNotice,
     SeatNotice,
     TeamNotice,
     WaitlistNotice,
@@ -52,6 +53,7 @@ SAMPLES: dict[type[Payload], dict[str, Any]] = {
     ReminderNotice: {**EVENT, "reminder": "1h", "where": "Hall"},
     TeamNotice: {**EVENT, "role": "steward"},
     FollowedEventNotice: {**EVENT, "organizer_name": "Ada {Lovelace}", "where": "Hall"},
+    ReviewNotice: {**EVENT, "review_id": str(uuid.uuid4()), "rating": 4},
     ReportNotice: {"report_id": str(uuid.uuid4()), "kind": "organizer_summary", "format": "csv"},
 }
 # They mint a one-time link for an existing account (tests/functions/test_verify_email.py).

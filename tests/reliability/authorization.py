@@ -110,6 +110,10 @@ def _with(method: str, build: Callable[[World], Call], **extra: object) -> Calla
     return changed
 
 
+def _review_path(event: dict[str, object], review: dict[str, object], suffix: str = "") -> str:
+    return f"/api/v1/events/{event['id']}/reviews/{review['id']}{suffix}"
+
+
 def _registration(suffix: str) -> Callable[[World], Call]:
     def build(world: World) -> Call:
         event = world.event()
@@ -428,6 +432,43 @@ MATRIX: dict[tuple[str, str], Row] = {
         _event_path("/check-in/snapshot"), 200
     ),
     ("POST", "/api/v1/events/{event_id}/check-in/batch"): team_wide(_ticket_scan("/batch"), 200),
+    # review_events: only someone checked in at the event reviews it (here the participant;
+    # no organizer or admin was at the door), its author edits it, the owner, a co-organizer
+    # and admins reply, admins moderate
+    ("POST", "/api/v1/events/{event_id}/reviews"): Row(
+        lambda w: Call("POST", f"/api/v1/events/{w.attended()['id']}/reviews", json={"rating": 5}),
+        401,
+        201,
+        403,
+        403,
+        403,
+    ),
+    ("GET", "/api/v1/events/{event_id}/reviews"): everyone(_event_path("/reviews"), 200),
+    ("PATCH", "/api/v1/events/{event_id}/reviews/{review_id}"): Row(
+        lambda w: Call("PATCH", _review_path(*w.review()), json={"rating": 2}),
+        401,
+        200,
+        403,
+        403,
+        403,
+    ),
+    ("POST", "/api/v1/events/{event_id}/reviews/{review_id}/reply"): managed(
+        lambda w: Call("POST", _review_path(*w.review(), "/reply"), json={"text": "Thanks"}), 201
+    ),
+    ("PATCH", "/api/v1/events/{event_id}/reviews/{review_id}/reply"): managed(
+        lambda w: Call(
+            "PATCH", _review_path(*w.review(replied=True), "/reply"), json={"text": "Thanks"}
+        ),
+        200,
+    ),
+    ("POST", "/api/v1/admin/reviews/{review_id}/moderation"): admin_only(
+        lambda w: Call(
+            "POST",
+            f"/api/v1/admin/reviews/{w.review()[1]['id']}/moderation",
+            json={"action": "hide"},
+        ),
+        200,
+    ),
     # moderate_events
     ("POST", "/api/v1/events/{event_id}/reports-abuse"): signed_in(
         _with("POST", _event_path("/reports-abuse"), json={"reason": "spam"}), 202

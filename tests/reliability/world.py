@@ -105,6 +105,32 @@ class World:
         series: dict[str, Any] = made.json()
         return series
 
+    def attended(self) -> dict[str, Any]:
+        """A fresh event at which the participant was checked in (so may review it)."""
+        event = self.event()
+        checked = self.client.post(
+            f"/api/v1/events/{event['id']}/registrations/{event['registration_id']}/check-in",
+            headers=self.headers["owner"],
+        )
+        assert checked.status_code == 200, checked.text
+        return event
+
+    def review(self, *, replied: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The participant's review of an event they attended (with the owner's reply)."""
+        event = self.attended()
+        reviews = f"/api/v1/events/{event['id']}/reviews"
+        made = self.client.post(reviews, headers=self.headers["participant"], json={"rating": 4})
+        assert made.status_code == 201, made.text
+        review = made.json()
+        if replied:
+            answered = self.client.post(
+                f"{reviews}/{review['id']}/reply",
+                headers=self.headers["owner"],
+                json={"text": "Hi"},
+            )
+            assert answered.status_code == 201, answered.text
+        return event, review
+
     def media(self) -> tuple[dict[str, Any], dict[str, Any]]:
         event = self.event()
         uploaded = self.client.post(

@@ -23,6 +23,7 @@ from shared.notifications.schemas import (
     OfferNotice,
     ReasonedNotice,
     ReminderNotice,
+    ReviewNotice,
     SeatNotice,
     TeamNotice,
     WaitlistNotice,
@@ -87,6 +88,11 @@ WORDS: dict[str, dict[str, str]] = {
         "where": "Where: {where}",
         "ticket": "Your ticket: {code} (show the QR code of this mail at the door).",
         "ticket.html": "Your ticket: show this QR code at the door.",
+        "review.subject": "New review of {title}: {rating} of 5",
+        "review.body": "Someone who was at “{title}” ({starts}) rated it {rating} of 5. You "
+        "may reply once, on the event's reviews.",
+        "replied.subject": "The organizer replied to your review: {title}",
+        "replied.body": "The organizer of “{title}” ({starts}) replied to your review.",
         "unsubscribe": "You get this mail because you registered for an event on Event "
         "Manager. Stop these mails: {link}",
         "unsubscribe.organizer": "You get this mail because you organize an event on Event "
@@ -156,6 +162,11 @@ WORDS: dict[str, dict[str, str]] = {
         "where": "Где: {where}",
         "ticket": "Ваш билет: {code} (покажите QR-код из этого письма на входе).",
         "ticket.html": "Ваш билет: покажите этот QR-код на входе.",
+        "review.subject": "Новый отзыв о «{title}»: {rating} из 5",
+        "review.body": "Участник «{title}» ({starts}) оценил событие на {rating} из 5. Вы "
+        "можете один раз ответить на отзыв на странице отзывов события.",
+        "replied.subject": "Организатор ответил на ваш отзыв: {title}",
+        "replied.body": "Организатор «{title}» ({starts}) ответил на ваш отзыв.",
         "unsubscribe": "Вы получили это письмо, потому что зарегистрировались на событие в "
         "Event Manager. Отказаться от таких писем: {link}",
         "unsubscribe.organizer": "Вы получили это письмо как организатор события в Event "
@@ -194,6 +205,7 @@ def _facts(payload: EventNotice) -> dict[str, Any]:
         "reason": getattr(payload, "reason", None) or "",
         "role": getattr(payload, "role", None) or "",
         "organizer": getattr(payload, "organizer_name", None) or "",
+        "rating": getattr(payload, "rating", None) or "",
         "until": local_time(payload.offer_expires_at, payload.reader_timezone)
         if isinstance(payload, OfferNotice)
         else "",
@@ -315,6 +327,14 @@ def event_hidden(notification: Notification, payload: ReasonedNotice) -> Rendere
 
 def event_restored(notification: Notification, payload: ReasonedNotice) -> Rendered:
     return _mail(notification, payload, "restored", footer="unsubscribe.organizer")
+
+
+def review_received(notification: Notification, payload: ReviewNotice) -> Rendered:
+    return _mail(notification, payload, "review", footer="unsubscribe.organizer")
+
+
+def review_replied(notification: Notification, payload: ReviewNotice) -> Rendered:
+    return _mail(notification, payload, "replied")
 
 
 def team_member_added(notification: Notification, payload: TeamNotice) -> Rendered:
