@@ -6,6 +6,7 @@ from shared.auth.models import LoginSession, RefreshToken
 from shared.cache.models import PendingInvalidation
 from shared.calendars.models import CalendarFeed
 from shared.db.base import Base
+from shared.discussions.models import DiscussionCounter, DiscussionMessage
 from shared.events.models import Category, Event, Tag
 from shared.media.models import Media
 from shared.moderation.models import AbuseReport
@@ -36,6 +37,8 @@ __all__ = [
     "Category",
     "CategoryDay",
     "DeadLetter",
+    "DiscussionCounter",
+    "DiscussionMessage",
     "Event",
     "EventDay",
     "EventTotals",

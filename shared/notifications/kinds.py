@@ -18,6 +18,7 @@ from shared.notifications.mails import accounts, events, messages, reports
 from shared.notifications.mails.rendering import P, Rendered, Renderer
 from shared.notifications.models import Notification
 from shared.notifications.schemas import (
+    AnnouncementNotice,
     EventChangeNotice,
     EventNotice,
     Message,
@@ -128,6 +129,11 @@ TEAM_MEMBER_REMOVED = Kind(
     "team_member_removed", TeamNotice, events.team_member_removed, in_app=True
 )
 
+# Announcements: the organizers' words to everyone registered (also pinned in the discussion).
+EVENT_ANNOUNCEMENT = Kind(
+    "event_announcement", AnnouncementNotice, events.event_announcement, in_app=True
+)
+
 # Reports: they point at the report's page, never at its file, so no secret in the text.
 REPORT_READY = Kind("report_ready", ReportNotice, reports.report_ready, in_app=True)
 REPORT_FAILED = Kind("report_failed", ReportNotice, reports.report_failed, in_app=True)
@@ -161,6 +167,7 @@ KINDS = _table(
     EVENT_RESTORED,
     TEAM_MEMBER_ADDED,
     TEAM_MEMBER_REMOVED,
+    EVENT_ANNOUNCEMENT,
     REPORT_READY,
     REPORT_FAILED,
 )
