@@ -69,7 +69,7 @@ async def stream_messages(
     user: CurrentUser,
     last_event_id: Annotated[
         int | None,
-        Header(alias="Last-Event-ID", ge=0, description="resume after this stream id"),
+        Header(alias="Last-Event-ID", ge=0, le=2**63 - 1, description="resume after this id"),
     ] = None,
 ) -> StreamingResponse:
     """Server-Sent Events: `message`, `announcement` and `deletion`, each with its stream id;

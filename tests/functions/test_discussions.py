@@ -14,9 +14,12 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from local.deploy.gateway import routes_conf, upstreams_conf
+from local.registry import load_functions
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.users.models import User
+from tests.deploy.edge import running_gateway
 from tests.support.api import assert_problem
 from tests.support.factories import auth, create_event, join, new_user
 from tests.support.mailbox import deliver, mailed
@@ -148,11 +151,11 @@ def _frames(lines: Iterator[str], count: int) -> Iterator[dict[str, Any]]:
                 return
 
 
-def _stream(live_url: str, world: dict[str, Any], last: int | None = None):
+def _stream(base_url: str, world: dict[str, Any], last: int | None = None):
     headers = auth(world["participant"])
     if last is not None:
         headers["Last-Event-ID"] = str(last)
-    return httpx.stream("GET", f"{live_url}{world['messages']}/stream", headers=headers, timeout=10)
+    return httpx.stream("GET", f"{base_url}{world['messages']}/stream", headers=headers, timeout=10)
 
 
 def _ready(response: httpx.Response) -> Iterator[str]:
@@ -160,7 +163,6 @@ def _ready(response: httpx.Response) -> Iterator[str]:
     starts."""
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
-    assert response.headers["x-accel-buffering"] == "no"
     lines = response.iter_lines()
     for line in lines:
         if line.startswith("retry:"):
@@ -171,6 +173,8 @@ def _ready(response: httpx.Response) -> Iterator[str]:
 def test_a_stream_receives_a_message_posted_by_another_process(client, live_url):
     world = _discussion(client)
     with _stream(live_url, world) as response:
+        # Nginx (which reads and drops this header) passes each frame as it comes.
+        assert response.headers["x-accel-buffering"] == "no"
         lines = _ready(response)
         # Another process, sharing nothing with this one but PostgreSQL and Redis.
         script = (
@@ -293,3 +297,23 @@ def test_an_announcement_is_pinned_and_everyone_registered_is_told_once(client, 
     [(to, _, text)] = [m for m in mailed(outbox_dir) if "Room change" in m[1]]
     assert to == world["participant"].email
     assert "Room 2 now" in text
+
+
+def test_the_stream_passes_through_the_rendered_nginx_unbuffered(client, live_url, tmp_path):
+    """The deployments' gateway in front of the platform: each frame reaches the client as it
+    is written, while the stream stays open."""
+    deployed = load_functions()
+    port = int(live_url.rsplit(":", 1)[1])
+    files = {
+        "eventmanager/routes.conf": routes_conf(deployed),
+        "eventmanager/upstreams.conf": upstreams_conf(
+            deployed, "local", dict.fromkeys(deployed, port)
+        ),
+    }
+    world = _discussion(client)
+    with running_gateway(tmp_path, files) as gateway, _stream(gateway.url, world) as response:
+        lines = _ready(response)
+        for n in range(2):
+            posted = _post(client, world, "participant", f"through nginx {n}").json()
+            [frame] = list(_frames(lines, 1))
+            assert (frame["seq"], frame["text"]) == (posted["seq"], f"through nginx {n}")
