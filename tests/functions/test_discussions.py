@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from local.deploy.gateway import routes_conf, upstreams_conf
 from local.registry import load_functions
+from shared import process_state
 from shared.db import unit_of_work
 from shared.notifications.models import DeliveryStatus, Notification
 from shared.users.models import User
@@ -317,3 +318,15 @@ def test_the_stream_passes_through_the_rendered_nginx_unbuffered(client, live_ur
             posted = _post(client, world, "participant", f"through nginx {n}").json()
             [frame] = list(_frames(lines, 1))
             assert (frame["seq"], frame["text"]) == (posted["seq"], f"through nginx {n}")
+
+
+def test_without_redis_a_stream_still_gets_every_message(client, live_url, monkeypatch):
+    """Redis only wakes streams: when it is gone they read PostgreSQL every second."""
+    world = _discussion(client)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    process_state.reset()
+    with _stream(live_url, world) as response:
+        lines = _ready(response)
+        posted = _post(client, world, "participant", "no redis").json()
+        [frame] = list(_frames(lines, 1))
+    assert (frame["seq"], frame["text"]) == (posted["seq"], "no redis")
