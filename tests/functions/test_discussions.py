@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -330,3 +331,28 @@ def test_without_redis_a_stream_still_gets_every_message(client, live_url, monke
         posted = _post(client, world, "participant", "no redis").json()
         [frame] = list(_frames(lines, 1))
     assert (frame["seq"], frame["text"]) == (posted["seq"], "no redis")
+
+
+def test_parallel_posts_reach_a_stream_in_number_order_without_gaps(client, live_url):
+    """Many people posting at once: every message arrives, numbered one after another, so a
+    client resuming from any number it saw misses none."""
+    world = _discussion(client)
+    people = [new_user() for _ in range(4)]
+    for person in people:
+        join(client, world["event"]["id"], person)
+
+    def post_five(person: User) -> list[int]:
+        with httpx.Client(base_url=live_url, timeout=30) as http:
+            return [
+                http.post(world["messages"], headers=auth(person), json={"text": f"{n}"}).json()[
+                    "seq"
+                ]
+                for n in range(5)
+            ]
+
+    with _stream(live_url, world) as response:
+        lines = _ready(response)
+        with ThreadPoolExecutor(len(people)) as pool:
+            numbers = sorted(seq for posted in pool.map(post_five, people) for seq in posted)
+        frames = list(_frames(lines, 20))
+    assert [frame["seq"] for frame in frames] == numbers == list(range(1, 21))
