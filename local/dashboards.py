@@ -228,6 +228,20 @@ def business() -> Board:
         "Mails, by status",
         [("sum by (status) (eventmgr_notifications)", "{{status}}")],
     )
+    board.row("Discussions")
+    board.panel(
+        "Messages posted per minute, by kind",
+        [
+            (
+                f"sum by (kind) (rate(eventmgr_discussion_messages_total[{RATE}])) * 60",
+                "{{kind}}",
+            )
+        ],
+    )
+    board.panel(
+        "Live streams open",
+        [("sum(eventmgr_discussion_streams_open)", "streams")],
+    )
     return board
 
 

@@ -352,6 +352,19 @@ class ReviewReplied(AboutReview):
     by_user_id: uuid.UUID
 
 
+# --- discussions ---------------------------------------------------------------------------
+
+
+@cloudevent("discussion.announcement_posted")
+class AnnouncementPosted(AboutEvent):
+    """The owner or a co-organizer announced something: every active registrant is told."""
+
+    message_id: uuid.UUID
+    by_user_id: uuid.UUID
+    title: str
+    text: str
+
+
 # --- media and reports ---------------------------------------------------------------------
 
 

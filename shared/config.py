@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     mail_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
     # Mails handed to the backend per call (SendGrid takes 1,000 personalizations at most).
     mail_batch_size: int = Field(default=1000, ge=1, le=1000)
+    # Discussions: messages one person may post to one event's discussion per minute, and
+    # how often a quiet live stream sends a comment (under the gateway's read timeout).
+    discussion_messages_per_minute: int = Field(default=10, ge=1)
+    discussion_heartbeat_seconds: float = Field(default=15.0, gt=0, le=55)
+    # A stream ends after this long, under Knative's request timeout (300 s): the browser
+    # reconnects at once with Last-Event-ID, and an instance can drain and scale down.
+    discussion_stream_seconds: float = Field(default=240.0, gt=0, le=3600)
     # SendGrid's Signed Event Webhook verification key (the base64 text its settings show).
     sendgrid_webhook_public_key: str | None = None
     # Signs the one-click unsubscribe links in mails.

@@ -9,6 +9,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -169,3 +170,15 @@ WEBHOOK_ATTEMPT_SECONDS = Histogram(
 )
 for _outcome in ("delivered", "retry", "failed"):
     WEBHOOK_ATTEMPTS.labels(_outcome)
+DISCUSSION_MESSAGES = Counter(
+    "eventmgr_discussion_messages_total",
+    "Discussion messages posted, by kind (message, announcement).",
+    ["kind"],
+)
+DISCUSSION_STREAMS = Gauge(
+    "eventmgr_discussion_streams_open",
+    "Live discussion streams (Server-Sent Events) this process is serving now.",
+    multiprocess_mode="livesum",
+)
+for _kind in ("message", "announcement"):
+    DISCUSSION_MESSAGES.labels(_kind)

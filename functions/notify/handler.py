@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from shared.catalog import (
     AboutUser,
+    AnnouncementPosted,
     EventCancelled,
     EventDeleted,
     EventHidden,
@@ -29,7 +30,13 @@ from shared.catalog import (
 )
 from shared.kit import Function
 from shared.kit.consuming import ReceivedCloudEvent as Received
-from shared.notifications import account_notices, event_notices, kinds, report_notices
+from shared.notifications import (
+    account_notices,
+    announcements,
+    event_notices,
+    kinds,
+    report_notices,
+)
 from shared.reports.models import ReportStatus
 
 fn = Function(
@@ -125,6 +132,11 @@ def tell_team_member_added(session: Session, cloudevent: Received[TeamMemberAdde
 def tell_team_member_removed(session: Session, cloudevent: Received[TeamMemberRemoved]) -> None:
     data = cloudevent.data
     event_notices.team_news(session, data.event_id, data.user_id, data.role, added=False)
+
+
+@fn.on(AnnouncementPosted)
+def tell_announcement(session: Session, cloudevent: Received[AnnouncementPosted]) -> None:
+    announcements.announce(session, cloudevent.data)
 
 
 @fn.on(ReportReady)

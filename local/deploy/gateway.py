@@ -54,6 +54,30 @@ PARAMETER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?\}")
 PROBLEM = '\'{"type":"about:blank","title":"%s","status":%d,"detail":"%s"}\''
 
 
+# Longer than a discussion stream lives (240 s by default) and than its heartbeats' gap.
+STREAM_READ_TIMEOUT = "1h"
+# A routed request: refused (bad path, no route, wrong method) or passed to its function.
+ROUTED = """\
+            if ($path_refused) {
+                return 400;
+            }
+            set $refusal "";
+            if ($function = "") {
+                set $refusal 404;
+            }
+            if ($allowed != "") {
+                set $refusal "${refusal}405";
+            }
+            if ($refusal = "404405") {
+                return 405;
+            }
+            if ($refusal = "404") {
+                return 404;
+            }
+            proxy_pass http://$function_upstream$function_prefix$request_uri;
+"""
+
+
 def path_regex(template: str) -> str:
     """`/api/v1/events/{event_id}` → `^/api/v1/events/[^/]+$` (uuid-typed parameters only
     match ids, so `/registrations/me` and `/registrations/{id:uuid}` never collide); the
@@ -221,6 +245,7 @@ def nginx_conf(
         "        }\n"
         for code, name in names.items()
     )
+    routed = ROUTED
     ready = ""
     if readiness:
         ready = f"""
@@ -328,24 +353,15 @@ http {{
         }}
 {ready}
         location / {{
-            if ($path_refused) {{
-                return 400;
-            }}
-            set $refusal "";
-            if ($function = "") {{
-                set $refusal 404;
-            }}
-            if ($allowed != "") {{
-                set $refusal "${{refusal}}405";
-            }}
-            if ($refusal = "404405") {{
-                return 405;
-            }}
-            if ($refusal = "404") {{
-                return 404;
-            }}
-            proxy_pass http://$function_upstream$function_prefix$request_uri;
-        }}
+{routed}        }}
+
+        # Server-Sent Events (a route ending in /stream): each frame passes as it comes, and
+        # a stream stays open between its heartbeats for as long as the function keeps it.
+        location ~ /stream$ {{
+            proxy_buffering off;
+            proxy_cache off;
+            proxy_read_timeout {STREAM_READ_TIMEOUT};
+{routed}        }}
 
         # The gateway's own refusals and upstream failures, as RFC 9457 problems like the
         # functions' (an upstream's own errors pass through untouched: proxy_intercept_errors

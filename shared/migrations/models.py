@@ -6,6 +6,7 @@ from shared.auth.models import LoginSession, RefreshToken
 from shared.cache.models import PendingInvalidation
 from shared.calendars.models import CalendarFeed, ImportedEntry
 from shared.db.base import Base
+from shared.discussions.models import DiscussionCounter, DiscussionMessage
 from shared.events.models import Category, Event, Tag
 from shared.follows.models import Follow, FollowerFanout
 from shared.media.models import Media
@@ -41,6 +42,8 @@ __all__ = [
     "Category",
     "CategoryDay",
     "DeadLetter",
+    "DiscussionCounter",
+    "DiscussionMessage",
     "Event",
     "EventDay",
     "EventTotals",

@@ -18,6 +18,7 @@ from shared.notifications.mails import accounts, events, messages, reports
 from shared.notifications.mails.rendering import P, Rendered, Renderer
 from shared.notifications.models import Notification
 from shared.notifications.schemas import (
+    AnnouncementNotice,
     EventChangeNotice,
     EventNotice,
     FollowedEventNotice,
@@ -140,6 +141,11 @@ NEW_EVENT_FROM_FOLLOWED = Kind(
 REVIEW_RECEIVED = Kind("review_received", ReviewNotice, events.review_received, in_app=True)
 REVIEW_REPLIED = Kind("review_replied", ReviewNotice, events.review_replied, in_app=True)
 
+# Announcements: the organizers' words to everyone registered (also pinned in the discussion).
+EVENT_ANNOUNCEMENT = Kind(
+    "event_announcement", AnnouncementNotice, events.event_announcement, in_app=True
+)
+
 # Reports: they point at the report's page, never at its file, so no secret in the text.
 REPORT_READY = Kind("report_ready", ReportNotice, reports.report_ready, in_app=True)
 REPORT_FAILED = Kind("report_failed", ReportNotice, reports.report_failed, in_app=True)
@@ -176,6 +182,7 @@ KINDS = _table(
     NEW_EVENT_FROM_FOLLOWED,
     REVIEW_RECEIVED,
     REVIEW_REPLIED,
+    EVENT_ANNOUNCEMENT,
     REPORT_READY,
     REPORT_FAILED,
 )

@@ -96,6 +96,14 @@ class ReviewNotice(EventNotice):
     rating: int
 
 
+class AnnouncementNotice(EventNotice):
+    """The owner or a co-organizer announced something (pinned in the discussion)."""
+
+    message_id: uuid.UUID
+    announcement: str
+    text: str
+
+
 class ReportNotice(Payload):
     report_id: uuid.UUID
     # The report's kind ("event_attendance", "organizer_summary") and format ("csv"...).

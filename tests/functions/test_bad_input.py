@@ -96,8 +96,16 @@ def web_api(live_url, monkeypatch):
     process_state.reset()
 
 
+@pytest.fixture
+def short_streams(monkeypatch):
+    """A discussion's stream, opened by an admin here, ends by itself soon: the test client
+    reads an answer to its end."""
+    monkeypatch.setenv("DISCUSSION_STREAM_SECONDS", "0.5")
+    process_state.reset()
+
+
 @pytest.mark.parametrize("as_role", [None, "participant", "organizer", "admin"])
-def test_no_input_reaches_a_500(client, gateway, web_api, as_role):
+def test_no_input_reaches_a_500(client, gateway, web_api, short_streams, as_role):
     organizer = bearer(client, "organizer")
     event = create_event(client, organizer, capacity=2)
     headers = bearer(client, as_role) if as_role else {}

@@ -17,6 +17,7 @@ from shared.notifications.delivery.invitations import METHODS
 from shared.notifications.kinds import IN_APP, KINDS, Kind, UnknownKind, render
 from shared.notifications.models import Notification
 from shared.notifications.schemas import (
+    AnnouncementNotice,
     EventChangeNotice,
     EventNotice,
     FollowedEventNotice,
@@ -54,6 +55,12 @@ SAMPLES: dict[type[Payload], dict[str, Any]] = {
     TeamNotice: {**EVENT, "role": "steward"},
     FollowedEventNotice: {**EVENT, "organizer_name": "Ada {Lovelace}", "where": "Hall"},
     ReviewNotice: {**EVENT, "review_id": str(uuid.uuid4()), "rating": 4},
+    AnnouncementNotice: {
+        **EVENT,
+        "message_id": str(uuid.uuid4()),
+        "announcement": "Room change",
+        "text": "Room 2 <now>",
+    },
     ReportNotice: {"report_id": str(uuid.uuid4()), "kind": "organizer_summary", "format": "csv"},
 }
 # They mint a one-time link for an existing account (tests/functions/test_verify_email.py).

@@ -77,6 +77,11 @@ def draft_seen(request: Callable[[World], Call]) -> Row:
     return Row(request, 404, 404, 404, 200, 200, co_organizer=200, steward=200)
 
 
+def in_discussion(request: Callable[[World], Call], status: int) -> Row:
+    """An event's discussion: its confirmed participants, the owner, the whole team, admins."""
+    return Row(request, 401, status, 403, status, status, co_organizer=status, steward=status)
+
+
 def admin_only(request: Callable[[World], Call], status: int) -> Row:
     return Row(request, 401, 403, 403, 403, status)
 
@@ -141,6 +146,24 @@ def _ticket_scan(suffix: str = "") -> Callable[[World], Call]:
 def _my_ticket(world: World) -> Call:
     registration = world.event()["registration_id"]
     return Call("GET", f"/api/v1/me/registrations/{registration}/ticket")
+
+
+def _message(world: World) -> Call:
+    """The participant's own message in a fresh event's discussion, to delete."""
+    event = world.event()
+    posted = world.client.post(
+        f"/api/v1/events/{event['id']}/messages",
+        headers=world.headers["participant"],
+        json={"text": "hello"},
+    )
+    assert posted.status_code == 201, posted.text
+    return Call("DELETE", f"/api/v1/events/{event['id']}/messages/{posted.json()['id']}")
+
+
+def _stream(world: World) -> Call:
+    call = _event_path("/messages/stream")(world)
+    call.stream = True
+    return call
 
 
 def _media(world: World) -> Call:
@@ -412,6 +435,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("DELETE", "/api/v1/events/{event_id}/registrations/{registration_id:uuid}"): managed(
         _with("DELETE", _registration("")), 204
+    ),
+    # event_discussions: confirmed participants, the team and admins talk; managers announce
+    ("GET", "/api/v1/events/{event_id}/messages"): in_discussion(_event_path("/messages"), 200),
+    ("POST", "/api/v1/events/{event_id}/messages"): in_discussion(
+        _with("POST", _event_path("/messages"), json={"text": "hi"}), 201
+    ),
+    ("DELETE", "/api/v1/events/{event_id}/messages/{message_id}"): in_discussion(_message, 204),
+    ("GET", "/api/v1/events/{event_id}/messages/stream"): in_discussion(_stream, 200),
+    ("POST", "/api/v1/events/{event_id}/announcements"): managed(
+        _with("POST", _event_path("/announcements"), json={"title": "t", "text": "x"}), 202
     ),
     # manage_team: the owner and admins only; the team itself cannot change the team
     ("POST", "/api/v1/events/{event_id}/team"): owner_only(

@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from shared import process_state
 from shared.users.models import User
 from tests.support import files
 from tests.support.factories import create_event, event_body, new_user, token_for
@@ -139,7 +140,10 @@ def undocumented(base_url: str, caller: User | None, ids: dict[str, str]) -> lis
 
 
 @pytest.mark.timeout(1800)
-def test_every_answer_is_documented(live_url: str):
+def test_every_answer_is_documented(live_url: str, monkeypatch: pytest.MonkeyPatch):
+    # A discussion's stream ends by itself, soon: each generated call waits for its end.
+    monkeypatch.setenv("DISCUSSION_STREAM_SECONDS", "0.5")
+    process_state.reset()
     owner, participant = new_user("organizer"), new_user("participant")
     ids = owned_data(live_url, owner, participant)
     # The owner goes last but one, the admin last: what they change (a deleted event, a

@@ -39,6 +39,8 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     files: dict[str, Any] | None = None
     data: dict[str, str] | None = None
+    # An endless answer (Server-Sent Events): only its status is read, on a real port.
+    stream: bool = False
 
 
 @dataclass

@@ -17,6 +17,7 @@ from shared.config import get_settings
 from shared.notifications.mails.rendering import Rendered, notice
 from shared.notifications.models import Notification
 from shared.notifications.schemas import (
+    AnnouncementNotice,
     EventChangeNotice,
     EventNotice,
     FollowedEventNotice,
@@ -80,6 +81,8 @@ WORDS: dict[str, dict[str, str]] = {
         "team_added.body": "You are now {role} of “{title}” ({starts}).",
         "team_removed.subject": "You are no longer on the team of {title}",
         "team_removed.body": "You are no longer {role} of “{title}” ({starts}).",
+        "announcement.subject": "{title}: {announcement}",
+        "announcement.body": "The organizers of “{title}” ({starts}) announce:",
         "role.co_organizer": "a co-organizer: you may do everything its organizer does except "
         "delete it and change its team",
         "role.steward": "a steward: you may see who is coming and check people in",
@@ -154,6 +157,8 @@ WORDS: dict[str, dict[str, str]] = {
         "team_added.body": "Теперь вы {role} события «{title}» ({starts}).",
         "team_removed.subject": "Вы больше не в команде «{title}»",
         "team_removed.body": "Вы больше не {role} события «{title}» ({starts}).",
+        "announcement.subject": "{title}: {announcement}",
+        "announcement.body": "Организаторы события «{title}» ({starts}) сообщают:",
         "role.co_organizer": "соорганизатор: вам доступно всё, что и организатору, кроме "
         "удаления события и изменения команды",
         "role.steward": "распорядитель: вы видите список участников и отмечаете их на входе",
@@ -206,6 +211,7 @@ def _facts(payload: EventNotice) -> dict[str, Any]:
         "role": getattr(payload, "role", None) or "",
         "organizer": getattr(payload, "organizer_name", None) or "",
         "rating": getattr(payload, "rating", None) or "",
+        "announcement": getattr(payload, "announcement", None) or "",
         "until": local_time(payload.offer_expires_at, payload.reader_timezone)
         if isinstance(payload, OfferNotice)
         else "",
@@ -360,3 +366,8 @@ def new_event_from_followed(notification: Notification, payload: FollowedEventNo
     footer = words["unsubscribe.followed"].replace("{organizer}", name)
     rendered = _mail(notification, payload, "followed", extra)
     return replace(rendered, footer=footer)
+
+
+def event_announcement(notification: Notification, payload: AnnouncementNotice) -> Rendered:
+    # The organizers' words as they wrote them; the mail's HTML part escapes them.
+    return _mail(notification, payload, "announcement", [payload.announcement, payload.text])

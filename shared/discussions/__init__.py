@@ -1,0 +1,1 @@
+"""Event discussions: messages, announcements pinned among them, and the live stream."""
