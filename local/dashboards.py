@@ -228,6 +228,11 @@ def business() -> Board:
         "Mails, by status",
         [("sum by (status) (eventmgr_notifications)", "{{status}}")],
     )
+    board.row("Achievements")
+    board.panel(
+        "Awards per hour, by rule",
+        [(f"sum by (rule) (rate(eventmgr_achievements_awarded_total[{RATE}])) * 3600", "{{rule}}")],
+    )
     return board
 
 

@@ -214,6 +214,8 @@ class RegistrationCreated(AboutRegistration):
 @cloudevent("registration.cancelled")
 class RegistrationCancelled(AboutRegistration):
     by_user_id: uuid.UUID
+    # What it was before ("confirmed", "waitlisted", ...): whether a seat was given back.
+    previous_status: str | None = None
 
 
 @cloudevent("registration.promoted")
@@ -241,6 +243,21 @@ class RegistrationClaimed(AboutRegistration):
 @cloudevent("registration.checked_in")
 class RegistrationCheckedIn(AboutRegistration):
     pass
+
+
+# --- reviews -------------------------------------------------------------------------------
+
+
+@cloudevent("review.created")
+class ReviewCreated(CloudEventData):
+    """A person reviewed an event (emitted by the reviews feature; consumed here by name)."""
+
+    review_id: uuid.UUID
+    event_id: uuid.UUID
+    user_id: uuid.UUID
+
+    def subject(self) -> str | None:
+        return str(self.review_id)
 
 
 # --- event teams ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Every table, for Alembic: the migrations are the only module that knows them all."""
 
+from shared.achievements.models import Award, GamificationChoice
 from shared.analytics.models import CategoryDay, EventDay, EventTotals, PersonEvent
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
@@ -31,12 +32,14 @@ from shared.users.models import OneTimeToken, User
 __all__ = [
     "AbuseReport",
     "AuditEntry",
+    "Award",
     "Base",
     "CalendarFeed",
     "Category",
     "CategoryDay",
     "DeadLetter",
     "Event",
+    "GamificationChoice",
     "EventDay",
     "EventTotals",
     "LocalDelivery",
