@@ -84,9 +84,10 @@ def award(session: Session, user_id: uuid.UUID, code: str, scope: str, at: datet
 
 
 def awards_of_rule(session: Session, user_id: uuid.UUID, code: str) -> int:
-    return session.scalar(
-        select(func.count()).where(Award.user_id == user_id, Award.rule == code)
-    ) or 0
+    return (
+        session.scalar(select(func.count()).where(Award.user_id == user_id, Award.rule == code))
+        or 0
+    )
 
 
 def registration_with_event(
@@ -125,9 +126,12 @@ def check_ins_of(session: Session, event_id: uuid.UUID) -> list[datetime]:
 
 
 def points_of(session: Session, user_id: uuid.UUID) -> int:
-    return session.scalar(select(func.coalesce(func.sum(Award.points), 0)).where(
-        Award.user_id == user_id
-    )) or 0
+    return (
+        session.scalar(
+            select(func.coalesce(func.sum(Award.points), 0)).where(Award.user_id == user_id)
+        )
+        or 0
+    )
 
 
 def badges_of(session: Session, user_id: uuid.UUID) -> list[tuple[str, datetime]]:

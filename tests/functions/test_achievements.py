@@ -207,9 +207,7 @@ def test_the_attendance_record_is_the_person_s_own_even_with_gamification_off(cl
             .where(Event.id.in_([missed["id"], cancelled["id"]]))
             .values(starts_at=past, ends_at=past + timedelta(hours=2))
         )
-        session.execute(
-            update(Event).where(Event.id == cancelled["id"]).values(status="cancelled")
-        )
+        session.execute(update(Event).where(Event.id == cancelled["id"]).values(status="cancelled"))
     record = mine(client, person)
     assert record == {
         "points": 0,
