@@ -36,6 +36,9 @@ from shared.metrics import ACHIEVEMENTS_AWARDED
 from shared.registrations.models import RegistrationStatus
 
 LEADERBOARD_SIZE = 50
+# Every rule's series exists from the start: a dashboard's rate() shows 0, not "no data".
+for _code in RULES:
+    ACHIEVEMENTS_AWARDED.labels(_code)
 
 
 # --- the choice ----------------------------------------------------------------------------
