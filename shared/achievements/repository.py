@@ -111,9 +111,9 @@ def checked_in_at(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> 
     )
 
 
-def check_ins_of(session: Session, event_id: uuid.UUID) -> list[datetime]:
-    """When each person was checked in at the event, in order."""
-    moments = session.scalars(
+def nth_check_in(session: Session, event_id: uuid.UUID, n: int) -> datetime | None:
+    """When the n-th person was checked in at the event (None: not that many yet)."""
+    return session.scalar(
         select(Registration.checked_in_at)
         .where(
             Registration.event_id == event_id,
@@ -121,8 +121,9 @@ def check_ins_of(session: Session, event_id: uuid.UUID) -> list[datetime]:
             Registration.checked_in_at.is_not(None),
         )
         .order_by(Registration.checked_in_at)
+        .offset(n - 1)
+        .limit(1)
     )
-    return [moment for moment in moments if moment is not None]
 
 
 def points_of(session: Session, user_id: uuid.UUID) -> int:

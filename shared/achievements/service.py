@@ -84,13 +84,13 @@ def checked_in(session: Session, registration_id: uuid.UUID) -> None:
 
 
 def _hosting(session: Session, organizer_id: uuid.UUID, event_id: uuid.UUID) -> None:
-    check_ins = repository.check_ins_of(session, event_id)
     choice = repository.choice_of(session, organizer_id)
+    if not choice.enabled:
+        return
     for needed, code in HOSTING_MILESTONES.items():
-        if len(check_ins) >= needed:
-            reached_at = check_ins[needed - 1]
-            if choice.earns_at(reached_at):
-                _award(session, organizer_id, code, str(event_id), reached_at)
+        reached_at = repository.nth_check_in(session, event_id, needed)
+        if reached_at is not None and choice.earns_at(reached_at):
+            _award(session, organizer_id, code, str(event_id), reached_at)
 
 
 SEAT_HOLDING = (RegistrationStatus.confirmed, RegistrationStatus.offered)
