@@ -242,6 +242,11 @@ def business() -> Board:
         "Live streams open",
         [("sum(eventmgr_discussion_streams_open)", "streams")],
     )
+    board.row("Achievements")
+    board.panel(
+        "Awards per hour, by rule",
+        [(f"sum by (rule) (rate(eventmgr_achievements_awarded_total[{RATE}])) * 3600", "{{rule}}")],
+    )
     return board
 
 

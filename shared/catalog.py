@@ -214,6 +214,8 @@ class RegistrationCreated(AboutRegistration):
 @cloudevent("registration.cancelled")
 class RegistrationCancelled(AboutRegistration):
     by_user_id: uuid.UUID
+    # What it was before ("confirmed", "waitlisted", ...): whether a seat was given back.
+    previous_status: str | None = None
 
 
 @cloudevent("registration.promoted")

@@ -220,6 +220,8 @@ class Settings(BaseSettings):
     cache_list_page_seconds: int = Field(default=15, ge=1)
     # Statistics answers (a change forgets an event's and a person's at once).
     cache_analytics_seconds: int = Field(default=30, ge=1)
+    # Leaderboards: new points show up within this; opting out hides a person at once.
+    cache_leaderboard_seconds: int = Field(default=30, ge=1)
 
     # Web front end: where it calls the public API (default: PUBLIC_URL, the gateway itself),
     # how long a browser session lives unused, and how long one API call may take.

@@ -141,6 +141,11 @@ MEDIA_STORED_BYTES = Counter(
     "eventmgr_media_stored_bytes_total",
     "Bytes of media written to object storage (after images were re-encoded).",
 )
+ACHIEVEMENTS_AWARDED = Counter(
+    "eventmgr_achievements_awarded_total",
+    "Achievement awards committed, by rule (a duplicate delivery awards nothing).",
+    ["rule"],
+)
 REPORTS_BUILT = Counter(
     "eventmgr_reports_total",
     "Report builds by format and outcome (ready, failed, retry: storage or the database was "

@@ -1,5 +1,6 @@
 """Every table, for Alembic: the migrations are the only module that knows them all."""
 
+from shared.achievements.models import Award, GamificationChoice
 from shared.analytics.models import CategoryDay, EventDay, EventTotals, PersonEvent
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginSession, RefreshToken
@@ -37,6 +38,7 @@ __all__ = [
     "AbuseReport",
     "ApiKey",
     "AuditEntry",
+    "Award",
     "Base",
     "CalendarFeed",
     "Category",
@@ -49,6 +51,7 @@ __all__ = [
     "EventTotals",
     "Follow",
     "FollowerFanout",
+    "GamificationChoice",
     "ImportedEntry",
     "LocalDelivery",
     "LoginSession",

@@ -211,6 +211,7 @@ def cancel(session: Session, registration: Registration, by_user_id: uuid.UUID) 
             event_id=registration.event_id,
             user_id=registration.user_id,
             by_user_id=by_user_id,
+            previous_status=was.value,
         ),
     )
     session.flush()

@@ -107,6 +107,9 @@ def scenario(runner: Runner) -> dict[str, Any]:
     # The web front end's pages, which read the same API through the gateway.
     assert api.get("/").status_code == 200
     assert api.get(f"/events/{event['id']}").status_code == 200
+    # Pat opts in to achievements: leaving early below gives a seat back (an award).
+    opted = api.put("/api/v1/me/gamification", headers=as_pat, json={"enabled": True})
+    assert opted.status_code == 200, opted.text
     assert api.post(f"{path}/registrations", headers=as_pat).status_code == 201
     assert api.get("/api/v1/me/registrations", headers=as_pat).status_code == 200
     assert api.get("/api/v1/me/notifications", headers=as_pat).status_code == 200
@@ -176,6 +179,8 @@ def scenario(runner: Runner) -> dict[str, Any]:
     assert api.get("/api/v1/analytics/categories/popular").is_success
     me = api.get("/api/v1/users/me", headers=as_pat).json()
     assert api.get(f"/api/v1/analytics/users/{me['id']}/activity", headers=as_pat).is_success
+    assert api.get("/api/v1/me/achievements", headers=as_pat).is_success
+    assert api.get("/api/v1/leaderboard").is_success
     return {
         "tokens": [admin, organizer, pat],
         "link_token": link.split("token=", 1)[1],

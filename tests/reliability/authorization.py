@@ -536,6 +536,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/me/registrations/{registration_id}/ticket"): Row(
         _my_ticket, 401, 200, 404, 404, 404
     ),
+    # achievements
+    ("GET", "/api/v1/me/gamification"): signed_in(get("/api/v1/me/gamification"), 200),
+    ("PUT", "/api/v1/me/gamification"): signed_in(
+        lambda w: Call("PUT", "/api/v1/me/gamification", json={"enabled": True, "public": False}),
+        200,
+    ),
+    ("GET", "/api/v1/me/achievements"): signed_in(get("/api/v1/me/achievements"), 200),
+    ("GET", "/api/v1/leaderboard"): everyone(get("/api/v1/leaderboard?period=all"), 200),
     # notification_settings
     ("GET", "/api/v1/me/notification-settings"): signed_in(
         get("/api/v1/me/notification-settings"), 200

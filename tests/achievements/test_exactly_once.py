@@ -1,0 +1,192 @@
+"""Whatever order CloudEvents arrive in and however often, the awards equal what the source
+rows say was earned: each rule once per person (and event), none for an unverified action."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from eventing.delivery import request_parts
+from functions.achievements.handler import fn as achievements
+from shared.achievements import service as gamification
+from shared.achievements.models import Award
+from shared.achievements.schemas import Gamification
+from shared.db import unit_of_work
+from shared.errors import DomainError
+from shared.events.schemas import EventCreate
+from shared.events.service import create_event
+from shared.outbox.models import OutboxMessage
+from shared.outbox.wire import to_cloudevent
+from shared.registrations import door
+from shared.registrations import repository as registrations
+from shared.registrations.models import Registration, RegistrationStatus
+from shared.registrations.service import join, leave
+from tests.support.delivery import signed_cloudevent
+from tests.support.factories import many_users, new_user
+from tests.support.services import empty_tables
+
+PEOPLE = 3
+EVENTS = 2
+START = datetime(2031, 5, 1, 18, tzinfo=UTC)
+SEAT_HOLDING = ("confirmed", "offered")
+
+person = st.integers(0, PEOPLE - 1)
+event = st.integers(0, EVENTS - 1)
+step = st.one_of(
+    st.tuples(st.just("join"), person, event),
+    st.tuples(st.just("join"), person, event),
+    st.tuples(st.just("leave"), person, event),
+    st.tuples(st.just("check_in"), person, event),
+    st.tuples(st.just("review"), person, event),
+    st.tuples(st.just("deliver"), st.floats(0, 1)),
+)
+
+
+def new_event(organizer_id: uuid.UUID, day: int) -> uuid.UUID:
+    starts = START + timedelta(days=day)
+    with unit_of_work() as session:
+        return create_event(
+            session,
+            organizer_id,
+            EventCreate(
+                title="Achievements test",
+                description="",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=3),
+                timezone="UTC",
+                category="meetup",
+                capacity=1,
+                status="published",
+            ),
+        ).id
+
+
+class Scenario:
+    """Acts through the domain services; delivers CloudEvents late, shuffled and twice."""
+
+    def __init__(self, client, database: str, rng: random.Random) -> None:
+        empty_tables(database)
+        self.client = client
+        self.rng = rng
+        self.delivered: list[tuple[dict[str, str], bytes]] = []
+        self.reviews: list[tuple[dict[str, str], bytes]] = []
+        self.reviewed: set[tuple[uuid.UUID, str, str]] = set()
+        self.organizer = new_user("organizer")
+        self.people = many_users(PEOPLE)
+        with unit_of_work() as session:
+            for someone in self.people:
+                gamification.choose(session, someone, Gamification(enabled=True, public=True))
+        self.events = [new_event(self.organizer.id, day) for day in range(EVENTS)]
+
+    def act(self, name: str, who: int, which: int) -> None:
+        someone, event_id = self.people[who], self.events[which]
+        try:
+            with unit_of_work() as session:
+                mine = registrations.active_for(session, event_id, someone)
+                if name == "join":
+                    join(session, event_id, someone, is_admin=False)
+                elif name == "leave":
+                    leave(session, event_id, someone, is_admin=False)
+                elif name == "check_in" and mine is not None:
+                    door.check_in(session, event_id, mine.id, self.organizer.id, False)
+                # Reviews come only from people checked in (the reviews feature refuses
+                # others); the consumer checks again.
+                elif name == "review" and mine and mine.status == RegistrationStatus.checked_in:
+                    self.review(someone, event_id)
+        except DomainError:
+            pass  # refused as a person would be (full, not registered, not confirmed...)
+
+    def review(self, someone: uuid.UUID, event_id: uuid.UUID) -> None:
+        data = {
+            "review_id": str(uuid.uuid4()),
+            "event_id": str(event_id),
+            "user_id": str(someone),
+            "rating": 5,
+        }
+        cloudevent = signed_cloudevent(
+            type="org.eventmanager.review.created", id=str(uuid.uuid4()), data=data
+        )
+        self.reviews.append(request_parts(cloudevent))
+        self.reviewed.add((someone, "reviewed", str(event_id)))
+
+    def pending(self) -> list[tuple[dict[str, str], bytes]]:
+        with unit_of_work() as session:
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.type.in_(achievements.consumes))
+                .order_by(OutboxMessage.created_at)
+            ).all()
+            waiting = [request_parts(to_cloudevent(row)) for row in rows] + self.reviews
+        return [parts for parts in waiting if parts not in self.delivered]
+
+    def deliver(self, share: float) -> None:
+        waiting = self.pending()
+        self.rng.shuffle(waiting)
+        batch = waiting[: round(len(waiting) * share)]
+        batch += self.rng.sample(self.delivered, k=min(2, len(self.delivered)))
+        self.rng.shuffle(batch)
+        for headers, body in batch:
+            answer = self.client.post("/function/achievements/", content=body, headers=headers)
+            assert answer.status_code == 204, answer.text
+            self.delivered.append((headers, body))
+
+    def expected(self) -> set[tuple[uuid.UUID, str, str]]:
+        """From the source rows and the CloudEvents' own data, in Python."""
+        awards = set(self.reviewed)
+        with unit_of_work() as session:
+            checked_in = session.execute(
+                select(Registration.user_id, Registration.event_id).where(
+                    Registration.status == RegistrationStatus.checked_in
+                )
+            ).all()
+            cancellations = session.scalars(
+                select(OutboxMessage.data).where(
+                    OutboxMessage.type == "org.eventmanager.registration.cancelled"
+                )
+            ).all()
+        for someone, event_id in checked_in:
+            awards |= {(someone, "attended", str(event_id)), (someone, "first_event", "")}
+        for data in cancellations:
+            if data["by_user_id"] == data["user_id"] and data["previous_status"] in SEAT_HOLDING:
+                awards.add((uuid.UUID(data["user_id"]), "seat_released", data["event_id"]))
+        return awards
+
+    def actual(self) -> list[tuple[uuid.UUID, str, str]]:
+        with unit_of_work() as session:
+            rows = session.execute(select(Award.user_id, Award.rule, Award.scope)).all()
+        return sorted((row[0], row[1], row[2]) for row in rows)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(step, min_size=1, max_size=25), rng=st.randoms(use_true_random=False))
+# Someone waiting leaves (no seat given back) while the seat holder comes and reviews.
+@example(
+    steps=[
+        ("join", 0, 0),
+        ("join", 1, 0),
+        ("leave", 1, 0),
+        ("check_in", 0, 0),
+        ("review", 0, 0),
+        ("deliver", 0.5),
+        ("review", 0, 0),
+    ],
+    rng=random.Random(0),
+)
+def test_awards_equal_what_was_earned_whatever_the_delivery_order(client, db_url, steps, rng):
+    scenario = Scenario(client, db_url, rng)
+    for name, *args in steps:
+        if name == "deliver":
+            scenario.deliver(args[0])
+        else:
+            scenario.act(name, *args)
+    scenario.deliver(1.0)
+    assert scenario.actual() == sorted(scenario.expected())
