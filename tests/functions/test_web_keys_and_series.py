@@ -8,6 +8,8 @@ import re
 
 import httpx
 
+from functions.web.words import WORDS
+from shared.kit.scopes import SCOPES
 from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (fixture)
 from tests.functions.test_web_organize import form_data, organizer_site
 from tests.support.factories import auth, new_user
@@ -186,3 +188,12 @@ def test_the_series_page_of_no_series_is_not_found(site):  # noqa: F811
     assert site.get("/organize/series/not-an-id").status_code == 404
     missing = site.get("/organize/series/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404
+
+
+def test_the_words_of_keys_and_series_are_in_both_languages():
+    mine = {
+        language: {key for key in words if key.startswith(("keys.", "series."))}
+        for language, words in WORDS.items()
+    }
+    assert mine["en"] == mine["ru"]
+    assert {f"keys.scope.{scope}" for scope in SCOPES} <= mine["ru"]
