@@ -76,6 +76,9 @@ def test_a_key_is_made_shown_once_listed_without_it_used_and_revoked(site, clien
     after = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {key}"})
     assert after.status_code == 401
     assert "You have no API keys." in site.get("/account/api-keys").text
+    russian = site.get("/account/api-keys", params={"lang": "ru"})
+    assert "Ключи API" in russian.text
+    assert "свой профиль и выгрузка своих данных" in russian.text
 
 
 def test_a_key_without_scopes_or_with_a_bad_date_is_refused_with_a_sentence(site):  # noqa: F811
@@ -161,6 +164,9 @@ def test_a_weekly_series_is_made_from_the_form_listed_and_changed(site, client):
         assert event["venue"]["name"] == "Library"
         assert event["status"] == "published"
     assert "Every coming date is changed." in site.get(changed.headers["location"]).text
+    russian = site.get(f"/organize/series/{series_id}", params={"lang": "ru"})
+    assert "Изменить все будущие даты" in russian.text
+    assert "Как часто" in site.get("/organize/events/new").text  # the language is kept
 
 
 def test_a_bad_rule_is_told_as_a_sentence_next_to_the_repeats_and_makes_nothing(site, client):  # noqa: F811
