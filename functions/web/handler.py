@@ -13,12 +13,14 @@ from starlette.responses import Response
 # The page modules declare their routes on `fn` when imported.
 from functions.web import (  # noqa: F401
     account,
+    account_keys,
     admin,
     door,
     organize,
     organize_media,
     organize_numbers,
     organize_people,
+    organize_series,
     public,
     settings,
     tickets,

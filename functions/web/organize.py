@@ -1,5 +1,6 @@
 """The organizer's events: the list by status, the event form (create and edit, with its
-registration questions and waitlist mode), publishing and cancelling after a confirmation."""
+registration questions and waitlist mode, and a "Repeats" part that makes a series),
+publishing and cancelling after a confirmation."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from functions.web.organize_form import KINDS, WAITLIST_MODES, EventForm, event_
 from functions.web.organize_form import question_rows as rows_of
 from functions.web.organizing import MY_EVENTS, event_of, event_path, refusal, sign_in_first
 from functions.web.page import Page, page_status
+from functions.web.series_form import ENDS, FREQUENCIES, WEEKDAYS, rule_of
 from shared.web.api import ApiError
 
 STATUSES = ("draft", "published", "cancelled")
@@ -57,13 +59,29 @@ def create_event(
     if (first := sign_in_first(page)) is not None:
         return first
     body, wrong = event_body(form)
-    if wrong:
-        return _form(page, None, form, _unreadable(page, wrong), 422)
+    rule, wrong_rule = rule_of(form)
+    if wrong or wrong_rule:
+        return _form(page, None, form, _unreadable(page, wrong + wrong_rule), 422)
+    if rule is not None:
+        return _create_series(page, form, {**body, "status": "draft", "rrule": rule})
     try:
         created = page.api.post("/events", {**body, "status": "draft"})
     except ApiError as failure:
         return _form(page, None, form, page.error_text(failure), page_status(failure))
     return page.redirect(event_path(created["id"]))
+
+
+def _create_series(page: Page, form: EventForm, body: dict[str, Any]) -> Response:
+    """One draft event per date of the rule; the API's refusal of the rule is shown next to
+    the "Repeats" fields, any other next to the form as for one event."""
+    try:
+        created = page.api.post("/series", body)
+    except ApiError as failure:
+        if failure.status == 422 and "rrule" in failure.fields:
+            text = f"{page.words('series.rule.invalid')} {failure.detail}".strip()
+            return _form(page, None, form, None, 422, rule_error=text)
+        return _form(page, None, form, page.error_text(failure), page_status(failure))
+    return page.redirect(f"/organize/series/{created['id']}?created=1")
 
 
 @fn.get("/organize/events/{event_id}", **PAGE)
@@ -135,7 +153,12 @@ def _act(page: Page, csrf: str, event_id: str, action: str) -> Response:
 
 
 def _form(
-    page: Page, event: dict[str, Any] | None, form: EventForm, error: str | None, status: int = 200
+    page: Page,
+    event: dict[str, Any] | None,
+    form: EventForm,
+    error: str | None,
+    status: int = 200,
+    rule_error: str | None = None,
 ) -> Response:
     try:
         categories = page.api.get("/categories")["items"]
@@ -152,6 +175,10 @@ def _form(
         categories=categories,
         zones=ZONES,
         error=error,
+        rule_error=rule_error,
+        frequencies=FREQUENCIES,
+        weekdays=WEEKDAYS,
+        ends=ENDS,
         saved=page.request.query_params.get("saved") == "1",
         done=page.request.query_params.get("done"),
         section="edit",

@@ -48,6 +48,14 @@ class EventForm(BaseModel):
     q_show_if: list[str] = []
     q_equals: list[str] = []
     q_required: list[str] = []
+    # "Repeats" (new events only): left at "" the form makes one event, else a series
+    # (series_form.py turns these into its RFC 5545 rule).
+    repeat: str = ""
+    repeat_interval: str = "1"
+    repeat_days: list[str] = []
+    repeat_end: str = "count"
+    repeat_count: str = ""
+    repeat_until: str = ""
 
 
 def event_body(form: EventForm) -> tuple[dict[str, Any], list[str]]:

@@ -57,6 +57,16 @@ class Api:
     def delete(self, path: str) -> Any:
         return self.call("DELETE", path)
 
+    def file(self, path: str) -> bytes:
+        """An API answer that is a file (a calendar), fetched with the visitor's token, so a
+        draft the person may see comes too."""
+        response = self._send("GET", path)
+        if response.status_code == 401 and self._refreshed():
+            response = self._send("GET", path)
+        if response.status_code >= 400:
+            raise _problem(response)
+        return response.content
+
     def download(self, url: str) -> httpx.Response:
         """The file behind a download link the API gave, fetched here so the browser gets it
         from this site under the person's session. Such links are signed (no token travels

@@ -793,5 +793,22 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         401,
     ),
+    # API keys and series pages: a visitor is sent to sign in (followed: 200), forms without
+    # their token are refused.
+    ("GET", "/account/api-keys"): everyone(get("/account/api-keys"), 200),
+    ("POST", "/account/api-keys"): everyone(_web_form("/account/api-keys"), 403),
+    ("GET", "/account/api-keys/{key_id}/revoke"): everyone(
+        get(f"/account/api-keys/{ANY_ID}/revoke"), 200
+    ),
+    ("POST", "/account/api-keys/{key_id}/revoke"): everyone(
+        _web_form(f"/account/api-keys/{ANY_ID}/revoke"), 403
+    ),
+    ("GET", "/organize/series/{series_id}"): everyone(get(f"/organize/series/{ANY_ID}"), 200),
+    ("POST", "/organize/series/{series_id}"): everyone(
+        _web_form(f"/organize/series/{ANY_ID}"), 403
+    ),
+    ("GET", "/organize/series/{series_id}/calendar.ics"): everyone(
+        get(f"/organize/series/{ANY_ID}/calendar.ics"), 200
+    ),
     ("GET", "/{page_path:path}"): everyone(get("/no/such/page"), 404),
 }

@@ -1,0 +1,121 @@
+"""A series in the organizer's pages: its dates (each linking to its own organizer page),
+its calendar, and one form that changes every coming date (PATCH /series/{id}). A series
+is made from the new-event form's "Repeats" part (organize.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Form, Request
+from starlette.responses import Response
+
+from functions.web.declaration import PAGE, FormText, fn
+from functions.web.organizing import refusal, sign_in_first
+from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.series_form import SeriesForm, series_change, series_form_of
+from shared.config import get_settings
+from shared.web.api import ApiError
+
+
+def _public_url() -> str:
+    return get_settings().public_url.rstrip("/")
+
+
+def series_path(series_id: str, part: str = "") -> str:
+    return f"/organize/series/{series_id}{'/' + part if part else ''}"
+
+
+def _series_of(
+    page: Page, series_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | Response:
+    """The series and its dates as events, or the page to answer instead."""
+    if not is_uuid(series_id):
+        return not_found(page)
+    if (first := sign_in_first(page)) is not None:
+        return first
+    try:
+        series: dict[str, Any] = page.api.get(f"/series/{series_id}")
+        # The API names the dates by event id only (at most 200): each is read for its time.
+        dates = [page.api.get(f"/events/{event_id}") for event_id in series["occurrences"]]
+    except ApiError as failure:
+        return refusal(page, failure)
+    return series, dates
+
+
+def _coming(dates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [e for e in dates if datetime.fromisoformat(e["starts_at"]) > now]
+
+
+@fn.get("/organize/series/{series_id}", **PAGE)
+def series_page(request: Request, series_id: str) -> Response:
+    page = Page.of(request)
+    found = _series_of(page, series_id)
+    if isinstance(found, Response):
+        return found
+    series, dates = found
+    coming = _coming(dates)
+    form = series_form_of(series, coming[0] if coming else None)
+    return _page(page, series, dates, form, None)
+
+
+@fn.post("/organize/series/{series_id}", **PAGE)
+def change_series(
+    request: Request, series_id: str, form: Annotated[SeriesForm, Form()], csrf: FormText = ""
+) -> Response:
+    page = Page.of(request)
+    page.check_csrf(csrf)
+    found = _series_of(page, series_id)
+    if isinstance(found, Response):
+        return found
+    series, dates = found
+    change, wrong = series_change(form)
+    if wrong:
+        text = f"{page.words('error.422')} ({', '.join(sorted(set(wrong)))})"
+        return _page(page, series, dates, form, text, 422)
+    try:
+        page.api.call("PATCH", f"/series/{series_id}", json=change)
+    except ApiError as failure:
+        if failure.status == 401 and not page.signed_in:
+            return refusal(page, failure)
+        return _page(page, series, dates, form, page.error_text(failure), page_status(failure))
+    return page.redirect(series_path(series_id) + "?saved=1")
+
+
+@fn.get("/organize/series/{series_id}/calendar.ics", **PAGE)
+def series_calendar(request: Request, series_id: str) -> Response:
+    """The series' calendar file fetched with the person's session: a draft series is not
+    public, so the API's own link would not give it to the browser."""
+    page = Page.of(request)
+    if not is_uuid(series_id):
+        return not_found(page)
+    if (first := sign_in_first(page)) is not None:
+        return first
+    try:
+        content = page.api.file(f"/series/{series_id}/calendar.ics")
+    except ApiError as failure:
+        return refusal(page, failure)
+    return page.download(content, "text/calendar; charset=utf-8", f"series-{series_id}.ics")
+
+
+def _page(
+    page: Page,
+    series: dict[str, Any],
+    dates: list[dict[str, Any]],
+    form: SeriesForm,
+    error: str | None,
+    status: int = 200,
+) -> Response:
+    coming = {e["id"] for e in _coming(dates)}
+    return page.render(
+        "organize_series.html",
+        status,
+        series=series,
+        dates=[{**e, "coming": e["id"] in coming} for e in dates],
+        form=form,
+        error=error,
+        saved=page.request.query_params.get("saved") == "1",
+        created=page.request.query_params.get("created") == "1",
+        public_calendar=f"{_public_url()}/api/v1/series/{series['id']}/calendar.ics",
+    )
