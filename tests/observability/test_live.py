@@ -112,6 +112,16 @@ def scenario(runner: Runner) -> dict[str, Any]:
     assert opted.status_code == 200, opted.text
     assert api.post(f"{path}/registrations", headers=as_pat).status_code == 201
     assert api.get("/api/v1/me/registrations", headers=as_pat).status_code == 200
+    # Community: registered, Pat talks in the event's discussion; its reviews are read; Pat
+    # follows the organizer, whose public profile is read.
+    said = api.post(f"{path}/messages", headers=as_pat, json={"text": "See you there"})
+    assert said.status_code == 201, said.text
+    assert api.get(f"{path}/messages", headers=as_organizer).status_code == 200
+    assert api.get(f"{path}/reviews").status_code == 200
+    organizer_id = event["organizer_id"]
+    assert api.post(f"/api/v1/organizers/{organizer_id}/follow", headers=as_pat).status_code == 204
+    assert api.get(f"/api/v1/organizers/{organizer_id}").status_code == 200
+    assert api.get("/api/v1/webhooks", headers=as_organizer).status_code == 200
     assert api.get("/api/v1/me/notifications", headers=as_pat).status_code == 200
     settings = api.get("/api/v1/me/notification-settings", headers=as_pat)
     assert settings.status_code == 200
