@@ -1,11 +1,16 @@
 """Cold start per function image: from `podman run` to the first 200 from /readyz, each image
 alone with only its own secrets and environment (as compose gives them), on the stack's network
-so /readyz can reach PostgreSQL; beside a bare FastAPI image's, in the same run."""
+so /readyz can reach PostgreSQL; beside a bare FastAPI image's, in the same run.
+
+The container is probed at its own address on the stack's bridge network, as Knative's
+activator reaches a pod, not through a published host port: on a user network, podman 4.3's
+port forwarding (netavark's DNAT rules) was seen never to answer for some containers."""
 
 from __future__ import annotations
 
+import json
 import re
-import socket
+import secrets
 import time
 from typing import Any
 
@@ -33,26 +38,30 @@ def secret_mounts(service: dict[str, Any], file: dict[str, Any]) -> list[str]:
     return mounts
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def address(name: str, network: str) -> str:
+    """The container's IPv4 address on `network` ("" until podman has given it one)."""
+    found = podman("inspect", "--format", "{{json .NetworkSettings.Networks}}", name, check=False)
+    try:
+        return str(json.loads(found)[network]["IPAddress"])
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 def measure(image: str, network: str, options: list[str], timeout: float = 120) -> float:
     """Seconds from `podman run` to the first 200 from /readyz; the container is removed."""
-    port = free_port()
-    name = f"rehearsal-coldstart-{port}"
+    name = f"rehearsal-coldstart-{secrets.token_hex(4)}"
     started = time.monotonic()
-    podman(
-        "run", "--detach", "--name", name, "--network", network,
-        "--publish", f"127.0.0.1:{port}:8080", *options, image,
-    )  # fmt: skip
+    podman("run", "--detach", "--name", name, "--network", network, *options, image)
     last = "no answer"
     try:
+        ip = address(name, network)
         while time.monotonic() - started < timeout:
+            ip = ip or address(name, network)
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                if not ip:
+                    raise httpx.ConnectError("no address on the network yet")
+                # The bridge's addresses are this host's own: never through a proxy.
+                answer = httpx.get(f"http://{ip}:8080/readyz", timeout=2, trust_env=False)
                 if answer.status_code == 200:
                     return time.monotonic() - started
                 last = f"{answer.status_code} {answer.text[:300]}"
