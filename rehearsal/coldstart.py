@@ -38,13 +38,18 @@ def secret_mounts(service: dict[str, Any], file: dict[str, Any]) -> list[str]:
     return mounts
 
 
-def address(name: str, network: str) -> str:
-    """The container's IPv4 address on `network` ("" until podman has given it one)."""
-    found = podman("inspect", "--format", "{{json .NetworkSettings.Networks}}", name, check=False)
+def address_in(networks: str, network: str) -> str:
+    """The IPv4 address on `network` in `podman inspect`'s `.NetworkSettings.Networks` JSON;
+    "" until podman has given the container one."""
     try:
-        return str(json.loads(found)[network]["IPAddress"])
+        return str(json.loads(networks)[network]["IPAddress"] or "")
     except (ValueError, KeyError, TypeError):
         return ""
+
+
+def address(name: str, network: str) -> str:
+    found = podman("inspect", "--format", "{{json .NetworkSettings.Networks}}", name, check=False)
+    return address_in(found, network)
 
 
 def measure(image: str, network: str, options: list[str], timeout: float = 120) -> float:
