@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from rehearsal.podman import ROOT, logs, podman
+from rehearsal.podman import COLDSTART_PREFIX, ROOT, logs, podman
 
 BARE = "localhost/rehearsal/bare-fastapi:standin"
 DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}")
@@ -54,7 +54,7 @@ def address(name: str, network: str) -> str:
 
 def measure(image: str, network: str, options: list[str], timeout: float = 120) -> float:
     """Seconds from `podman run` to the first 200 from /readyz; the container is removed."""
-    name = f"rehearsal-coldstart-{secrets.token_hex(4)}"
+    name = f"{COLDSTART_PREFIX}{secrets.token_hex(4)}"
     started = time.monotonic()
     podman("run", "--detach", "--name", name, "--network", network, *options, image)
     last = "no answer"
