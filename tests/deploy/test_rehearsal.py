@@ -26,10 +26,13 @@ class OverrideLoader(yaml.SafeLoader):
     pass
 
 
-OverrideLoader.add_constructor("!reset", lambda loader, node: Replaced())
-OverrideLoader.add_constructor(
-    "!override", lambda loader, node: Replaced(loader.construct_sequence(node))
-)
+def replaced(loader: yaml.SafeLoader, node: yaml.Node) -> Replaced:
+    assert isinstance(node, yaml.SequenceNode), "the override replaces lists only"
+    return Replaced(loader.construct_sequence(node))
+
+
+OverrideLoader.add_constructor("!reset", replaced)
+OverrideLoader.add_constructor("!override", replaced)
 
 
 def load(path: str) -> dict:
