@@ -76,7 +76,7 @@ def measure(image: str, network: str, options: list[str], timeout: float = 120) 
         # What it said is the only trace left: the container is removed below.
         state = podman("inspect", "--format", "{{json .State}}", name, check=False)
         raise RuntimeError(
-            f"{image}: no 200 from /readyz within {timeout:.0f} s; last: {last}; "
+            f"{image}: no 200 from /readyz at {ip or '?'} within {timeout:.0f} s; last: {last}; "
             f"state: {state[:300]}; log: {logs(name)[-15:]}"
         )
     finally:
