@@ -69,11 +69,11 @@ def test_every_address_the_network_hands_out_is_a_host_address():
     host addresses, and the gateway's fixed address inside the subnet but outside the range."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     (config,) = compose["networks"]["default"]["ipam"]["config"]
-    subnet = ipaddress.ip_network(config["subnet"])
-    handed_out = ipaddress.ip_network(config["ip_range"])
+    subnet = ipaddress.IPv4Network(config["subnet"])
+    handed_out = ipaddress.IPv4Network(config["ip_range"])
     assert handed_out.subnet_of(subnet)
     assert subnet.network_address not in handed_out
     assert subnet.broadcast_address not in handed_out
     gateway = compose["services"]["gateway"]["networks"]["default"]["ipv4_address"]
-    assert ipaddress.ip_address(gateway) in subnet
-    assert ipaddress.ip_address(gateway) not in handed_out
+    assert ipaddress.IPv4Address(gateway) in subnet
+    assert ipaddress.IPv4Address(gateway) not in handed_out
