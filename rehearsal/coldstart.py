@@ -3,8 +3,9 @@ alone with only its own secrets and environment (as compose gives them), on the 
 so /readyz can reach PostgreSQL; beside a bare FastAPI image's, in the same run.
 
 The container is probed at its own address on the stack's bridge network, as Knative's
-activator reaches a pod, not through a published host port: on a user network, podman 4.3's
-port forwarding (netavark's DNAT rules) was seen never to answer for some containers."""
+activator reaches a pod, not through a published host port, which would add the host's port
+forwarding to the figure (and hid why one container never answered: podman 4.3 had given it
+the network's broadcast address; see local/deploy/compose.py)."""
 
 from __future__ import annotations
 

@@ -158,8 +158,8 @@ def test_compose_defaults_are_taken_for_a_lone_container():
 
 
 def test_a_cold_start_is_probed_at_the_containers_address_on_the_stacks_network():
-    """Found by `make rehearse`: a port published from a container on the stack's network
-    (podman 4.3, netavark) sometimes never answered; the container's own address always does."""
+    """As Knative reaches a pod: no published port (which hid, as a 120 s timeout, that podman
+    4.3 had given one container the network's broadcast address; its own address said so)."""
     inspected = '{"stack_default": {"IPAddress": "10.89.0.7", "Gateway": "10.89.0.1"}}'
     assert coldstart.address_in(inspected, "stack_default") == "10.89.0.7"
     assert coldstart.address_in(inspected, "podman") == ""
