@@ -33,7 +33,7 @@ def main() -> int:
         report.setdefault("seconds", {})["clean up"] = time.monotonic() - started
         left = stack.left_behind()
         if left:
-            failures.append(f"containers left behind: {left}")
+            failures.append(f"left behind: {left}")
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2))
     print(summary(report))

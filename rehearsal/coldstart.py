@@ -1,17 +1,23 @@
 """Cold start per function image: from `podman run` to the first 200 from /readyz, each image
 alone with only its own secrets and environment (as compose gives them), on the stack's network
-so /readyz can reach PostgreSQL; beside a bare FastAPI image's, in the same run."""
+so /readyz can reach PostgreSQL; beside a bare FastAPI image's, in the same run.
+
+The container is probed at its own address on the stack's bridge network, as Knative's
+activator reaches a pod, not through a published host port, which would add the host's port
+forwarding to the figure (and hid why one container never answered: podman 4.3 had given it
+the network's broadcast address; see local/deploy/compose.py)."""
 
 from __future__ import annotations
 
+import json
 import re
-import socket
+import secrets
 import time
 from typing import Any
 
 import httpx
 
-from rehearsal.podman import ROOT, logs, podman
+from rehearsal.podman import COLDSTART_PREFIX, ROOT, logs, podman
 
 BARE = "localhost/rehearsal/bare-fastapi:standin"
 DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}")
@@ -33,26 +39,35 @@ def secret_mounts(service: dict[str, Any], file: dict[str, Any]) -> list[str]:
     return mounts
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def address_in(networks: str, network: str) -> str:
+    """The IPv4 address on `network` in `podman inspect`'s `.NetworkSettings.Networks` JSON;
+    "" until podman has given the container one."""
+    try:
+        return str(json.loads(networks)[network]["IPAddress"] or "")
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def address(name: str, network: str) -> str:
+    found = podman("inspect", "--format", "{{json .NetworkSettings.Networks}}", name, check=False)
+    return address_in(found, network)
 
 
 def measure(image: str, network: str, options: list[str], timeout: float = 120) -> float:
     """Seconds from `podman run` to the first 200 from /readyz; the container is removed."""
-    port = free_port()
-    name = f"rehearsal-coldstart-{port}"
+    name = f"{COLDSTART_PREFIX}{secrets.token_hex(4)}"
     started = time.monotonic()
-    podman(
-        "run", "--detach", "--name", name, "--network", network,
-        "--publish", f"127.0.0.1:{port}:8080", *options, image,
-    )  # fmt: skip
+    podman("run", "--detach", "--name", name, "--network", network, *options, image)
     last = "no answer"
     try:
+        ip = address(name, network)
         while time.monotonic() - started < timeout:
+            ip = ip or address(name, network)
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                if not ip:
+                    raise httpx.ConnectError("no address on the network yet")
+                # The bridge's addresses are this host's own: never through a proxy.
+                answer = httpx.get(f"http://{ip}:8080/readyz", timeout=2, trust_env=False)
                 if answer.status_code == 200:
                     return time.monotonic() - started
                 last = f"{answer.status_code} {answer.text[:300]}"
@@ -62,7 +77,7 @@ def measure(image: str, network: str, options: list[str], timeout: float = 120) 
         # What it said is the only trace left: the container is removed below.
         state = podman("inspect", "--format", "{{json .State}}", name, check=False)
         raise RuntimeError(
-            f"{image}: no 200 from /readyz within {timeout:.0f} s; last: {last}; "
+            f"{image}: no 200 from /readyz at {ip or '?'} within {timeout:.0f} s; last: {last}; "
             f"state: {state[:300]}; log: {logs(name)[-15:]}"
         )
     finally:

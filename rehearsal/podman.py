@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "eventmanager-rehearsal"
 IMAGE_TAG = "rehearsal"
 OVERRIDE = ROOT / "rehearsal" / "compose.override.yml"
+# The cold-start containers run alone, outside the compose project: found by this prefix.
+COLDSTART_PREFIX = "rehearsal-coldstart-"
 
 
 def podman(*args: str, check: bool = True, timeout: float | None = 600) -> str:

@@ -20,7 +20,16 @@ from typing import Any
 
 import yaml
 
-from rehearsal.podman import ROOT, compose, containers, healthy, podman, service_of
+from rehearsal.podman import (
+    COLDSTART_PREFIX,
+    PROJECT,
+    ROOT,
+    compose,
+    containers,
+    healthy,
+    podman,
+    service_of,
+)
 
 SECRETS = ROOT / "secrets"
 MARKER = SECRETS / ".made-by-rehearsal"
@@ -186,13 +195,36 @@ def unhealthy_now(file: dict[str, Any]) -> list[str]:
 
 
 def down() -> None:
+    """compose down, then whatever it missed (a killed run's cold-start containers keep the
+    network in use, and compose removes the network only once no container holds it)."""
     compose("down", "--volumes", "--remove-orphans", check=False, timeout=600)
-    for container in containers():
-        podman("rm", "--force", "--volumes", container["Names"][0], check=False)
+    for kind, name in leftovers():
+        remove = ["rm", "--force", "--volumes"] if kind == "container" else [kind, "rm", "--force"]
+        podman(*remove, name, check=False)
+
+
+def leftovers() -> list[tuple[str, str]]:
+    """What a run creates, by kind: the project's containers, volumes, networks and pod, and
+    the cold-start containers (not the project's: run alone)."""
+    label = f"label=io.podman.compose.project={PROJECT}"
+
+    def names(*args: str) -> list[str]:
+        return podman(*args, "--noheading", "--format", "{{.Name}}").split()
+
+    found = [("container", c["Names"][0]) for c in containers()]
+    found += [
+        ("container", name)
+        for name in podman("ps", "-a", "--format", "{{.Names}}").split()
+        if name.startswith(COLDSTART_PREFIX)
+    ]
+    found += [("volume", name) for name in names("volume", "ls", "--filter", label)]
+    found += [("network", name) for name in names("network", "ls", "--filter", label)]
+    found += [("pod", name) for name in names("pod", "ps", "--filter", f"name=^pod_{PROJECT}$")]
+    return found
 
 
 def left_behind() -> list[str]:
-    return [c["Names"][0] for c in containers()]
+    return [f"{kind} {name}" for kind, name in leftovers()]
 
 
 def path_in_repo(path: Path) -> str:

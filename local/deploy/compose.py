@@ -39,8 +39,10 @@ ENV_EXAMPLE = Path(".env.example")
 IMAGE_TAG = "${IMAGE_TAG:-latest}"
 
 # A fixed network so the functions can trust exactly the gateway's address for
-# X-Forwarded-For; other containers get addresses from IP_RANGE only.
-SUBNET = "172.30.80.0/24"
+# X-Forwarded-For; other containers get addresses from IP_RANGE only. IP_RANGE must not reach
+# the subnet's broadcast address: podman 4.3 hands that out as a container's address, which
+# nothing can connect to (a /24 with .128/25 gave one container .255 in the rehearsal).
+SUBNET = "172.30.80.0/23"
 IP_RANGE = "172.30.80.128/25"
 GATEWAY_ADDRESS = "172.30.80.10"
 

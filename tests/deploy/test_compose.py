@@ -3,6 +3,7 @@ starts without waiting for the functions it resolves per request."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -59,3 +60,20 @@ def test_rabbitmq_is_healthy_only_once_it_accepts_connections():
     test = services()["rabbitmq"]["healthcheck"]["test"]
     assert test[-1] == "check_port_connectivity"
     assert "ping" not in test
+
+
+def test_every_address_the_network_hands_out_is_a_host_address():
+    """Found by `make rehearse`: with subnet 172.30.80.0/24 and ip_range .128/25, podman 4.3 gave
+    a container the subnet's broadcast address .255, on which nothing could reach it (a cold
+    start answered `Network is unreachable` for 120 s). The range stays inside the subnet's
+    host addresses, and the gateway's fixed address inside the subnet but outside the range."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    (config,) = compose["networks"]["default"]["ipam"]["config"]
+    subnet = ipaddress.IPv4Network(config["subnet"])
+    handed_out = ipaddress.IPv4Network(config["ip_range"])
+    assert handed_out.subnet_of(subnet)
+    assert subnet.network_address not in handed_out
+    assert subnet.broadcast_address not in handed_out
+    gateway = compose["services"]["gateway"]["networks"]["default"]["ipv4_address"]
+    assert ipaddress.IPv4Address(gateway) in subnet
+    assert ipaddress.IPv4Address(gateway) not in handed_out

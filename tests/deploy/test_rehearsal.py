@@ -13,24 +13,62 @@ from pathlib import Path
 import yaml
 
 from local.deploy.dockerfile import PYTHON_IMAGE, WATCHDOG_IMAGE
-from rehearsal import checks, coldstart, images, stack
+from rehearsal import checks, coldstart, images, scenario, stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class Replaced(list):
+    """Compose's `!reset []` and `!override [...]`: the list replaces the merged one."""
+
+
+class OverrideLoader(yaml.SafeLoader):
+    pass
+
+
+def replaced(loader: yaml.SafeLoader, node: yaml.Node) -> Replaced:
+    assert isinstance(node, yaml.SequenceNode), "the override replaces lists only"
+    return Replaced(loader.construct_sequence(node))
+
+
+OverrideLoader.add_constructor("!reset", replaced)
+OverrideLoader.add_constructor("!override", replaced)
+
+
 def load(path: str) -> dict:
-    return yaml.safe_load((ROOT / path).read_text())
+    return yaml.load((ROOT / path).read_text(), OverrideLoader)  # noqa: S506 (a SafeLoader)
 
 
-def test_the_override_only_swaps_images_of_existing_services():
+def test_the_override_only_swaps_images_and_unpublishes_ports_of_existing_services():
     compose = load("docker-compose.yml")["services"]
     override = load("rehearsal/compose.override.yml")
     assert set(override) == {"services"}
     for name, service in override["services"].items():
         assert name in compose
-        assert set(service) == {"image"}
+        assert set(service) <= {"image", "ports"}
         assert service["image"].startswith("localhost/rehearsal/")
         assert "build" not in compose[name], f"{name}: our own images are built, never swapped"
+        if "ports" in service:
+            # Replaced, never appended to (compose merges plain lists).
+            assert isinstance(service["ports"], Replaced), name
+
+
+def test_the_rehearsal_publishes_only_the_ports_the_scenario_reaches_from_the_host():
+    """Other runs on a shared machine probe RabbitMQ's 15672: the stack keeps only the
+    gateway's port and the one presigned download URLs name."""
+    compose = load("docker-compose.yml")["services"]
+    override = load("rehearsal/compose.override.yml")["services"]
+    published = set()
+    for name in stack.rehearsed_services({"services": compose}):
+        ports = override.get(name, {}).get("ports", compose[name].get("ports") or [])
+        published |= {port.rsplit(":", 1)[0].removeprefix("127.0.0.1:") for port in ports}
+    wanted = {scenario.GATEWAY.rsplit(":", 1)[1]}
+    wanted |= {
+        coldstart.environment(s)["S3_PUBLIC_ENDPOINT"].rsplit(":", 1)[1]
+        for s in compose.values()
+        if "S3_PUBLIC_ENDPOINT" in (s.get("environment") or {})
+    }
+    assert published == wanted == {"8080", "9000"}
 
 
 def test_every_image_the_deployment_files_name_is_built():
@@ -117,6 +155,16 @@ def test_tiers_follow_the_compose_dependencies():
 def test_compose_defaults_are_taken_for_a_lone_container():
     service = {"environment": {"A": "${LOG_LEVEL:-INFO}", "B": "${CORS_ORIGINS:-}", "C": "x"}}
     assert coldstart.environment(service) == {"A": "INFO", "B": "", "C": "x"}
+
+
+def test_a_cold_start_is_probed_at_the_containers_address_on_the_stacks_network():
+    """As Knative reaches a pod: no published port (which hid, as a 120 s timeout, that podman
+    4.3 had given one container the network's broadcast address; its own address said so)."""
+    inspected = '{"stack_default": {"IPAddress": "10.89.0.7", "Gateway": "10.89.0.1"}}'
+    assert coldstart.address_in(inspected, "stack_default") == "10.89.0.7"
+    assert coldstart.address_in(inspected, "podman") == ""
+    assert coldstart.address_in('{"stack_default": {"IPAddress": ""}}', "stack_default") == ""
+    assert coldstart.address_in("", "stack_default") == ""
 
 
 def test_a_log_line_is_one_json_object():
