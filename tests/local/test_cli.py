@@ -62,10 +62,8 @@ def test_invoke_of_a_function_without_schedule_says_so(tmp_path: Path):
     answer = run(EVENTMGR, "invoke", "login", "--data-dir", str(tmp_path))
     assert answer.returncode == 2
     assert "HTTP" not in answer.stderr
-    assert (
-        "login has no schedule; these have one: "
-        "follow_organizers, relay_outbox, send_reminder, sweep_tasks"
-    ) in (answer.stderr)
+    scheduled = "follow_organizers, relay_outbox, send_reminder, sweep_tasks"
+    assert f"login has no schedule; these have one: {scheduled}" in answer.stderr
 
 
 # `pip install eventmanager` without the extra: the modules it brings are absent.
