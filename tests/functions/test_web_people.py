@@ -3,12 +3,13 @@ function against the real API, as a browser's visit makes them."""
 
 from __future__ import annotations
 
+from shared.users.models import User
 from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 from tests.support.delivery import deliver_outbox
 from tests.support.factories import auth, create_event, join, new_user
 
 
-def _checked_in(client, event: dict, owner) -> object:
+def _checked_in(client, event: dict, owner: User) -> User:
     person = new_user()
     registration = join(client, event["id"], person)
     checked = client.post(
