@@ -21,6 +21,7 @@ from functions.web import (  # noqa: F401
     organize_numbers,
     organize_people,
     organize_series,
+    people,
     public,
     settings,
     tickets,

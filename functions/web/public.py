@@ -1,5 +1,5 @@
 """Public pages: the event list (search, filters, pages) and an event's page, with its
-gallery, calendar links and the register and leave buttons."""
+gallery, calendar links, the register and leave buttons, its organizer and reviews."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
 from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.people import about_event
 from functions.web.showing import origin_of
 from shared.web.api import ApiError
 
@@ -87,6 +88,7 @@ def event(request: Request, event_id: str) -> Response:
         pictures=[item for item in media if item["content_type"].startswith("image/")],
         documents=[item for item in media if not item["content_type"].startswith("image/")],
         image_origins={origin_of(item["url"]) for item in media},
+        **about_event(page, found, mine),
     )
 
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from functions.web.declaration import PAGE, fn
 from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.people import organizer_profile
 from shared.config import get_settings
 from shared.web.api import ApiError
 
@@ -32,7 +33,10 @@ def organizer_widget(request: Request, organizer_id: str) -> Response:
         events = page.api.get("/events", organizer_id=organizer_id, limit=SHOWN)["items"]
     except ApiError as failure:
         error, status = page.error_text(failure), page_status(failure)
-    return page.render("widget.html", status, framable=True, events=events, error=error)
+    profile = organizer_profile(page, organizer_id) if error is None else None
+    return page.render(
+        "widget.html", status, framable=True, events=events, error=error, organizer=profile
+    )
 
 
 def widget_url(organizer_id: str, language: str) -> str:

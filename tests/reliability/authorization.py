@@ -707,6 +707,24 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/widget/organizers/{organizer_id}"): everyone(
         get(f"/widget/organizers/{ANY_ID}"), 200
     ),
+    # People: an organizer's public page and an event's reviews are for everyone.
+    ("GET", "/organizers/{organizer_id}"): everyone(
+        lambda w: Call("GET", f"/organizers/{w.ids['owner']}"), 200
+    ),
+    ("POST", "/organizers/{organizer_id}/follow"): everyone(
+        _web_form("/organizers/{}/follow"), 403
+    ),
+    ("POST", "/organizers/{organizer_id}/unfollow"): everyone(
+        _web_form("/organizers/{}/unfollow"), 403
+    ),
+    ("GET", "/events/{event_id}/reviews"): everyone(_web_page("/events/{}/reviews"), 200),
+    ("POST", "/events/{event_id}/reviews"): everyone(_web_form("/events/{}/reviews"), 403),
+    ("POST", "/events/{event_id}/reviews/{review_id}/reply"): everyone(
+        lambda w: Call(
+            "POST", f"/events/{w.event()['id']}/reviews/{ANY_ID}/reply", data={"csrf": "forged"}
+        ),
+        403,
+    ),
     # The organizer's pages: a visitor without a session is sent to sign in (followed: 200).
     ("GET", "/organize"): everyone(get("/organize"), 200),
     ("GET", "/organize/events/new"): everyone(get("/organize/events/new"), 200),
