@@ -458,7 +458,10 @@ WORDS: dict[str, dict[str, str]] = {
         "organize.section.announce": "Announcement",
         "talk.title": "Discussion",
         "talk.open": "Open the discussion",
-        "talk.only_registered": "Only the people registered for this event, its team and admins can take part in its discussion.",
+        "talk.only_registered": (
+            "Only the people registered for this event, its team and admins can take part in its "
+            "discussion."
+        ),
         "talk.pinned": "Announcements",
         "talk.messages": "Messages",
         "talk.announcement": "Announcement",
@@ -476,7 +479,10 @@ WORDS: dict[str, dict[str, str]] = {
         "talk.send": "Send",
         "talk.bad_text": "Write a message of at most 2000 characters.",
         "talk.announce.title": "Announce to everyone registered",
-        "talk.announce.hint": "It is pinned in the discussion and sent to every person registered, by their notification settings.",
+        "talk.announce.hint": (
+            "It is pinned in the discussion and sent to every person registered, by their "
+            "notification settings."
+        ),
         "talk.announce.subject": "Title",
         "talk.announce.send": "Send the announcement",
         "talk.announce.sent": "The announcement is pinned and on its way to everyone registered.",
@@ -484,7 +490,10 @@ WORDS: dict[str, dict[str, str]] = {
         "talk.achievements": "Achievements",
         "talk.saved": "Your choice is saved.",
         "talk.optin": "Taking part",
-        "talk.optin.hint": "Achievements are off until you switch them on: points come for what you do from then on (attending, reviewing).",
+        "talk.optin.hint": (
+            "Achievements are off until you switch them on: points come for what you do from then "
+            "on (attending, reviewing)."
+        ),
         "talk.enabled": "Collect points and badges",
         "talk.public": "Show me on the leaderboards",
         "talk.points": "Points",
@@ -496,7 +505,9 @@ WORDS: dict[str, dict[str, str]] = {
         "talk.late": "Late cancellations",
         "talk.leaderboard": "Leaderboard",
         "talk.leaderboard.none": "Nobody is on this leaderboard yet.",
-        "talk.leaderboard.hint": "Only people who switched achievements on and chose to be shown appear here.",
+        "talk.leaderboard.hint": (
+            "Only people who switched achievements on and chose to be shown appear here."
+        ),
         "talk.periods": "Period",
         "talk.period.month": "This month",
         "talk.period.year": "This year",
@@ -979,7 +990,10 @@ WORDS: dict[str, dict[str, str]] = {
         "organize.section.announce": "Объявление",
         "talk.title": "Обсуждение",
         "talk.open": "Открыть обсуждение",
-        "talk.only_registered": "Участвовать в обсуждении могут только записавшиеся на событие, его команда и администраторы.",
+        "talk.only_registered": (
+            "Участвовать в обсуждении могут только записавшиеся на событие, его команда и "
+            "администраторы."
+        ),
         "talk.pinned": "Объявления",
         "talk.messages": "Сообщения",
         "talk.announcement": "Объявление",
@@ -997,7 +1011,10 @@ WORDS: dict[str, dict[str, str]] = {
         "talk.send": "Отправить",
         "talk.bad_text": "Напишите сообщение не длиннее 2000 символов.",
         "talk.announce.title": "Объявление для всех записавшихся",
-        "talk.announce.hint": "Оно закрепляется в обсуждении и отправляется каждому записавшемуся по его настройкам уведомлений.",
+        "talk.announce.hint": (
+            "Оно закрепляется в обсуждении и отправляется каждому записавшемуся по его настройкам "
+            "уведомлений."
+        ),
         "talk.announce.subject": "Заголовок",
         "talk.announce.send": "Отправить объявление",
         "talk.announce.sent": "Объявление закреплено и уже отправляется всем записавшимся.",
@@ -1005,7 +1022,10 @@ WORDS: dict[str, dict[str, str]] = {
         "talk.achievements": "Достижения",
         "talk.saved": "Ваш выбор сохранён.",
         "talk.optin": "Участие",
-        "talk.optin.hint": "Достижения выключены, пока вы их не включите: очки начисляются за то, что вы делаете после этого (посещения, отзывы).",
+        "talk.optin.hint": (
+            "Достижения выключены, пока вы их не включите: очки начисляются за то, что вы делаете "
+            "после этого (посещения, отзывы)."
+        ),
         "talk.enabled": "Собирать очки и значки",
         "talk.public": "Показывать меня в рейтингах",
         "talk.points": "Очки",
@@ -1017,7 +1037,9 @@ WORDS: dict[str, dict[str, str]] = {
         "talk.late": "Поздние отмены",
         "talk.leaderboard": "Рейтинг",
         "talk.leaderboard.none": "В этом рейтинге пока никого нет.",
-        "talk.leaderboard.hint": "Здесь только те, кто включил достижения и согласился быть в рейтинге.",
+        "talk.leaderboard.hint": (
+            "Здесь только те, кто включил достижения и согласился быть в рейтинге."
+        ),
         "talk.periods": "Период",
         "talk.period.month": "Этот месяц",
         "talk.period.year": "Этот год",
