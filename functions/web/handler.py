@@ -13,10 +13,13 @@ from starlette.responses import Response
 # The page modules declare their routes on `fn` when imported.
 from functions.web import (  # noqa: F401
     account,
+    account_achievements,
     account_keys,
     admin,
+    discussion,
     door,
     organize,
+    organize_announce,
     organize_media,
     organize_numbers,
     organize_people,

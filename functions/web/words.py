@@ -480,6 +480,64 @@ WORDS: dict[str, dict[str, str]] = {
         "people.reply_edit": "Change the reply",
         "people.reply_text": "Reply",
         "people.reply_send": "Send the reply",
+        "organize.section.announce": "Announcement",
+        "talk.title": "Discussion",
+        "talk.open": "Open the discussion",
+        "talk.only_registered": (
+            "Only the people registered for this event, its team and admins can take part in its "
+            "discussion."
+        ),
+        "talk.pinned": "Announcements",
+        "talk.messages": "Messages",
+        "talk.announcement": "Announcement",
+        "talk.someone": "A former member",
+        "talk.in_reply": "in reply to",
+        "talk.reply": "Reply",
+        "talk.replying": "Replying to",
+        "talk.no_reply": "Not a reply",
+        "talk.delete": "Delete",
+        "talk.first": "Back to the first messages",
+        "talk.newer": "Newer messages",
+        "talk.none": "No messages yet. Be the first to write.",
+        "talk.write": "Write a message",
+        "talk.text": "Text",
+        "talk.send": "Send",
+        "talk.bad_text": "Write a message of at most 2000 characters.",
+        "talk.announce.title": "Announce to everyone registered",
+        "talk.announce.hint": (
+            "It is pinned in the discussion and sent to every person registered, by their "
+            "notification settings."
+        ),
+        "talk.announce.subject": "Title",
+        "talk.announce.send": "Send the announcement",
+        "talk.announce.sent": "The announcement is pinned and on its way to everyone registered.",
+        "talk.announce.incomplete": "Write a title and a text (at most 2000 characters).",
+        "talk.achievements": "Achievements",
+        "talk.saved": "Your choice is saved.",
+        "talk.optin": "Taking part",
+        "talk.optin.hint": (
+            "Achievements are off until you switch them on: points come for what you do from then "
+            "on (attending, reviewing)."
+        ),
+        "talk.enabled": "Collect points and badges",
+        "talk.public": "Show me on the leaderboards",
+        "talk.points": "Points",
+        "talk.badges": "Badges",
+        "talk.badges.none": "No badges yet.",
+        "talk.record": "Attendance record",
+        "talk.attended": "Attended",
+        "talk.no_shows": "Did not come",
+        "talk.late": "Late cancellations",
+        "talk.leaderboard": "Leaderboard",
+        "talk.leaderboard.none": "Nobody is on this leaderboard yet.",
+        "talk.leaderboard.hint": (
+            "Only people who switched achievements on and chose to be shown appear here."
+        ),
+        "talk.periods": "Period",
+        "talk.period.month": "This month",
+        "talk.period.year": "This year",
+        "talk.period.all": "All time",
+        "talk.person": "Person",
     },
     "ru": {
         "site": "Event Manager",
@@ -979,5 +1037,63 @@ WORDS: dict[str, dict[str, str]] = {
         "people.reply_edit": "Изменить ответ",
         "people.reply_text": "Ответ",
         "people.reply_send": "Отправить ответ",
+        "organize.section.announce": "Объявление",
+        "talk.title": "Обсуждение",
+        "talk.open": "Открыть обсуждение",
+        "talk.only_registered": (
+            "Участвовать в обсуждении могут только записавшиеся на событие, его команда и "
+            "администраторы."
+        ),
+        "talk.pinned": "Объявления",
+        "talk.messages": "Сообщения",
+        "talk.announcement": "Объявление",
+        "talk.someone": "Бывший участник",
+        "talk.in_reply": "в ответ",
+        "talk.reply": "Ответить",
+        "talk.replying": "Ответ на сообщение",
+        "talk.no_reply": "Не отвечать",
+        "talk.delete": "Удалить",
+        "talk.first": "К первым сообщениям",
+        "talk.newer": "Более новые сообщения",
+        "talk.none": "Сообщений пока нет. Напишите первым.",
+        "talk.write": "Написать сообщение",
+        "talk.text": "Текст",
+        "talk.send": "Отправить",
+        "talk.bad_text": "Напишите сообщение не длиннее 2000 символов.",
+        "talk.announce.title": "Объявление для всех записавшихся",
+        "talk.announce.hint": (
+            "Оно закрепляется в обсуждении и отправляется каждому записавшемуся по его настройкам "
+            "уведомлений."
+        ),
+        "talk.announce.subject": "Заголовок",
+        "talk.announce.send": "Отправить объявление",
+        "talk.announce.sent": "Объявление закреплено и уже отправляется всем записавшимся.",
+        "talk.announce.incomplete": "Напишите заголовок и текст (не длиннее 2000 символов).",
+        "talk.achievements": "Достижения",
+        "talk.saved": "Ваш выбор сохранён.",
+        "talk.optin": "Участие",
+        "talk.optin.hint": (
+            "Достижения выключены, пока вы их не включите: очки начисляются за то, что вы делаете "
+            "после этого (посещения, отзывы)."
+        ),
+        "talk.enabled": "Собирать очки и значки",
+        "talk.public": "Показывать меня в рейтингах",
+        "talk.points": "Очки",
+        "talk.badges": "Значки",
+        "talk.badges.none": "Значков пока нет.",
+        "talk.record": "Посещаемость",
+        "talk.attended": "Посещено",
+        "talk.no_shows": "Не пришёл",
+        "talk.late": "Поздние отмены",
+        "talk.leaderboard": "Рейтинг",
+        "talk.leaderboard.none": "В этом рейтинге пока никого нет.",
+        "talk.leaderboard.hint": (
+            "Здесь только те, кто включил достижения и согласился быть в рейтинге."
+        ),
+        "talk.periods": "Период",
+        "talk.period.month": "Этот месяц",
+        "talk.period.year": "Этот год",
+        "talk.period.all": "За всё время",
+        "talk.person": "Участник",
     },
 }

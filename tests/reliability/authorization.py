@@ -828,5 +828,25 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/organize/series/{series_id}/calendar.ics"): everyone(
         get(f"/organize/series/{ANY_ID}/calendar.ics"), 200
     ),
+    # Discussion, announcement and achievements pages: a visitor is sent to sign in (followed:
+    # 200), the discussion's JSON for its script answers 401, forms without their token 403;
+    # the leaderboard is public.
+    ("GET", "/events/{event_id}/discussion"): everyone(_web_page("/events/{}/discussion"), 200),
+    ("POST", "/events/{event_id}/discussion"): everyone(_web_form("/events/{}/discussion"), 403),
+    ("GET", "/events/{event_id}/discussion/messages"): everyone(
+        _web_page("/events/{}/discussion/messages"), 401
+    ),
+    ("POST", "/events/{event_id}/discussion/{message_id}/delete"): everyone(
+        _web_form("/events/{}/discussion/" + ANY_ID + "/delete"), 403
+    ),
+    ("GET", "/organize/events/{event_id}/announce"): everyone(
+        _web_page("/organize/events/{}/announce"), 200
+    ),
+    ("POST", "/organize/events/{event_id}/announce"): everyone(
+        _web_form("/organize/events/{}/announce"), 403
+    ),
+    ("GET", "/account/achievements"): everyone(get("/account/achievements"), 200),
+    ("POST", "/account/achievements"): everyone(_web_form("/account/achievements"), 403),
+    ("GET", "/leaderboard"): everyone(get("/leaderboard"), 200),
     ("GET", "/{page_path:path}"): everyone(get("/no/such/page"), 404),
 }

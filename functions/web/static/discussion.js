@@ -1,0 +1,55 @@
+// Live discussion: asks the web function for messages newer than the last one shown, every
+// few seconds while the tab is visible, and appends them as text (never as markup). Only on
+// the newest page; without a script the page is read by reloading it.
+const list = document.querySelector("[data-discussion]");
+const EVERY_MS = 5000;
+
+function item(m) {
+  const li = document.createElement("li");
+  li.className = "card message";
+  li.id = `m-${m.id}`;
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  const who = document.createElement("strong");
+  who.textContent = m.author.name || list.dataset.someone;
+  const when = document.createElement("time");
+  when.dateTime = m.created_at;
+  when.textContent = ` · ${m.created_at.slice(0, 16).replace("T", " ")} UTC`;
+  meta.append(who, when);
+  const text = document.createElement("p");
+  text.className = "description";
+  text.textContent = m.text;
+  li.append(meta);
+  if (m.title) {
+    const title = document.createElement("h3");
+    title.textContent = m.title;
+    li.append(title);
+  }
+  li.append(text);
+  return li;
+}
+
+function lastShown() {
+  const shown = list.querySelectorAll("li.message");
+  return shown.length ? shown[shown.length - 1].id.slice(2) : list.dataset.after;
+}
+
+async function poll() {
+  if (document.hidden) return;
+  const after = lastShown();
+  const url = `${list.dataset.poll}${after ? `?after=${encodeURIComponent(after)}` : ""}`;
+  try {
+    const answer = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!answer.ok) return;
+    const { items } = await answer.json();
+    for (const m of items) {
+      if (m.pinned || document.getElementById(`m-${m.id}`)) continue;
+      list.append(item(m));
+      document.querySelector("[data-empty]")?.remove();
+    }
+  } catch {
+    // Offline for a moment: the next round tries again.
+  }
+}
+
+if (list && list.dataset.live === "yes") setInterval(poll, EVERY_MS);
