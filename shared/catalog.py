@@ -357,7 +357,7 @@ class ReviewReplied(AboutReview):
 # --- discussions ---------------------------------------------------------------------------
 
 
-@cloudevent("discussion.announcement_posted")
+@cloudevent("announcement.published")
 class AnnouncementPosted(AboutEvent):
     """The owner or a co-organizer announced something: every active registrant is told."""
 
