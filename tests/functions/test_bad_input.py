@@ -37,7 +37,9 @@ def fill(path: str, value: str) -> str:
     return re.sub(r"\{[^}]+\}", value, path)
 
 
-DOOR_JSON_CALLS = re.compile(r"/door/(snapshot|scan|sync)$")
+# The pages' own JSON calls (the door's, the discussion's new messages) answer problem+json:
+# their scripts read them.
+PAGE_JSON_CALLS = re.compile(r"/door/(snapshot|scan|sync)$|/discussion/messages$")
 
 
 def web_page(gateway, path: str) -> bool:
@@ -66,8 +68,7 @@ def check(response, gateway) -> None:
             response.request.method == "GET" and path.startswith(HTML_PAGES_UNDER_API)
         )
         html = page and (response.status_code in (400, 404) or web_page(gateway, path))
-        # The door page's own JSON calls answer problem+json: its script reads them.
-        html = html and not DOOR_JSON_CALLS.search(path)
+        html = html and not PAGE_JSON_CALLS.search(path)
         expected: tuple[str, ...] = ("text/html",) if html else ("application/problem",)
         if html and response.status_code in (413, 422):
             # The kit refuses a NUL character or an oversized body before any page runs (a
