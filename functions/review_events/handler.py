@@ -2,7 +2,7 @@
 hide and restore. The event's `rating` is kept by track_activity from the review CloudEvents."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query
 from mangum import Mangum
@@ -22,7 +22,7 @@ from shared.reviews.errors import (
     ReviewModerationConflict,
     ReviewNotFound,
 )
-from shared.reviews.schemas import ReviewPage, ReviewPublic
+from shared.reviews.schemas import ModeratedReviewPage, ReviewPage, ReviewPublic
 from shared.validation import RequestModel, WholeNumber
 
 fn = Function(
@@ -132,6 +132,21 @@ def edit_reply(
     with unit_of_work() as session:
         return service.reply(
             session, event_id, review_id, user.user_id, user.is_admin, body.text, first=False
+        )
+
+
+@fn.get("/api/v1/admin/reviews", response_model=ModeratedReviewPage)
+def moderation_list(
+    admin: Admin,
+    state: Literal["visible", "hidden"] = "visible",
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> ModeratedReviewPage:
+    """Every event's reviews, newest first: `state=visible` (to hide) or `hidden` (to
+    restore), with the event's title."""
+    with unit_of_work() as session:
+        return service.moderation_page(
+            session, hidden=state == "hidden", cursor=cursor, limit=limit
         )
 
 

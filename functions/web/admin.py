@@ -21,7 +21,7 @@ QUEUES = ("pending", "flagged", "hidden")
 ACTIONS = ("approve", "hide", "restore")
 
 
-def _admin(page: Page, here: str) -> Response | None:
+def admin_only(page: Page, here: str) -> Response | None:
     """The answer for anyone but an admin: sign in first, or a page saying it is not theirs."""
     if not page.signed_in:
         return page.redirect("/signin?" + urlencode({"next": here}))
@@ -50,7 +50,7 @@ def failed(page: Page, failure: ApiError, back: str) -> Response:
     )
 
 
-def _here(request: Request) -> str:
+def here_of(request: Request) -> str:
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
 
@@ -65,8 +65,8 @@ def users(
     request: Request, q: Text = "", role: Text = "", is_active: Text = "", cursor: Text = ""
 ) -> Response:
     page = Page.of(request)
-    here = _here(request)
-    if (answer := _admin(page, here)) is not None:
+    here = here_of(request)
+    if (answer := admin_only(page, here)) is not None:
         return answer
     filters = {
         "q": q[:MAX_TEXT],
@@ -82,7 +82,7 @@ def users(
         users=listing["items"],
         filters=filters,
         roles=ROLES,
-        more=_more(filters, listing),
+        more=next_page(filters, listing),
         back=here,
     )
 
@@ -99,7 +99,7 @@ def change_user(
     page = Page.of(request)
     page.check_csrf(csrf)
     back = local_path(back, "/admin/users")
-    if (answer := _admin(page, back)) is not None:
+    if (answer := admin_only(page, back)) is not None:
         return answer
     if not is_uuid(user_id):
         return not_found(page)
@@ -118,8 +118,8 @@ def change_user(
 @fn.get("/admin/moderation", **PAGE)
 def moderation(request: Request, queue: Text = "", cursor: Text = "") -> Response:
     page = Page.of(request)
-    here = _here(request)
-    if (answer := _admin(page, here)) is not None:
+    here = here_of(request)
+    if (answer := admin_only(page, here)) is not None:
         return answer
     chosen = queue if queue in QUEUES else ""
     try:
@@ -131,7 +131,7 @@ def moderation(request: Request, queue: Text = "", cursor: Text = "") -> Respons
         items=listing["items"],
         queue=chosen,
         queues=QUEUES,
-        more=_more({"queue": chosen}, listing),
+        more=next_page({"queue": chosen}, listing),
         back=here,
     )
 
@@ -150,7 +150,7 @@ def moderate(
     page = Page.of(request)
     page.check_csrf(csrf)
     back = local_path(back, "/admin/moderation")
-    if (answer := _admin(page, back)) is not None:
+    if (answer := admin_only(page, back)) is not None:
         return answer
     event_id = event.strip().rstrip("/").rsplit("/", 1)[-1]
     if not is_uuid(event_id) or action not in ACTIONS:
@@ -178,7 +178,7 @@ def audit(
     cursor: Text = "",
 ) -> Response:
     page = Page.of(request)
-    if (answer := _admin(page, _here(request))) is not None:
+    if (answer := admin_only(page, here_of(request))) is not None:
         return answer
     filters = {"actor_id": actor_id.strip(), "action": action.strip(), "target_id": target_id}
     filters = {key: value.strip()[:64] for key, value in filters.items()}
@@ -195,12 +195,12 @@ def audit(
         status,
         entries=listing["items"],
         filters=filters,
-        more=_more(filters, listing),
+        more=next_page(filters, listing),
         error=error,
     )
 
 
-def _more(filters: dict[str, str], listing: dict[str, Any]) -> str | None:
+def next_page(filters: dict[str, str], listing: dict[str, Any]) -> str | None:
     """The query string of the next page, or None on the last one."""
     if not listing.get("next_cursor"):
         return None

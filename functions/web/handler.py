@@ -16,6 +16,7 @@ from functions.web import (  # noqa: F401
     account_achievements,
     account_keys,
     admin,
+    admin_reviews,
     discussion,
     door,
     organize,

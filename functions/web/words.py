@@ -128,10 +128,18 @@ WORDS: dict[str, dict[str, str]] = {
         "admin.hide_any": "Hide any event",
         "admin.event_ref": "Event address or id",
         "admin.event_ref.hint": "For example https://events.example.org/events/… or the id alone.",
+        "admin.reviews": "Reviews",
+        "admin.reviews.states": "Reviews shown or hidden",
+        "admin.reviews.visible": "Shown",
+        "admin.reviews.hidden": "Hidden",
+        "admin.reviews.hidden_at": "Hidden on",
+        "admin.reviews.bad": "Choose a review and an action.",
         "admin.audit": "Audit log",
         "admin.audit.actor": "Who (account id)",
         "admin.audit.action": "Action",
-        "admin.audit.action.hint": "For example user.blocked, user.role_changed, event.hide.",
+        "admin.audit.action.hint": (
+            "For example user.blocked, user.role_changed, event.hide, review.hide."
+        ),
         "admin.audit.target": "Target id",
         "admin.audit.find": "Filter",
         "admin.audit.caption": "Audit log, newest first",
@@ -492,6 +500,8 @@ WORDS: dict[str, dict[str, str]] = {
         "talk.announcement": "Announcement",
         "talk.someone": "A former member",
         "talk.in_reply": "in reply to",
+        # The message replied to is on an earlier page, or deleted: no link that leads nowhere.
+        "talk.in_reply_elsewhere": "in reply to an earlier or deleted message",
         "talk.reply": "Reply",
         "talk.replying": "Replying to",
         "talk.no_reply": "Not a reply",
@@ -666,10 +676,18 @@ WORDS: dict[str, dict[str, str]] = {
         "admin.event_ref.hint": (
             "Например https://events.example.org/events/… или только идентификатор."
         ),
+        "admin.reviews": "Отзывы",
+        "admin.reviews.states": "Показанные и скрытые отзывы",
+        "admin.reviews.visible": "Показаны",
+        "admin.reviews.hidden": "Скрыты",
+        "admin.reviews.hidden_at": "Скрыт",
+        "admin.reviews.bad": "Выберите отзыв и действие.",
         "admin.audit": "Журнал действий",
         "admin.audit.actor": "Кто (идентификатор)",
         "admin.audit.action": "Действие",
-        "admin.audit.action.hint": "Например user.blocked, user.role_changed, event.hide.",
+        "admin.audit.action.hint": (
+            "Например user.blocked, user.role_changed, event.hide, review.hide."
+        ),
         "admin.audit.target": "Идентификатор объекта",
         "admin.audit.find": "Отфильтровать",
         "admin.audit.caption": "Журнал действий, новые сверху",
@@ -1049,6 +1067,7 @@ WORDS: dict[str, dict[str, str]] = {
         "talk.announcement": "Объявление",
         "talk.someone": "Бывший участник",
         "talk.in_reply": "в ответ",
+        "talk.in_reply_elsewhere": "в ответ на более раннее или удалённое сообщение",
         "talk.reply": "Ответить",
         "talk.replying": "Ответ на сообщение",
         "talk.no_reply": "Не отвечать",

@@ -72,6 +72,23 @@ def listed(
     return [(review, name) for review, name in session.execute(query)]
 
 
+def moderation_listed(
+    session: Session, hidden: bool, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[tuple[Review, str, str]]:
+    """Every event's reviews, the hidden ones or the visible ones, newest first, with the
+    author's name and the event's title: the admins' moderation list."""
+    query = (
+        select(Review, User.full_name, Event.title)
+        .join(User, User.id == Review.user_id)
+        .join(Event, Event.id == Review.event_id)
+        .where(Review.hidden_at.is_not(None) if hidden else Review.hidden_at.is_(None))
+    )
+    if after is not None:
+        query = query.where(tuple_(Review.created_at, Review.id) < tuple_(*after))
+    query = query.order_by(Review.created_at.desc(), Review.id.desc()).limit(limit)
+    return [(review, name, title) for review, name, title in session.execute(query)]
+
+
 def recount_rating(session: Session, event_id: uuid.UUID) -> None:
     """The event's rating recounted from its visible reviews in one statement. The caller
     holds the event's row lock taken by an earlier statement, so this statement's snapshot

@@ -52,3 +52,15 @@ class ReviewPublic(BaseModel):
 class ReviewPage(BaseModel):
     items: list[ReviewPublic]
     next_cursor: str | None
+
+
+class ModeratedReview(ReviewPublic):
+    """A review as the admins' moderation list shows it: which event, and whether hidden."""
+
+    event_title: str
+    hidden_at: datetime | None
+
+
+class ModeratedReviewPage(BaseModel):
+    items: list[ModeratedReview]
+    next_cursor: str | None

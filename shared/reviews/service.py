@@ -31,7 +31,12 @@ from shared.reviews.errors import (
     ReviewNotFound,
 )
 from shared.reviews.models import Review
-from shared.reviews.schemas import ReviewPage, ReviewPublic
+from shared.reviews.schemas import (
+    ModeratedReview,
+    ModeratedReviewPage,
+    ReviewPage,
+    ReviewPublic,
+)
 from shared.teams.rights import EventRight
 
 Action = Literal["hide", "restore"]
@@ -106,6 +111,29 @@ def page(
     return ReviewPage(
         items=[ReviewPublic.of(review, name) for review, name in shown], next_cursor=next_cursor
     )
+
+
+def moderation_page(
+    session: Session, *, hidden: bool, cursor: str | None, limit: int
+) -> ModeratedReviewPage:
+    """Every event's reviews for the admins, newest first: the visible ones (to hide) or the
+    hidden ones (to restore); the event's own list never shows hidden ones."""
+    after = time_and_id(cursor) if cursor else None
+    rows = repository.moderation_listed(session, hidden, after, limit + 1)
+    shown = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = shown[-1][0]
+        next_cursor = cursor_at(last.created_at, last.id)
+    items = [
+        ModeratedReview(
+            **ReviewPublic.of(review, name).model_dump(),
+            event_title=title,
+            hidden_at=review.hidden_at,
+        )
+        for review, name, title in shown
+    ]
+    return ModeratedReviewPage(items=items, next_cursor=next_cursor)
 
 
 def reply(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,15 +71,30 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Any, stack: Runner) -> Iterator[Any]:
+@contextmanager
+def phone_page(browser: Any, stack: Runner) -> Iterator[Any]:
+    """A page in a browser context of its own: its own cookies, so its own person."""
     # bypass_csp: axe-core is injected as a script, which the pages' policy rightly forbids.
     context = browser.new_context(
         base_url=stack.url, viewport=PHONE, locale="en-US", bypass_csp=True
     )
-    opened = context.new_page()
-    yield opened
-    context.close()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any, stack: Runner) -> Iterator[Any]:
+    with phone_page(browser, stack) as opened:
+        yield opened
+
+
+@pytest.fixture
+def second_page(browser: Any, stack: Runner) -> Iterator[Any]:
+    """Another person's phone at the same time (a discussion has two sides)."""
+    with phone_page(browser, stack) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -248,3 +248,43 @@ def test_the_organizer_rating_weighs_every_review_of_their_events(client):
             "average": None,
             "count": 0,
         }
+
+
+def test_admins_list_every_events_reviews_shown_or_hidden(client):
+    owner, admin = new_user("organizer"), new_user("admin")
+    first, second = (create_event(client, auth(owner), title=t) for t in ("Talks", "Walks"))
+    written = []
+    for event, rating in ((first, 4), (second, 2), (second, 5)):
+        person = _attended(client, event, owner)
+        posted = client.post(
+            f"/api/v1/events/{event['id']}/reviews", headers=auth(person), json={"rating": rating}
+        )
+        written.append(posted.json())
+    hide = f"/api/v1/admin/reviews/{written[1]['id']}/moderation"
+    assert client.post(hide, headers=auth(admin), json={"action": "hide"}).status_code == 200
+
+    listing = "/api/v1/admin/reviews"
+    shown = client.get(listing, headers=auth(admin), params={"limit": 1})
+    assert shown.status_code == 200, shown.text
+    rest = client.get(
+        listing, headers=auth(admin), params={"cursor": shown.json()["next_cursor"]}
+    ).json()
+    items = shown.json()["items"] + rest["items"]
+    mine = [r for r in items if r["id"] in {w["id"] for w in written}]
+    # Newest first, the hidden one left out; each carries its event's title.
+    assert [(r["id"], r["event_title"], r["hidden_at"]) for r in mine] == [
+        (written[2]["id"], "Walks", None),
+        (written[0]["id"], "Talks", None),
+    ]
+    hidden = client.get(listing, headers=auth(admin), params={"state": "hidden"}).json()
+    [found] = [r for r in hidden["items"] if r["id"] == written[1]["id"]]
+    assert found["event_title"] == "Walks"
+    assert found["hidden_at"] is not None
+    assert found["rating"] == 2
+    assert found["author_name"]
+
+    for someone in (owner, new_user()):
+        assert_problem(client.get(listing, headers=auth(someone)), 403)
+    assert_problem(client.get(listing), 401)
+    for bad in ({"state": "gone"}, {"limit": 0}, {"cursor": "garbage"}):
+        assert_problem(client.get(listing, headers=auth(admin), params=bad), 422)

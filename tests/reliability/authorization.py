@@ -494,6 +494,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         200,
     ),
+    ("GET", "/api/v1/admin/reviews"): admin_only(get("/api/v1/admin/reviews"), 200),
     ("POST", "/api/v1/admin/reviews/{review_id}/moderation"): admin_only(
         lambda w: Call(
             "POST",
@@ -689,6 +690,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/admin/users/{user_id}"): everyone(_web_form("/admin/users/{}"), 403),
     ("GET", "/admin/moderation"): everyone(get("/admin/moderation"), 200),
     ("POST", "/admin/moderation"): everyone(_web_form("/admin/moderation"), 403),
+    ("GET", "/admin/reviews"): everyone(get("/admin/reviews"), 200),
+    ("POST", "/admin/reviews"): everyone(_web_form("/admin/reviews"), 403),
     ("GET", "/admin/audit"): everyone(get("/admin/audit"), 200),
     ("GET", "/account"): everyone(get("/account"), 200),
     ("POST", "/account"): everyone(_web_form("/account"), 403),

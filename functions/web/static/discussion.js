@@ -20,13 +20,45 @@ function item(m) {
   text.className = "description";
   text.textContent = m.text;
   li.append(meta);
+  if (m.reply_to) li.append(replyNote(m));
   if (m.title) {
     const title = document.createElement("h3");
     title.textContent = m.title;
     li.append(title);
   }
   li.append(text);
+  li.append(replyLink(m));
   return li;
+}
+
+// As the server renders it: "in reply to <name>" linking to the message when it is on the
+// page, else a note without a link (an earlier page, or deleted).
+function replyNote(m) {
+  const note = document.createElement("p");
+  note.className = "meta";
+  const replied = document.getElementById(`m-${m.reply_to}`);
+  if (!replied) {
+    note.textContent = `↪ ${list.dataset.inReplyElsewhere}`;
+    return note;
+  }
+  const link = document.createElement("a");
+  link.href = `#m-${m.reply_to}`;
+  const name = replied.querySelector(".meta strong")?.textContent || list.dataset.someone;
+  link.textContent = `↪ ${list.dataset.inReply} ${name}`;
+  note.append(link);
+  return note;
+}
+
+function replyLink(m) {
+  const row = document.createElement("p");
+  row.className = "row";
+  const link = document.createElement("a");
+  const after = list.dataset.pageAfter;
+  link.href = `?${after ? `after=${encodeURIComponent(after)}&` : ""}reply_to=${m.id}#post`;
+  link.textContent = list.dataset.reply;
+  link.setAttribute("aria-label", `${list.dataset.reply}: ${m.author.name || list.dataset.someone}`);
+  row.append(link);
+  return row;
 }
 
 function lastShown() {
