@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 from contextvars import Token
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException
@@ -27,6 +28,30 @@ access_log = logging.getLogger("eventmgr.access")
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 OPERATIONS = frozenset({"/healthz", "/readyz", "/metrics"})
+# The scope state's key of a `GatewayHop`.
+GATEWAY_HOP = "gateway_hop"
+
+
+@dataclass
+class GatewayHop:
+    """The local gateway's part of a request it hands to a function of its own process (`eventmgr
+    up`): the function's access line carries the gateway's fields and the gateway writes none,
+    one line per request instead of two (each cost ~12% of a cached read in the profile).
+    Separate processes (Nginx in front) share no scope: each writes its own line, as before."""
+
+    span_id: str
+    started: float
+    logged: bool = False
+
+    def fields(self, function: str, route: str | None) -> dict[str, Any]:
+        self.logged = True
+        return {
+            "gateway.span.id": self.span_id,
+            "gateway.route": route or "unmatched",
+            "gateway.upstream": function,
+            # The request's time at the edge, as the gateway's own line had it.
+            "gateway.duration": int((time.perf_counter() - self.started) * 1e9),
+        }
 
 
 def new_trace_id() -> str:
@@ -227,6 +252,10 @@ class RequestContext:
         client = scope.get("client")
         if client:
             fields["client.ip"] = client[0]
+        state = scope.get("state", {})
+        hop = state.get(GATEWAY_HOP)
+        if hop is not None:
+            fields.update(hop.fields(self.function, state.get("gateway_route")))
         level = logging.DEBUG if operational and status < 400 else logging.INFO
         log_access(access_log, method, route, status, elapsed, level=level, fields=fields)
 
