@@ -28,6 +28,8 @@ from shared.db import ping
 from shared.kit import problem
 from shared.kit.catch_all import caught, is_catch_all
 from shared.kit.context import (
+    GATEWAY_HOP,
+    GatewayHop,
     bind_log_context,
     edge_ids,
     log_access,
@@ -281,7 +283,8 @@ async def _traced(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
     passed = [(k, v) for k, v in scope.get("headers", ()) if k not in EDGE_HEADERS]
     passed.append((b"x-request-id", request_id.encode()))
     passed.append((b"traceparent", traceparent_header(trace_id, span_id)))
-    scope = {**scope, "headers": passed, "state": dict(scope.get("state", {}))}
+    hop = GatewayHop(span_id, started)
+    scope = {**scope, "headers": passed, "state": {**scope.get("state", {}), GATEWAY_HOP: hop}}
     status = 500
 
     async def observed(message: Message) -> None:
@@ -294,10 +297,11 @@ async def _traced(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
     try:
         await app(scope, receive, observed)
     finally:
-        route = scope["state"].get("gateway_route") or (
-            scope["path"] if scope["path"] in OWN_PATHS else "unmatched"
-        )
-        log_access(access_log, scope["method"], route, status, time.perf_counter() - started)
+        if not hop.logged:  # a function of this process wrote the request's one line
+            route = scope["state"].get("gateway_route") or (
+                scope["path"] if scope["path"] in OWN_PATHS else "unmatched"
+            )
+            log_access(access_log, scope["method"], route, status, time.perf_counter() - started)
         unbind_log_context(tokens)
 
 

@@ -6,11 +6,13 @@ Pure ASGI rather than BaseHTTPMiddleware: it adds no task per request and stream
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import secrets
 import time
 from contextvars import Token
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException
@@ -26,6 +28,30 @@ access_log = logging.getLogger("eventmgr.access")
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 OPERATIONS = frozenset({"/healthz", "/readyz", "/metrics"})
+# The scope state's key of a `GatewayHop`.
+GATEWAY_HOP = "gateway_hop"
+
+
+@dataclass
+class GatewayHop:
+    """The local gateway's part of a request it hands to a function of its own process (`eventmgr
+    up`): the function's access line carries the gateway's fields and the gateway writes none,
+    one line per request instead of two (each cost ~12% of a cached read in the profile).
+    Separate processes (Nginx in front) share no scope: each writes its own line, as before."""
+
+    span_id: str
+    started: float
+    logged: bool = False
+
+    def fields(self, function: str, route: str | None) -> dict[str, Any]:
+        self.logged = True
+        return {
+            "gateway.span.id": self.span_id,
+            "gateway.route": route or "unmatched",
+            "gateway.upstream": function,
+            # The request's time at the edge, as the gateway's own line had it.
+            "gateway.duration": int((time.perf_counter() - self.started) * 1e9),
+        }
 
 
 def new_trace_id() -> str:
@@ -119,6 +145,23 @@ def route_template(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
+_settled = False
+
+
+def settle() -> None:
+    """Once the process has served its first request (the app built, the modules a request
+    needs imported, lazy ones too), move every object made so far out of the collector's sight
+    (`gc.freeze`): they live as long as the process, yet every full collection scanned them all,
+    stalling the event loop. Under wrk on the cached page (every function in one process, 210k
+    objects) one came every ~0.5 s of CPU and took 0.4-1.8 s on the 2-core machine at load 10-18,
+    every connection waiting: the cached page's p99. Frozen, one takes 6-10 ms there. What the
+    first request leaves is kept for good: a few objects, once."""
+    global _settled
+    if not _settled:
+        _settled = True
+        gc.freeze()
+
+
 class RequestContext:
     """Wraps one function's app; every request through it is counted, timed and logged once."""
 
@@ -176,6 +219,8 @@ class RequestContext:
         finally:
             self._observe(scope, status, time.perf_counter() - started)
             unbind_log_context(tokens)
+            if not _settled:
+                settle()
 
     def _series(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
         """The labelled series of a request, found once per (method, route, status): few, as
@@ -207,6 +252,10 @@ class RequestContext:
         client = scope.get("client")
         if client:
             fields["client.ip"] = client[0]
+        state = scope.get("state", {})
+        hop = state.get(GATEWAY_HOP)
+        if hop is not None:
+            fields.update(hop.fields(self.function, state.get("gateway_route")))
         level = logging.DEBUG if operational and status < 400 else logging.INFO
         log_access(access_log, method, route, status, elapsed, level=level, fields=fields)
 
