@@ -39,10 +39,8 @@ WORKER_ASSETS = ("app.css", "door.css", "door.js", "jsQR.min.js", "favicon.svg")
 @fn.get(DOOR, **PAGE)
 def door(request: Request, event_id: str, q: Text = "") -> Response:
     page = Page.of(request)
-    if not is_uuid(event_id):
-        return not_found(page)
-    if not page.signed_in:
-        return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    if (away := _turned_away(page, event_id)) is not None:
+        return away
     return _door_page(page, event_id, q[:MAX_TEXT])
 
 
@@ -56,11 +54,8 @@ def check_in_person(
 ) -> Response:
     """The no-JavaScript button beside a name found by the search."""
     page = Page.of(request)
-    if not is_uuid(event_id):
-        return not_found(page)
-    page.check_csrf(csrf)
-    if not page.signed_in:
-        return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    if (away := _turned_away(page, event_id, csrf)) is not None:
+        return away
     q = q[:MAX_TEXT]
     if not is_uuid(registration_id):
         return _door_page(page, event_id, q, status=404, error=page.words("error.404"))
@@ -79,11 +74,8 @@ def check_in_code(
 ) -> Response:
     """A ticket code typed, or sent by a handheld scanner that types it with Enter."""
     page = Page.of(request)
-    if not is_uuid(event_id):
-        return not_found(page)
-    page.check_csrf(csrf)
-    if not page.signed_in:
-        return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    if (away := _turned_away(page, event_id, csrf)) is not None:
+        return away
     try:
         outcome = _scan(page, event_id, code)
     except ApiError as failure:
@@ -185,6 +177,19 @@ def _scan(page: Page, event_id: str, code: str) -> dict[str, Any]:
 
 def _outcome(outcome: Outcome, name: str | None, at: str | None) -> dict[str, Any]:
     return {"outcome": outcome, "name": name, "checked_in_at": at}
+
+
+def _turned_away(page: Page, event_id: str, csrf: str | None = None) -> Response | None:
+    """Who may not come to the door, checked in this order: an event id that is none (404), a
+    form whose token has expired (CsrfRefused), a visitor who must sign in first (coming back
+    to the door after); None for everyone else."""
+    if not is_uuid(event_id):
+        return not_found(page)
+    if csrf is not None:
+        page.check_csrf(csrf)
+    if not page.signed_in:
+        return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    return None
 
 
 def _door_page(
