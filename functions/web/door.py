@@ -22,7 +22,15 @@ from pydantic import AwareDatetime, BaseModel, Field
 from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
-from functions.web.page import ASSETS, HERE, Page, is_uuid, not_found, page_status
+from functions.web.page import (
+    ASSETS,
+    HERE,
+    Page,
+    failure_page,
+    is_uuid,
+    not_found,
+    page_status,
+)
 from shared.web import sessions
 from shared.web.api import ApiError
 
@@ -207,12 +215,7 @@ def _door_page(
     except ApiError as failure:
         if not page.signed_in:  # the refresh was refused: the session is over
             return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
-        return page.render(
-            "message.html",
-            page_status(failure),
-            title=page.words("error.title"),
-            text=page.error_text(failure),
-        )
+        return failure_page(page, failure)
     zone = event.get("timezone")
     people = [
         {**person, "clock": clock(person.get("checked_in_at"), zone)}

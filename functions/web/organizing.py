@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.page import Page, failure_page, is_uuid, not_found
 from shared.web.api import ApiError
 
 MY_EVENTS = "/organize"
@@ -27,14 +27,7 @@ def sign_in_first(page: Page) -> Response | None:
 def refusal(page: Page, failure: ApiError, back: str = MY_EVENTS) -> Response:
     if failure.status == 401 and not page.signed_in:  # the session ended meanwhile
         return page.redirect(f"/signin?next={page.request.url.path}")
-    return page.render(
-        "message.html",
-        page_status(failure),
-        title=page.words("error.title"),
-        text=page.error_text(failure),
-        back=back,
-        back_label=page.words("organize.back"),
-    )
+    return failure_page(page, failure, back=back, back_label=page.words("organize.back"))
 
 
 def event_of(page: Page, event_id: str) -> dict[str, Any] | Response:
