@@ -27,6 +27,7 @@ from shared.reviews import service
 from shared.reviews.models import Review
 from tests.support.delivery import delivery_round
 from tests.support.factories import many_users, new_user, published_event
+from tests.support.outbox import recorded
 from tests.support.services import empty_tables
 
 PEOPLE = 5
@@ -60,17 +61,6 @@ def expected() -> dict[uuid.UUID, tuple[int, int]]:
             count, total = found[review.event_id]
             found[review.event_id] = (count + 1, total + review.rating)
         return found
-
-
-def recorded() -> list[OutboxMessage]:
-    with unit_of_work() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.type.in_(REVIEW_TYPES))
-                .order_by(OutboxMessage.created_at)
-            )
-        )
 
 
 def deliver(api, row: OutboxMessage) -> int:
@@ -129,7 +119,7 @@ class Scenario:
 
     def deliver(self, share: float) -> None:
         delivered = {row.id for row in self.delivered}
-        waiting = [row for row in recorded() if row.id not in delivered]
+        waiting = [row for row in recorded(REVIEW_TYPES) if row.id not in delivered]
         batch = delivery_round(self.rng, waiting, self.delivered, share)
         with ThreadPoolExecutor(4) as pool:
             statuses = list(pool.map(lambda row: deliver(self.api, row), batch))
@@ -226,7 +216,7 @@ def test_parallel_reviewers_and_consumers_leave_an_exact_rating(live_url):
                     f"{path}/{made.json()['id']}", headers=auth(people[n]), json={"rating": 1}
                 )
                 assert edited.status_code == 200, edited.text
-            for row in recorded():
+            for row in recorded(REVIEW_TYPES):
                 if row.data.get("user_id") == str(people[n].id):
                     assert deliver(api, row) == 204
 
