@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (fixture)
 from tests.support.factories import PASSWORD, auth, create_event, new_user
 from tests.support.reports import run_build
 from tests.support.rollups import deliver_all
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (fixture)
 
 QUESTIONS: list[dict[str, Any]] = [
     {

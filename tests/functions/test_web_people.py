@@ -3,9 +3,9 @@ function against the real API, as a browser's visit makes them."""
 
 from __future__ import annotations
 
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 from tests.support.delivery import recount_ratings
 from tests.support.factories import auth, checked_in, create_event, new_user
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 
 
 def test_the_organizer_page_shows_the_profile_and_follows(site, client):  # noqa: F811
