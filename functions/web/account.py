@@ -9,7 +9,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from functions.web.declaration import PAGE, FormText, Text, fn
-from functions.web.page import Page, local_path, page_status
+from functions.web.page import Page, failure_page, local_path, page_status
 from shared.web import sessions
 from shared.web.api import ApiError
 
@@ -141,10 +141,5 @@ def my_registrations(request: Request) -> Response:
     except ApiError as failure:
         if not page.signed_in:  # the refresh was refused: the session is over
             return page.redirect("/signin?next=/account/registrations")
-        return page.render(
-            "message.html",
-            page_status(failure),
-            title=page.words("error.title"),
-            text=page.error_text(failure),
-        )
+        return failure_page(page, failure)
     return page.render("registrations.html", registrations=items)

@@ -11,7 +11,7 @@ from fastapi import Form, Request
 from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, fn
-from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.page import Page, failure_page, is_uuid, not_found, page_status
 from shared.kit.scopes import SCOPES
 from shared.web.api import ApiError
 
@@ -58,13 +58,7 @@ def _keys_page(
 
 
 def _trouble(page: Page, failure: ApiError) -> Response:
-    return page.render(
-        "message.html",
-        page_status(failure),
-        title=page.words("error.title"),
-        text=page.error_text(failure),
-        back=KEYS,
-    )
+    return failure_page(page, failure, back=KEYS)
 
 
 @fn.get(KEYS, **PAGE)

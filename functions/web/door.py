@@ -22,7 +22,15 @@ from pydantic import AwareDatetime, BaseModel, Field
 from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
-from functions.web.page import ASSETS, HERE, Page, is_uuid, not_found, page_status
+from functions.web.page import (
+    ASSETS,
+    HERE,
+    Page,
+    failure_page,
+    is_uuid,
+    not_found,
+    page_status,
+)
 from shared.web import sessions
 from shared.web.api import ApiError
 
@@ -39,10 +47,8 @@ WORKER_ASSETS = ("app.css", "door.css", "door.js", "jsQR.min.js", "favicon.svg")
 @fn.get(DOOR, **PAGE)
 def door(request: Request, event_id: str, q: Text = "") -> Response:
     page = Page.of(request)
-    if not is_uuid(event_id):
-        return not_found(page)
-    if not page.signed_in:
-        return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    if (away := _turned_away(page, event_id)) is not None:
+        return away
     return _door_page(page, event_id, q[:MAX_TEXT])
 
 
@@ -56,11 +62,8 @@ def check_in_person(
 ) -> Response:
     """The no-JavaScript button beside a name found by the search."""
     page = Page.of(request)
-    if not is_uuid(event_id):
-        return not_found(page)
-    page.check_csrf(csrf)
-    if not page.signed_in:
-        return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    if (away := _turned_away(page, event_id, csrf)) is not None:
+        return away
     q = q[:MAX_TEXT]
     if not is_uuid(registration_id):
         return _door_page(page, event_id, q, status=404, error=page.words("error.404"))
@@ -79,11 +82,8 @@ def check_in_code(
 ) -> Response:
     """A ticket code typed, or sent by a handheld scanner that types it with Enter."""
     page = Page.of(request)
-    if not is_uuid(event_id):
-        return not_found(page)
-    page.check_csrf(csrf)
-    if not page.signed_in:
-        return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    if (away := _turned_away(page, event_id, csrf)) is not None:
+        return away
     try:
         outcome = _scan(page, event_id, code)
     except ApiError as failure:
@@ -187,6 +187,19 @@ def _outcome(outcome: Outcome, name: str | None, at: str | None) -> dict[str, An
     return {"outcome": outcome, "name": name, "checked_in_at": at}
 
 
+def _turned_away(page: Page, event_id: str, csrf: str | None = None) -> Response | None:
+    """Who may not come to the door, checked in this order: an event id that is none (404), a
+    form whose token has expired (CsrfRefused), a visitor who must sign in first (coming back
+    to the door after); None for everyone else."""
+    if not is_uuid(event_id):
+        return not_found(page)
+    if csrf is not None:
+        page.check_csrf(csrf)
+    if not page.signed_in:
+        return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
+    return None
+
+
 def _door_page(
     page: Page,
     event_id: str,
@@ -202,12 +215,7 @@ def _door_page(
     except ApiError as failure:
         if not page.signed_in:  # the refresh was refused: the session is over
             return page.redirect(f"/signin?next={DOOR.format(event_id=event_id)}")
-        return page.render(
-            "message.html",
-            page_status(failure),
-            title=page.words("error.title"),
-            text=page.error_text(failure),
-        )
+        return failure_page(page, failure)
     zone = event.get("timezone")
     people = [
         {**person, "clock": clock(person.get("checked_in_at"), zone)}

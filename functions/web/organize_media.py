@@ -7,7 +7,7 @@ from fastapi import Request, UploadFile
 from starlette.responses import Response
 
 from functions.web.declaration import PAGE, FormText, fn
-from functions.web.organizing import event_of, event_path, refusal
+from functions.web.organizing import event_and_items, event_path, remove_from_event
 from functions.web.page import Page, is_uuid, not_found, page_status
 from shared.web.api import ApiError
 
@@ -37,26 +37,14 @@ def upload(
 
 @fn.post("/organize/events/{event_id}/media/{media_id}/remove", **PAGE)
 def remove(request: Request, event_id: str, media_id: str, csrf: FormText = "") -> Response:
-    page = Page.of(request)
-    page.check_csrf(csrf)
-    if not (is_uuid(event_id) and is_uuid(media_id)):
-        return not_found(page)
-    try:
-        page.api.delete(f"/events/{event_id}/media/{media_id}")
-    except ApiError as failure:
-        return refusal(page, failure, back=event_path(event_id, "media"))
-    return page.redirect(event_path(event_id, "media"))
+    return remove_from_event(Page.of(request), csrf, event_id, "media", media_id)
 
 
 def _gallery(page: Page, event_id: str, failure: ApiError | None) -> Response:
-    event = event_of(page, event_id)
-    if isinstance(event, Response):
-        return event
-    page.form_session()
-    try:
-        items = page.api.get(f"/events/{event_id}/media", limit=100)["items"]
-    except ApiError as refused:
-        return refusal(page, refused, back=event_path(event_id))
+    found = event_and_items(page, event_id, "media", limit=100)
+    if isinstance(found, Response):
+        return found
+    event, items = found
     return page.render(
         "organize_media.html",
         page_status(failure) if failure else 200,

@@ -73,15 +73,7 @@ def reports(request: Request, event_id: str) -> Response:
     event = event_of(page, event_id)
     if isinstance(event, Response):
         return event
-    page.form_session()
-    return page.render(
-        "organize_reports.html",
-        event=event,
-        kinds=KINDS,
-        formats=FORMATS,
-        report=None,
-        section="reports",
-    )
+    return _reports_page(page, event, None)
 
 
 @fn.post("/organize/events/{event_id}/reports", **PAGE)
@@ -119,13 +111,18 @@ def report(request: Request, event_id: str, report_id: str) -> Response:
         found = page.api.get(f"/reports/{report_id}")
     except ApiError as failure:
         return refusal(page, failure, back=event_path(event_id, "reports"))
+    return _reports_page(page, event, found)
+
+
+def _reports_page(page: Page, event: dict[str, Any], report: dict[str, Any] | None) -> Response:
+    """The form asking for a report, under the one asked for last (if any) and its status."""
     page.form_session()
     return page.render(
         "organize_reports.html",
         event=event,
         kinds=KINDS,
         formats=FORMATS,
-        report=found,
+        report=report,
         section="reports",
     )
 

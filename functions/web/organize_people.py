@@ -9,7 +9,13 @@ from fastapi import Request
 from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
-from functions.web.organizing import event_of, event_path, refusal
+from functions.web.organizing import (
+    event_and_items,
+    event_of,
+    event_path,
+    refusal,
+    remove_from_event,
+)
 from functions.web.page import Page, is_uuid, not_found, page_status
 from shared.web.api import ApiError
 
@@ -41,26 +47,14 @@ def add_member(
 
 @fn.post("/organize/events/{event_id}/team/{user_id}/remove", **PAGE)
 def remove_member(request: Request, event_id: str, user_id: str, csrf: FormText = "") -> Response:
-    page = Page.of(request)
-    page.check_csrf(csrf)
-    if not (is_uuid(event_id) and is_uuid(user_id)):
-        return not_found(page)
-    try:
-        page.api.delete(f"/events/{event_id}/team/{user_id}")
-    except ApiError as failure:
-        return refusal(page, failure, back=event_path(event_id, "team"))
-    return page.redirect(event_path(event_id, "team"))
+    return remove_from_event(Page.of(request), csrf, event_id, "team", user_id)
 
 
 def _team(page: Page, event_id: str, failure: ApiError | None, values: dict[str, str]) -> Response:
-    event = event_of(page, event_id)
-    if isinstance(event, Response):
-        return event
-    page.form_session()
-    try:
-        members = page.api.get(f"/events/{event_id}/team")["items"]
-    except ApiError as refused:
-        return refusal(page, refused, back=event_path(event_id))
+    found = event_and_items(page, event_id, "team")
+    if isinstance(found, Response):
+        return found
+    event, members = found
     return page.render(
         "organize_team.html",
         page_status(failure) if failure else 200,

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.page import Page, failure_page, is_uuid, not_found
 from shared.web.api import ApiError
 
 MY_EVENTS = "/organize"
@@ -27,14 +27,7 @@ def sign_in_first(page: Page) -> Response | None:
 def refusal(page: Page, failure: ApiError, back: str = MY_EVENTS) -> Response:
     if failure.status == 401 and not page.signed_in:  # the session ended meanwhile
         return page.redirect(f"/signin?next={page.request.url.path}")
-    return page.render(
-        "message.html",
-        page_status(failure),
-        title=page.words("error.title"),
-        text=page.error_text(failure),
-        back=back,
-        back_label=page.words("organize.back"),
-    )
+    return failure_page(page, failure, back=back, back_label=page.words("organize.back"))
 
 
 def event_of(page: Page, event_id: str) -> dict[str, Any] | Response:
@@ -48,3 +41,32 @@ def event_of(page: Page, event_id: str) -> dict[str, Any] | Response:
     except ApiError as failure:
         return refusal(page, failure)
     return event
+
+
+def event_and_items(
+    page: Page, event_id: str, part: str, **params: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | Response:
+    """An organizer page listing one part of an event (its pictures, its team) with a form:
+    the event and the API's `/events/{id}/{part}` items, or the page to answer instead."""
+    event = event_of(page, event_id)
+    if isinstance(event, Response):
+        return event
+    page.form_session()
+    try:
+        items: list[dict[str, Any]] = page.api.get(f"/events/{event_id}/{part}", **params)["items"]
+    except ApiError as failure:
+        return refusal(page, failure, back=event_path(event_id))
+    return event, items
+
+
+def remove_from_event(page: Page, csrf: str, event_id: str, part: str, item_id: str) -> Response:
+    """A remove button on such a page: the API's DELETE of the item, then back to the list."""
+    page.check_csrf(csrf)
+    if not (is_uuid(event_id) and is_uuid(item_id)):
+        return not_found(page)
+    back = event_path(event_id, part)
+    try:
+        page.api.delete(f"/events/{event_id}/{part}/{item_id}")
+    except ApiError as failure:
+        return refusal(page, failure, back=back)
+    return page.redirect(back)

@@ -191,6 +191,26 @@ def expired(page: Page) -> Response:
     )
 
 
+def failure_page(
+    page: Page,
+    failure: ApiError,
+    text: str | None = None,
+    *,
+    back: str | None = None,
+    back_label: str | None = None,
+) -> Response:
+    """An API refusal told as the message page: the status page_status gives it, our words
+    for it unless the page has a better sentence (`text`), and a link back if given."""
+    return page.render(
+        "message.html",
+        page_status(failure),
+        title=page.words("error.title"),
+        text=text or page.error_text(failure),
+        back=back,
+        back_label=back_label,
+    )
+
+
 def page_status(failure: ApiError) -> int:
     # The API's 4xx stays a 4xx on the page; its outage is ours to tell as 503.
     return failure.status if failure.status < 500 else 503

@@ -7,7 +7,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from functions.web.declaration import PAGE, fn
-from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.page import Page, failure_page, is_uuid, not_found
 from shared.web.api import ApiError
 
 
@@ -28,11 +28,5 @@ def ticket(request: Request, registration_id: str) -> Response:
         if not page.signed_in:  # the refresh was refused: the session is over
             return page.redirect(f"/signin?next={here}")
         text = page.words("door.ticket.none") if failure.status == 409 else None
-        return page.render(
-            "message.html",
-            page_status(failure),
-            title=page.words("error.title"),
-            text=text or page.error_text(failure),
-            back="/account/registrations",
-        )
+        return failure_page(page, failure, text, back="/account/registrations")
     return page.render("ticket.html", ticket=found, event=event)

@@ -3,11 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from shared.catalog import CATALOG
 from shared.validation import RequestModel
-from shared.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+from shared.webhooks.models import DeliveryStatus
 
 
 class WebhookCreate(RequestModel):
@@ -27,21 +27,13 @@ class WebhookCreate(RequestModel):
 
 
 class WebhookPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     url: str
     types: list[str]
     description: str | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, webhook: Webhook) -> WebhookPublic:
-        return cls(
-            id=webhook.id,
-            url=webhook.url,
-            types=webhook.types,
-            description=webhook.description,
-            created_at=webhook.created_at,
-        )
 
 
 class WebhookCreated(WebhookPublic):
@@ -54,29 +46,18 @@ class WebhookList(BaseModel):
 
 
 class DeliveryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     cloudevent_id: str
-    type: str
+    # The row's `cloudevent_type`; by its own name too, so a dumped copy reads back.
+    type: str = Field(validation_alias=AliasChoices("cloudevent_type", "type"))
     status: DeliveryStatus
     attempts: int
     last_status_code: int | None
     last_attempt_at: datetime | None
     next_attempt_at: datetime | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, delivery: WebhookDelivery) -> DeliveryPublic:
-        return cls(
-            id=delivery.id,
-            cloudevent_id=delivery.cloudevent_id,
-            type=delivery.cloudevent_type,
-            status=delivery.status,
-            attempts=delivery.attempts,
-            last_status_code=delivery.last_status_code,
-            last_attempt_at=delivery.last_attempt_at,
-            next_attempt_at=delivery.next_attempt_at,
-            created_at=delivery.created_at,
-        )
 
 
 class DeliveryPage(BaseModel):

@@ -52,11 +52,15 @@ def create(session: Session, owner_id: uuid.UUID, asked: WebhookCreate) -> Webho
     session.add(webhook)
     session.flush()
     session.refresh(webhook, ["created_at"])
-    return WebhookCreated(**WebhookPublic.of(webhook).model_dump(), secret=webhook.secret)
+    return WebhookCreated(
+        **WebhookPublic.model_validate(webhook).model_dump(), secret=webhook.secret
+    )
 
 
 def mine(session: Session, owner_id: uuid.UUID) -> WebhookList:
-    return WebhookList(items=[WebhookPublic.of(w) for w in repository.of_owner(session, owner_id)])
+    return WebhookList(
+        items=[WebhookPublic.model_validate(w) for w in repository.of_owner(session, owner_id)]
+    )
 
 
 def _owned(session: Session, webhook_id: uuid.UUID, owner_id: uuid.UUID) -> Webhook:
@@ -67,7 +71,7 @@ def _owned(session: Session, webhook_id: uuid.UUID, owner_id: uuid.UUID) -> Webh
 
 
 def one(session: Session, webhook_id: uuid.UUID, owner_id: uuid.UUID) -> WebhookPublic:
-    return WebhookPublic.of(_owned(session, webhook_id, owner_id))
+    return WebhookPublic.model_validate(_owned(session, webhook_id, owner_id))
 
 
 def delete(session: Session, webhook_id: uuid.UUID, owner_id: uuid.UUID) -> None:
@@ -91,7 +95,9 @@ def deliveries(
     next_cursor = None
     if len(rows) > limit and page:
         next_cursor = cursor_at(page[-1].created_at, page[-1].id)
-    return DeliveryPage(items=[DeliveryPublic.of(d) for d in page], next_cursor=next_cursor)
+    return DeliveryPage(
+        items=[DeliveryPublic.model_validate(d) for d in page], next_cursor=next_cursor
+    )
 
 
 def redeliver(
@@ -107,7 +113,7 @@ def redeliver(
     delivery.next_attempt_at = datetime.now(UTC)
     session.flush()
     after_commit(session, lambda: enqueue([webhook_id]))
-    return DeliveryPublic.of(delivery)
+    return DeliveryPublic.model_validate(delivery)
 
 
 def structured(

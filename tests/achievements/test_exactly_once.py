@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -18,21 +17,18 @@ from shared.achievements.models import Award
 from shared.achievements.schemas import Gamification
 from shared.db import unit_of_work
 from shared.errors import DomainError
-from shared.events.schemas import EventCreate
-from shared.events.service import create_event
 from shared.outbox.models import OutboxMessage
 from shared.outbox.wire import to_cloudevent
 from shared.registrations import door
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.service import join, leave
-from tests.support.delivery import signed_cloudevent
-from tests.support.factories import many_users, new_user
+from tests.support.delivery import delivery_round, signed_cloudevent
+from tests.support.factories import many_users, new_user, published_event
 from tests.support.services import empty_tables
 
 PEOPLE = 3
 EVENTS = 2
-START = datetime(2031, 5, 1, 18, tzinfo=UTC)
 SEAT_HOLDING = ("confirmed", "offered")
 
 person = st.integers(0, PEOPLE - 1)
@@ -45,25 +41,6 @@ step = st.one_of(
     st.tuples(st.just("review"), person, event),
     st.tuples(st.just("deliver"), st.floats(0, 1)),
 )
-
-
-def new_event(organizer_id: uuid.UUID, day: int) -> uuid.UUID:
-    starts = START + timedelta(days=day)
-    with unit_of_work() as session:
-        return create_event(
-            session,
-            organizer_id,
-            EventCreate(
-                title="Achievements test",
-                description="",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=3),
-                timezone="UTC",
-                category="meetup",
-                capacity=1,
-                status="published",
-            ),
-        ).id
 
 
 class Scenario:
@@ -81,7 +58,9 @@ class Scenario:
         with unit_of_work() as session:
             for someone in self.people:
                 gamification.choose(session, someone, Gamification(enabled=True, public=True))
-        self.events = [new_event(self.organizer.id, day) for day in range(EVENTS)]
+        self.events = [
+            published_event(self.organizer.id, day=day, capacity=1) for day in range(EVENTS)
+        ]
 
     def act(self, name: str, who: int, which: int) -> None:
         someone, event_id = self.people[who], self.events[which]
@@ -126,10 +105,7 @@ class Scenario:
 
     def deliver(self, share: float) -> None:
         waiting = self.pending()
-        self.rng.shuffle(waiting)
-        batch = waiting[: round(len(waiting) * share)]
-        batch += self.rng.sample(self.delivered, k=min(2, len(self.delivered)))
-        self.rng.shuffle(batch)
+        batch = delivery_round(self.rng, waiting, self.delivered, share)
         for headers, body in batch:
             answer = self.client.post("/function/achievements/", content=body, headers=headers)
             assert answer.status_code == 204, answer.text

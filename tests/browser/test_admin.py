@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from tests.browser.test_participant import shot
 from tests.support.runner import PASSWORD, Runner, create_user
+from tests.support.screenshots import shot
 
 
 @contextmanager

@@ -16,8 +16,8 @@ import segno
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, PHONE
-from tests.browser.test_participant import shot
 from tests.support.runner import PASSWORD, Runner, cli
+from tests.support.screenshots import shot
 
 HOST = "door-host@example.org"
 GUEST = "ada@example.org"

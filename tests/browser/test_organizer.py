@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
-from tests.browser.test_participant import shot
 from tests.support.runner import PASSWORD, Runner, create_user
+from tests.support.screenshots import shot
 
 ORGANIZER = "olga.organizer@example.org"
 PARTICIPANT = "pavel.participant@example.org"

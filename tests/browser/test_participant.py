@@ -4,16 +4,12 @@ Every page on the way passes axe-core with no serious or critical violation."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import httpx
 
 from tests.support.runner import PASSWORD, Runner, create_user, wait_for_link
-
-# `EVENTMGR_SCREENSHOTS=1 make test PYTEST_ARGS=tests/browser` renews the README's pictures.
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.support.screenshots import shot
 
 
 def published_event(stack: Runner) -> dict:
@@ -46,13 +42,6 @@ def published_event(stack: Runner) -> dict:
     )
     assert created.status_code == 201, created.text
     return created.json()
-
-
-def shot(page, name: str) -> None:
-    if os.environ.get("EVENTMGR_SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_a_participant_signs_up_verifies_registers_and_sees_the_ticket(page, stack, accessibility):

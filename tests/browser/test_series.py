@@ -4,8 +4,8 @@ passes axe-core with no serious or critical violation."""
 
 from __future__ import annotations
 
-from tests.browser.test_participant import shot
 from tests.support.runner import PASSWORD, create_user
+from tests.support.screenshots import shot
 
 ORGANIZER = "sergei.series@example.org"
 

@@ -21,6 +21,7 @@ from shared.outbox.wire import to_cloudevent
 from tests.support.api import assert_problem
 from tests.support.delivery import signed_cloudevent
 from tests.support.factories import auth, create_event, join, new_user
+from tests.support.outbox import recorded
 
 CONSUMER = "/function/achievements/"
 
@@ -37,18 +38,6 @@ def check_in(client, organizer, event_id: str, registration_id: str) -> None:
     assert client.post(path, headers=auth(organizer)).status_code == 200
 
 
-def recorded() -> list[OutboxMessage]:
-    """The CloudEvents written so far that `achievements` consumes, oldest first."""
-    with unit_of_work() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.type.in_(achievements.consumes))
-                .order_by(OutboxMessage.created_at)
-            )
-        )
-
-
 def deliver(api, row: OutboxMessage) -> None:
     headers, body = request_parts(to_cloudevent(row))
     answer = api.post(CONSUMER, content=body, headers=headers)
@@ -56,7 +45,7 @@ def deliver(api, row: OutboxMessage) -> None:
 
 
 def deliver_all(api) -> None:
-    for row in recorded():
+    for row in recorded(achievements.consumes):
         deliver(api, row)
 
 
@@ -109,7 +98,7 @@ def test_nothing_is_earned_without_opting_in_nor_retroactively(client):
     assert mine(client, person)["points"] == 0
     opt_in(client, person)
     # The check-in before opting in, reported again later: still nothing.
-    redeliver_as_new(client, recorded()[-1])
+    redeliver_as_new(client, recorded(achievements.consumes)[-1])
     assert mine(client, person)["points"] == 0
     after = create_event(client, auth(organizer))
     check_in(client, organizer, after["id"], join(client, after["id"], person)["id"])
@@ -128,7 +117,7 @@ def test_each_rule_is_awarded_once_under_duplicate_and_concurrent_deliveries(cli
     crowd = [new_user() for _ in range(9)]
     for someone in [person, *crowd]:
         check_in(client, organizer, event["id"], join(client, event["id"], someone)["id"])
-    rows = recorded()
+    rows = recorded(achievements.consumes)
 
     def twice_at_once(row: OutboxMessage) -> None:
         with httpx.Client(base_url=live_url, timeout=30) as api:
@@ -163,7 +152,7 @@ def test_reordered_deliveries_award_from_the_current_state(client):
     review(client, event["id"], person)
     review(client, event["id"], stranger)  # was never checked in
     assert mine(client, person)["points"] == 5
-    for row in reversed(recorded()):
+    for row in reversed(recorded(achievements.consumes)):
         deliver(client, row)
     assert mine(client, person)["points"] == 5 + 10 + 5
     assert mine(client, stranger)["points"] == 0

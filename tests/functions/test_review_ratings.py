@@ -8,7 +8,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -19,8 +18,6 @@ from eventing.delivery import request_parts
 from shared.db import unit_of_work
 from shared.errors import DomainError
 from shared.events.models import Event
-from shared.events.schemas import EventCreate
-from shared.events.service import create_event
 from shared.outbox.models import OutboxMessage
 from shared.outbox.wire import to_cloudevent
 from shared.registrations import door
@@ -28,35 +25,19 @@ from shared.registrations.service import join
 from shared.reviews import repository as reviews
 from shared.reviews import service
 from shared.reviews.models import Review
-from tests.support.factories import many_users, new_user
+from tests.support.delivery import delivery_round
+from tests.support.factories import many_users, new_user, published_event
+from tests.support.outbox import recorded
 from tests.support.services import empty_tables
 
 PEOPLE = 5
 EVENTS = 2
-START = datetime(2031, 5, 1, 18, tzinfo=UTC)
 REVIEW_TYPES = (
     "org.eventmanager.review.created",
     "org.eventmanager.review.updated",
     "org.eventmanager.review.hidden",
     "org.eventmanager.review.restored",
 )
-
-
-def new_event(organizer_id: uuid.UUID) -> uuid.UUID:
-    with unit_of_work() as session:
-        return create_event(
-            session,
-            organizer_id,
-            EventCreate(
-                title="Rating test",
-                description="",
-                starts_at=START,
-                ends_at=START + timedelta(hours=3),
-                timezone="UTC",
-                category="meetup",
-                status="published",
-            ),
-        ).id
 
 
 def checked_in(event_id: uuid.UUID, organizer_id: uuid.UUID, people: list[uuid.UUID]) -> None:
@@ -80,17 +61,6 @@ def expected() -> dict[uuid.UUID, tuple[int, int]]:
             count, total = found[review.event_id]
             found[review.event_id] = (count + 1, total + review.rating)
         return found
-
-
-def recorded() -> list[OutboxMessage]:
-    with unit_of_work() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.type.in_(REVIEW_TYPES))
-                .order_by(OutboxMessage.created_at)
-            )
-        )
 
 
 def deliver(api, row: OutboxMessage) -> int:
@@ -125,7 +95,7 @@ class Scenario:
         self.organizer = new_user("organizer")
         self.admin = new_user("admin")
         self.people = many_users(PEOPLE)
-        self.events = [new_event(self.organizer.id) for _ in range(EVENTS)]
+        self.events = [published_event(self.organizer.id) for _ in range(EVENTS)]
         for event_id in self.events:
             checked_in(event_id, self.organizer.id, self.people)
 
@@ -149,12 +119,8 @@ class Scenario:
 
     def deliver(self, share: float) -> None:
         delivered = {row.id for row in self.delivered}
-        waiting = [row for row in recorded() if row.id not in delivered]
-        self.rng.shuffle(waiting)
-        batch = waiting[: round(len(waiting) * share)]
-        # Some CloudEvents come again (a redelivery after a lost acknowledgement).
-        batch += self.rng.sample(self.delivered, k=min(2, len(self.delivered)))
-        self.rng.shuffle(batch)
+        waiting = [row for row in recorded(REVIEW_TYPES) if row.id not in delivered]
+        batch = delivery_round(self.rng, waiting, self.delivered, share)
         with ThreadPoolExecutor(4) as pool:
             statuses = list(pool.map(lambda row: deliver(self.api, row), batch))
         assert set(statuses) <= {204}, statuses
@@ -216,7 +182,7 @@ def test_a_refresh_waits_for_the_one_before_and_counts_what_it_committed(client)
     """Consumer X recounts before a second review commits; consumer Y, delivering that review,
     waits for X's lock and then counts both: the older count never wins."""
     organizer = new_user("organizer")
-    event_id = new_event(organizer.id)
+    event_id = published_event(organizer.id)
     first, second = many_users(2)
     checked_in(event_id, organizer.id, [first, second])
     with unit_of_work() as session:
@@ -234,7 +200,7 @@ def test_a_refresh_waits_for_the_one_before_and_counts_what_it_committed(client)
 def test_parallel_reviewers_and_consumers_leave_an_exact_rating(live_url):
     """Real parallel clients write, edit and are delivered at once, as the dispatcher would."""
     organizer = new_user("organizer")
-    event_id = new_event(organizer.id)
+    event_id = published_event(organizer.id)
     people = [new_user() for _ in range(16)]
     checked_in(event_id, organizer.id, [p.id for p in people])
 
@@ -250,7 +216,7 @@ def test_parallel_reviewers_and_consumers_leave_an_exact_rating(live_url):
                     f"{path}/{made.json()['id']}", headers=auth(people[n]), json={"rating": 1}
                 )
                 assert edited.status_code == 200, edited.text
-            for row in recorded():
+            for row in recorded(REVIEW_TYPES):
                 if row.data.get("user_id") == str(people[n].id):
                     assert deliver(api, row) == 204
 

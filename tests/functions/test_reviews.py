@@ -10,28 +10,10 @@ from shared.audit.models import AuditEntry
 from shared.db import unit_of_work
 from shared.users.models import User
 from tests.support.api import assert_problem
-from tests.support.delivery import deliver_outbox
-from tests.support.factories import auth, create_event, join, new_user
+from tests.support.delivery import recount_ratings
+from tests.support.factories import auth, checked_in, create_event, join, new_user
 from tests.support.mailbox import deliver, mailed
 from tests.support.outbox import emitted
-
-
-def _attended(client, event: dict, owner: User) -> User:
-    """A person who joined the event and was checked in at its door."""
-    person = new_user()
-    registration = join(client, event["id"], person)
-    checked = client.post(
-        f"/api/v1/events/{event['id']}/registrations/{registration['id']}/check-in",
-        headers=auth(owner),
-    )
-    assert checked.status_code == 200, checked.text
-    return person
-
-
-def _rated(client) -> None:
-    """What the dispatcher does for track_activity: the review CloudEvents recount ratings."""
-    for status in deliver_outbox(client, "track_activity", ("review.",)):
-        assert status == 204, status
 
 
 def test_only_people_checked_in_review_and_only_once(client):
@@ -48,7 +30,7 @@ def test_only_people_checked_in_review_and_only_once(client):
         assert problem["type"].endswith("not-checked-in")
     assert_problem(client.post(reviews, json={"rating": 5}), 401)
 
-    person = _attended(client, event, owner)
+    person = checked_in(client, event, owner)
     created = client.post(reviews, headers=auth(person), json={"rating": 4, "text": "Good talks"})
     assert created.status_code == 201, created.text
     review = created.json()
@@ -68,7 +50,7 @@ def test_only_people_checked_in_review_and_only_once(client):
     assert [e["rating"] for e in emitted("review.created")] == [4]
 
     # Out of range, not a whole number, unknown fields: 422, nothing changes.
-    other = _attended(client, event, owner)
+    other = checked_in(client, event, owner)
     for body in ({"rating": 0}, {"rating": 6}, {"rating": "5"}, {"rating": 4.5}, {}, {"x": 1}):
         assert_problem(client.post(reviews, headers=auth(other), json=body), 422)
     assert len(emitted("review.created")) == 1
@@ -77,7 +59,7 @@ def test_only_people_checked_in_review_and_only_once(client):
 def test_the_author_edits_their_review_and_no_one_else(client):
     owner = new_user("organizer")
     event = create_event(client, auth(owner))
-    person = _attended(client, event, owner)
+    person = checked_in(client, event, owner)
     reviews = f"/api/v1/events/{event['id']}/reviews"
     review = client.post(reviews, headers=auth(person), json={"rating": 2, "text": "Meh"}).json()
     path = f"{reviews}/{review['id']}"
@@ -112,7 +94,7 @@ def test_the_organizer_replies_once_then_edits(client):
     team = f"/api/v1/events/{event['id']}/team"
     client.post(team, headers=auth(owner), json={"email": helper.email, "role": "co_organizer"})
     client.post(team, headers=auth(owner), json={"email": door.email, "role": "steward"})
-    person = _attended(client, event, owner)
+    person = checked_in(client, event, owner)
     reviews = f"/api/v1/events/{event['id']}/reviews"
     review = client.post(reviews, headers=auth(person), json={"rating": 3}).json()
     reply = f"{reviews}/{review['id']}/reply"
@@ -138,12 +120,12 @@ def test_admins_hide_and_restore_and_hidden_reviews_are_neither_listed_nor_count
     owner, admin = new_user("organizer"), new_user("admin")
     event = create_event(client, auth(owner))
     reviews = f"/api/v1/events/{event['id']}/reviews"
-    people = [_attended(client, event, owner) for _ in range(3)]
+    people = [checked_in(client, event, owner) for _ in range(3)]
     written = [
         client.post(reviews, headers=auth(p), json={"rating": r}).json()
         for p, r in zip(people, (5, 4, 1), strict=True)
     ]
-    _rated(client)
+    recount_ratings(client)
     page = client.get(f"/api/v1/events/{event['id']}").json()
     assert page["rating"] == {"average": 3.33, "count": 3}
 
@@ -157,7 +139,7 @@ def test_admins_hide_and_restore_and_hidden_reviews_are_neither_listed_nor_count
         moderation, headers=auth(admin), json={"action": "hide", "reason": "insults"}
     )
     assert hidden.status_code == 200, hidden.text
-    _rated(client)
+    recount_ratings(client)
 
     # Newest first, the hidden one left out; pages follow the cursor.
     first = client.get(f"{reviews}?limit=1").json()
@@ -177,7 +159,7 @@ def test_admins_hide_and_restore_and_hidden_reviews_are_neither_listed_nor_count
 
     restored = client.post(moderation, headers=auth(admin), json={"action": "restore"})
     assert restored.status_code == 200, restored.text
-    _rated(client)
+    recount_ratings(client)
     assert client.get(f"/api/v1/events/{event['id']}").json()["rating"]["count"] == 3
     with unit_of_work() as session:
         actions = session.scalars(
@@ -212,7 +194,7 @@ def test_the_organizer_hears_of_a_review_and_the_author_of_the_reply(client, out
     with unit_of_work() as session:
         session.execute(update(User).where(User.id == owner.id).values(locale="ru"))
     event = create_event(client, auth(owner), title="Jazz night")
-    person = _attended(client, event, owner)
+    person = checked_in(client, event, owner)
     reviews = f"/api/v1/events/{event['id']}/reviews"
     review = client.post(reviews, headers=auth(person), json={"rating": 5}).json()
     client.post(f"{reviews}/{review['id']}/reply", headers=auth(owner), json={"text": "Merci"})
@@ -234,14 +216,14 @@ def test_the_organizer_rating_weighs_every_review_of_their_events(client):
     events = [create_event(client, auth(owner)) for _ in range(2)]
     for event, stars in ((events[0], (5, 5)), (events[1], (2,))):
         for rating in stars:
-            person = _attended(client, event, owner)
+            person = checked_in(client, event, owner)
             made = client.post(
                 f"/api/v1/events/{event['id']}/reviews",
                 headers=auth(person),
                 json={"rating": rating},
             )
             assert made.status_code == 201, made.text
-    _rated(client)
+    recount_ratings(client)
     with unit_of_work() as session:
         assert organizer_rating(session, owner.id).model_dump() == {"average": 4.0, "count": 3}
         assert organizer_rating(session, new_user("organizer").id).model_dump() == {

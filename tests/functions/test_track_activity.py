@@ -18,8 +18,7 @@ from sqlalchemy import text, update
 from shared.analytics.service import refresh
 from shared.db import unit_of_work
 from shared.errors import DomainError
-from shared.events.schemas import EventCreate, EventUpdate
-from shared.events.service import create_event
+from shared.events.schemas import EventUpdate
 from shared.moderation.service import moderate
 from shared.organizing.changes import cancel_event, delete_event, update_event
 from shared.outbox.models import OutboxMessage
@@ -27,34 +26,20 @@ from shared.registrations import door, participants
 from shared.registrations import repository as registrations
 from shared.registrations.models import Registration
 from shared.registrations.service import join, leave
-from tests.support.factories import many_users, new_user, token_for
+from tests.support.delivery import delivery_round
+from tests.support.factories import (
+    SCENARIO_START,
+    many_users,
+    new_user,
+    published_event,
+    token_for,
+)
 from tests.support.rollups import actual, deliver, deliver_all, expected, recorded
 from tests.support.services import empty_tables
 
 PEOPLE = 6
 EVENTS = 3
 CATEGORIES = ["meetup", "concert", "workshop"]
-START = datetime(2031, 5, 1, 18, tzinfo=UTC)
-
-
-def new_event(organizer_id: uuid.UUID, *, category: str, day: int, capacity: int) -> uuid.UUID:
-    starts = START + timedelta(days=day)
-    with unit_of_work() as session:
-        event = create_event(
-            session,
-            organizer_id,
-            EventCreate(
-                title="Rollup test",
-                description="",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=3),
-                timezone="UTC",
-                category=category,
-                capacity=capacity,
-                status="published",
-            ),
-        )
-        return event.id
 
 
 person = st.integers(0, PEOPLE - 1)
@@ -88,7 +73,7 @@ class Scenario:
         self.admin = new_user("admin")
         self.people = many_users(PEOPLE)
         self.events = [
-            new_event(self.organizer.id, category=CATEGORIES[n], day=n, capacity=2)
+            published_event(self.organizer.id, category=CATEGORIES[n], day=n, capacity=2)
             for n in range(EVENTS)
         ]
 
@@ -110,7 +95,7 @@ class Scenario:
                     change = EventUpdate(capacity=args[1])
                     update_event(session, self.events[args[0]], owner, False, change)
                 elif name == "move":
-                    starts = START + timedelta(days=args[2])
+                    starts = SCENARIO_START + timedelta(days=args[2])
                     change = EventUpdate(
                         category=args[1], starts_at=starts, ends_at=starts + timedelta(hours=3)
                     )
@@ -132,11 +117,7 @@ class Scenario:
 
     def deliver(self, share: float) -> None:
         waiting = self.pending()
-        self.rng.shuffle(waiting)
-        batch = waiting[: round(len(waiting) * share)]
-        # Some CloudEvents come again (a redelivery after a lost acknowledgement).
-        batch += self.rng.sample(self.delivered, k=min(2, len(self.delivered)))
-        self.rng.shuffle(batch)
+        batch = delivery_round(self.rng, waiting, self.delivered, share)
         for row in batch:
             response = deliver(self.client, row)
             assert response.status_code == 204, response.text
@@ -163,7 +144,7 @@ def test_rollups_equal_the_raw_aggregate_whatever_the_delivery_order(client, db_
 def test_days_are_utc_dates_of_each_moment(client):
     """23:30 UTC is already tomorrow in Berlin; the day rule is UTC, for every reader."""
     organizer = new_user("organizer")
-    event_id = new_event(organizer.id, category="meetup", day=0, capacity=5)
+    event_id = published_event(organizer.id, category="meetup", day=0, capacity=5)
     people = many_users(2)
     with unit_of_work() as session:
         for person_id in people:
@@ -191,14 +172,14 @@ def test_days_are_utc_dates_of_each_moment(client):
 
 def test_a_deleted_event_leaves_no_rows_and_its_category_day_is_recounted(client):
     organizer = new_user("organizer")
-    kept = new_event(organizer.id, category="meetup", day=0, capacity=5)
-    gone = new_event(organizer.id, category="meetup", day=0, capacity=5)
+    kept = published_event(organizer.id, category="meetup", day=0, capacity=5)
+    gone = published_event(organizer.id, category="meetup", day=0, capacity=5)
     person = new_user()
     for event_id in (kept, gone):
         with unit_of_work() as session:
             join(session, event_id, person.id, is_admin=False)
     deliver_all(client)
-    assert actual().categories == {(START.date(), "meetup"): (2, 2)}
+    assert actual().categories == {(SCENARIO_START.date(), "meetup"): (2, 2)}
     with unit_of_work() as session:
         delete_event(session, gone, organizer.id, False)
     deliver_all(client)
@@ -206,7 +187,7 @@ def test_a_deleted_event_leaves_no_rows_and_its_category_day_is_recounted(client
     assert gone not in rollups.totals
     assert {event_id for event_id, _ in rollups.days} == {kept}
     assert set(rollups.people) == {(person.id, kept)}
-    assert rollups.categories == {(START.date(), "meetup"): (1, 1)}
+    assert rollups.categories == {(SCENARIO_START.date(), "meetup"): (1, 1)}
     assert rollups == expected()
 
 
@@ -253,7 +234,7 @@ def test_a_refresh_waits_for_the_one_before_and_counts_what_it_committed(client)
     """Consumer X recounts the event before a second join commits; consumer Y, delivering
     that join, waits for X and then counts both: an owner never sees the older count win."""
     organizer = new_user("organizer")
-    event_id = new_event(organizer.id, category="meetup", day=0, capacity=5)
+    event_id = published_event(organizer.id, category="meetup", day=0, capacity=5)
     first, second = many_users(2)
     with unit_of_work() as session:
         join(session, event_id, first, is_admin=False)
@@ -266,15 +247,15 @@ def test_a_refresh_waits_for_the_one_before_and_counts_what_it_committed(client)
     assert y.finished(), y.error
     rollups = actual()
     assert rollups.totals[event_id][3:5] == (2, 2)
-    assert rollups.categories == {(START.date(), "meetup"): (1, 2)}
+    assert rollups.categories == {(SCENARIO_START.date(), "meetup"): (1, 2)}
 
 
 def test_refreshes_of_two_events_on_one_category_day_lose_nothing(client):
     """Each consumer recounts the category day from the event totals it can see: without
     the key's lock, Y would not see X's uncommitted count (and fail on X's row)."""
     organizer = new_user("organizer")
-    one = new_event(organizer.id, category="meetup", day=0, capacity=5)
-    other = new_event(organizer.id, category="meetup", day=0, capacity=5)
+    one = published_event(organizer.id, category="meetup", day=0, capacity=5)
+    other = published_event(organizer.id, category="meetup", day=0, capacity=5)
     first, second = many_users(2)
     with unit_of_work() as session:
         join(session, one, first, is_admin=False)
@@ -285,7 +266,7 @@ def test_refreshes_of_two_events_on_one_category_day_lose_nothing(client):
         y = RefreshInThread(other, second)
         _waiting_for_a_lock()
     assert y.finished(), y.error
-    assert actual().categories == {(START.date(), "meetup"): (2, 2)}
+    assert actual().categories == {(SCENARIO_START.date(), "meetup"): (2, 2)}
     assert actual() == expected()
 
 
@@ -295,7 +276,9 @@ def test_a_rush_of_joins_delivered_by_parallel_consumers(live_url):
     join and are delivered."""
     organizer = new_user("organizer")
     # Room for everyone: each CloudEvent is about the person who caused it (no promotions).
-    events = [new_event(organizer.id, category="concert", day=1, capacity=20) for _ in range(2)]
+    events = [
+        published_event(organizer.id, category="concert", day=1, capacity=20) for _ in range(2)
+    ]
     people = [new_user() for _ in range(24)]
 
     def arrive(n: int) -> None:

@@ -4,42 +4,14 @@ public API over HTTP, as a browser's visit would make it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import httpx
-import pytest
-
-from shared import process_state
 from shared.web import sessions
 from tests.support.factories import PASSWORD, bearer, create_event, new_user
 from tests.support.mailbox import deliver_outbox_to_notify, mailed_link, send_pending_mail
-
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@pytest.fixture
-def site(live_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
-    monkeypatch.setenv("WEB_API_URL", live_url)
-    process_state.reset()
-    with httpx.Client(base_url=live_url, timeout=30) as browser:
-        yield browser
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 
 
-def csrf_of(page: httpx.Response) -> str:
-    match = CSRF.search(page.text)
-    assert match, page.text
-    return match.group(1)
-
-
-def sign_in(site: httpx.Client, email: str, password: str = PASSWORD) -> httpx.Response:
-    form = site.get("/signin")
-    return site.post(
-        "/signin",
-        data={"csrf": csrf_of(form), "email": email, "password": password, "next": "/"},
-    )
-
-
-def test_the_list_searches_filters_and_pages(site, client):
+def test_the_list_searches_filters_and_pages(site, client):  # noqa: F811
     organizer = bearer(client, "organizer")
     create_event(client, organizer, title="Jazz night", category="concert", tags=["music"])
     for n in range(21):
@@ -63,7 +35,7 @@ def test_the_list_searches_filters_and_pages(site, client):
     assert "No events match." in later.text
 
 
-def test_the_event_page_shows_its_zone_place_seats_and_calendar_links(site, client):
+def test_the_event_page_shows_its_zone_place_seats_and_calendar_links(site, client):  # noqa: F811
     organizer = bearer(client, "organizer")
     event = create_event(
         client,
@@ -88,7 +60,7 @@ def test_the_event_page_shows_its_zone_place_seats_and_calendar_links(site, clie
     assert "{" not in missing.text.split("<main")[1]
 
 
-def test_a_participant_signs_in_registers_sees_the_ticket_and_signs_out(site, client):
+def test_a_participant_signs_in_registers_sees_the_ticket_and_signs_out(site, client):  # noqa: F811
     event = create_event(client, bearer(client, "organizer"), capacity=5)
     person = new_user("participant")
     site.get("/signin")
@@ -125,7 +97,7 @@ def test_a_participant_signs_in_registers_sees_the_ticket_and_signs_out(site, cl
     assert site.get("/account/registrations").headers["location"].startswith("/signin")
 
 
-def test_forms_need_their_csrf_token(site):
+def test_forms_need_their_csrf_token(site):  # noqa: F811
     person = new_user("participant")
     site.get("/signin")
     forged = site.post(
@@ -136,7 +108,7 @@ def test_forms_need_their_csrf_token(site):
     assert "Sign out" not in forged.text  # nobody was signed in
 
 
-def test_api_errors_are_sentences_for_people(site):
+def test_api_errors_are_sentences_for_people(site):  # noqa: F811
     wrong = sign_in(site, "nobody@example.org", "wrong-password-1")
     assert wrong.status_code == 401
     assert "Your email or password is wrong" in wrong.text
@@ -156,7 +128,7 @@ def test_api_errors_are_sentences_for_people(site):
     assert "Some fields are not valid (password)" in short.text
 
 
-def test_the_language_follows_the_browser_and_the_switch(site):
+def test_the_language_follows_the_browser_and_the_switch(site):  # noqa: F811
     russian = site.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
     assert '<html lang="ru">' in russian.text
     assert "Ближайшие события" in russian.text
@@ -167,7 +139,7 @@ def test_the_language_follows_the_browser_and_the_switch(site):
     assert '<html lang="en">' in kept.text
 
 
-def test_static_files_are_fingerprinted_and_cached_for_a_year(site):
+def test_static_files_are_fingerprinted_and_cached_for_a_year(site):  # noqa: F811
     home = site.get("/")
     [stylesheet] = re.findall(r'href="(/static/app\.[0-9a-f]{12}\.css)"', home.text)
     css = site.get(stylesheet)
@@ -177,7 +149,7 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(site):
     assert site.get("/static/app.css").status_code == 404
 
 
-def test_every_other_path_is_a_page_and_the_api_stays_the_api(site):
+def test_every_other_path_is_a_page_and_the_api_stays_the_api(site):  # noqa: F811
     page = site.get("/no/such/page")
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
@@ -187,7 +159,7 @@ def test_every_other_path_is_a_page_and_the_api_stays_the_api(site):
     assert site.get("/healthz").json()["status"] == "ok"
 
 
-def test_sign_up_then_the_mailed_link_verifies(site, client, outbox_dir):
+def test_sign_up_then_the_mailed_link_verifies(site, client, outbox_dir):  # noqa: F811
     form = site.get("/signup")
     # PUBLIC_URL is https here: the session cookie is Secure, so this client sends it by hand.
     assert "Secure" in form.headers["set-cookie"]

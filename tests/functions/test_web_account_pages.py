@@ -11,10 +11,10 @@ import pytest
 
 from shared import process_state
 from shared.web import sessions
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 from tests.support import files
 from tests.support.factories import PASSWORD, auth, create_event, join, new_user, token_for
 from tests.support.mailbox import deliver_outbox_to_notify
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 
 SETTINGS = "/api/v1/me/notification-settings"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 from tests.support.factories import PASSWORD, auth, bearer, create_event, login, new_user
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 
 
 def admin_site(site):  # noqa: F811 (the fixture, passed on)

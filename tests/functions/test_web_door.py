@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 
 from shared.users.models import User
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the `site` fixture)
 from tests.support.factories import auth, create_event, join, new_user
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the `site` fixture)
 
 HEADER = "X-CSRF-Token"
 

@@ -10,9 +10,8 @@ import httpx
 
 from functions.web.words import WORDS
 from shared.kit.scopes import SCOPES
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (fixture)
-from tests.functions.test_web_organize import form_data, organizer_site
 from tests.support.factories import auth, new_user
+from tests.support.web import csrf_of, form_data, organizer_site, sign_in, site  # noqa: F401 (fixture)
 
 KEY = re.compile(r'id="new-key" readonly value="([^"]+)"')
 NO_QUESTIONS = {

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (fixture)
 from tests.support.factories import PASSWORD, auth, create_event, new_user
 from tests.support.reports import run_build
 from tests.support.rollups import deliver_all
+from tests.support.web import csrf_of, form_data, organizer_site, sign_in, site  # noqa: F401 (fixture)
 
 QUESTIONS: list[dict[str, Any]] = [
     {
@@ -33,44 +33,6 @@ QUESTIONS: list[dict[str, Any]] = [
         "show_if": {"question_id": "diet", "equals": "vegan"},
     },
 ]
-
-
-def organizer_site(browser: httpx.Client) -> tuple[httpx.Client, Any]:
-    organizer = new_user("organizer")
-    assert sign_in(browser, organizer.email).status_code == 303
-    return browser, organizer
-
-
-def form_data(csrf: str, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "csrf": csrf,
-        "title": "Rust workshop",
-        "description": "Hands-on.",
-        "category": "workshop",
-        "tags": "rust, systems",
-        "starts_at": "2031-06-01T10:00",
-        "ends_at": "2031-06-01T16:00",
-        "timezone": "Europe/Berlin",
-        "venue_name": "Lab",
-        "venue_address": "Str. 1, Berlin",
-        "venue_lat": "52.5",
-        "venue_lon": "13.4",
-        "online_url": "",
-        "capacity": "30",
-        "waitlist_mode": "offer",
-        "offer_hours": "12",
-        "auto_before_start_hours": "6",
-        # Two filled question rows, then the empty spare rows the form shows.
-        "q_id": ["diet", "allergy", ""],
-        "q_label": ["Diet", "Allergies", ""],
-        "q_kind": ["choice", "text", "text"],
-        "q_options": ["vegan\nany", "", ""],
-        "q_show_if": ["", "diet", ""],
-        "q_equals": ["", "vegan", ""],
-        "q_required": ["0"],
-    }
-    data.update(overrides)
-    return data
 
 
 def test_an_organizer_creates_edits_and_publishes_an_event_with_questions(site, client):  # noqa: F811

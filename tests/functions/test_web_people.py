@@ -3,27 +3,9 @@ function against the real API, as a browser's visit makes them."""
 
 from __future__ import annotations
 
-from shared.users.models import User
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
-from tests.support.delivery import deliver_outbox
-from tests.support.factories import auth, create_event, join, new_user
-
-
-def _checked_in(client, event: dict, owner: User) -> User:
-    person = new_user()
-    registration = join(client, event["id"], person)
-    checked = client.post(
-        f"/api/v1/events/{event['id']}/registrations/{registration['id']}/check-in",
-        headers=auth(owner),
-    )
-    assert checked.status_code == 200, checked.text
-    return person
-
-
-def _rated(client) -> None:
-    # What the dispatcher does for track_activity: the review CloudEvents recount the rating.
-    for status in deliver_outbox(client, "track_activity", ("review.",)):
-        assert status == 204, status
+from tests.support.delivery import recount_ratings
+from tests.support.factories import auth, checked_in, create_event, new_user
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 
 
 def test_the_organizer_page_shows_the_profile_and_follows(site, client):  # noqa: F811
@@ -67,7 +49,7 @@ def test_a_person_checked_in_reviews_and_the_organizer_replies(site, client):  #
     owner = new_user("organizer")
     event = create_event(client, auth(owner), title="Reviewed evening")
     page_of = f"/events/{event['id']}"
-    person = _checked_in(client, event, owner)
+    person = checked_in(client, event, owner)
     stranger = new_user()
 
     sign_in(site, stranger.email)
@@ -92,7 +74,7 @@ def test_a_person_checked_in_reviews_and_the_organizer_replies(site, client):  #
     site.post(f"{page_of}/reviews", data={"csrf": csrf_of(page), "rating": "5", "text": "Great"})
     reviews = client.get(f"/api/v1{page_of}/reviews").json()["items"]
     assert [(r["rating"], r["text"]) for r in reviews] == [(5, "Great")]
-    _rated(client)
+    recount_ratings(client)
     page = site.get(page_of)
     assert "★ 5.0 / 5 · reviews: 1" in page.text
     assert '<option value="5" selected>' in page.text
@@ -118,7 +100,7 @@ def test_the_reviews_page_goes_on_where_the_event_page_stops(site, client):  # n
     owner = new_user("organizer")
     event = create_event(client, auth(owner))
     for n in range(7):
-        person = _checked_in(client, event, owner)
+        person = checked_in(client, event, owner)
         made = client.post(
             f"/api/v1/events/{event['id']}/reviews",
             headers=auth(person),

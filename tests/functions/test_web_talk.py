@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import httpx
 
 from shared.users.models import User
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (fixture)
 from tests.support.factories import auth, create_event, join, new_user
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (fixture)
 
 
 @contextmanager

@@ -3,8 +3,9 @@ the outbox signs them (consumers refuse unsigned ones)."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cloudevents.core.bindings.http import to_binary
 from cloudevents.core.formats.json import JSONFormat
@@ -16,6 +17,8 @@ from shared.db import unit_of_work
 from shared.outbox.models import OutboxMessage
 from shared.outbox.signing import SIGNATURE_EXTENSION, signature_of
 from shared.outbox.wire import to_cloudevent
+
+Sent = TypeVar("Sent")
 
 
 def deliver_outbox(client, function: str, types: tuple[str, ...]) -> list[int]:
@@ -33,6 +36,25 @@ def deliver_outbox(client, function: str, types: tuple[str, ...]) -> list[int]:
         response = client.post(f"/function/{function}/", content=body, headers=headers)
         statuses.append(response.status_code)
     return statuses
+
+
+def recount_ratings(client) -> None:
+    """What the dispatcher does for track_activity: the review CloudEvents recount ratings."""
+    for status in deliver_outbox(client, "track_activity", ("review.",)):
+        assert status == 204, status
+
+
+def delivery_round(
+    rng: random.Random, waiting: list[Sent], delivered: list[Sent], share: float
+) -> list[Sent]:
+    """What one round of a scenario test delivers: a share of what waits (shuffled: late and
+    out of order) and up to two already delivered, again (a redelivery after a lost
+    acknowledgement), in any order."""
+    rng.shuffle(waiting)
+    batch = waiting[: round(len(waiting) * share)]
+    batch += rng.sample(delivered, k=min(2, len(delivered)))
+    rng.shuffle(batch)
+    return batch
 
 
 def signed_cloudevent(

@@ -1,13 +1,17 @@
-"""Helpers that act as an API client would: register, log in, create events."""
+"""Helpers that act as an API client would: register, log in, create events; and the few
+that write straight through the services, for the scenario tests."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
 
 from shared.db import unit_of_work
+from shared.events import service as events
+from shared.events.schemas import EventCreate
 from shared.security.passwords import hash_password
 from shared.security.tokens import issue_access_token
 from shared.users.models import Role, User
@@ -15,6 +19,8 @@ from shared.users.models import Role, User
 PASSWORD = "correct horse battery staple"
 # Hashed once: Argon2id is slow on purpose, and tests create many users.
 PASSWORD_HASH = hash_password(PASSWORD)
+# When the scenario tests' events start (day 0): far enough ahead to stay in the future.
+SCENARIO_START = datetime(2031, 5, 1, 18, tzinfo=UTC)
 
 
 def new_user(role: str = "participant", *, email: str | None = None) -> User:
@@ -63,6 +69,18 @@ def join(client: Any, event_id: str, person: User) -> dict[str, Any]:
     return body
 
 
+def checked_in(client: Any, event: dict[str, Any], owner: User) -> User:
+    """A new person who joined the event and was checked in at its door by its owner."""
+    person = new_user()
+    registration = join(client, event["id"], person)
+    checked = client.post(
+        f"/api/v1/events/{event['id']}/registrations/{registration['id']}/check-in",
+        headers=auth(owner),
+    )
+    assert checked.status_code == 200, checked.text
+    return person
+
+
 def bearer(client: Any, role: str = "participant") -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(new_user(role))}"}
 
@@ -86,6 +104,29 @@ def create_event(client: Any, headers: dict[str, str], **overrides: Any) -> dict
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def published_event(
+    organizer_id: uuid.UUID, *, day: int = 0, category: str = "meetup", capacity: int | None = None
+) -> uuid.UUID:
+    """A published three-hour event written through the events service, `day` days after
+    SCENARIO_START: the scenario tests act through the services, not over HTTP."""
+    starts = SCENARIO_START + timedelta(days=day)
+    with unit_of_work() as session:
+        return events.create_event(
+            session,
+            organizer_id,
+            EventCreate(
+                title="Scenario event",
+                description="",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=3),
+                timezone="UTC",
+                category=category,
+                capacity=capacity,
+                status="published",
+            ),
+        ).id
 
 
 def many_users(count: int) -> list[uuid.UUID]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from shared.db import unit_of_work
@@ -16,3 +18,16 @@ def emitted(kind: str) -> list[dict]:
             .order_by(OutboxMessage.created_at)
         )
         return [row.data for row in rows]
+
+
+def recorded(types: Iterable[str]) -> list[OutboxMessage]:
+    """The outbox rows of these CloudEvent types (full names, as a consumer's `consumes`),
+    oldest first: what the dispatcher would deliver to that consumer."""
+    with unit_of_work() as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.type.in_(tuple(types)))
+                .order_by(OutboxMessage.created_at)
+            )
+        )

@@ -17,6 +17,7 @@ from shared.events.models import Event
 from shared.outbox.models import OutboxMessage
 from shared.outbox.wire import to_cloudevent
 from shared.registrations.models import Registration
+from tests.support import outbox
 
 
 @dataclass
@@ -121,14 +122,7 @@ def expected() -> Rollups:
 
 def recorded() -> list[OutboxMessage]:
     """The CloudEvents written so far that `track_activity` consumes, oldest first."""
-    with unit_of_work() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.type.in_(track_activity.consumes))
-                .order_by(OutboxMessage.created_at)
-            )
-        )
+    return outbox.recorded(track_activity.consumes)
 
 
 def deliver(client, row: OutboxMessage):
