@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from tests.browser.test_admin import api_as, event, sign_in
-from tests.browser.test_participant import shot
+from tests.support.browsing import api_as, event, sign_in
 from tests.support.runner import PASSWORD, Runner, create_user
+from tests.support.screenshots import shot
 
 
 def people(stack: Runner, **roles: str) -> dict[str, str]:

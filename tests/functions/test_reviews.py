@@ -237,7 +237,7 @@ def test_admins_list_every_events_reviews_shown_or_hidden(client):
     first, second = (create_event(client, auth(owner), title=t) for t in ("Talks", "Walks"))
     written = []
     for event, rating in ((first, 4), (second, 2), (second, 5)):
-        person = _attended(client, event, owner)
+        person = checked_in(client, event, owner)
         posted = client.post(
             f"/api/v1/events/{event['id']}/reviews", headers=auth(person), json={"rating": rating}
         )

@@ -6,13 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.support.factories import PASSWORD, auth, bearer, create_event, login, new_user
-from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
-
-
-def admin_site(site):  # noqa: F811 (the fixture, passed on)
-    admin = new_user("admin")
-    assert sign_in(site, admin.email).status_code == 303
-    return admin
+from tests.support.web import admin_site, csrf_of, sign_in, site  # noqa: F401 (the fixture)
 
 
 def test_admin_pages_are_for_admins_only(site, client):  # noqa: F811

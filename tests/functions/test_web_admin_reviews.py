@@ -4,21 +4,20 @@ then restored; bad forms and conflicts answered readably."""
 
 from __future__ import annotations
 
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
-from tests.functions.test_web_admin import admin_site
-from tests.functions.test_web_people import _checked_in, _rated
-from tests.support.factories import auth, create_event, new_user
+from tests.support.delivery import recount_ratings
+from tests.support.factories import auth, checked_in, create_event, new_user
+from tests.support.web import admin_site, csrf_of, sign_in, site  # noqa: F401 (the fixture)
 
 
 def test_an_admin_hides_a_review_and_restores_it(site, client):  # noqa: F811
     owner = new_user("organizer")
     event = create_event(client, auth(owner), title="Harbour talks")
     reviews = f"/api/v1/events/{event['id']}/reviews"
-    rude, kind = _checked_in(client, event, owner), _checked_in(client, event, owner)
+    rude, kind = checked_in(client, event, owner), checked_in(client, event, owner)
     for person, rating, text in ((kind, 5, "Lovely evening"), (rude, 1, "Rude words here")):
         written = client.post(reviews, headers=auth(person), json={"rating": rating, "text": text})
         assert written.status_code == 201, written.text
-    _rated(client)
+    recount_ratings(client)
     admin_site(site)
 
     listing = site.get("/admin/reviews")
@@ -40,7 +39,7 @@ def test_an_admin_hides_a_review_and_restores_it(site, client):  # noqa: F811
     )
     assert hidden.status_code == 303
     assert hidden.headers["location"] == "/admin/reviews"
-    _rated(client)
+    recount_ratings(client)
     assert "Rude words here" not in site.get("/admin/reviews").text
     event_page = site.get(f"/events/{event['id']}")
     assert "Rude words here" not in event_page.text
@@ -58,7 +57,7 @@ def test_an_admin_hides_a_review_and_restores_it(site, client):  # noqa: F811
         data={"csrf": csrf_of(in_hidden), "review": rude_id, "action": "restore"},
     )
     assert restored.status_code == 303
-    _rated(client)
+    recount_ratings(client)
     assert "Rude words here" in site.get(f"/events/{event['id']}").text
 
     # A review restored twice is a conflict, shown as a page; a form made up is refused.

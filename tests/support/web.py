@@ -77,3 +77,10 @@ def form_data(csrf: str, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def admin_site(site: httpx.Client) -> Any:
+    """Signs the site's browser in as a new admin."""
+    admin = new_user("admin")
+    assert sign_in(site, admin.email).status_code == 303
+    return admin
