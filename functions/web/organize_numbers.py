@@ -80,8 +80,18 @@ def reports(request: Request, event_id: str) -> Response:
         kinds=KINDS,
         formats=FORMATS,
         report=None,
+        reports=_reports_of(page, event_id),
         section="reports",
     )
+
+
+def _reports_of(page: Page, event_id: str) -> list[dict[str, Any]]:
+    """The event's reports, newest first, from the API (whoever of its team asked)."""
+    try:
+        items: list[dict[str, Any]] = page.api.get(f"/events/{event_id}/reports")["items"]
+    except ApiError:
+        return []  # the page still asks for new ones
+    return items
 
 
 @fn.post("/organize/events/{event_id}/reports", **PAGE)
@@ -126,6 +136,7 @@ def report(request: Request, event_id: str, report_id: str) -> Response:
         kinds=KINDS,
         formats=FORMATS,
         report=found,
+        reports=_reports_of(page, event_id),
         section="reports",
     )
 

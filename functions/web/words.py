@@ -391,6 +391,10 @@ WORDS: dict[str, dict[str, str]] = {
         "organize.reports.download": "Download the report",
         "organize.reports.again": "Check again",
         "organize.reports.waiting": "This page checks again by itself.",
+        "organize.reports.list": "Reports of this event",
+        "organize.reports.none": "No report of this event has been asked for yet.",
+        "organize.reports.asked": "Asked",
+        "organize.reports.open": "Open",
         "keys.title": "API keys",
         "keys.hint": "A key lets a program use the API for you, within the scopes you tick.",
         "keys.yours": "Your keys",
@@ -929,6 +933,10 @@ WORDS: dict[str, dict[str, str]] = {
         "organize.reports.download": "Скачать отчёт",
         "organize.reports.again": "Проверить ещё раз",
         "organize.reports.waiting": "Страница проверяет сама.",
+        "organize.reports.list": "Отчёты по этому событию",
+        "organize.reports.none": "Отчётов по этому событию ещё не заказывали.",
+        "organize.reports.asked": "Заказан",
+        "organize.reports.open": "Открыть",
         "keys.title": "Ключи API",
         "keys.hint": (
             "Ключ позволяет программе работать с API от вашего имени в отмеченных областях."
