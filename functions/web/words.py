@@ -395,6 +395,7 @@ WORDS: dict[str, dict[str, str]] = {
         "organize.reports.none": "No report of this event has been asked for yet.",
         "organize.reports.asked": "Asked",
         "organize.reports.open": "Open",
+        "organize.reports.fetch": "Download",
         "keys.title": "API keys",
         "keys.hint": "A key lets a program use the API for you, within the scopes you tick.",
         "keys.yours": "Your keys",
@@ -937,6 +938,7 @@ WORDS: dict[str, dict[str, str]] = {
         "organize.reports.none": "Отчётов по этому событию ещё не заказывали.",
         "organize.reports.asked": "Заказан",
         "organize.reports.open": "Открыть",
+        "organize.reports.fetch": "Скачать",
         "keys.title": "Ключи API",
         "keys.hint": (
             "Ключ позволяет программе работать с API от вашего имени в отмеченных областях."
