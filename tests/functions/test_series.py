@@ -378,6 +378,10 @@ def test_events_name_their_series_and_the_series_lists_its_dates_in_one_call(cli
         k: page[k] for k in ("title", "starts_at", "ends_at", "timezone")
     }
     assert (body["description"], body["capacity"]) == ("Talks and pizza", 5)
+    # A change answers with what it made of the coming dates (the cancelled one keeps its own).
+    changed = client.patch(f"{SERIES}/{series['id']}", headers=owner, json={"title": "Renamed"})
+    assert changed.status_code == 200, changed.text
+    assert [d["title"] for d in changed.json()["dates"]] == ["Renamed", "Renamed", "Python meetup"]
     # A date someone else may not see is left out of `dates` for them (its id stays).
     with unit_of_work() as session:  # hidden, as the moderators hide one
         session.execute(update(Event).where(Event.id == first).values(moderation=Moderation.hidden))
