@@ -116,3 +116,8 @@ def test_the_series_page_shows_each_dates_seats(site, client):  # noqa: F811
     assert "Five kilometres" in page.text  # the form, filled from the series itself
     for event_id in series["occurrences"]:
         assert f'href="/organize/events/{event_id}"' in page.text
+    # Each date's own organizer pages lead back to its series (the event's `series_id`).
+    date_page = site.get(f"/organize/events/{series['occurrences'][0]}")
+    assert f'href="/organize/series/{series["id"]}"' in date_page.text
+    alone = create_event(client, auth(owner))
+    assert "/organize/series/" not in site.get(f"/organize/events/{alone['id']}").text
