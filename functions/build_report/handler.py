@@ -4,24 +4,31 @@ back here with a fresh download link once ready."""
 import uuid
 from typing import Annotated
 
-from fastapi import Header, Response
+from fastapi import Header, Query, Response
 from fastapi.responses import HTMLResponse
 from mangum import Mangum
 
 from shared.db import unit_of_work
 from shared.events.errors import EventNotFound, NotEventOwner
 from shared.kit import CurrentUser, Function, Organizer
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.ratelimit import TooManyRequests
 from shared.reports import service
 from shared.reports.errors import NotYourReport, OrganizerNotFound, ReportNotFound
 from shared.reports.page import SCRIPT_PATH, download_page, download_script
-from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
+from shared.reports.schemas import EventReports, ReportAccepted, ReportPublic, ReportRequest
 from shared.users.service import locale_from_accept_language
 
 fn = Function(
     "build_report",
     summary="Reports in CSV, XLSX and PDF: asked for, built in the background, downloaded.",
-    secrets=("rabbitmq_url", "storage_url_secret", "s3_access_key", "s3_secret_key"),
+    secrets=(
+        "rabbitmq_url",
+        "cursor_secret",
+        "storage_url_secret",
+        "s3_access_key",
+        "s3_secret_key",
+    ),
     extras=("reports",),
 )
 
@@ -52,6 +59,25 @@ def request_report(body: ReportRequest, user: Organizer) -> ReportAccepted:
 def get_report(report_id: uuid.UUID, user: CurrentUser) -> ReportPublic:
     with unit_of_work() as session:
         return service.report_for(session, report_id, user.user_id, user.is_admin)
+
+
+@fn.get(
+    "/api/v1/events/{event_id}/reports",
+    response_model=EventReports,
+    errors=(EventNotFound, NotEventOwner),
+    description="The reports asked for this event (by its organizer, co-organizers or "
+    "admins), newest first, each with its state and, once ready, a fresh download link.",
+)
+def event_reports(
+    event_id: uuid.UUID,
+    user: CurrentUser,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> EventReports:
+    with unit_of_work() as session:
+        return service.reports_of_event(
+            session, event_id, user.user_id, user.is_admin, cursor=cursor, limit=limit
+        )
 
 
 # Declared before the page: its path would otherwise be read as a report id.

@@ -2,8 +2,9 @@
 its coming dates at once and read back as one calendar entry with its exceptions."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 from mangum import Mangum
 
 from shared.calendars.ics import CONTENT_TYPE
@@ -17,14 +18,22 @@ from shared.events.errors import (
 )
 from shared.kit import Function, OptionalUser, Organizer
 from shared.kit.conditional import conditional_response
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.series.errors import InvalidRule, NotSeriesOwner, SeriesNotFound
 from shared.series.ics import series_calendar
-from shared.series.schemas import SeriesCreate, SeriesPublic, SeriesUpdate
-from shared.series.service import create_series, get_series, update_series, visible_series
+from shared.series.schemas import SeriesCreate, SeriesList, SeriesPublic, SeriesUpdate
+from shared.series.service import (
+    create_series,
+    get_series,
+    my_series,
+    update_series,
+    visible_series,
+)
 
 fn = Function(
     "manage_series",
-    summary="Series of events: create, read, change the coming dates, .ics.",
+    summary="Series of events: create, read, change the coming dates, .ics; one's own series.",
+    secrets=("cursor_secret",),
     extras=("calendar",),
 )
 ICS = {"content": {"text/calendar": {"schema": {"type": "string"}}}}
@@ -39,6 +48,17 @@ ICS = {"content": {"text/calendar": {"schema": {"type": "string"}}}}
 def create(body: SeriesCreate, user: Organizer) -> SeriesPublic:
     with unit_of_work() as session:
         return create_series(session, user.user_id, body)
+
+
+@fn.get("/api/v1/me/series", response_model=SeriesList)
+def mine(
+    user: Organizer,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> SeriesList:
+    """The series the caller organizes, newest first; each one's dates: GET /series/{id}."""
+    with unit_of_work() as session:
+        return my_series(session, user.user_id, cursor=cursor, limit=limit)
 
 
 @fn.get("/api/v1/series/{series_id}", response_model=SeriesPublic, errors=(SeriesNotFound,))

@@ -35,12 +35,11 @@ def _series_of(
     if (first := sign_in_first(page)) is not None:
         return first
     try:
+        # One call: the series gives each date's time, status and seats (`dates`).
         series: dict[str, Any] = page.api.get(f"/series/{series_id}")
-        # The API names the dates by event id only (at most 200): each is read for its time.
-        dates = [page.api.get(f"/events/{event_id}") for event_id in series["occurrences"]]
     except ApiError as failure:
         return refusal(page, failure)
-    return series, dates
+    return series, series["dates"]
 
 
 def _coming(dates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -55,9 +54,7 @@ def series_page(request: Request, series_id: str) -> Response:
     if isinstance(found, Response):
         return found
     series, dates = found
-    coming = _coming(dates)
-    form = series_form_of(series, coming[0] if coming else None)
-    return _page(page, series, dates, form, None)
+    return _page(page, series, dates, series_form_of(series), None)
 
 
 @fn.post("/organize/series/{series_id}", **PAGE)

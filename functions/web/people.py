@@ -112,11 +112,10 @@ def about_event(page: Page, event: dict[str, Any], mine: dict[str, Any] | None) 
 
 
 def _may_reply(me: dict[str, Any] | None, event: dict[str, Any]) -> bool:
-    """The owner and admins; a co-organizer gets the form on the reviews page (the API
-    checks, and a refusal comes back as a sentence)."""
+    """The owner, co-organizers (`viewer_role`, from GET /events/{id}/me) and admins."""
     if not me:
         return False
-    return str(me.get("id")) == str(event["organizer_id"]) or me.get("role") == "admin"
+    return event.get("viewer_role") in ("owner", "co_organizer") or me.get("role") == "admin"
 
 
 def _reviews(page: Page, event_id: str, cursor: str, limit: int) -> dict[str, Any] | None:

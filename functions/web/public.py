@@ -72,9 +72,8 @@ def event(request: Request, event_id: str) -> Response:
             title=page.words("error.title"),
             text=page.error_text(failure),
         )
-    mine = None
-    if page.signed_in:
-        mine = _my_registration(page, event_id)
+    place = _my_place(page, event_id) if page.signed_in else {}
+    mine = place.get("registration")
     try:
         google = page.api.get(f"/events/{event_id}/calendar/google")["url"]
     except ApiError:
@@ -88,7 +87,7 @@ def event(request: Request, event_id: str) -> Response:
         pictures=[item for item in media if item["content_type"].startswith("image/")],
         documents=[item for item in media if not item["content_type"].startswith("image/")],
         image_origins={origin_of(item["url"]) for item in media},
-        **about_event(page, found, mine),
+        **about_event(page, {**found, "viewer_role": place.get("viewer_role")}, mine),
     )
 
 
@@ -100,17 +99,14 @@ def _media(page: Page, event_id: str) -> list[dict[str, Any]]:
     return items
 
 
-def _my_registration(page: Page, event_id: str) -> dict[str, Any] | None:
+def _my_place(page: Page, event_id: str) -> dict[str, Any]:
+    """The visitor's registration and part at the event: per person, so asked apart from the
+    event page, which is cached and shared between readers."""
     try:
-        items = page.api.get("/me/registrations", limit=100)["items"]
+        place: dict[str, Any] = page.api.get(f"/events/{event_id}/me")
     except ApiError:
-        return None
-    active = [
-        item
-        for item in items
-        if str(item.get("event_id")) == str(event_id) and item.get("status") != "cancelled"
-    ]
-    return active[0] if active else None
+        return {}  # the event is readable without it
+    return place
 
 
 @fn.post("/events/{event_id}/register", **PAGE)

@@ -74,14 +74,13 @@ def series_change(form: SeriesForm) -> tuple[dict[str, Any], list[str]]:
     return change, [name for name in wrong if name not in ("starts_at", "ends_at")]
 
 
-def series_form_of(series: dict[str, Any], coming: dict[str, Any] | None) -> SeriesForm:
-    """The form filled from the series and its next date (what the coming dates show now)."""
-    event = coming or {}
-    venue = event.get("venue") or {}
+def series_form_of(series: dict[str, Any]) -> SeriesForm:
+    """The form filled from the series: what its coming dates get unless changed alone."""
+    venue = series.get("venue") or {}
     return SeriesForm(
         title=series.get("title") or "",
-        description=event.get("description") or "",
-        capacity="" if event.get("capacity") is None else str(event["capacity"]),
+        description=series.get("description") or "",
+        capacity="" if series.get("capacity") is None else str(series["capacity"]),
         venue_name=venue.get("name") or "",
         venue_address=venue.get("address") or "",
         venue_lat="" if venue.get("lat") is None else str(venue["lat"]),

@@ -152,6 +152,10 @@ class Event(Base):
     # (shared.reviews.service.refresh_rating); the average is derived when shown.
     rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
     rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The series that made it (one of its dates), NULL for an event made alone.
+    series_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
     # Grows with every change to what a calendar entry shows (RFC 5545 SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True))

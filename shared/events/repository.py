@@ -64,6 +64,7 @@ _SHOWN_COLUMNS = (
     Event.questions,
     Event.rating_count,
     Event.rating_sum,
+    Event.series_id,
     Event.created_at,
     Event.updated_at,
 )

@@ -170,6 +170,8 @@ class EventPublic(BaseModel):
     # Hidden by the moderators, seen by someone registered: title and text are gone.
     withdrawn: bool = False
     rating: Rating = Field(default_factory=Rating)
+    # The series this event is one date of (GET /series/{id}); null for an event made alone.
+    series_id: uuid.UUID | None = None
 
     @classmethod
     def of(cls, event: Event | Row[*tuple[Any, ...]], *, withdrawn: bool = False) -> EventPublic:
@@ -211,6 +213,7 @@ class EventPublic(BaseModel):
             updated_at=event.updated_at,
             withdrawn=withdrawn,
             rating=Rating.of(event.rating_count, event.rating_sum),
+            series_id=event.series_id,
         )
 
 

@@ -119,6 +119,15 @@ def rights_over(
     return RIGHTS_OF_ROLE[role] if role is not None else NO_RIGHT
 
 
+def role_in(session: Session, event: Event, person_id: uuid.UUID) -> str | None:
+    """The person's own part in the event: "owner", their team role ("co_organizer",
+    "steward", as the team lists it), or None (admins hold rights, not a part)."""
+    if event.organizer_id == person_id:
+        return "owner"
+    role = teams.role_of(session, event.id, person_id)
+    return role.value if role is not None else None
+
+
 def is_visible(
     session: Session, event: Event, viewer_id: uuid.UUID | None, viewer_is_admin: bool
 ) -> bool:

@@ -14,10 +14,11 @@ import re
 SCOPES: dict[str, str] = {
     "events:read": "events and series, their media, calendars and teams; the caller's own events",
     "events:write": "create, edit, publish, cancel, delete events and series; media, team, imports",
-    "registrations:read": "the caller's registrations and tickets; participant lists",
+    "registrations:read": "the caller's registrations, tickets and place at an event; "
+    "participant lists",
     "registrations:write": "register, cancel, claim an offered seat; remove participants",
     "checkin:write": "check people in at the door (codes, batches, the door snapshot)",
-    "reports:read": "analytics and the state of reports",
+    "reports:read": "analytics, the state of reports and an event's reports",
     "reports:write": "ask for reports",
     "notifications:read": "in-app notifications and notification settings",
     "notifications:write": "mark notifications read, change settings, push subscriptions",
@@ -33,6 +34,9 @@ RULES: tuple[tuple[re.Pattern[str], tuple[str | None, str | None]], ...] = tuple
         (r"^/api/v1/(auth|admin)/", PERSON_ONLY),
         (r"^/api/v1/users/me(/export)?$", ("account:read", None)),
         (r"/check-in", ("checkin:write", "checkin:write")),
+        # The caller's own place at an event: their registration, and their part.
+        (r"^/api/v1/events/\{event_id\}/me$", ("registrations:read", None)),
+        (r"^/api/v1/events/\{event_id\}/reports$", ("reports:read", None)),
         (
             r"^/api/v1/events/\{event_id\}/registrations",
             ("registrations:read", "registrations:write"),
@@ -51,7 +55,7 @@ RULES: tuple[tuple[re.Pattern[str], tuple[str | None, str | None]], ...] = tuple
         (r"^/api/v1/organizers/\{[a-z_]+\}/follow", (None, "notifications:write")),
         (r"^/api/v1/organizers(/|$)", ("events:read", None)),
         (
-            r"^/api/v1/(events|me/events|categories|calendar|series)(/|$)",
+            r"^/api/v1/(events|me/events|me/series|categories|calendar|series)(/|$)",
             ("events:read", "events:write"),
         ),
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -36,6 +36,16 @@ class RegistrationPublic(BaseModel):
 class MyRegistration(RegistrationPublic):
     created_at: datetime
     event: EventPublic
+
+
+class MyPlace(BaseModel):
+    """The caller's own standing at one event: what the shared event page cannot say."""
+
+    # The caller's active registration (not cancelled), or null.
+    registration: RegistrationPublic | None
+    # The caller's part in organizing it: the organizer, a team role, or null (admins too:
+    # they hold every right without a part).
+    viewer_role: Literal["owner", "co_organizer", "steward"] | None
 
 
 class MyRegistrations(BaseModel):

@@ -23,7 +23,7 @@ from shared.events.errors import EventNotFound
 from shared.events.models import Event
 from shared.events.questions import read
 from shared.events.schemas import EventPublic
-from shared.events.service import is_visible, visible_event
+from shared.events.service import is_visible, role_in, visible_event
 from shared.events.statuses import EventStatus
 from shared.events.withdrawn import is_withdrawn
 from shared.outbox.writer import emit, emitted, new_row
@@ -33,7 +33,12 @@ from shared.registrations.answers import Answers, checked
 from shared.registrations.errors import EventNotOpen, NotRegistered
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.registrations.promotion import promote_waiting
-from shared.registrations.schemas import MyRegistration, MyRegistrations, RegistrationPublic
+from shared.registrations.schemas import (
+    MyPlace,
+    MyRegistration,
+    MyRegistrations,
+    RegistrationPublic,
+)
 
 
 @dataclass(frozen=True)
@@ -249,3 +254,22 @@ def mine(
         for registration, event in page
     ]
     return MyRegistrations(items=items, next_cursor=next_cursor)
+
+
+def my_place(session: Session, event_id: uuid.UUID, user_id: uuid.UUID, is_admin: bool) -> MyPlace:
+    """The caller's registration and part at the event. Someone registered learns it even
+    once the event is hidden from everyone else (as they may still leave); anyone else gets
+    404 for an event they cannot see, as for a missing one."""
+    registration = repository.active_for(session, event_id, user_id)
+    event = session.get(Event, event_id)
+    if event is None or (
+        registration is None and not is_visible(session, event, user_id, is_admin)
+    ):
+        raise EventNotFound(f"No event {event_id}.")
+    role = role_in(session, event, user_id)
+    return MyPlace.model_validate(
+        {
+            "registration": _public(session, registration) if registration else None,
+            "viewer_role": role,
+        }
+    )

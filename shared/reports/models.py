@@ -57,6 +57,8 @@ class Report(Base):
         # A person's reports, and the retention sweep's oldest first.
         Index("ix_reports_requester", "requester_id", "created_at"),
         Index("ix_reports_created", "created_at"),
+        # An event's reports, newest first (GET /events/{id}/reports).
+        Index("ix_reports_event", "event_id", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

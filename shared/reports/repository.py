@@ -20,10 +20,11 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from shared.db.handover import hand_over
 from shared.events.models import Event
@@ -41,6 +42,26 @@ from shared.users.models import User
 Query = Select[*tuple[Any, ...]]
 # Rows fetched per round trip of the server-side cursor: memory stays flat, whatever the size.
 FETCH = 2000
+
+
+def of_event(
+    session: Session,
+    event_id: uuid.UUID,
+    *,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Report]:
+    """The reports asked for an event, newest first, keyset-paginated on (created_at, id).
+    The period is left unread: a row written before periods were checked may hold one
+    Python cannot read (and an event's reports have none)."""
+    query = select(Report).where(Report.event_id == event_id)
+    if before is not None:
+        query = query.where(tuple_(Report.created_at, Report.id) < tuple_(*before))
+    query = query.options(
+        defer(Report.period_from, raiseload=True), defer(Report.period_to, raiseload=True)
+    )
+    order = (Report.created_at.desc(), Report.id.desc())
+    return list(session.scalars(query.order_by(*order).limit(limit)))
 
 
 def unclaimed(now: datetime) -> ColumnElement[bool]:

@@ -64,3 +64,18 @@ class ReportPublic(BaseModel):
     download_url: str | None = None
     # Failed: why, in words meant for the requester.
     error: str | None = None
+
+
+class EventReport(ReportPublic):
+    """A report of an event as its list shows it: who asked and when, besides its state."""
+
+    requester_id: uuid.UUID
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class EventReports(BaseModel):
+    """An event's reports, newest first (`next_cursor` while more follow)."""
+
+    items: list[EventReport]
+    next_cursor: str | None

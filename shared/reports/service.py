@@ -17,13 +17,21 @@ from sqlalchemy.orm import Session, defer
 from shared.catalog import ReportFailed
 from shared.config import get_settings
 from shared.db import after_commit, unit_of_work
-from shared.events.service import owned_event
+from shared.events.models import Event
+from shared.events.service import owned_event, rights_over
 from shared.outbox.writer import emit
+from shared.pagination import cursor_at, time_and_id
 from shared.ratelimit import limit
 from shared.reports import repository
 from shared.reports.errors import NotYourReport, OrganizerNotFound, ReportNotFound
 from shared.reports.models import BUILD_TASK, Report, ReportKind, ReportStatus, failure_of
-from shared.reports.schemas import ReportAccepted, ReportPublic, ReportRequest
+from shared.reports.schemas import (
+    EventReport,
+    EventReports,
+    ReportAccepted,
+    ReportPublic,
+    ReportRequest,
+)
 from shared.storage import get_storage
 from shared.teams.rights import EventRight
 from shared.users.models import Role
@@ -87,8 +95,9 @@ def _summarized(
 def report_for(
     session: Session, report_id: uuid.UUID, viewer_id: uuid.UUID, viewer_is_admin: bool
 ) -> ReportPublic:
-    """The report's state for its requester or an admin; a fresh download link once ready.
-    Anyone else learns nothing, not even that it exists (404)."""
+    """The report's state for its requester, an admin, or (an event's report) whoever runs
+    the event, as its list shows it to them; a fresh download link once ready. Anyone else
+    learns nothing, not even that it exists (404)."""
     # The period is not needed here, and a row written before periods were checked may hold
     # one Python cannot read: leaving it out keeps such a report readable.
     report = session.get(
@@ -99,8 +108,24 @@ def report_for(
             defer(Report.period_to, raiseload=True),
         ],
     )
-    if report is None or not (viewer_is_admin or report.requester_id == viewer_id):
+    if report is None or not (
+        viewer_is_admin
+        or report.requester_id == viewer_id
+        or _runs_its_event(session, report, viewer_id)
+    ):
         raise ReportNotFound(f"No report {report_id}.")
+    return _public(report)
+
+
+def _runs_its_event(session: Session, report: Report, viewer_id: uuid.UUID) -> bool:
+    if report.event_id is None:
+        return False
+    event = session.get(Event, report.event_id)
+    return event is not None and EventRight.manage in rights_over(session, event, viewer_id, False)
+
+
+def _public(report: Report) -> ReportPublic:
+    """The report's state, with a fresh download link once ready."""
     url = None
     if report.status == ReportStatus.ready and report.object_key:
         ttl = timedelta(seconds=get_settings().report_url_ttl_seconds)
@@ -113,6 +138,37 @@ def report_for(
         download_url=url,
         error=report.error if report.status == ReportStatus.failed else None,
     )
+
+
+def reports_of_event(
+    session: Session,
+    event_id: uuid.UUID,
+    viewer_id: uuid.UUID,
+    viewer_is_admin: bool,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> EventReports:
+    """Every report asked for the event, by anyone of those who run it, newest first: they
+    may each ask for the same ones (404 for an event the caller cannot see, 403 for one they
+    see but do not run, as asking for a report answers)."""
+    owned_event(session, event_id, viewer_id, viewer_is_admin, right=EventRight.manage, lock=False)
+    before = time_and_id(cursor) if cursor else None
+    rows = repository.of_event(session, event_id, before=before, limit=limit + 1)
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and page:
+        next_cursor = cursor_at(page[-1].created_at, page[-1].id)
+    items = [
+        EventReport(
+            **_public(report).model_dump(),
+            requester_id=report.requester_id,
+            created_at=report.created_at,
+            finished_at=report.finished_at,
+        )
+        for report in page
+    ]
+    return EventReports(items=items, next_cursor=next_cursor)
 
 
 def enqueue(ids: list[uuid.UUID]) -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from shared.events.models import Event
@@ -24,3 +25,18 @@ def dates(session: Session, series_id: uuid.UUID) -> list[tuple[SeriesOccurrence
         .order_by(SeriesOccurrence.recurrence_id)
     ).all()
     return [(date, event) for date, event in rows]
+
+
+def of_organizer(
+    session: Session,
+    organizer_id: uuid.UUID,
+    *,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Series]:
+    """The series this person organizes, newest first, keyset-paginated on (created_at, id)."""
+    query = select(Series).where(Series.organizer_id == organizer_id)
+    if before is not None:
+        query = query.where(tuple_(Series.created_at, Series.id) < tuple_(*before))
+    order = (Series.created_at.desc(), Series.id.desc())
+    return list(session.scalars(query.order_by(*order).limit(limit)))

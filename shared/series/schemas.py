@@ -59,7 +59,7 @@ class SeriesUpdate(RequestModel):
         return self
 
 
-class SeriesPublic(BaseModel):
+class SeriesSummary(BaseModel):
     id: uuid.UUID
     organizer_id: uuid.UUID
     rrule: str
@@ -68,7 +68,42 @@ class SeriesPublic(BaseModel):
     starts_at: datetime
     ends_at: datetime
     title: str
-    # The events of the series by date, cancelled ones included, deleted ones left out.
-    occurrences: list[uuid.UUID]
     created_at: datetime
     updated_at: datetime
+
+
+class SeriesDate(BaseModel):
+    """One date of a series as its page lists it: what its event shows now (moved, retitled
+    or cancelled alone, it says so), without a second call per date."""
+
+    id: uuid.UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    status: str
+    capacity: int | None
+    seats_taken: int
+    seats_left: int | None
+    waitlist_count: int
+
+
+class SeriesPublic(SeriesSummary):
+    # What every coming date gets unless changed alone (the template PATCH changes).
+    description: str = ""
+    category: str = ""
+    venue: Venue | None = None
+    online_url: str | None = None
+    capacity: int | None = None
+    # The events of the series by date, cancelled ones included, deleted ones left out.
+    occurrences: list[uuid.UUID]
+    # The same dates with what a page shows of each; a date the caller may not see (a draft
+    # or hidden event of someone else's) is left out here, its id stays in `occurrences`.
+    dates: list[SeriesDate] = Field(default_factory=list)
+
+
+class SeriesList(BaseModel):
+    """The caller's series, newest first (`next_cursor` while more follow)."""
+
+    items: list[SeriesSummary]
+    next_cursor: str | None

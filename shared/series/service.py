@@ -10,6 +10,7 @@ that tells its registered people; dates already begun keep what they showed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -21,11 +22,19 @@ from shared.events.service import create_event, is_visible, rights_over
 from shared.events.statuses import EventStatus
 from shared.organizing.changes import CALENDAR_FIELDS, publish_event, update_event
 from shared.outbox.writer import emit
+from shared.pagination import cursor_at, time_and_id
 from shared.series import repository
 from shared.series.errors import NotSeriesOwner, SeriesNotFound
 from shared.series.models import Series, SeriesOccurrence
 from shared.series.rules import checked_rule, expand
-from shared.series.schemas import SeriesCreate, SeriesPublic, SeriesUpdate
+from shared.series.schemas import (
+    SeriesCreate,
+    SeriesDate,
+    SeriesList,
+    SeriesPublic,
+    SeriesSummary,
+    SeriesUpdate,
+)
 from shared.teams.rights import EventRight
 
 TIMES = {"starts_at", "ends_at", "rrule"}
@@ -46,14 +55,15 @@ def create_series(session: Session, organizer_id: uuid.UUID, data: SeriesCreate)
     )
     session.add(series)
     session.flush()
-    events = []
+    made = []
     for starts_at, ends_at in dates:
         occurrence = data.model_copy(update={"starts_at": starts_at, "ends_at": ends_at})
         event = create_event(session, organizer_id, occurrence)
+        event.series_id = series.id
         session.add(
             SeriesOccurrence(series_id=series.id, recurrence_id=starts_at, event_id=event.id)
         )
-        events.append(event.id)
+        made.append(event)
     session.flush()
     session.refresh(series)
     emit(
@@ -63,10 +73,10 @@ def create_series(session: Session, organizer_id: uuid.UUID, data: SeriesCreate)
             organizer_id=organizer_id,
             rrule=rule,
             timezone=series.timezone,
-            event_ids=events,
+            event_ids=[e.id for e in made],
         ),
     )
-    return _public(series, events)
+    return _public(series, [(None, e) for e in made], session, organizer_id, False)
 
 
 def visible_series(
@@ -95,7 +105,7 @@ def get_series(
     session: Session, series_id: uuid.UUID, viewer_id: uuid.UUID | None, viewer_is_admin: bool
 ) -> SeriesPublic:
     series, dates = visible_series(session, series_id, viewer_id, viewer_is_admin)
-    return _public(series, [e.id for _, e in dates if e is not None])
+    return _public(series, dates, session, viewer_id, viewer_is_admin)
 
 
 def update_series(
@@ -146,11 +156,25 @@ def update_series(
                 event_ids=[e.id for e in future],
             ),
         )
-    return _public(series, [e.id for _, e in dates if e is not None])
+    # The events changed are the ones in `dates` (one session, one identity map).
+    return _public(series, dates, session, actor_id, actor_is_admin)
 
 
-def _public(series: Series, events: list[uuid.UUID]) -> SeriesPublic:
-    return SeriesPublic(
+def my_series(
+    session: Session, organizer_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> SeriesList:
+    """The series the caller organizes, newest first."""
+    before = time_and_id(cursor) if cursor else None
+    rows = repository.of_organizer(session, organizer_id, before=before, limit=limit + 1)
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and page:
+        next_cursor = cursor_at(page[-1].created_at, page[-1].id)
+    return SeriesList(items=[_summary(series) for series in page], next_cursor=next_cursor)
+
+
+def _summary(series: Series) -> SeriesSummary:
+    return SeriesSummary(
         id=series.id,
         organizer_id=series.organizer_id,
         rrule=series.rrule,
@@ -158,7 +182,46 @@ def _public(series: Series, events: list[uuid.UUID]) -> SeriesPublic:
         starts_at=series.starts_at,
         ends_at=series.ends_at,
         title=str(series.fields.get("title", "")),
-        occurrences=events,
         created_at=series.created_at,
         updated_at=series.updated_at,
+    )
+
+
+def _public(
+    series: Series,
+    dates: Sequence[tuple[SeriesOccurrence | None, Event | None]],
+    session: Session,
+    viewer_id: uuid.UUID | None,
+    viewer_is_admin: bool,
+) -> SeriesPublic:
+    """The series with its dates; each date's details only for a viewer who may see that
+    event (the organizer and admins see all of them)."""
+    events = [e for _, e in dates if e is not None]
+    everything = viewer_is_admin or series.organizer_id == viewer_id
+    shown = [e for e in events if everything or is_visible(session, e, viewer_id, False)]
+    fields = series.fields
+    return SeriesPublic(
+        **_summary(series).model_dump(),
+        description=str(fields.get("description", "")),
+        category=str(fields.get("category", "")),
+        venue=fields.get("venue"),
+        online_url=fields.get("online_url"),
+        capacity=fields.get("capacity"),
+        occurrences=[e.id for e in events],
+        dates=[_date(e) for e in shown],
+    )
+
+
+def _date(event: Event) -> SeriesDate:
+    return SeriesDate(
+        id=event.id,
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        status=event.status.value,
+        capacity=event.capacity,
+        seats_taken=event.seats_taken,
+        seats_left=None if event.capacity is None else event.capacity - event.seats_taken,
+        waitlist_count=event.waitlist_count,
     )

@@ -73,7 +73,10 @@ def test_a_key_acts_as_its_person_within_its_scopes_on_every_function(client):
         == "T"
     )
     assert client.get("/api/v1/me/events", headers=key).status_code == 200
+    assert client.get("/api/v1/me/series", headers=key).status_code == 200
     refusals = [
+        ("GET", f"/api/v1/events/{event['id']}/me", "registrations:read"),
+        ("GET", f"/api/v1/events/{event['id']}/reports", "reports:read"),
         ("POST", f"/api/v1/events/{event['id']}/registrations", "registrations:write"),
         ("GET", f"/api/v1/events/{event['id']}/registrations", "registrations:read"),
         ("GET", "/api/v1/me/registrations", "registrations:read"),

@@ -262,9 +262,12 @@ def test_who_may_ask_for_and_read_what(client, organizer, owner):
     assert_problem(client.get(f"{REPORTS}/{uuid.uuid4()}", headers=owner), 404)
     # Admins may report on any event and read any report.
     assert state(client, mine["id"], admin)["status"] == "pending"
+    # A report of someone's event is theirs to read too, whoever asked (the event's list
+    # shows it them); a summary of them is the admin's alone.
     theirs = ask(client, admin, **attendance)
-    assert_problem(client.get(f"{REPORTS}/{theirs['id']}", headers=owner), 404)
+    assert state(client, theirs["id"], owner)["status"] == "pending"
     by_admin = ask(client, admin, organizer_id=str(organizer.id), **summary)
+    assert_problem(client.get(f"{REPORTS}/{by_admin['id']}", headers=owner), 404)
     with unit_of_work() as session:
         row = session.get(Report, uuid.UUID(by_admin["id"]))
         assert row is not None
@@ -486,3 +489,56 @@ def test_a_report_whose_build_cannot_start_fails_instead_of_waiting_forever(clie
     assert run_build(accepted["id"]) == "nothing"
     with unit_of_work() as session:
         assert repository.stale(session, datetime.now(UTC) + timedelta(hours=1), 10) == []
+
+
+def test_an_events_reports_are_listed_newest_first_for_those_who_run_it(client, owner):
+    event = create_event(client, owner)
+    other_event = create_event(client, owner)
+    helper, steward = new_user("organizer"), new_user()
+    for person, role in ((helper, "co_organizer"), (steward, "steward")):
+        added = client.post(
+            f"/api/v1/events/{event['id']}/team",
+            headers=owner,
+            json={"email": person.email, "role": role},
+        )
+        assert added.status_code == 201, added.text
+    attendance = {"kind": "event_attendance", "event_id": event["id"]}
+    first = ask(client, owner, format="csv", **attendance)
+    second = ask(client, auth(helper), format="pdf", **attendance)
+    ask(client, owner, kind="event_attendance", event_id=other_event["id"], format="csv")
+    ask(client, owner, kind="organizer_summary", format="csv")
+    assert run_build(first["id"]) == "ready"
+    path = f"/api/v1/events/{event['id']}/reports"
+
+    listed = client.get(path, headers=owner)
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert [i["id"] for i in items] == [second["id"], first["id"]]  # this event's, newest first
+    assert items[0]["status"] == "pending"
+    assert items[0]["download_url"] is None
+    assert items[0]["requester_id"] == str(helper.id)
+    assert items[1]["status"] == "ready"
+    assert items[1]["format"] == "csv"
+    download = client.get(items[1]["download_url"])
+    assert download.status_code == 200
+    assert download.content.startswith(b"\xef\xbb\xbf")
+    # The co-organizer sees the owner's report too, and may read it one by one.
+    assert [i["id"] for i in client.get(path, headers=auth(helper)).json()["items"]] == [
+        second["id"],
+        first["id"],
+    ]
+    assert state(client, first["id"], auth(helper))["status"] == "ready"
+    # Pages of one, with a cursor that carries on.
+    page = client.get(path, headers=owner, params={"limit": 1}).json()
+    assert [i["id"] for i in page["items"]] == [second["id"]]
+    rest = client.get(path, headers=owner, params={"limit": 1, "cursor": page["next_cursor"]})
+    assert [i["id"] for i in rest.json()["items"]] == [first["id"]]
+    assert rest.json()["next_cursor"] is None
+    # Who else: the steward and strangers are refused, an unknown event is 404.
+    assert_problem(client.get(path, headers=auth(steward)), 403)
+    assert_problem(client.get(path, headers=auth(new_user("organizer"))), 403)
+    assert_problem(client.get(path), 401)
+    assert_problem(client.get(f"/api/v1/events/{uuid.uuid4()}/reports", headers=owner), 404)
+    assert_problem(client.get(path, headers=owner, params={"cursor": "x"}), 422)
+    assert_problem(client.get(path, headers=owner, params={"limit": 0}), 422)
+    assert_problem(client.get("/api/v1/events/not-an-id/reports", headers=owner), 422)

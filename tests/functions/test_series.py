@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shared.db import unit_of_work
 from shared.events.models import Event
+from shared.events.statuses import Moderation
 from shared.series.models import Series
 from tests.support.api import assert_problem
 from tests.support.factories import auth, bearer, event_body, join, new_user
@@ -339,3 +340,81 @@ def test_the_series_calendar_shows_cancelled_and_moved_dates_with_stable_uids(cl
         for e in remaining
         if e["status"] != "cancelled"
     )
+
+
+def test_events_name_their_series_and_the_series_lists_its_dates_in_one_call(client):
+    organizer = new_user("organizer")
+    owner = auth(organizer)
+    series = make_series(client, owner, capacity=5, rrule="FREQ=WEEKLY;COUNT=3")
+    alone = client.post("/api/v1/events", headers=owner, json=event_body())
+    assert alone.status_code == 201, alone.text
+    assert alone.json()["series_id"] is None
+    first, second, third = series["occurrences"]
+    # The event page (cached and not) and the list items say which series they belong to.
+    for _ in range(2):
+        assert client.get(f"/api/v1/events/{first}").json()["series_id"] == series["id"]
+    found = client.get("/api/v1/events", params={"organizer_id": str(organizer.id)}).json()
+    found = found["items"]
+    listed = {e["id"]: e for e in found}
+    assert {listed[i]["series_id"] for i in series["occurrences"]} == {series["id"]}
+    assert listed[alone.json()["id"]]["series_id"] is None
+    # The series gives what its page shows of each date, seats included.
+    join(client, second, new_user())
+    cancelled = client.post(f"/api/v1/events/{third}/cancel", headers=owner)
+    assert cancelled.status_code == 200, cancelled.text
+    read = client.get(f"{SERIES}/{series['id']}")
+    assert read.status_code == 200, read.text
+    body = read.json()
+    assert body["occurrences"] == series["occurrences"]  # the old field stays
+    dates = body["dates"]
+    assert [d["id"] for d in dates] == series["occurrences"]
+    assert [d["status"] for d in dates] == ["published", "published", "cancelled"]
+    assert [(d["capacity"], d["seats_taken"], d["seats_left"]) for d in dates][:2] == [
+        (5, 0, 5),
+        (5, 1, 4),
+    ]
+    page = event_of(client, second, owner)
+    assert {k: dates[1][k] for k in ("title", "starts_at", "ends_at", "timezone")} == {
+        k: page[k] for k in ("title", "starts_at", "ends_at", "timezone")
+    }
+    assert (body["description"], body["capacity"]) == ("Talks and pizza", 5)
+    # A change answers with what it made of the coming dates (the cancelled one keeps its own).
+    changed = client.patch(f"{SERIES}/{series['id']}", headers=owner, json={"title": "Renamed"})
+    assert changed.status_code == 200, changed.text
+    assert [d["title"] for d in changed.json()["dates"]] == ["Renamed", "Renamed", "Python meetup"]
+    # A date someone else may not see is left out of `dates` for them (its id stays).
+    with unit_of_work() as session:  # hidden, as the moderators hide one
+        session.execute(update(Event).where(Event.id == first).values(moderation=Moderation.hidden))
+    seen = client.get(f"{SERIES}/{series['id']}", headers=bearer(client)).json()
+    assert first not in [d["id"] for d in seen["dates"]]
+    assert first in seen["occurrences"]
+    by_owner = client.get(f"{SERIES}/{series['id']}", headers=owner).json()
+    assert first in [d["id"] for d in by_owner["dates"]]
+
+
+def test_my_series_are_listed_newest_first_in_pages(client):
+    organizer = new_user("organizer")
+    owner = auth(organizer)
+    made = [
+        make_series(client, owner, title=f"Series {n}", rrule="FREQ=DAILY;COUNT=2")
+        for n in range(3)
+    ]
+    make_series(client, bearer(client, "organizer"), rrule="FREQ=DAILY;COUNT=2")  # not theirs
+    mine = client.get("/api/v1/me/series", headers=owner)
+    assert mine.status_code == 200, mine.text
+    assert [s["id"] for s in mine.json()["items"]] == [s["id"] for s in reversed(made)]
+    assert mine.json()["items"][0]["title"] == "Series 2"
+    page = client.get("/api/v1/me/series", headers=owner, params={"limit": 2}).json()
+    rest = client.get(
+        "/api/v1/me/series", headers=owner, params={"limit": 2, "cursor": page["next_cursor"]}
+    ).json()
+    assert [s["id"] for s in page["items"] + rest["items"]] == [s["id"] for s in reversed(made)]
+    assert rest["next_cursor"] is None
+    assert client.get("/api/v1/me/series", headers=bearer(client, "organizer")).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
+    assert_problem(client.get("/api/v1/me/series"), 401)
+    assert_problem(client.get("/api/v1/me/series", headers=bearer(client)), 403)
+    assert_problem(client.get("/api/v1/me/series", headers=owner, params={"cursor": "x"}), 422)
+    assert_problem(client.get("/api/v1/me/series", headers=owner, params={"limit": 101}), 422)

@@ -247,6 +247,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/events"): everyone(get("/api/v1/events"), 200),
     ("GET", "/api/v1/events/{event_id}"): draft_seen(_event_path(status="draft")),
     ("GET", "/api/v1/me/events"): Row(get("/api/v1/me/events"), 401, 403, 200, 200, 200),
+    # my_registrations: the caller's own place at an event (a draft's: its owner and team)
+    ("GET", "/api/v1/events/{event_id}/me"): signed_in(_event_path("/me"), 200),
     ("GET", "/api/v1/categories"): everyone(get("/api/v1/categories"), 200),
     # build_report
     ("POST", "/api/v1/reports"): managed(
@@ -257,10 +259,17 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         202,
     ),
-    # Someone else's report does not exist for you.
+    # Someone else's report does not exist for you, unless you run its event too.
     ("GET", "/api/v1/reports/{report_id}"): Row(
-        lambda w: Call("GET", f"/api/v1/reports/{w.report()}"), 401, 404, 404, 200, 200
+        lambda w: Call("GET", f"/api/v1/reports/{w.report()}"),
+        401,
+        404,
+        404,
+        200,
+        200,
+        co_organizer=200,
     ),
+    ("GET", "/api/v1/events/{event_id}/reports"): managed(_event_path("/reports"), 200),
     ("GET", "/reports/download.js"): everyone(get("/reports/download.js"), 200),
     # The page only asks the reader to sign in; the report itself is behind the API above.
     ("GET", "/reports/{report_id}"): everyone(get(f"/reports/{ANY_ID}"), 200),
@@ -322,6 +331,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         201,
     ),
     ("GET", "/api/v1/series/{series_id}"): draft_seen(_series_path(status="draft")),
+    ("GET", "/api/v1/me/series"): Row(get("/api/v1/me/series"), 401, 403, 200, 200, 200),
     ("GET", "/api/v1/series/{series_id}/calendar.ics"): draft_seen(
         _series_path("/calendar.ics", status="draft")
     ),
