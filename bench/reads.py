@@ -3,6 +3,8 @@
 With a deployment's defaults (INFO access lines, metrics, traceparent, auth dependency on):
 - the event page through the gateway, served from the Redis cache, and with the cache off;
 - the first page of the public list, cached and not;
+- the web front end's public page of that event, for a visitor without a session, cached
+  (the web function calls the API through the same gateway, as it does when deployed);
 - baseline for each: an `async def` FastAPI endpoint answering the same pre-encoded bytes,
   same uvicorn settings (bench.serve);
 Ours is every figure's request through the local gateway (`local/gateway.py`, as `eventmgr up`
@@ -122,6 +124,9 @@ def seed() -> tuple[str, str]:
 def serve(name: str, env: dict[str, str], *args: str) -> tuple[subprocess.Popen[bytes], str]:
     LOGS.mkdir(exist_ok=True)
     port = free_port()
+    if args[0] == "gateway":
+        # The web front end calls the public API through this very gateway.
+        env = {"WEB_API_URL": f"http://127.0.0.1:{port}", **env}
     with (LOGS / f"{name}.log").open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bench.serve", *args[:1], str(port), *args[1:]],
@@ -217,23 +222,27 @@ def figures(repeats: int) -> list[Figure]:
     prepare()
     event_id, token = seed()
     page = f"/api/v1/events/{event_id}"
+    web_page = f"/events/{event_id}"
     cached, cached_url = serve("gateway", {}, "gateway")
     uncached, uncached_url = serve("gateway-nocache", {"REDIS_URL": ""}, "gateway")
     servers = [cached, uncached]
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            documents = [Path(scratch, "event.json"), Path(scratch, "list.json")]
+            documents = [Path(scratch, name) for name in ("event.json", "list.json", "page.html")]
             documents[0].write_bytes(httpx.get(cached_url + page).content)
             documents[1].write_bytes(httpx.get(cached_url + "/api/v1/events").content)
+            documents[2].write_bytes(httpx.get(cached_url + web_page).content)
             bare, bare_url = serve("bare", {}, "bare", *map(str, documents))
             servers.append(bare)
         targets = {
             "bare page": bare_url + "/document",
             "bare list": bare_url + "/list",
+            "bare web page": bare_url + "/page",
             "page cached": cached_url + page,
             "page uncached": uncached_url + page,
             "list cached": cached_url + "/api/v1/events",
             "list uncached": uncached_url + "/api/v1/events",
+            "web page cached": cached_url + web_page,
         }
         for url in targets.values():
             wrk(url, seconds=1)  # warm up: caches filled, pools open
@@ -273,6 +282,7 @@ def figures(repeats: int) -> list[Figure]:
         "event page, cache off": "page uncached",
         "first public list page, cached": "list cached",
         "first public list page, cache off": "list uncached",
+        "web front end's event page, cached": "web page cached",
     }
     return [
         throughput("event page through the gateway, cached", "bare page", ">= 0.5x"),
@@ -291,6 +301,13 @@ def figures(repeats: int) -> list[Figure]:
         ),
         throughput("first public list page, cached", "bare list", ">= 0.4x"),
         throughput("first public list page, cache off", "bare list", ">= 0.15x"),
+        # Issue 22: in the same ratio to a bare endpoint as the API's cached event page.
+        throughput(
+            "web front end's event page, cached",
+            "bare web page",
+            ">= 0.5x",
+            f"a visitor without a session; the HTML page's bytes for the baseline; {how}",
+        ),
         Figure(
             name=f"memory of browse_events after {MEMORY_REQUESTS:,} requests",
             unit="MiB RSS",

@@ -4,8 +4,8 @@
 `function NAME`: one function's own app, as its container serves it.
 `bare`: a FastAPI app with the endpoints a benchmark compares against, to give each figure
 its baseline: `async def` GETs answering fixed, pre-encoded JSON documents (`/document`,
-`/list`), a POST answering 201, and a POST that commits one row to PostgreSQL through a pool
-like ours (`DATABASE_URL`, SQLAlchemy Core).
+`/list`) and a fixed HTML page (`/page`), a POST answering 201, and a POST that commits one
+row to PostgreSQL through a pool like ours (`DATABASE_URL`, SQLAlchemy Core).
 
 Every kind runs with the server settings of the deployment's Dockerfile (no uvicorn access
 log, no proxy headers, no Server header): only the app differs between a figure and its baseline.
@@ -28,7 +28,7 @@ from shared.config import Settings
 from shared.db.engine import sqlalchemy_url
 
 
-def bare_app(encoded: bytes, listed: bytes = b"[]") -> FastAPI:
+def bare_app(encoded: bytes, listed: bytes = b"[]", html: bytes = b"") -> FastAPI:
     app = FastAPI()
     document: dict[str, Any] = json.loads(encoded)
 
@@ -39,6 +39,10 @@ def bare_app(encoded: bytes, listed: bytes = b"[]") -> FastAPI:
     @app.get("/list")
     async def read_list() -> Response:
         return Response(listed, media_type="application/json")
+
+    @app.get("/page")
+    async def read_page() -> Response:
+        return Response(html, media_type="text/html; charset=utf-8")
 
     @app.post("/document", status_code=201)
     def write() -> dict[str, Any]:
@@ -69,7 +73,7 @@ def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
     app: Any
     if kind == "bare":
-        app = bare_app(*(Path(name).read_bytes() for name in sys.argv[3:5]))
+        app = bare_app(*(Path(name).read_bytes() for name in sys.argv[3:6]))
     elif kind == "function":
         app = importlib.import_module(f"functions.{sys.argv[3]}.handler").app
     else:

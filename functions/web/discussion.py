@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from functions.web.declaration import PAGE, FormText, Text, fn
-from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.page import Page, is_uuid, not_found, page_status, problem
 from shared.web.api import ApiError
 
 DISCUSSION = "/events/{event_id}/discussion"
@@ -168,23 +168,11 @@ def newer_messages(request: Request, event_id: str, after: Text = "") -> Respons
     session's cookie): `{items}` as the API answers them, or a problem document."""
     page = Page.of(request)
     if not is_uuid(event_id) or (after and not is_uuid(after)):
-        return _problem(page, ApiError(404, "Not found"))
+        return problem(page, ApiError(404, "Not found"))
     if not page.signed_in:
-        return _problem(page, ApiError(401, "Not signed in"))
+        return problem(page, ApiError(401, "Not signed in"))
     try:
         items = _messages(page, event_id, after)
     except ApiError as failure:
-        return _problem(page, failure)
+        return problem(page, failure)
     return JSONResponse({"items": items}, headers={"Cache-Control": "no-store"})
-
-
-def _problem(page: Page, failure: ApiError) -> Response:
-    status = page_status(failure)
-    body = {"type": "about:blank", "title": failure.title, "status": status}
-    body["detail"] = page.error_text(failure)
-    return JSONResponse(
-        body,
-        status,
-        media_type="application/problem+json",
-        headers={"Cache-Control": "no-store"},
-    )

@@ -30,6 +30,7 @@ from functions.web.page import (
     is_uuid,
     not_found,
     page_status,
+    problem,
 )
 from shared.web import sessions
 from shared.web.api import ApiError
@@ -118,7 +119,7 @@ def snapshot(request: Request, event_id: str) -> Response:
     try:
         return _json(page.api.get(f"/events/{event_id}/check-in/snapshot"))
     except ApiError as failure:
-        return _problem(page, failure)
+        return problem(page, failure)
 
 
 class ScanBody(BaseModel):
@@ -135,7 +136,7 @@ def scan(request: Request, event_id: str, body: Annotated[ScanBody, Body()]) -> 
     try:
         return _json(_scan(page, event_id, body.code))
     except ApiError as failure:
-        return _problem(page, failure)
+        return problem(page, failure)
 
 
 class QueuedScan(BaseModel):
@@ -159,7 +160,7 @@ def sync(request: Request, event_id: str, body: Annotated[QueuedScans, Body()]) 
             page.api.post(f"/events/{event_id}/check-in/batch", body.model_dump(mode="json"))
         )
     except ApiError as failure:
-        return _problem(page, failure)
+        return problem(page, failure)
 
 
 Outcome = Literal["checked_in", "already", "invalid"]
@@ -275,28 +276,13 @@ def _json_refused(page: Page, event_id: str, csrf: str | None) -> Response | Non
     """A JSON call needs a signed-in session and, when it changes something, the session's
     CSRF token in its header: another site cannot check people in through a visitor."""
     if not is_uuid(event_id):
-        return _problem(page, ApiError(404, "Not found"))
+        return problem(page, ApiError(404, "Not found"))
     if not page.signed_in:
-        return _problem(page, ApiError(401, "Not signed in"))
+        return problem(page, ApiError(401, "Not signed in"))
     if csrf is not None and not sessions.csrf_matches(page.session, csrf):
-        return _problem(page, ApiError(403, "CSRF token missing or wrong"))
+        return problem(page, ApiError(403, "CSRF token missing or wrong"))
     return None
 
 
 def _json(body: Any, status: int = 200) -> Response:
     return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
-
-
-def _problem(page: Page, failure: ApiError) -> Response:
-    status = page_status(failure)
-    return JSONResponse(
-        {
-            "type": "about:blank",
-            "title": failure.title,
-            "status": status,
-            "detail": page.error_text(failure),
-        },
-        status,
-        media_type="application/problem+json",
-        headers={"Cache-Control": "no-store"},
-    )

@@ -28,6 +28,7 @@ from functions.web import (  # noqa: F401
     people,
     public,
     settings,
+    settings_push,
     tickets,
     widget,
 )

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
@@ -40,18 +40,27 @@ YEAR = 365 * 86_400
 # widget made to be framed.
 POLICY = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:{images}; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors {framing}; base-uri 'none'{device}"
+    "connect-src 'self'; form-action 'self'; frame-ancestors {framing}; base-uri 'none'{extra}"
 )
-# A page working as a device (the door): it registers its offline worker and reads the camera.
-DEVICE = "; worker-src 'self'; media-src 'self' mediastream: blob:"
+# A page that registers a service worker of this site: the door (offline), the notification
+# settings (Web Push).
+WORKER = "; worker-src 'self'"
+# A page working as a device (the door): its offline worker, and the camera.
+DEVICE = WORKER + "; media-src 'self' mediastream: blob:"
 
 
-def policy(framable: bool = False, image_origins: Iterable[str] = (), device: bool = False) -> str:
+def policy(
+    framable: bool = False,
+    image_origins: Iterable[str] = (),
+    device: bool = False,
+    worker: bool = False,
+) -> str:
     """The page's Content-Security-Policy: media pictures come from storage, whose origin is
     the one in their links (the gateway, or S3's public address)."""
     images = "".join(f" {origin}" for origin in sorted(set(image_origins)))
     framing = "*" if framable else "'none'"
-    return POLICY.format(images=images, framing=framing, device=DEVICE if device else "")
+    extra = DEVICE if device else WORKER if worker else ""
+    return POLICY.format(images=images, framing=framing, extra=extra)
 
 
 class CsrfRefused(Exception):
@@ -119,6 +128,7 @@ class Page:
         framable: bool = False,
         image_origins: Iterable[str] = (),
         device: bool = False,
+        worker: bool = False,
         **context: Any,
     ) -> Response:
         html = TEMPLATES.get_template(template).render(
@@ -135,7 +145,7 @@ class Page:
             **context,
         )
         response = HTMLResponse(html, status_code=status)
-        return self._finish(response, framable, image_origins, device)
+        return self._finish(response, framable, image_origins, device, worker)
 
     def download(self, content: bytes, media_type: str, filename: str) -> Response:
         """A file the API answered, handed to the browser to save (never shown in the page)."""
@@ -154,8 +164,11 @@ class Page:
         framable: bool = False,
         image_origins: Iterable[str] = (),
         device: bool = False,
+        worker: bool = False,
     ) -> Response:
-        response.headers["Content-Security-Policy"] = policy(framable, image_origins, device)
+        response.headers["Content-Security-Policy"] = policy(
+            framable, image_origins, device, worker
+        )
         if not framable:
             response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -208,6 +221,22 @@ def failure_page(
         text=text or page.error_text(failure),
         back=back,
         back_label=back_label,
+    )
+
+
+def problem(page: Page, failure: ApiError) -> Response:
+    """A page's JSON call answered with an API error: problem+json in the person's words."""
+    status = page_status(failure)
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": failure.title,
+            "status": status,
+            "detail": page.error_text(failure),
+        },
+        status,
+        media_type="application/problem+json",
+        headers={"Cache-Control": "no-store"},
     )
 
 

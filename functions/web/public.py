@@ -6,12 +6,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
-from functions.web.page import Page, is_uuid, not_found, page_status
+from functions.web.kept_pages import Kept, kept_pages
+from functions.web.page import Page, failure_page, is_uuid, not_found, page_status
 from functions.web.people import about_event
 from functions.web.showing import origin_of
+from shared.web import sessions
 from shared.web.api import ApiError
 
 
@@ -59,19 +62,38 @@ def events(
 
 
 @fn.get("/events/{event_id}", **PAGE)
-def event(request: Request, event_id: str) -> Response:
+async def event(request: Request, event_id: str) -> Response:
+    """A visitor without a session, on the plain address, reads what every such visitor in
+    their language reads: the page is kept rendered while the API's event is unchanged
+    (kept_pages.py), and answered on the event loop. Everyone else's is rendered for them."""
+    if sessions.COOKIE in request.cookies or request.url.query or not is_uuid(event_id):
+        response, _ = await run_in_threadpool(_event_page, request, event_id)
+        return response
+    page = Page.of(request)  # no session to load: nothing here waits on Redis
+    key = (event_id, page.language)
+    pages = kept_pages()
+    kept = pages.get(key)
+    if kept is not None and await page.api.unchanged(f"/events/{event_id}", kept.etag):
+        return kept.response()
+
+    async def render() -> Kept:
+        response, etag = await run_in_threadpool(_event_page, request, event_id)
+        return pages.keep(key, etag, response)
+
+    # One rendering at a time per page; the others wait for it on the loop, not on threads
+    # (which the API's own calls may need when it runs in this process, as in `eventmgr up`).
+    return (await pages.flights.load((key, kept.etag if kept else None), render)).response()
+
+
+def _event_page(request: Request, event_id: str) -> tuple[Response, str | None]:
+    """The page, and the ETag of the API's event it shows."""
     page = Page.of(request)
     if not is_uuid(event_id):
-        return not_found(page)
+        return not_found(page), None
     try:
-        found = page.api.get(f"/events/{event_id}")
+        found, etag = page.api.tagged(f"/events/{event_id}")
     except ApiError as failure:
-        return page.render(
-            "message.html",
-            page_status(failure),
-            title=page.words("error.title"),
-            text=page.error_text(failure),
-        )
+        return failure_page(page, failure), None
     place = _my_place(page, event_id) if page.signed_in else {}
     mine = place.get("registration")
     try:
@@ -79,7 +101,7 @@ def event(request: Request, event_id: str) -> Response:
     except ApiError:
         google = None  # the page still offers the .ics file
     media = _media(page, event_id)
-    return page.render(
+    response = page.render(
         "event.html",
         event=found,
         mine=mine,
@@ -89,6 +111,7 @@ def event(request: Request, event_id: str) -> Response:
         image_origins={origin_of(item["url"]) for item in media},
         **about_event(page, {**found, "viewer_role": place.get("viewer_role")}, mine),
     )
+    return response, etag
 
 
 def _media(page: Page, event_id: str) -> list[dict[str, Any]]:
@@ -129,11 +152,5 @@ def _act(request: Request, csrf: str, event_id: str, method: str, path: str) -> 
     try:
         page.api.call(method, path)
     except ApiError as failure:
-        return page.render(
-            "message.html",
-            page_status(failure),
-            title=page.words("error.title"),
-            text=page.error_text(failure),
-            back=f"/events/{event_id}",
-        )
+        return failure_page(page, failure, back=f"/events/{event_id}")
     return page.redirect(f"/events/{event_id}")

@@ -12,10 +12,13 @@ from starlette.responses import Response
 
 from functions.web.declaration import PAGE, FormText, Text, fn
 from functions.web.page import Page, is_uuid, local_path, page_status
+from functions.web.settings_push import public_key
 from shared.web import sessions
 from shared.web.api import ApiError
 
 REMINDERS = ("24h", "1h")
+# What push.js says, in the page's language.
+PUSH_WORDS = ("on", "off", "is_on", "is_off", "denied", "unsupported", "failed")
 EXPORT_NAME = "event-manager-my-data.json"
 
 
@@ -164,9 +167,12 @@ def notification_settings(request: Request, done: Text = "") -> Response:
         return _trouble(page, failure, "/account/settings")
     return page.render(
         "settings_notify.html",
+        worker=True,  # push.js registers the Web Push worker
         chosen=chosen,
         reminders=REMINDERS,
         feed=feed,
+        push_key=public_key(page),
+        push_words={key: page.words(f"settings.push.{key}") for key in PUSH_WORDS},
         notice=page.words(f"settings.done.{done}") if done in ("saved", "rotated") else None,
     )
 

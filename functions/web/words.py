@@ -188,6 +188,22 @@ WORDS: dict[str, dict[str, str]] = {
         "settings.channels": "How to tell me",
         "settings.email": "By email",
         "settings.push": "By browser push notifications",
+        "settings.push.browser": "Push in this browser",
+        "settings.push.hint": (
+            "Push notifications come to each browser you turn them on in. Turning them on needs "
+            "JavaScript and your permission for this site to show notifications."
+        ),
+        "settings.push.on": "Turn on push in this browser",
+        "settings.push.off": "Turn off push in this browser",
+        "settings.push.is_on": "This browser receives push notifications.",
+        "settings.push.is_off": "This browser does not receive push notifications.",
+        "settings.push.denied": (
+            "The browser does not allow notifications from this site; allow them in its site "
+            "settings, then try again."
+        ),
+        "settings.push.unsupported": "This browser cannot receive push notifications.",
+        "settings.push.failed": "Push could not be changed. Please try again.",
+        "settings.push.unavailable": "Push notifications are not set up on this server.",
         "settings.reminders": "Reminders before an event",
         "settings.reminder.24h": "24 hours before",
         "settings.reminder.1h": "1 hour before",
@@ -742,6 +758,22 @@ WORDS: dict[str, dict[str, str]] = {
         "settings.channels": "Как сообщать",
         "settings.email": "По электронной почте",
         "settings.push": "Push-уведомлениями в браузере",
+        "settings.push.browser": "Push-уведомления в этом браузере",
+        "settings.push.hint": (
+            "Push-уведомления приходят в каждый браузер, где вы их включили. Для включения нужен "
+            "JavaScript и ваше разрешение этому сайту показывать уведомления."
+        ),
+        "settings.push.on": "Включить push в этом браузере",
+        "settings.push.off": "Выключить push в этом браузере",
+        "settings.push.is_on": "Этот браузер получает push-уведомления.",
+        "settings.push.is_off": "Этот браузер не получает push-уведомления.",
+        "settings.push.denied": (
+            "Браузер не разрешает уведомления от этого сайта; разрешите их в настройках сайта "
+            "и попробуйте снова."
+        ),
+        "settings.push.unsupported": "Этот браузер не может получать push-уведомления.",
+        "settings.push.failed": "Не удалось изменить push. Попробуйте ещё раз.",
+        "settings.push.unavailable": "Push-уведомления на этом сервере не настроены.",
         "settings.reminders": "Напоминания перед событием",
         "settings.reminder.24h": "За 24 часа",
         "settings.reminder.1h": "За 1 час",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,11 +27,20 @@ class ApiError(Exception):
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _base_url() -> str:
+    settings = get_settings()
+    return (settings.web_api_url or settings.public_url).rstrip("/")
+
+
 @process_state.cached
 def _client() -> httpx.Client:
-    settings = get_settings()
-    base = (settings.web_api_url or settings.public_url).rstrip("/")
-    return httpx.Client(base_url=base, timeout=settings.web_api_timeout_seconds)
+    return httpx.Client(base_url=_base_url(), timeout=get_settings().web_api_timeout_seconds)
+
+
+@process_state.cached
+def _async_client(loop: asyncio.AbstractEventLoop) -> httpx.AsyncClient:
+    """One per event loop (a client belongs to the loop it first ran on)."""
+    return httpx.AsyncClient(base_url=_base_url(), timeout=get_settings().web_api_timeout_seconds)
 
 
 @dataclass
@@ -50,6 +60,26 @@ class Api:
     def get(self, path: str, **params: Any) -> Any:
         wanted = {key: value for key, value in params.items() if value not in (None, "")}
         return self.call("GET", path, params=wanted)
+
+    def tagged(self, path: str) -> tuple[Any, str | None]:
+        """A GET's answer and its ETag: a page rendered from it is kept while the tag holds."""
+        response = self._send("GET", path)
+        if response.status_code == 401 and self._refreshed():
+            response = self._send("GET", path)
+        return _answer(response), response.headers.get("etag")
+
+    async def unchanged(self, path: str, etag: str) -> bool:
+        """Whether the API's anonymous answer still has this ETag (its 304, no body), asked
+        on the event loop: a kept page is answered without taking a thread. Any other
+        answer, an error included, is left to the page's own call."""
+        client = _async_client(asyncio.get_running_loop())
+        try:
+            response = await client.get(
+                f"/api/v1{path}", headers={**self._headers(), "If-None-Match": etag}
+            )
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 304
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return self.call("POST", path, json=body if body is not None else {})
@@ -87,15 +117,18 @@ class Api:
             raise _problem(response)
         return response
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _headers(self) -> dict[str, str]:
         headers = {"Accept-Language": self.language, "Accept": "application/json"}
         if self.session is not None and self.session.access_token:
             headers["Authorization"] = f"Bearer {self.session.access_token}"
         if self.client_address:
             # Counted by the API's throttles when it trusts this function as a proxy.
             headers["X-Forwarded-For"] = self.client_address
+        return headers
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            return _client().request(method, f"/api/v1{path}", headers=headers, **kwargs)
+            return _client().request(method, f"/api/v1{path}", headers=self._headers(), **kwargs)
         except httpx.HTTPError as error:
             detail = type(error).__name__
             raise ApiError(503, "The service could not be reached.", detail) from error

@@ -47,10 +47,34 @@ class Accessibility:
         assert not self.violations, json.dumps(self.violations, indent=2, ensure_ascii=False)
 
 
+@dataclass
+class PushAuthority:
+    """The CA of the test's own push service (test_push.py): the stack trusts it, and lets
+    subscriptions point at `localhost`, as it would at a real push service's host."""
+
+    authority: Any
+    ca_file: Path
+
+    def environment(self) -> dict[str, str]:
+        return {"PUSH_ALLOWED_HOSTS": "localhost", "REQUESTS_CA_BUNDLE": str(self.ca_file)}
+
+
 @pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+def push_authority(tmp_path_factory: pytest.TempPathFactory) -> PushAuthority:
+    import trustme
+
+    authority = trustme.CA()
+    ca_file = tmp_path_factory.mktemp("push-ca") / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    return PushAuthority(authority, ca_file)
+
+
+@pytest.fixture(scope="package")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, push_authority: PushAuthority
+) -> Iterator[Runner]:
     base = tmp_path_factory.mktemp("browser-stack")
-    running = start_runner(base / "data", base / "runner.log")
+    running = start_runner(base / "data", base / "runner.log", env=push_authority.environment())
     yield running
     if running.process.poll() is None:
         running.stop()

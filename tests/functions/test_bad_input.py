@@ -39,7 +39,9 @@ def fill(path: str, value: str) -> str:
 
 # The pages' own JSON calls (the door's, the discussion's new messages) answer problem+json:
 # their scripts read them.
-PAGE_JSON_CALLS = re.compile(r"/door/(snapshot|scan|sync)$|/discussion/messages$")
+PAGE_JSON_CALLS = re.compile(
+    r"/door/(snapshot|scan|sync)$|/discussion/messages$|^/account/settings/push(/off)?$"
+)
 
 
 def web_page(gateway, path: str) -> bool:

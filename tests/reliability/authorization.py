@@ -200,6 +200,11 @@ def _fresh_email() -> str:
 
 
 ANY_ID = "00000000-0000-4000-8000-000000000000"
+# A browser's push subscription as push.js sends it (the web function checks only its shape).
+_A_SUBSCRIPTION = {
+    "endpoint": "https://fcm.googleapis.com/fcm/send/matrix",
+    "keys": {"p256dh": "BNc" + "A" * 84, "auth": "A" * 22},
+}
 
 MATRIX: dict[tuple[str, str], Row] = {
     # account: each caller's own profile
@@ -713,6 +718,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/account/settings"): everyone(get("/account/settings"), 200),
     ("POST", "/account/settings"): everyone(_web_form("/account/settings"), 403),
     ("POST", "/account/settings/feed"): everyone(_web_form("/account/settings/feed"), 403),
+    # push.js's JSON calls: a visitor has no session to subscribe a browser for.
+    ("POST", "/account/settings/push"): everyone(
+        lambda w: Call("POST", "/account/settings/push", json=_A_SUBSCRIPTION), 401
+    ),
+    ("POST", "/account/settings/push/off"): everyone(
+        lambda w: Call("POST", "/account/settings/push/off", json=_A_SUBSCRIPTION), 401
+    ),
     ("GET", "/account/export"): everyone(get("/account/export"), 200),
     ("GET", "/account/delete"): everyone(get("/account/delete"), 200),
     ("POST", "/account/delete"): everyone(_web_form("/account/delete"), 403),
