@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 
 from functions.web.kept_pages import kept_pages
-from tests.functions.test_web import sign_in, site  # noqa: F401 (the `site` fixture)
 from tests.support.factories import auth, create_event, join, new_user
+from tests.support.web import sign_in, site  # noqa: F401 (the `site` fixture)
 
 
 def test_a_visitors_page_is_kept_while_the_event_is_unchanged(site, client, live_url):  # noqa: F811

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import httpx
 
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 from tests.support.factories import auth, create_event, join, new_user
 from tests.support.reports import run_build
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the fixture)
 
 
 def _team(client, event: dict, owner, person, role: str) -> None:

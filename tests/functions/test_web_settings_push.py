@@ -11,9 +11,9 @@ from sqlalchemy import select
 from shared.db import unit_of_work
 from shared.notifications.delivery import push
 from shared.notifications.models import PushSubscription
-from tests.functions.test_web import csrf_of, sign_in, site  # noqa: F401 (the `site` fixture)
 from tests.support.factories import auth, new_user
 from tests.support.push import Browser
+from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (the `site` fixture)
 
 HEADER = "X-CSRF-Token"
 ON = "/account/settings/push"
