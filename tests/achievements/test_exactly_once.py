@@ -161,6 +161,16 @@ class Scenario:
             rows = session.execute(select(Award.user_id, Award.rule, Award.scope)).all()
         return sorted((row[0], row[1], row[2]) for row in rows)
 
+    def announced(self) -> list[tuple[uuid.UUID, str, str]]:
+        """What the achievement.awarded CloudEvents written say was awarded."""
+        with unit_of_work() as session:
+            rows = session.scalars(
+                select(OutboxMessage.data).where(
+                    OutboxMessage.type == "org.eventmanager.achievement.awarded"
+                )
+            ).all()
+        return sorted((uuid.UUID(d["user_id"]), d["rule"], d["scope"]) for d in rows)
+
 
 @settings(
     max_examples=25,
@@ -190,3 +200,5 @@ def test_awards_equal_what_was_earned_whatever_the_delivery_order(client, db_url
             scenario.act(name, *args)
     scenario.deliver(1.0)
     assert scenario.actual() == sorted(scenario.expected())
+    # Each award announced exactly once, whatever the deliveries repeated.
+    assert scenario.announced() == scenario.actual()
