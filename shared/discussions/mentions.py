@@ -74,7 +74,9 @@ def told_of(session: Session, message_id: uuid.UUID) -> Mentions | None:
             continue
         seen.add(entry.person.id)
         told.append(entry)
-    return Mentions(row, event, told[:MAX_TOLD])
+        if len(told) == MAX_TOLD:
+            break
+    return Mentions(row, event, told)
 
 
 def may_read(session: Session, event_id: uuid.UUID, person: User) -> bool:
