@@ -357,6 +357,35 @@ class ReviewReplied(AboutReview):
 # --- discussions ---------------------------------------------------------------------------
 
 
+class AboutMessage(AboutEvent):
+    """A message of an event's discussion. The text is not carried: consumers read the row,
+    which says whether it still stands (a deletion keeps only a tombstone)."""
+
+    message_id: uuid.UUID
+    # Who wrote it (None: the account was removed since).
+    author_id: uuid.UUID | None
+
+    def subject(self) -> str | None:
+        return str(self.message_id)
+
+
+@cloudevent("message.posted")
+class MessagePosted(AboutMessage):
+    """Someone wrote in the discussion; `reply_to` is the message answered, if any. `notify`
+    tells the people it mentions (see shared.discussions.mentions)."""
+
+    reply_to: uuid.UUID | None = None
+
+
+@cloudevent("message.deleted")
+class MessageDeleted(AboutMessage):
+    """Its author, the event's team or an admin (`by_user_id`) deleted it; `kind` says
+    whether it was a message or an announcement."""
+
+    by_user_id: uuid.UUID
+    kind: str
+
+
 @cloudevent("announcement.published")
 class AnnouncementPosted(AboutEvent):
     """The owner or a co-organizer announced something: every active registrant is told."""
@@ -365,6 +394,20 @@ class AnnouncementPosted(AboutEvent):
     by_user_id: uuid.UUID
     title: str
     text: str
+
+
+# --- achievements --------------------------------------------------------------------------
+
+
+@cloudevent("achievement.awarded")
+class AchievementAwarded(AboutUser):
+    """A rule fired for a person who opted in (once per person, rule and scope): `notify`
+    tells them in the app. `scope` is the event's id for once-per-event rules, else empty."""
+
+    rule: str
+    scope: str
+    points: int
+    awarded_at: datetime
 
 
 # --- media and reports ---------------------------------------------------------------------

@@ -15,7 +15,12 @@ from shared.achievements.schemas import (
     MyAchievements,
     Period,
 )
-from shared.catalog import RegistrationCancelled, RegistrationCheckedIn, ReviewCreated
+from shared.catalog import (
+    RegistrationCancelled,
+    RegistrationCheckedIn,
+    ReviewCreated,
+    TeamMemberAdded,
+)
 from shared.db import unit_of_work
 from shared.kit import CurrentUser, Function
 from shared.kit.consuming import ReceivedCloudEvent
@@ -66,6 +71,11 @@ def cancelled(session: Session, cloudevent: ReceivedCloudEvent[RegistrationCance
 def reviewed(session: Session, cloudevent: ReceivedCloudEvent[ReviewCreated]) -> None:
     data = cloudevent.data
     service.reviewed(session, data.event_id, data.user_id, cloudevent.time)
+
+
+@fn.on(TeamMemberAdded)
+def joined_team(session: Session, cloudevent: ReceivedCloudEvent[TeamMemberAdded]) -> None:
+    service.joined_team(session, cloudevent.data.event_id, cloudevent.data.user_id)
 
 
 app = fn.app()

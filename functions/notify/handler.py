@@ -5,12 +5,14 @@ from sqlalchemy.orm import Session
 
 from shared.catalog import (
     AboutUser,
+    AchievementAwarded,
     AnnouncementPosted,
     EventCancelled,
     EventDeleted,
     EventHidden,
     EventRestored,
     EventUpdated,
+    MessagePosted,
     RegistrationCancelled,
     RegistrationClaimed,
     RegistrationCreated,
@@ -33,6 +35,7 @@ from shared.kit.consuming import ReceivedCloudEvent as Received
 from shared.notifications import (
     account_notices,
     announcements,
+    community_notices,
     event_notices,
     kinds,
     report_notices,
@@ -137,6 +140,16 @@ def tell_team_member_removed(session: Session, cloudevent: Received[TeamMemberRe
 @fn.on(AnnouncementPosted)
 def tell_announcement(session: Session, cloudevent: Received[AnnouncementPosted]) -> None:
     announcements.announce(session, cloudevent.data)
+
+
+@fn.on(MessagePosted)
+def tell_mentioned(session: Session, cloudevent: Received[MessagePosted]) -> None:
+    community_notices.mention_news(session, cloudevent.data.message_id)
+
+
+@fn.on(AchievementAwarded)
+def tell_achievement(session: Session, cloudevent: Received[AchievementAwarded]) -> None:
+    community_notices.award_news(session, cloudevent.data)
 
 
 @fn.on(ReportReady)

@@ -15,6 +15,7 @@ from shared.achievements.rules import EARLY_CANCELLATION, RULES
 from shared.events.models import Event
 from shared.events.statuses import EventStatus
 from shared.registrations.models import Registration, RegistrationStatus
+from shared.teams.models import TeamMember, TeamRole
 from shared.users.models import User
 
 
@@ -109,6 +110,17 @@ def checked_in_at(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> 
             Registration.status == RegistrationStatus.checked_in,
         )
     )
+
+
+def hosts_of(session: Session, event: Event) -> list[uuid.UUID]:
+    """Who hosts the event: its organizer and its co-organizers (stewards help at the door,
+    they do not organize), as the team is now."""
+    co_organizers = session.scalars(
+        select(TeamMember.user_id)
+        .where(TeamMember.event_id == event.id, TeamMember.role == TeamRole.co_organizer)
+        .order_by(TeamMember.user_id)
+    )
+    return [event.organizer_id, *co_organizers]
 
 
 def nth_check_in(session: Session, event_id: uuid.UUID, n: int) -> datetime | None:

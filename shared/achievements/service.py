@@ -30,9 +30,12 @@ from shared.achievements.schemas import (
     Period,
     ReliabilityOut,
 )
+from shared.catalog import AchievementAwarded
 from shared.db import after_commit, unit_of_work
+from shared.events.models import Event
 from shared.events.statuses import EventStatus
 from shared.metrics import ACHIEVEMENTS_AWARDED
+from shared.outbox.writer import emit
 from shared.registrations.models import RegistrationStatus
 
 LEADERBOARD_SIZE = 50
@@ -59,12 +62,21 @@ def choose(session: Session, user_id: uuid.UUID, wanted: Gamification) -> Gamifi
 
 
 def _award(session: Session, user_id: uuid.UUID, code: str, scope: str, at: datetime) -> None:
+    """Only an award actually inserted is announced (`notify` tells the person), from the
+    outbox row written with it: a repeated rule inserts nothing and emits nothing."""
     if repository.award(session, user_id, code, scope, at):
+        emit(
+            session,
+            AchievementAwarded(
+                user_id=user_id, rule=code, scope=scope, points=RULES[code].points, awarded_at=at
+            ),
+        )
         after_commit(session, ACHIEVEMENTS_AWARDED.labels(code).inc)
 
 
 def checked_in(session: Session, registration_id: uuid.UUID) -> None:
-    """Points to the person for attending, and badges to them and to the event's organizer."""
+    """Points to the person for attending, and badges to them and to the event's hosts (its
+    organizer and co-organizers)."""
     found = repository.registration_with_event(session, registration_id)
     if found is None:
         return
@@ -80,17 +92,28 @@ def checked_in(session: Session, registration_id: uuid.UUID) -> None:
         for needed, code in ATTENDANCE_MILESTONES.items():
             if attended >= needed:
                 _award(session, person, code, "", at)
-    _hosting(session, event.organizer_id, event.id)
+    for host in repository.hosts_of(session, event):
+        _hosting(session, host, event.id)
 
 
-def _hosting(session: Session, organizer_id: uuid.UUID, event_id: uuid.UUID) -> None:
-    choice = repository.choice_of(session, organizer_id)
+def _hosting(session: Session, host_id: uuid.UUID, event_id: uuid.UUID) -> None:
+    """The hosting badges of one host (the organizer or a co-organizer), each once per event:
+    the unique key, not the order of check-ins, keeps them single."""
+    choice = repository.choice_of(session, host_id)
     if not choice.enabled:
         return
     for needed, code in HOSTING_MILESTONES.items():
         reached_at = repository.nth_check_in(session, event_id, needed)
         if reached_at is not None and choice.earns_at(reached_at):
-            _award(session, organizer_id, code, str(event_id), reached_at)
+            _award(session, host_id, code, str(event_id), reached_at)
+
+
+def joined_team(session: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """A co-organizer added after the event's check-ins still earns what its hosts earned:
+    the team as it is now decides (a role changed again since earns nothing here)."""
+    event = session.get(Event, event_id)
+    if event is not None and user_id in repository.hosts_of(session, event):
+        _hosting(session, user_id, event_id)
 
 
 SEAT_HOLDING = (RegistrationStatus.confirmed, RegistrationStatus.offered)

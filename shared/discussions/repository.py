@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.discussions.models import DiscussionCounter, DiscussionMessage
+from shared.registrations.models import CONFIRMED_STATUSES, Registration
+from shared.teams.models import TeamMember
 from shared.users.models import User
 
 Row = tuple[DiscussionMessage, str | None]
@@ -72,3 +74,25 @@ def changed_since(session: Session, event_id: uuid.UUID, after_seq: int, limit: 
 def last_seq(session: Session, event_id: uuid.UUID) -> int:
     counter = session.get(DiscussionCounter, event_id)
     return counter.last_seq if counter is not None else 0
+
+
+def people_named(
+    session: Session, event_id: uuid.UUID, organizer_id: uuid.UUID, names: set[str]
+) -> list[User]:
+    """The active people taking part in the discussion (its organizer, team, confirmed and
+    checked-in participants) whose lower-cased name is one of `names`."""
+    if not names:
+        return []
+    seated = select(Registration.user_id).where(
+        Registration.event_id == event_id, Registration.status.in_(CONFIRMED_STATUSES)
+    )
+    team = select(TeamMember.user_id).where(TeamMember.event_id == event_id)
+    return list(
+        session.scalars(
+            select(User).where(
+                User.is_active.is_(True),
+                func.lower(User.full_name).in_(names),
+                or_(User.id == organizer_id, User.id.in_(seated), User.id.in_(team)),
+            )
+        )
+    )

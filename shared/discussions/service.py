@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from shared import ratelimit
-from shared.catalog import AnnouncementPosted
+from shared.catalog import AnnouncementPosted, MessageDeleted, MessagePosted
 from shared.config import get_settings
 from shared.db import after_commit
 from shared.discussions import live, repository
@@ -85,6 +85,13 @@ def post(
         if replied is None or replied.deleted_at is not None:
             raise MessageNotFound(f"No message {data.reply_to} in this discussion.")
     row = _store(session, event_id, user_id, MessageKind.message, data.text, data.reply_to)
+    # `notify` tells whom it mentions, from this row written with the message.
+    emit(
+        session,
+        MessagePosted(
+            event_id=event_id, message_id=row.id, author_id=user_id, reply_to=data.reply_to
+        ),
+    )
     return MessagePublic.of(row, _name(session, user_id))
 
 
@@ -101,6 +108,16 @@ def delete(
     row.deleted_seq = repository.next_seq(session, event_id)
     row.deleted_at = datetime.now(UTC)
     row.deleted_by = user_id
+    emit(
+        session,
+        MessageDeleted(
+            event_id=event_id,
+            message_id=row.id,
+            author_id=row.author_id,
+            by_user_id=user_id,
+            kind=row.kind.value,
+        ),
+    )
     after_commit(session, lambda: live.wake(event_id))
 
 

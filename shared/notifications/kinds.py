@@ -14,14 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic
 
-from shared.notifications.mails import accounts, events, messages, reports
+from shared.notifications.mails import accounts, achievements, events, messages, reports
 from shared.notifications.mails.rendering import P, Rendered, Renderer
 from shared.notifications.models import Notification
 from shared.notifications.schemas import (
+    AchievementNotice,
     AnnouncementNotice,
     EventChangeNotice,
     EventNotice,
     FollowedEventNotice,
+    MentionNotice,
     Message,
     NoPayload,
     OfferNotice,
@@ -146,6 +148,18 @@ EVENT_ANNOUNCEMENT = Kind(
     "event_announcement", AnnouncementNotice, events.event_announcement, in_app=True
 )
 
+# Discussions: a reply tells the author of the message answered, an `@Name` the person named
+# (see shared.discussions.mentions).
+DISCUSSION_REPLY = Kind("discussion_reply", MentionNotice, events.discussion_reply, in_app=True)
+DISCUSSION_MENTION = Kind(
+    "discussion_mention", MentionNotice, events.discussion_mention, in_app=True
+)
+
+# Achievements: in the app only (notify sends it without mail or push).
+ACHIEVEMENT_AWARDED = Kind(
+    "achievement_awarded", AchievementNotice, achievements.achievement_awarded, in_app=True
+)
+
 # Reports: they point at the report's page, never at its file, so no secret in the text.
 REPORT_READY = Kind("report_ready", ReportNotice, reports.report_ready, in_app=True)
 REPORT_FAILED = Kind("report_failed", ReportNotice, reports.report_failed, in_app=True)
@@ -183,6 +197,9 @@ KINDS = _table(
     REVIEW_RECEIVED,
     REVIEW_REPLIED,
     EVENT_ANNOUNCEMENT,
+    DISCUSSION_REPLY,
+    DISCUSSION_MENTION,
+    ACHIEVEMENT_AWARDED,
     REPORT_READY,
     REPORT_FAILED,
 )

@@ -104,6 +104,23 @@ class AnnouncementNotice(EventNotice):
     text: str
 
 
+class MentionNotice(EventNotice):
+    """A message in the event's discussion that answers the reader or names them (see
+    shared.discussions.mentions): who wrote it and its beginning."""
+
+    message_id: uuid.UUID
+    author_name: str
+    text: str
+
+
+class AchievementNotice(Payload):
+    """An achievement the reader earned: the rule's code (its name is said in the reader's
+    language when shown) and its points."""
+
+    rule: str
+    points: int
+
+
 class ReportNotice(Payload):
     report_id: uuid.UUID
     # The report's kind ("event_attendance", "organizer_summary") and format ("csv"...).

@@ -46,6 +46,11 @@ def test_every_type_in_events_md_is_in_the_catalog():
         "media.deleted",
         "report.ready",
         "report.failed",
+        # The second wave's community rows.
+        "message.posted",
+        "message.deleted",
+        "announcement.published",
+        "achievement.awarded",
     }
     assert {f"org.eventmanager.{name}" for name in names} <= CATALOG.keys()
 

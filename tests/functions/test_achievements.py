@@ -16,10 +16,11 @@ from functions.achievements.handler import fn as achievements
 from shared.achievements.models import Award
 from shared.db import unit_of_work
 from shared.events.models import Event
+from shared.notifications.models import DeliveryStatus, Notification
 from shared.outbox.models import OutboxMessage
 from shared.outbox.wire import to_cloudevent
 from tests.support.api import assert_problem
-from tests.support.delivery import signed_cloudevent
+from tests.support.delivery import deliver_outbox, signed_cloudevent
 from tests.support.factories import auth, create_event, join, new_user
 from tests.support.outbox import recorded
 
@@ -109,11 +110,24 @@ def test_nothing_is_earned_without_opting_in_nor_retroactively(client):
     assert earned["achievements"][0]["name"] == "First event"
 
 
+def add_to_team(client, organizer, event_id: str, person, role: str) -> None:
+    added = client.post(
+        f"/api/v1/events/{event_id}/team",
+        headers=auth(organizer),
+        json={"email": person.email, "role": role},
+    )
+    assert added.status_code == 201, added.text
+
+
 def test_each_rule_is_awarded_once_under_duplicate_and_concurrent_deliveries(client, live_url):
     organizer, person = new_user("organizer"), new_user()
-    opt_in(client, organizer)
-    opt_in(client, person)
+    co, steward, co_out = new_user("organizer"), new_user(), new_user("organizer")
+    for someone in (organizer, person, co, steward):
+        opt_in(client, someone)
     event = create_event(client, auth(organizer))
+    add_to_team(client, organizer, event["id"], co, "co_organizer")
+    add_to_team(client, organizer, event["id"], steward, "steward")
+    add_to_team(client, organizer, event["id"], co_out, "co_organizer")  # never opted in
     crowd = [new_user() for _ in range(9)]
     for someone in [person, *crowd]:
         check_in(client, organizer, event["id"], join(client, event["id"], someone)["id"])
@@ -132,12 +146,61 @@ def test_each_rule_is_awarded_once_under_duplicate_and_concurrent_deliveries(cli
         review(api, event["id"], person)
         review(api, event["id"], person)  # a second review of the same event earns nothing
     assert mine(client, person)["points"] == 10 + 5 + 5  # attended, first event, reviewed
-    hosted = mine(client, organizer)
-    assert hosted["points"] == 50  # ten people checked in at their event
-    assert [a["code"] for a in hosted["achievements"]] == ["host_10"]
+    # Ten people checked in at the event they host: its owner and its co-organizer, once
+    # each; a steward does not host, a co-organizer who did not opt in earns nothing.
+    for host in (organizer, co):
+        hosted = mine(client, host)
+        assert hosted["points"] == 50
+        assert [a["code"] for a in hosted["achievements"]] == ["host_10"]
+    assert mine(client, steward)["points"] == 0
+    assert mine(client, co_out)["points"] == 0
     with unit_of_work() as session:
         awards = session.scalars(select(Award.rule).where(Award.user_id == person.id)).all()
+        every_award = session.execute(select(Award.user_id, Award.rule, Award.scope)).all()
+        announced = session.scalars(
+            select(OutboxMessage.data).where(
+                OutboxMessage.type == "org.eventmanager.achievement.awarded"
+            )
+        ).all()
     assert sorted(awards) == ["attended", "first_event", "reviewed"]
+    # Each award inserted wrote exactly one achievement.awarded; the repeats wrote none.
+    assert sorted((uuid.UUID(d["user_id"]), d["rule"], d["scope"]) for d in announced) == sorted(
+        (row[0], row[1], row[2]) for row in every_award
+    )
+
+    # notify tells each badge once in the app (points alone tell nothing), however often
+    # the CloudEvent comes.
+    for _ in range(2):
+        assert set(deliver_outbox(client, "notify", ("achievement.",))) == {204}
+    with unit_of_work() as session:
+        told = session.execute(
+            select(Notification.user_id, Notification.payload, Notification.email_status).where(
+                Notification.kind == "achievement_awarded"
+            )
+        ).all()
+    assert sorted((user_id, payload["rule"]) for user_id, payload, _ in told) == sorted(
+        [(person.id, "first_event"), (organizer.id, "host_10"), (co.id, "host_10")]
+    )
+    assert {status for *_, status in told} == {DeliveryStatus.skipped}
+    inbox = client.get("/api/v1/me/notifications", headers=auth(co)).json()["items"]
+    assert [item["title"] for item in inbox if item["kind"] == "achievement_awarded"] == [
+        "New achievement: Host of 10 attendees"
+    ]
+
+
+def test_a_co_organizer_added_after_the_check_ins_earns_the_hosting_badge_once(client):
+    organizer, co = new_user("organizer"), new_user("organizer")
+    opt_in(client, co)
+    event = create_event(client, auth(organizer))
+    for someone in [new_user() for _ in range(10)]:
+        check_in(client, organizer, event["id"], join(client, event["id"], someone)["id"])
+    deliver_all(client)
+    assert mine(client, co)["points"] == 0
+    add_to_team(client, organizer, event["id"], co, "co_organizer")
+    deliver_all(client)
+    deliver_all(client)
+    assert [a["code"] for a in mine(client, co)["achievements"]] == ["host_10"]
+    assert mine(client, co)["points"] == 50
 
 
 def test_reordered_deliveries_award_from_the_current_state(client):

@@ -17,10 +17,12 @@ from shared.notifications.delivery.invitations import METHODS
 from shared.notifications.kinds import IN_APP, KINDS, Kind, UnknownKind, render
 from shared.notifications.models import Notification
 from shared.notifications.schemas import (
+    AchievementNotice,
     AnnouncementNotice,
     EventChangeNotice,
     EventNotice,
     FollowedEventNotice,
+    MentionNotice,
     Message,
     NoPayload,
     OfferNotice,
@@ -61,6 +63,13 @@ SAMPLES: dict[type[Payload], dict[str, Any]] = {
         "announcement": "Room change",
         "text": "Room 2 <now>",
     },
+    MentionNotice: {
+        **EVENT,
+        "message_id": str(uuid.uuid4()),
+        "author_name": "Ada {Lovelace}",
+        "text": "@Grace <b>hi</b>",
+    },
+    AchievementNotice: {"rule": "host_10", "points": 50},
     ReportNotice: {"report_id": str(uuid.uuid4()), "kind": "organizer_summary", "format": "csv"},
 }
 # They mint a one-time link for an existing account (tests/functions/test_verify_email.py).

@@ -21,6 +21,7 @@ from shared.notifications.schemas import (
     EventChangeNotice,
     EventNotice,
     FollowedEventNotice,
+    MentionNotice,
     OfferNotice,
     ReasonedNotice,
     ReminderNotice,
@@ -106,6 +107,12 @@ WORDS: dict[str, dict[str, str]] = {
         "followed.body": "{organizer}, whom you follow, published “{title}” on {starts}.",
         "unsubscribe.followed": "You get this mail because you follow {organizer} on Event "
         "Manager. Stop these mails: {link}",
+        "reply.subject": "{author} replied to you: {title}",
+        "reply.body": "{author} replied to your message in the discussion of “{title}” ({starts}):",
+        "mention.subject": "{author} mentioned you: {title}",
+        "mention.body": "{author} mentioned you in the discussion of “{title}” ({starts}):",
+        "unsubscribe.discussion": "You get this mail because you take part in an event's "
+        "discussion on Event Manager. Stop these mails: {link}",
     },
     "ru": {
         "hello": "Здравствуйте!",
@@ -182,6 +189,12 @@ WORDS: dict[str, dict[str, str]] = {
         "followed.body": "{organizer}, на кого вы подписаны, опубликовал(а) «{title}» ({starts}).",
         "unsubscribe.followed": "Вы получили это письмо, потому что подписаны на {organizer} в "
         "Event Manager. Отказаться от таких писем: {link}",
+        "reply.subject": "{author} ответил(а) вам: {title}",
+        "reply.body": "{author} ответил(а) на ваше сообщение в обсуждении «{title}» ({starts}):",
+        "mention.subject": "{author} упомянул(а) вас: {title}",
+        "mention.body": "{author} упомянул(а) вас в обсуждении «{title}» ({starts}):",
+        "unsubscribe.discussion": "Вы получили это письмо, потому что участвуете в обсуждении "
+        "события в Event Manager. Отказаться от таких писем: {link}",
     },
 }
 TIME_FIELDS = {"starts_at", "ends_at"}
@@ -212,6 +225,7 @@ def _facts(payload: EventNotice) -> dict[str, Any]:
         "organizer": getattr(payload, "organizer_name", None) or "",
         "rating": getattr(payload, "rating", None) or "",
         "announcement": getattr(payload, "announcement", None) or "",
+        "author": getattr(payload, "author_name", None) or "",
         "until": local_time(payload.offer_expires_at, payload.reader_timezone)
         if isinstance(payload, OfferNotice)
         else "",
@@ -371,3 +385,12 @@ def new_event_from_followed(notification: Notification, payload: FollowedEventNo
 def event_announcement(notification: Notification, payload: AnnouncementNotice) -> Rendered:
     # The organizers' words as they wrote them; the mail's HTML part escapes them.
     return _mail(notification, payload, "announcement", [payload.announcement, payload.text])
+
+
+def discussion_reply(notification: Notification, payload: MentionNotice) -> Rendered:
+    return _mail(notification, payload, "reply", [payload.text], footer="unsubscribe.discussion")
+
+
+def discussion_mention(notification: Notification, payload: MentionNotice) -> Rendered:
+    # The message as its author wrote it; the mail's HTML part escapes it.
+    return _mail(notification, payload, "mention", [payload.text], footer="unsubscribe.discussion")
