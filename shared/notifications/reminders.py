@@ -154,8 +154,6 @@ def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
             )
         )
     ids, arrays = notification_arrays(kinds.EVENT_REMINDER, notices)
-    # One order for every run: overlapping runs meet on rows in the same order.
-    due.sort(key=lambda row: (row[0], row[1]))
     recorded = session.execute(
         _RECORD_AND_NOTIFY,
         {
@@ -175,19 +173,23 @@ def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
         session,
         [(new, person) for new, (person, _) in zip(ids, notices, strict=True) if new in written],
     )
-    for _, kind, notification_id in recorded:
-        REMINDERS.labels(kind, "notified" if notification_id else "covered").inc()
+    gone = {row[0] for row in due if not row[7]}
+    for registration_id, kind, notification_id in recorded:
+        if registration_id not in gone:
+            REMINDERS.labels(kind, "notified" if notification_id else "covered").inc()
     return len(written)
 
 
-# The records first, in the order given (`ON CONFLICT DO NOTHING`: exactly once, whichever run
-# gets there first), then the notifications of the records this run wrote. Both in one
-# statement: the foreign key from a record to its notification is checked at its end.
+# The records first, in one order for every run (overlapping runs meet on rows in the same
+# order; `ON CONFLICT DO NOTHING`: exactly once, whichever run gets there first), then the
+# notifications of the records this run wrote. Both in one statement: the foreign key from a
+# record to its notification is checked at its end.
 _RECORD_AND_NOTIFY = text(
     "WITH recorded AS ("  # noqa: S608 - built of constants only
     " INSERT INTO reminders_sent (registration_id, kind, starts_at, notification_id)"
     " SELECT * FROM unnest(CAST(:registrations AS uuid[]), CAST(:kinds AS text[]),"
     " CAST(:starts AS timestamptz[]), CAST(:notifications AS uuid[]))"
+    " ORDER BY 1, 2"
     " ON CONFLICT DO NOTHING"
     " RETURNING registration_id, kind, notification_id),"
     " notified AS ("
