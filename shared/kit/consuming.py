@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import ValidationError
 
@@ -125,17 +125,21 @@ def consume_once(
 ) -> bool:
     """Apply the handler unless this consumer already did; True when it was applied now."""
     # Loaded by the first CloudEvent, as its parser is: a function starts without SQLAlchemy.
+    from sqlalchemy import Table
     from sqlalchemy.dialects.postgresql import insert
 
     from shared.outbox.models import ProcessedCloudEvent
 
+    # On the table, not the mapped class: a Core INSERT skips the ORM's bulk-insert machinery,
+    # which was a tenth of a consumed CloudEvent's time in the profile.
+    record = cast(Table, ProcessedCloudEvent.__table__)
     try:
         with unit_of_work() as session:
             first_time = session.execute(
-                insert(ProcessedCloudEvent)
+                insert(record)
                 .values(consumer=consumer, cloudevent_id=received.id)
                 .on_conflict_do_nothing()
-                .returning(ProcessedCloudEvent.cloudevent_id)
+                .returning(record.c.cloudevent_id)
             ).first()
             if first_time is None:
                 CLOUDEVENTS_CONSUMED.labels(consumer, received.type, "duplicate").inc()

@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Interval, Select, String, cast, column, exists, func, select, text, values
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
@@ -34,7 +34,12 @@ from shared.notifications.models import (
 )
 from shared.notifications.preferences import reach_of
 from shared.notifications.schemas import ReminderNotice
-from shared.notifications.service import Addressee, notify_many
+from shared.notifications.service import (
+    INSERT_MANY_SQL,
+    Addressee,
+    deliver_after_commit,
+    notification_arrays,
+)
 from shared.registrations.models import Registration, RegistrationStatus
 from shared.users.models import User
 
@@ -99,56 +104,42 @@ def _page(session: Session, now: datetime, after: uuid.UUID | None) -> list[uuid
 
 
 def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
-    inserted = list(
+    """Record the page's due reminders and create the notifications that carry them, in one
+    statement: each record is written once, already pointing at its notification (before, an
+    INSERT of the records, one of the notifications, and an UPDATE writing every record again:
+    a second version of each row, in both of its indexes)."""
+    due = list(
         session.execute(
-            insert(ReminderSent)
-            .from_select(
-                ["registration_id", "kind", "starts_at"],
-                # One order for every run: overlapping runs meet on rows in the same order.
-                _due(now).where(Registration.id.in_(page)).order_by(Registration.id, KINDS.c.kind),
+            _due(now)
+            .where(Registration.id.in_(page))
+            .join(User, User.id == Registration.user_id)
+            .add_columns(
+                User.id,
+                User.email,
+                User.locale,
+                User.timezone,
+                User.is_active,
+                Event.id,
+                Event.title,
+                Event.venue_name,
+                Event.venue_address,
+                Event.online_url,
             )
-            .on_conflict_do_nothing()
-            .returning(ReminderSent.registration_id, ReminderSent.kind, ReminderSent.starts_at)
         )
     )
-    if not inserted:
-        return 0  # an overlapping run recorded them first
-    due: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for registration_id, kind, _ in inserted:
-        due[registration_id].append(kind)
-    rows = session.execute(
-        select(
-            Registration.id,
-            User.id,
-            User.email,
-            User.locale,
-            User.timezone,
-            Event.id,
-            Event.title,
-            Event.starts_at,
-            Event.venue_name,
-            Event.venue_address,
-            Event.online_url,
-        )
-        .join(User, User.id == Registration.user_id)
-        .join(Event, Event.id == Registration.event_id)
-        .where(Registration.id.in_(due), User.is_active.is_(True))
-    ).all()
-    reach = reach_of(session, [row[1] for row in rows])
+    if not due:
+        return 0
+    kinds_due: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for row in due:
+        kinds_due[row[0]].append(row[1])
+    reach = reach_of(session, {row[3] for row in due if row[7]})
     notices: list[tuple[Addressee, ReminderNotice]] = []
-    nearest_of: list[tuple[uuid.UUID, str, datetime]] = []
-    for (
-        registration_id,
-        user_id,
-        email,
-        locale,
-        timezone,
-        event_id,
-        title,
-        starts_at,
-        *place,
-    ) in rows:
-        nearest = min(due[registration_id], key=lambda kind: LEADS[kind])
+    carried_by: dict[tuple[uuid.UUID, str], int] = {}
+    for registration_id, kind, starts_at, user_id, email, locale, timezone, active, *rest in due:
+        event_id, title, *place = rest
+        if not active or kind != min(kinds_due[registration_id], key=lambda k: LEADS[k]):
+            continue  # recorded as covered by the nearest (or the person is gone)
+        carried_by[registration_id, kind] = len(notices)
         notices.append(
             (
                 Addressee(user_id, email, locale, reach[user_id].email, reach[user_id].push),
@@ -156,39 +147,54 @@ def _batch(session: Session, now: datetime, page: list[uuid.UUID]) -> int:
                     event_id=event_id,
                     title=title,
                     starts_at=starts_at.isoformat(),
-                    reminder=nearest,
+                    reminder=kind,
                     where=_where(*place),
                     reader_timezone=timezone,
                 ),
             )
         )
-        nearest_of.append((registration_id, nearest, starts_at))
-        REMINDERS.labels(nearest, "notified").inc()
-        for kind in due[registration_id]:
-            if kind != nearest:
-                REMINDERS.labels(kind, "covered").inc()
-    # The notifications in one INSERT, then each record pointed at its own in one UPDATE.
-    carried_by = notify_many(session, kinds.EVENT_REMINDER, notices)
-    if carried_by:
-        session.execute(
-            _CARRIED_BY,
-            {
-                "registrations": [registration for registration, _, _ in nearest_of],
-                "kinds": [kind for _, kind, _ in nearest_of],
-                "starts": [starts_at for _, _, starts_at in nearest_of],
-                "notifications": carried_by,
-            },
-        )
-    return len(carried_by)
+    ids, arrays = notification_arrays(kinds.EVENT_REMINDER, notices)
+    recorded = session.execute(
+        _RECORD_AND_NOTIFY,
+        {
+            **arrays,
+            "registrations": [row[0] for row in due],
+            "kinds": [row[1] for row in due],
+            "starts": [row[2] for row in due],
+            "notifications": [
+                ids[carried_by[row[0], row[1]]] if (row[0], row[1]) in carried_by else None
+                for row in due
+            ],
+        },
+    ).all()
+    # What an overlapping run recorded first is not this run's to send.
+    written = {notification_id for _, _, notification_id in recorded if notification_id}
+    deliver_after_commit(
+        session,
+        [(new, person) for new, (person, _) in zip(ids, notices, strict=True) if new in written],
+    )
+    gone = {row[0] for row in due if not row[7]}
+    for registration_id, kind, notification_id in recorded:
+        if registration_id not in gone:
+            REMINDERS.labels(kind, "notified" if notification_id else "covered").inc()
+    return len(written)
 
 
-_CARRIED_BY = text(
-    "UPDATE reminders_sent SET notification_id = carried.notification_id"
-    " FROM unnest(CAST(:registrations AS uuid[]), CAST(:kinds AS text[]),"
+# The records first, in one order for every run (overlapping runs meet on rows in the same
+# order; `ON CONFLICT DO NOTHING`: exactly once, whichever run gets there first), then the
+# notifications of the records this run wrote. Both in one statement: the foreign key from a
+# record to its notification is checked at its end.
+_RECORD_AND_NOTIFY = text(
+    "WITH recorded AS ("  # noqa: S608 - built of constants only
+    " INSERT INTO reminders_sent (registration_id, kind, starts_at, notification_id)"
+    " SELECT * FROM unnest(CAST(:registrations AS uuid[]), CAST(:kinds AS text[]),"
     " CAST(:starts AS timestamptz[]), CAST(:notifications AS uuid[]))"
-    " AS carried (registration_id, kind, starts_at, notification_id)"
-    " WHERE reminders_sent.registration_id = carried.registration_id"
-    " AND reminders_sent.kind = carried.kind AND reminders_sent.starts_at = carried.starts_at"
+    " ORDER BY 1, 2"
+    " ON CONFLICT DO NOTHING"
+    " RETURNING registration_id, kind, notification_id),"
+    " notified AS ("
+    + INSERT_MANY_SQL.format(only=" WHERE rows.id IN (SELECT notification_id FROM recorded)")
+    + ") SELECT registration_id, kind, notification_id FROM recorded"
 )
 
 

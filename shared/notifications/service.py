@@ -98,8 +98,9 @@ class Addressee:
     push: bool
 
 
-# One statement for a whole audience: the rows as arrays, one element per notification.
-_INSERT_MANY = text(
+# One statement for a whole audience: the rows as arrays, one element per notification (see
+# `notification_arrays`). `{only}` may narrow them (a reminder run keeps those it recorded).
+INSERT_MANY_SQL = (
     "INSERT INTO notifications (id, user_id, kind, recipient, locale, payload, email_status,"
     " last_error, attempts, push_status, push_attempts, enqueued_at)"
     " SELECT id, user_id, :kind, recipient, locale, payload::jsonb, email_status, last_error,"
@@ -108,7 +109,30 @@ _INSERT_MANY = text(
     " CAST(:locales AS text[]), CAST(:payloads AS text[]), CAST(:email_statuses AS text[]),"
     " CAST(:last_errors AS text[]), CAST(:push_statuses AS text[]))"
     " AS rows (id, user_id, recipient, locale, payload, email_status, last_error, push_status)"
+    "{only}"
 )
+_INSERT_MANY = text(INSERT_MANY_SQL.format(only=""))
+
+
+def notification_arrays(
+    kind: Kind[P], notices: Sequence[tuple[Addressee, P]]
+) -> tuple[list[uuid.UUID], dict[str, Any]]:
+    """New ids for these notices, in their order, and the parameters of `INSERT_MANY_SQL`."""
+    ids = [uuid.uuid4() for _ in notices]
+    return ids, {
+        "kind": kind.name,
+        "now": datetime.now(UTC),
+        "ids": ids,
+        "user_ids": [person.user_id for person, _ in notices],
+        "recipients": [person.recipient for person, _ in notices],
+        "locales": [person.locale for person, _ in notices],
+        "payloads": [json.dumps(kind.stored(payload)) for _, payload in notices],
+        "email_statuses": [_email_status(person.email) for person, _ in notices],
+        "last_errors": [None if person.email else MAIL_OFF for person, _ in notices],
+        "push_statuses": [
+            DeliveryStatus.pending.value if person.push else None for person, _ in notices
+        ],
+    }
 
 
 def notify_many(
@@ -119,31 +143,23 @@ def notify_many(
     and push tasks are enqueued once this transaction commits, as `notify`'s are."""
     if not notices:
         return []
-    ids = [uuid.uuid4() for _ in notices]
-    session.execute(
-        _INSERT_MANY,
-        {
-            "kind": kind.name,
-            "now": datetime.now(UTC),
-            "ids": ids,
-            "user_ids": [person.user_id for person, _ in notices],
-            "recipients": [person.recipient for person, _ in notices],
-            "locales": [person.locale for person, _ in notices],
-            "payloads": [json.dumps(kind.stored(payload)) for _, payload in notices],
-            "email_statuses": [_email_status(person.email) for person, _ in notices],
-            "last_errors": [None if person.email else MAIL_OFF for person, _ in notices],
-            "push_statuses": [
-                DeliveryStatus.pending.value if person.push else None for person, _ in notices
-            ],
-        },
+    ids, arrays = notification_arrays(kind, notices)
+    session.execute(_INSERT_MANY, arrays)
+    deliver_after_commit(
+        session, [(new, person) for new, (person, _) in zip(ids, notices, strict=True)]
     )
+    return ids
+
+
+def deliver_after_commit(session: Session, written: Sequence[tuple[uuid.UUID, Addressee]]) -> None:
+    """The mail and push tasks of notifications written by `INSERT_MANY_SQL`, enqueued once
+    this transaction commits."""
     pending = _enqueue_after_commit(session)
-    for new, (person, _) in zip(ids, notices, strict=True):
+    for new, person in written:
         if person.email:
             pending["email"].append(new)
         if person.push:
             pending["push"].append(new)
-    return ids
 
 
 def _email_status(email: bool) -> str:

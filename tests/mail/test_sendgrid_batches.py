@@ -4,6 +4,8 @@ rate-limit headers say, a 5xx is retried later; nothing is lost and nothing is s
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from shared.db import unit_of_work
@@ -77,3 +79,47 @@ def test_a_refused_request_fails_its_mails_for_good(sendgrid):
     tally, retry = deliver_mails(ids)
     assert (tally["failed"], retry) == (3, [])
     assert _statuses() == {DeliveryStatus.failed: 3}
+
+
+def test_a_batch_renders_a_reminder_once_per_language_and_time_zone_not_per_person(sendgrid):
+    """Readers of one event in one batch: those alike share one rendering (and one request
+    body), each language and time zone still reads its own words and local time."""
+    from shared.notifications.service import notify
+    from tests.support.factories import many_users
+
+    readers = [("en", "UTC"), ("en", "UTC"), ("en", "America/New_York"), ("ru", "UTC")]
+    people = many_users(len(readers))
+    event = str(uuid.uuid4())
+    with unit_of_work() as session:
+        ids = [
+            notify(
+                session,
+                kind="event_reminder",
+                recipient=f"{person}@example.org",
+                user_id=person,
+                locale=locale,
+                payload={
+                    "event_id": event,
+                    "title": "Conference",
+                    "starts_at": "2031-05-01T16:00:00+00:00",
+                    "reminder": "24h",
+                    "reader_timezone": timezone,
+                },
+            ).id
+            for person, (locale, timezone) in zip(people, readers, strict=True)
+        ]
+    assert deliver_mails(ids)[0]["sent"] == len(readers)
+    subjects: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for request in _accepted():
+        for personal in request["body"]["personalizations"]:
+            [to] = personal["to"]
+            subjects[to["email"]] = request["body"]["subject"]
+            texts[to["email"]] = request["body"]["content"][0]["value"]
+    mail = [f"{person}@example.org" for person in people]
+    assert len(_accepted()) == 3  # the two alike share one request
+    assert texts[mail[0]] == texts[mail[1]]
+    assert "16:00" in texts[mail[0]]
+    assert "12:00" in texts[mail[2]]
+    assert subjects[mail[0]] == "Reminder: Conference"
+    assert subjects[mail[3]] == "Напоминание: Conference"

@@ -25,12 +25,15 @@ from shared.metrics import MAIL_SENT
 from shared.notifications.delivery import push, suppression
 from shared.notifications.delivery.channels import EMAIL, PUSH, Channel, retry_delay
 from shared.notifications.delivery.unsubscribe import sign_off
-from shared.notifications.kinds import render
+from shared.notifications.kinds import batch_renderer
 from shared.notifications.mails.events import with_ticket
 from shared.notifications.models import MAX_MAIL_ATTEMPTS, DeliveryStatus, Notification
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from shared.notifications.delivery.tickets import TicketPicture
+    from shared.notifications.mails.rendering import Rendered
 
 logger = logging.getLogger("eventmgr.mail")
 Tally = dict[str, int]
@@ -100,6 +103,7 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[Tally, list[Notification]]:
 
     to_send = [row for row in rows if row not in skipped]
     ready: list[tuple[Notification, Mail]] = []
+    render = batch_renderer()
     with EMAIL.held(to_send):
         attached = invitations(to_send)
         try:
@@ -111,7 +115,8 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[Tally, list[Notification]]:
             pictures = {}
         for row in to_send:
             try:
-                ready.append((row, _message(row, attached.get(row.id, ()), pictures.get(row.id))))
+                mail = _message(row, render, attached.get(row.id, ()), pictures.get(row.id))
+                ready.append((row, mail))
             except Exception as error:
                 # A bug or bad data (unknown kind, missing field): retrying would fail alike.
                 logger.exception(
@@ -146,7 +151,10 @@ def deliver_mails(ids: list[uuid.UUID]) -> tuple[Tally, list[Notification]]:
 
 
 def _message(
-    row: Notification, attachments: tuple[Attachment, ...], ticket: TicketPicture | None = None
+    row: Notification,
+    render: Callable[[Notification], Rendered],
+    attachments: tuple[Attachment, ...],
+    ticket: TicketPicture | None = None,
 ) -> Mail:
     rendered = render(row)
     if ticket is not None:
