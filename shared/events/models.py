@@ -22,7 +22,12 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db.base import Base, created_at, updated_at, uuid_pk
-from shared.events import invalidation
+from shared.events import (
+    invalidation,
+    # An event may name the series that made it: that table must be in the metadata of every
+    # process that flushes events (most never import shared.series), so its models live here.
+    series_models,  # noqa: F401
+)
 from shared.events.statuses import EventStatus, Moderation, WaitlistMode
 
 DEFAULT_CATEGORIES = {

@@ -9,6 +9,7 @@ from shared.calendars.models import CalendarFeed, ImportedEntry
 from shared.db.base import Base
 from shared.discussions.models import DiscussionCounter, DiscussionMessage
 from shared.events.models import Category, Event, Tag
+from shared.events.series_models import Series, SeriesOccurrence
 from shared.follows.models import Follow, FollowerFanout
 from shared.media.models import Media
 from shared.moderation.models import AbuseReport
@@ -29,7 +30,6 @@ from shared.registrations.models import Registration
 from shared.reports.models import Report
 from shared.reviews.models import Review
 from shared.security.models import ApiKey, RevokedAccessToken, RevokedSession, TokenFloor
-from shared.series.models import Series, SeriesOccurrence
 from shared.teams.models import TeamMember
 from shared.users.models import OneTimeToken, User
 from shared.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery

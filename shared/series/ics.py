@@ -19,8 +19,8 @@ import icalendar
 from shared.calendars.ics import finish, location_of, new_calendar, platform_domain, vevent
 from shared.config import get_settings
 from shared.events.models import Event
+from shared.events.series_models import Series, SeriesOccurrence
 from shared.events.statuses import EventStatus
-from shared.series.models import Series, SeriesOccurrence
 
 
 def series_uid(series_id: object) -> str:

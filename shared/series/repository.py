@@ -9,7 +9,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from shared.events.models import Event
-from shared.series.models import Series, SeriesOccurrence
+from shared.events.series_models import Series, SeriesOccurrence
 
 
 def get(session: Session, series_id: uuid.UUID, *, lock: bool = False) -> Series | None:

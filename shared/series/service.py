@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from shared.catalog import SeriesCreated, SeriesUpdated
 from shared.events.models import Event
 from shared.events.schemas import EventUpdate
+from shared.events.series_models import Series, SeriesOccurrence
 from shared.events.service import create_event, is_visible, rights_over
 from shared.events.statuses import EventStatus
 from shared.organizing.changes import CALENDAR_FIELDS, publish_event, update_event
@@ -25,7 +26,6 @@ from shared.outbox.writer import emit
 from shared.pagination import cursor_at, time_and_id
 from shared.series import repository
 from shared.series.errors import NotSeriesOwner, SeriesNotFound
-from shared.series.models import Series, SeriesOccurrence
 from shared.series.rules import checked_rule, expand
 from shared.series.schemas import (
     SeriesCreate,

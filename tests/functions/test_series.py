@@ -15,8 +15,8 @@ from sqlalchemy import func, select, update
 
 from shared.db import unit_of_work
 from shared.events.models import Event
+from shared.events.series_models import Series
 from shared.events.statuses import Moderation
-from shared.series.models import Series
 from tests.support.api import assert_problem
 from tests.support.factories import auth, bearer, event_body, join, new_user
 from tests.support.mailbox import deliver, mailed
