@@ -228,6 +228,9 @@ class Settings(BaseSettings):
     web_api_url: str | None = None
     web_session_idle_seconds: int = Field(default=14 * 86_400, ge=60)
     web_api_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # A visitor without a session is answered the kept event page for this long without
+    # asking the API whether the event changed (micro-caching: seats and status lag that much).
+    web_kept_page_seconds: float = Field(default=1.0, ge=0, le=60)
 
     # Worker, dispatcher and scheduler serve Prometheus metrics here (functions use /metrics).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -180,6 +180,10 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # httpx writes an INFO line per call the web function makes to the API: the called
+    # function writes its own access line for it already.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     # The kit writes its own access line per request, with the route template.
     logging.getLogger("uvicorn.access").disabled = True
     logging.captureWarnings(True)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import Header, Query, Response
+from fastapi import Header, Query, Request, Response
 from mangum import Mangum
 
 from shared.db import unit_of_work
@@ -74,8 +74,8 @@ async def list_published(
 
 
 @fn.shortcut("/api/v1/events", headers=PUBLIC)
-async def first_list_page(_: Mapping[str, str], query: bytes) -> Tagged | None:
-    if query:
+async def first_list_page(_: Mapping[str, str], request: Request) -> Tagged | None:
+    if request.scope["query_string"]:
         return None  # filters and cursors: the route validates them
     return await cache.event_list(EventFilters(), cursor=None, limit=DEFAULT_LIMIT)
 
@@ -95,7 +95,7 @@ async def get_event(
 
 
 @fn.shortcut("/api/v1/events/{event_id}", headers=EVENT_PAGE)
-async def anonymous_event_page(path: Mapping[str, str], _: bytes) -> Tagged | None:
+async def anonymous_event_page(path: Mapping[str, str], _: Request) -> Tagged | None:
     if not CANONICAL_ID.fullmatch(path["event_id"]):
         return None
     return await cache.event_page(uuid.UUID(path["event_id"]), None, False)
@@ -124,7 +124,7 @@ async def categories(if_none_match: IfNoneMatch = None) -> Response:
 
 
 @fn.shortcut("/api/v1/categories", headers=PUBLIC)
-async def all_categories(_: Mapping[str, str], __: bytes) -> Tagged | None:
+async def all_categories(_: Mapping[str, str], __: Request) -> Tagged | None:
     return await cache.categories()
 
 

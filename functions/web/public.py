@@ -3,6 +3,7 @@ gallery, calendar links, the register and leave buttons, its organizer and revie
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -10,12 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
-from functions.web.kept_pages import Kept, kept_pages
+from functions.web.kept_pages import HTML, Kept, Key, kept_pages
 from functions.web.page import Page, failure_page, is_uuid, not_found, page_status
 from functions.web.people import about_event
 from functions.web.showing import origin_of
-from shared.web import sessions
-from shared.web.api import ApiError
+from shared.kit.client import client_address
+from shared.kit.conditional import Tagged
+from shared.web import language, sessions
+from shared.web.api import Api, ApiError
 
 
 @fn.get("/", **PAGE)
@@ -64,16 +67,16 @@ def events(
 @fn.get("/events/{event_id}", **PAGE)
 async def event(request: Request, event_id: str) -> Response:
     """A visitor without a session, on the plain address, reads what every such visitor in
-    their language reads: the page is kept rendered while the API's event is unchanged
-    (kept_pages.py), and answered on the event loop. Everyone else's is rendered for them."""
-    if sessions.COOKIE in request.cookies or request.url.query or not is_uuid(event_id):
+    their language reads: the page is kept rendered (kept_pages.py), answered from the kept
+    bytes by the shortcut below and rendered here when there is none. Everyone else's is
+    rendered for them."""
+    key = _anonymous_key(request, event_id)
+    if key is None:
         response, _ = await run_in_threadpool(_event_page, request, event_id)
         return response
-    page = Page.of(request)  # no session to load: nothing here waits on Redis
-    key = (event_id, page.language)
     pages = kept_pages()
-    kept = pages.get(key)
-    if kept is not None and await page.api.unchanged(f"/events/{event_id}", kept.etag):
+    kept = await pages.current(key, _asker(request, key))
+    if kept is not None:
         return kept.response()
 
     async def render() -> Kept:
@@ -82,7 +85,34 @@ async def event(request: Request, event_id: str) -> Response:
 
     # One rendering at a time per page; the others wait for it on the loop, not on threads
     # (which the API's own calls may need when it runs in this process, as in `eventmgr up`).
-    return (await pages.flights.load((key, kept.etag if kept else None), render)).response()
+    return (await pages.flights.load(key, render)).response()
+
+
+@fn.shortcut("/events/{event_id}", headers={}, media_type=HTML)
+async def kept_event_page(path: Mapping[str, str], request: Request) -> Tagged | None:
+    """The kept page's bytes without the router (If-None-Match answered 304 by the kit);
+    None when there is none to answer: the route renders it."""
+    key = _anonymous_key(request, path["event_id"])
+    if key is None:
+        return None
+    kept = await kept_pages().current(key, _asker(request, key))
+    return kept.tagged if kept is not None else None
+
+
+def _anonymous_key(request: Request, event_id: str) -> Key | None:
+    """The kept page a request reads: a visitor without a session on the plain address."""
+    if sessions.COOKIE in request.cookies or request.scope["query_string"] or not is_uuid(event_id):
+        return None
+    chosen = language.choose(
+        request.cookies.get(language.COOKIE), None, request.headers.get("accept-language")
+    )
+    return event_id, chosen
+
+
+def _asker(request: Request, key: Key) -> Callable[[str], Awaitable[bool]]:
+    """Asks the API whether the event still has the ETag a kept page was rendered from."""
+    api = Api(None, key[1], client_address(request))
+    return lambda etag: api.unchanged(f"/events/{key[0]}", etag)
 
 
 def _event_page(request: Request, event_id: str) -> tuple[Response, str | None]:

@@ -28,10 +28,12 @@ JSON = "application/json"
 
 
 class Tagged(NamedTuple):
-    """A body and its entity tag, made once where the body is."""
+    """A body and its entity tag, made once where the body is (and headers of this answer
+    alone, raw, when it has any: a kept web page's own Content-Security-Policy)."""
 
     body: bytes
     etag: str
+    headers: tuple[tuple[bytes, bytes], ...] = ()
 
     @classmethod
     def of(cls, body: bytes) -> Tagged:

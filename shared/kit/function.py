@@ -20,6 +20,7 @@ from fastapi.telemetry import TelemetryConfig
 
 from shared.config import get_settings
 from shared.errors import DomainError
+from shared.kit.conditional import JSON
 from shared.kit.consuming import CloudEventHandler, ReceivedCloudEvent
 from shared.kit.context import RequestContext
 from shared.kit.documented import PROBLEM_SCHEMA, responses_for
@@ -132,13 +133,15 @@ class Function:
         )
         return decorator
 
-    def shortcut(self, path: str, *, headers: Mapping[str, str]) -> Callable[[Shortcut], Shortcut]:
+    def shortcut(
+        self, path: str, *, headers: Mapping[str, str], media_type: str = JSON
+    ) -> Callable[[Shortcut], Shortcut]:
         """Answer anonymous GETs of `path` (a GET route of this function) before FastAPI when
         the answer is bytes at hand, a cached read: see `shared.kit.shortcuts`. `headers` are
         those the route gives the same answer with (ETag and Content-Type are added)."""
 
         def register(answer: Shortcut) -> Shortcut:
-            self.shortcuts[path] = Declared(answer, headers)
+            self.shortcuts[path] = Declared(answer, headers, media_type)
             return answer
 
         return register

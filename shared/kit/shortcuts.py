@@ -1,12 +1,14 @@
 """Answers a route gives before FastAPI is asked: an anonymous cached read, already bytes.
 
 A function declares a shortcut for one of its GET routes (`@fn.shortcut(path)`). For an
-anonymous GET of that route it answers with a body and its tag (`Tagged`), or None to leave
-the request to the route. It runs inside the kit's request context, so the request gets its
-ids, trace context, security headers, access line and metrics as any other; what it skips is
-what a cached answer does not need: the router's scan, dependency resolution and parameter
-models. The route stays the contract and serves everything else (a token to check, query
-parameters to validate); a shortcut answers only what the route would answer the same way.
+anonymous GET of that route (no Authorization header) it answers with a body and its tag
+(`Tagged`, with the answer's own headers if it has any), or None to leave the request to the
+route. It is given the path's parameters and the request (its query, cookies, languages;
+never its body). It runs inside the kit's request context, so the request gets its ids, trace
+context, security headers, access line and metrics as any other; what it skips is what a
+cached answer does not need: the router's scan, dependency resolution and parameter models.
+The route stays the contract and serves everything else (a token to check, query parameters
+to validate); a shortcut answers only what the route would answer the same way.
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from shared.kit.conditional import JSON as JSON_TYPE
 from shared.kit.conditional import Tagged, none_match
 from shared.kit.problems import problem_for
 
-# (path parameters, raw query string) -> the answer, or None: the route answers.
-Shortcut = Callable[[Mapping[str, str], bytes], Awaitable[Tagged | None]]
-JSON = JSON_TYPE.encode()
+# (path parameters, the request) -> the answer, or None: the route answers.
+Shortcut = Callable[[Mapping[str, str], Request], Awaitable[Tagged | None]]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Declared:
     answer: Shortcut
     # Headers of every answer it gives (the route gives the same).
     headers: Mapping[str, str]
+    media_type: str = JSON_TYPE
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class _Entry:
     earlier: tuple[Route, ...]
     answer: Shortcut
     headers: tuple[tuple[bytes, bytes], ...]
+    content_type: bytes
 
 
 def entries(routes: Sequence[BaseRoute], declared: Mapping[str, Declared]) -> list[_Entry]:
@@ -63,7 +66,8 @@ def entries(routes: Sequence[BaseRoute], declared: Mapping[str, Declared]) -> li
         assert isinstance(route, Route)
         earlier = tuple(r for r in routes[:index] if isinstance(r, Route))
         headers = tuple((k.lower().encode(), v.encode()) for k, v in shortcut.headers.items())
-        found.append(_Entry(route, earlier, shortcut.answer, headers))
+        content_type = shortcut.media_type.encode()
+        found.append(_Entry(route, earlier, shortcut.answer, headers, content_type))
     return found
 
 
@@ -88,10 +92,11 @@ class Shortcuts:
         match = entry.route.path_regex.match(path)
         if match is None or any(r.path_regex.match(path) for r in entry.earlier):
             return False
+        request = Request(scope, receive)
         try:
-            tagged = await entry.answer(match.groupdict(), scope.get("query_string", b""))
+            tagged = await entry.answer(match.groupdict(), request)
         except Exception as error:
-            refusal = await problem_for(Request(scope), error)
+            refusal = await problem_for(request, error)
             if refusal is None:
                 raise
             scope["route"] = entry.route
@@ -100,12 +105,12 @@ class Shortcuts:
         if tagged is None:
             return False
         scope["route"] = entry.route  # the access line's and the metrics' route template
-        headers = [(b"etag", tagged.etag.encode()), *entry.headers]
+        headers = [(b"etag", tagged.etag.encode()), *entry.headers, *tagged.headers]
         if none_match(if_none_match, tagged.etag):
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return True
-        headers.append((b"content-type", JSON))
+        headers.append((b"content-type", entry.content_type))
         headers.append((b"content-length", str(len(tagged.body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": tagged.body})
