@@ -13,12 +13,18 @@ from starlette.responses import Response
 from functions.web.declaration import PAGE, FormText, Text, fn
 from functions.web.organize_form import KINDS, WAITLIST_MODES, EventForm, event_body, form_of
 from functions.web.organize_form import question_rows as rows_of
-from functions.web.organizing import MY_EVENTS, event_of, event_path, refusal, sign_in_first
+from functions.web.organizing import (
+    MY_EVENTS,
+    STATUSES,
+    event_of,
+    event_path,
+    refusal,
+    sign_in_first,
+)
 from functions.web.page import Page, page_status
 from functions.web.series_form import ENDS, FREQUENCIES, WEEKDAYS, rule_of
 from shared.web.api import ApiError
 
-STATUSES = ("draft", "published", "cancelled")
 # What the time zone field suggests (any IANA name the API knows is accepted).
 ZONES = sorted(available_timezones())
 

@@ -1,6 +1,7 @@
-"""A series in the organizer's pages: its dates (each linking to its own organizer page),
-its calendar, and one form that changes every coming date (PATCH /series/{id}). A series
-is made from the new-event form's "Repeats" part (organize.py)."""
+"""The organizer's series (the "My series" tab of /organize), and a series' page: its dates
+(each linking to its own organizer page), its calendar, and one form that changes every
+coming date (PATCH /series/{id}). A series is made from the new-event form's "Repeats" part
+(organize.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import Form, Request
 from starlette.responses import Response
 
-from functions.web.declaration import PAGE, FormText, fn
-from functions.web.organizing import refusal, sign_in_first
+from functions.web.declaration import PAGE, FormText, Text, fn
+from functions.web.organizing import MY_EVENTS, STATUSES, refusal, sign_in_first
 from functions.web.page import Page, is_uuid, not_found, page_status
 from functions.web.series_form import SeriesForm, series_change, series_form_of
 from shared.config import get_settings
@@ -45,6 +46,22 @@ def _series_of(
 def _coming(dates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     return [e for e in dates if datetime.fromisoformat(e["starts_at"]) > now]
+
+
+MY_SERIES = "/organize/series"
+
+
+@fn.get(MY_SERIES, **PAGE)
+def my_series(request: Request, cursor: Text = "") -> Response:
+    page = Page.of(request)
+    if (first := sign_in_first(page)) is not None:
+        return first
+    try:
+        listing = page.api.get("/me/series", cursor=cursor[:512], limit=20)
+    except ApiError as failure:
+        return refusal(page, failure, back=MY_EVENTS)
+    more = {"cursor": listing["next_cursor"]} if listing.get("next_cursor") else None
+    return page.render("organize_my_series.html", series=listing["items"], tabs=STATUSES, more=more)
 
 
 @fn.get("/organize/series/{series_id}", **PAGE)

@@ -11,6 +11,8 @@ from functions.web.page import Page, failure_page, is_uuid, not_found
 from shared.web.api import ApiError
 
 MY_EVENTS = "/organize"
+# The tabs of MY_EVENTS by event status (then "My series", organize_series.py).
+STATUSES = ("draft", "published", "cancelled")
 
 
 def event_path(event_id: str, part: str = "") -> str:

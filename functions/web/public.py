@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from functions.web.declaration import MAX_TEXT, PAGE, FormText, Text, fn
 from functions.web.kept_pages import HTML, Kept, Key, kept_pages
+from functions.web.organizing import event_path
 from functions.web.page import Page, failure_page, is_uuid, not_found, page_status
 from functions.web.people import about_event
 from functions.web.showing import origin_of
@@ -135,6 +136,7 @@ def _event_page(request: Request, event_id: str) -> tuple[Response, str | None]:
         "event.html",
         event=found,
         mine=mine,
+        manage=_manage_path(event_id, place.get("viewer_role")),
         google=google,
         pictures=[item for item in media if item["content_type"].startswith("image/")],
         documents=[item for item in media if not item["content_type"].startswith("image/")],
@@ -160,6 +162,17 @@ def _my_place(page: Page, event_id: str) -> dict[str, Any]:
     except ApiError:
         return {}  # the event is readable without it
     return place
+
+
+def _manage_path(event_id: str, role: str | None) -> str | None:
+    """Where the event's own team works on it, shown instead of the Register button: the
+    event form for the owner and co-organizers, the participant list for a steward (who
+    may only see the participants and check people in)."""
+    if role in ("owner", "co_organizer"):
+        return event_path(event_id)
+    if role == "steward":
+        return event_path(event_id, "participants")
+    return None
 
 
 @fn.post("/events/{event_id}/register", **PAGE)

@@ -11,6 +11,7 @@ from fastapi import Form, Request
 from starlette.responses import Response
 
 from functions.web.declaration import PAGE, FormText, Text, fn
+from functions.web.notices import readable
 from functions.web.page import Page, is_uuid, local_path, page_status
 from functions.web.settings_push import public_key
 from shared.web import sessions
@@ -134,7 +135,8 @@ def notifications(request: Request, cursor: Text = "") -> Response:
     except ApiError as failure:
         return _trouble(page, failure, "/account/notifications")
     more = urlencode({"cursor": listing["next_cursor"]}) if listing.get("next_cursor") else None
-    return page.render("settings_notifications.html", items=listing["items"], more=more)
+    items = [readable(page, item) for item in listing["items"]]
+    return page.render("settings_notifications.html", items=items, more=more)
 
 
 @fn.post("/account/notifications/{notification_id}/read", **PAGE)

@@ -61,7 +61,13 @@ def _item(row: Notification, event_id: uuid.UUID | None, withdrawn: bool) -> Inb
         created_at=row.created_at,
         read_at=row.read_at,
         withdrawn=withdrawn,
+        message_id=_message_of(row),
     )
+
+
+def _message_of(row: Notification) -> uuid.UUID | None:
+    message_id: Any = row.payload.get("message_id")
+    return uuid.UUID(str(message_id)) if message_id else None
 
 
 def mark_read(session: Session, user_id: uuid.UUID, notification_id: uuid.UUID) -> None:

@@ -141,6 +141,9 @@ class InboxItem(BaseModel):
     read_at: datetime | None
     # About an event hidden by the moderators: its text is not shown.
     withdrawn: bool = False
+    # The discussion message a reply or a mention is about (`#m-{id}` on the event's
+    # discussion page); null for every other kind.
+    message_id: uuid.UUID | None = None
 
 
 class InboxPage(BaseModel):

@@ -1,9 +1,10 @@
 """The community pages in a real browser on a phone-sized screen: a review written, edited and
 answered, the rating on the event and organizer pages, following; an admin hiding the review
 and restoring it; an event's discussion with a pinned announcement, a reply that arrives
-without a reload and a deletion; achievements switched on, earned by a check-in, shown on
-the leaderboard while public. Every page on the way passes axe-core with no serious or
-critical violation. Data the pages do not show being made goes through the API."""
+without a reload and deletions (also of a message the page added by itself); achievements
+switched on, earned by a check-in, shown on the leaderboard while public. Every page on the
+way passes axe-core with no serious or critical violation. Data the pages do not show being
+made goes through the API."""
 
 from __future__ import annotations
 
@@ -168,11 +169,18 @@ def test_a_discussion_with_an_announcement_replies_live_and_a_deletion(
     mine = page.locator("li.message", has_text="spare spade")
     assert mine.is_visible()
     accessibility.check(page)
+    # Dana writes again from another device (the API): her open page adds it by itself.
+    posted = api_as(stack, who["dana"]).post(
+        f"/api/v1/events/{meetup['id']}/messages", json={"text": "Seedlings are in my car."}
+    )
+    assert posted.status_code == 201, posted.text
 
     # Dmitri replies from his phone while Dana's page stays open: it picks the reply up.
     sign_in(second_page, who["dmitri"])
     second_page.goto(discussion)
-    second_page.get_by_role("link", name="Reply: dana.community").click()
+    second_page.locator("li.message", has_text="spare spade").get_by_role(
+        "link", name="Reply: dana.community"
+    ).click()
     assert second_page.get_by_text("Replying to dana.community").is_visible()
     second_page.get_by_label("Text", exact=True).fill("Yes, I will bring two.")
     second_page.get_by_role("button", name="Send", exact=True).click()
@@ -194,6 +202,11 @@ def test_a_discussion_with_an_announcement_replies_live_and_a_deletion(
     assert live.get_by_role("link", name="in reply to dana.community").is_visible()
     assert live.get_by_role("link", name="Reply: dmitri.community").is_visible()
     accessibility.check(page)
+    # With a Delete button for her own message only, as after a reload; it works.
+    assert live.get_by_role("button", name="Delete").count() == 0
+    added = page.locator("li.message", has_text="Seedlings are in my car.")
+    added.get_by_role("button", name="Delete").click()
+    assert page.locator("li.message", has_text="Seedlings").count() == 0
     fits_the_phone(page)
     shot(page, "discussion")
 

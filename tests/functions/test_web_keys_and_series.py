@@ -10,7 +10,7 @@ import httpx
 
 from functions.web.words import WORDS
 from shared.kit.scopes import SCOPES
-from tests.support.factories import auth, new_user
+from tests.support.factories import auth, event_body, new_user
 from tests.support.web import csrf_of, form_data, organizer_site, sign_in, site  # noqa: F401 (fixture)
 
 KEY = re.compile(r'id="new-key" readonly value="([^"]+)"')
@@ -193,6 +193,38 @@ def test_the_series_page_of_no_series_is_not_found(site):  # noqa: F811
     assert site.get("/organize/series/not-an-id").status_code == 404
     missing = site.get("/organize/series/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404
+
+
+def test_my_series_tab_lists_the_organizers_series_and_links_each(site, client):  # noqa: F811
+    site, organizer = organizer_site(site)
+    assert "/organize/series" in site.get("/organize").text  # the tab
+    empty = site.get("/organize/series")
+    assert empty.status_code == 200
+    assert WORDS["en"]["series.none"] in empty.text
+    made = []
+    for title in ("Monday run", "Friday choir"):
+        body = event_body(title=title, rrule="FREQ=WEEKLY;COUNT=3")
+        created = client.post("/api/v1/series", headers=auth(organizer), json=body)
+        assert created.status_code == 201, created.text
+        made.append(created.json()["id"])
+    other = new_user("organizer")
+    theirs = client.post(
+        "/api/v1/series",
+        headers=auth(other),
+        json=event_body(title="Not mine", rrule="FREQ=DAILY;COUNT=2"),
+    )
+    assert theirs.status_code == 201, theirs.text
+
+    page = site.get("/organize/series")
+    assert page.status_code == 200
+    for series_id in made:
+        assert f'href="/organize/series/{series_id}"' in page.text
+    assert page.text.index("Friday choir") < page.text.index("Monday run")  # newest first
+    assert "Not mine" not in page.text
+    assert 'aria-current="page">My series' in page.text
+    assert "Мои серии" in site.get("/organize/series", params={"lang": "ru"}).text
+    # A cursor the API refuses is told as a page, not a failure.
+    assert site.get("/organize/series", params={"cursor": "x"}).status_code < 500
 
 
 def test_the_words_of_keys_and_series_are_in_both_languages():

@@ -121,3 +121,27 @@ def test_the_series_page_shows_each_dates_seats(site, client):  # noqa: F811
     assert f'href="/organize/series/{series["id"]}"' in date_page.text
     alone = create_event(client, auth(owner))
     assert "/organize/series/" not in site.get(f"/organize/events/{alone['id']}").text
+
+
+def test_the_team_gets_a_link_to_its_page_instead_of_register(site, client):  # noqa: F811
+    owner = new_user("organizer")
+    event = create_event(client, auth(owner), title="Our own evening")
+    steward = new_user()
+    _team(client, event, owner, steward, "steward")
+    register = f'action="/events/{event["id"]}/register"'
+
+    sign_in(site, owner.email)
+    page = site.get(f"/events/{event['id']}")
+    assert page.status_code == 200
+    assert register not in page.text
+    assert f'href="/organize/events/{event["id"]}"' in page.text
+    site.post("/signout", data={"csrf": csrf_of(page)})
+
+    sign_in(site, steward.email)
+    page = site.get(f"/events/{event['id']}")
+    assert register not in page.text
+    assert f'href="/organize/events/{event["id"]}/participants"' in page.text
+    site.post("/signout", data={"csrf": csrf_of(page)})
+
+    sign_in(site, new_user().email)
+    assert register in site.get(f"/events/{event['id']}").text

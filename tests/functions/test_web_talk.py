@@ -1,6 +1,7 @@
 """The discussion, announcement and achievements pages against the real gateway on a real
 port: people registered talk, reply and delete; strangers get a sentence; an organizer
-announces; a person opts in to achievements; the leaderboard is public."""
+announces; a person opts in to achievements; the leaderboard is public; a reply and an
+achievement in the notifications link to what they are about."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from contextlib import contextmanager
 
 import httpx
 
+from functions.web.words import WORDS
+from shared.db import unit_of_work
+from shared.notifications import kinds
+from shared.notifications.kinds import KINDS
+from shared.notifications.schemas import AchievementNotice
+from shared.notifications.service import notify_person
 from shared.users.models import User
+from tests.support.delivery import deliver_outbox
 from tests.support.factories import auth, create_event, join, new_user
 from tests.support.web import csrf_of, sign_in, site  # noqa: F401 (fixture)
 
@@ -136,3 +144,47 @@ def test_a_person_opts_in_to_achievements_and_the_leaderboard_is_public(site, cl
     odd = site.get("/leaderboard", params={"period": "<x>"})
     assert odd.status_code == 200
     assert 'href="/leaderboard?period=month" aria-current="page"' in odd.text
+
+
+def test_every_kind_of_notification_has_web_words_in_both_languages():
+    for language, words in WORDS.items():
+        missing = {kind for kind in KINDS if f"notice.kind.{kind}" not in words}
+        assert not missing, (language, missing)
+
+
+def test_a_reply_and_an_achievement_are_told_with_links_to_them(site, client):  # noqa: F811
+    owner, participant = new_user("organizer"), new_user()
+    event = create_event(client, auth(owner))
+    join(client, event["id"], participant)
+    messages = f"/api/v1/events/{event['id']}/messages"
+    asked = client.post(messages, headers=auth(participant), json={"text": "Parking?"})
+    assert asked.status_code == 201, asked.text
+    answered = client.post(
+        messages,
+        headers=auth(owner),
+        json={"text": "Behind the hall.", "reply_to": asked.json()["id"]},
+    )
+    assert answered.status_code == 201, answered.text
+    assert set(deliver_outbox(client, "notify", ("message.posted",))) == {204}
+    with unit_of_work() as session:
+        person = session.get(User, participant.id)
+        assert person is not None
+        notify_person(
+            session,
+            person,
+            kinds.ACHIEVEMENT_AWARDED,
+            AchievementNotice(rule="host_10", points=50),
+            email=False,
+        )
+
+    with _signed_in(site, participant) as browser:
+        page = browser.get("/account/notifications")
+        assert page.status_code == 200
+        reply = f'href="/events/{event["id"]}/discussion#m-{answered.json()["id"]}"'
+        assert reply in page.text
+        assert "Reply in a discussion" in page.text
+        assert 'href="/account/achievements"' in page.text
+        assert "See my achievements" in page.text
+        russian = browser.get("/account/notifications", params={"lang": "ru"}).text
+        assert "Ответ в обсуждении" in russian
+        assert "Достижение" in russian

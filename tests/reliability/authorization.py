@@ -846,6 +846,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/account/api-keys/{key_id}/revoke"): everyone(
         _web_form(f"/account/api-keys/{ANY_ID}/revoke"), 403
     ),
+    ("GET", "/organize/series"): everyone(get("/organize/series"), 200),
     ("GET", "/organize/series/{series_id}"): everyone(get(f"/organize/series/{ANY_ID}"), 200),
     ("POST", "/organize/series/{series_id}"): everyone(
         _web_form(f"/organize/series/{ANY_ID}"), 403

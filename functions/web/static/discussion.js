@@ -2,6 +2,9 @@
 // few seconds while the tab is visible, and appends them as text (never as markup). Only on
 // the newest page; without a script the page is read by reloading it.
 const list = document.querySelector("[data-discussion]");
+// The page's own token (the posting form's): the delete forms added here send it as the
+// server-rendered ones do.
+const csrf = document.querySelector('#post input[name="csrf"]')?.value;
 const EVERY_MS = 5000;
 
 function item(m) {
@@ -27,8 +30,36 @@ function item(m) {
     li.append(title);
   }
   li.append(text);
-  li.append(replyLink(m));
+  const row = replyLink(m);
+  if (csrf && (m.author.id === list.dataset.me || list.dataset.moderator === "yes")) {
+    row.append(" ", deleteForm(m));
+  }
+  li.append(row);
   return li;
+}
+
+// As the server renders it for the viewer's own messages and for the team and admins (the
+// API decides in the end).
+function deleteForm(m) {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = `${location.pathname}/${m.id}/delete`;
+  form.className = "inline";
+  for (const [name, value] of [["csrf", csrf], ["after", list.dataset.pageAfter]]) {
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = name;
+    field.value = value;
+    form.append(field);
+  }
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.className = "secondary";
+  button.textContent = list.dataset.delete;
+  const when = m.created_at.slice(0, 16).replace("T", " ");
+  button.setAttribute("aria-label", `${list.dataset.delete}: ${when}`);
+  form.append(button);
+  return form;
 }
 
 // As the server renders it: "in reply to <name>" linking to the message when it is on the
