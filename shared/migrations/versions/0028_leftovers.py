@@ -1,4 +1,4 @@
-"""the statistics count offered seats apart
+"""the statistics count offered seats apart; a deleted message finds its notices
 
 Revision ID: 0028_leftovers
 Revises: 0027_series_ids
@@ -7,6 +7,9 @@ Create Date: 2026-12-04 20:55:00
 `analytics_event_totals.offered`: registrations whose status is `offered` (a seat held until
 the offer expires), counted in `registrations` but neither confirmed nor waitlisted. Filled
 from the registrations for the events already rolled up.
+
+`ix_notifications_message`: the reply and mention notices by the message they quote, for
+`notify` to withdraw those still unread when the message is deleted.
 """
 
 from collections.abc import Sequence
@@ -31,7 +34,14 @@ def upgrade() -> None:
         " GROUP BY event_id) o WHERE o.event_id = t.event_id"
     )
     op.alter_column('analytics_event_totals', 'offered', server_default=None)
+    op.create_index(
+        'ix_notifications_message',
+        'notifications',
+        [sa.text("(payload ->> 'message_id')")],
+        postgresql_where=sa.text("kind IN ('discussion_reply', 'discussion_mention')"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_notifications_message', table_name='notifications')
     op.drop_column('analytics_event_totals', 'offered')
