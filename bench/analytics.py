@@ -165,8 +165,9 @@ def main() -> None:
             registrations=totals[4],
             confirmed=totals[5],
             waitlisted=totals[6],
-            checked_in=totals[7],
-            cancelled=totals[8],
+            offered=totals[7],
+            checked_in=totals[8],
+            cancelled=totals[9],
             by_day=[
                 DayFigures(date=d, registrations=r, cancellations=c, check_ins=k)
                 for _, d, r, c, k in days

@@ -27,6 +27,7 @@ from eventing.topology import FunctionQueues, declare, retry_delays_ms
 from eventing.triggers import Trigger, by_function
 from shared.config import get_settings
 from shared.metrics import DISPATCHER_DELIVERIES, announce_consumers
+from shared.outbox.rabbitmq import connect_robust
 
 logger = logging.getLogger("eventmgr.dispatcher")
 ATTEMPT_HEADER = "x-eventmgr-attempt"
@@ -70,7 +71,7 @@ class Dispatcher:
         wait = 0.5
         while not stop.is_set():
             try:
-                return await aio_pika.connect_robust(self.url, reconnect_interval=1)
+                return await connect_robust(self.url, reconnect_interval=1)
             except (OSError, aio_pika.exceptions.AMQPError) as error:
                 logger.warning(
                     "RabbitMQ not reachable yet; retrying", extra={"error.message": str(error)}
@@ -207,6 +208,8 @@ def start_in_thread(
     def halt() -> None:
         loop.call_soon_threadsafe(stop.set)
         thread.join(10)
+        if not thread.is_alive():
+            loop.close()  # else "unclosed event loop" when it is collected
 
     return dispatcher, halt
 

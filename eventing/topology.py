@@ -85,12 +85,11 @@ def declare_topology(
     """
     import asyncio
 
-    import aio_pika
-
     from eventing.triggers import by_function
+    from shared.outbox.rabbitmq import connect
 
     async def run() -> None:
-        connection = await aio_pika.connect(url)
+        connection = await connect(url)
         async with connection:
             channel = await connection.channel()
             for function, function_triggers in sorted(by_function(triggers).items()):

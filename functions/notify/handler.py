@@ -12,6 +12,7 @@ from shared.catalog import (
     EventHidden,
     EventRestored,
     EventUpdated,
+    MessageDeleted,
     MessagePosted,
     RegistrationCancelled,
     RegistrationClaimed,
@@ -145,6 +146,12 @@ def tell_announcement(session: Session, cloudevent: Received[AnnouncementPosted]
 @fn.on(MessagePosted)
 def tell_mentioned(session: Session, cloudevent: Received[MessagePosted]) -> None:
     community_notices.mention_news(session, cloudevent.data.message_id)
+
+
+@fn.on(MessageDeleted)
+def withdraw_mentions(session: Session, cloudevent: Received[MessageDeleted]) -> None:
+    if cloudevent.data.kind == "message":  # an announcement's notices are not mentions
+        community_notices.withdraw_mention_news(session, cloudevent.data.message_id)
 
 
 @fn.on(AchievementAwarded)

@@ -42,7 +42,7 @@ def statistics(request: Request, event_id: str) -> Response:
 
 def _charts(page: Page, figures: dict[str, Any]) -> dict[str, Any]:
     words = page.words
-    totals = ("confirmed", "waitlisted", "cancelled", "checked_in")
+    totals = ("confirmed", "waitlisted", "offered", "cancelled", "checked_in")
     days = figures.get("by_day") or []
     labels = [str(day["date"])[5:] for day in days]  # MM-DD: the year is the event's
     daily = [

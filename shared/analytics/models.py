@@ -42,10 +42,13 @@ class EventTotals(Base):
     # Anyone may see it (not a draft, not hidden or awaiting approval): only those count
     # in the public popular categories.
     listed: Mapped[bool]
-    # Every registration ever made; the four below split it by current status.
+    # Every registration ever made; confirmed, waitlisted, offered and cancelled split it by
+    # current status (checked_in is the part of confirmed that came).
     registrations: Mapped[int]
     confirmed: Mapped[int]
     waitlisted: Mapped[int]
+    # Offer mode: seats held for someone until their offer expires (taken, not yet confirmed).
+    offered: Mapped[int]
     checked_in: Mapped[int]
     cancelled: Mapped[int]
 

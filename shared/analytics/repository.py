@@ -108,6 +108,7 @@ def totals_source(where: ColumnElement[bool]) -> Source:
             func.count(Registration.id),
             func.count(Registration.id).filter(Registration.status.in_(CONFIRMED_STATUSES)),
             _count(RegistrationStatus.waitlisted),
+            _count(RegistrationStatus.offered),
             _count(RegistrationStatus.checked_in),
             _count(RegistrationStatus.cancelled),
         )
@@ -119,7 +120,7 @@ def totals_source(where: ColumnElement[bool]) -> Source:
 
 
 _TOTALS = ["event_id", "category_slug", "start_day", "listed", "registrations"]
-_TOTALS += ["confirmed", "waitlisted", "checked_in", "cancelled"]
+_TOTALS += ["confirmed", "waitlisted", "offered", "checked_in", "cancelled"]
 
 
 def days_source(where: ColumnElement[bool]) -> Source:
@@ -278,15 +279,14 @@ def rebuild(session: Session) -> RebuildCounts:
 # mapping each into the session would cost more than the query.
 
 
-def event_totals(session: Session, event_id: uuid.UUID) -> tuple[int, int, int, int, int] | None:
-    """(registrations, confirmed, waitlisted, checked_in, cancelled)."""
+def event_totals(
+    session: Session, event_id: uuid.UUID
+) -> tuple[int, int, int, int, int, int] | None:
+    """(registrations, confirmed, waitlisted, offered, checked_in, cancelled)."""
     t = EventTotals
-    row = session.execute(
-        select(t.registrations, t.confirmed, t.waitlisted, t.checked_in, t.cancelled).where(
-            t.event_id == event_id
-        )
-    ).first()
-    return (row[0], row[1], row[2], row[3], row[4]) if row else None
+    columns = (t.registrations, t.confirmed, t.waitlisted, t.offered, t.checked_in, t.cancelled)
+    row = session.execute(select(*columns).where(t.event_id == event_id)).first()
+    return (row[0], row[1], row[2], row[3], row[4], row[5]) if row else None
 
 
 def event_days(session: Session, event_id: uuid.UUID) -> list[tuple[date, int, int, int]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class DayFigures(BaseModel):
@@ -17,10 +17,15 @@ class DayFigures(BaseModel):
 
 class EventStatistics(BaseModel):
     event_id: uuid.UUID
-    # Every registration ever made; the four below split it by current status.
+    # Every registration ever made; confirmed, waitlisted, offered and cancelled split it by
+    # current status (checked_in is the part of confirmed that came).
     registrations: int
     confirmed: int
     waitlisted: int
+    offered: int = Field(
+        description="Offer mode: seats held for people until their offer expires, neither "
+        "confirmed nor waitlisted yet"
+    )
     cancelled: int
     checked_in: int
     by_day: list[DayFigures]

@@ -89,14 +89,15 @@ def event_statistics(event_id: uuid.UUID, viewer_id: uuid.UUID, viewer_is_admin:
 def event_figures(session: Session, event_id: uuid.UUID) -> EventStatistics:
     """The figures as the rollups hold them (what the endpoint answers, uncached). An event
     whose first CloudEvent is still on its way has nothing rolled up yet: zeros."""
-    registrations, confirmed, waitlisted, checked_in, cancelled = repository.event_totals(
+    registrations, confirmed, waitlisted, offered, checked_in, cancelled = repository.event_totals(
         session, event_id
-    ) or (0, 0, 0, 0, 0)
+    ) or (0, 0, 0, 0, 0, 0)
     return EventStatistics(
         event_id=event_id,
         registrations=registrations,
         confirmed=confirmed,
         waitlisted=waitlisted,
+        offered=offered,
         cancelled=cancelled,
         checked_in=checked_in,
         by_day=[

@@ -18,6 +18,7 @@ HINT_LENGTH = 10
 
 
 def create(session: Session, user_id: uuid.UUID, body: ApiKeyCreate) -> ApiKeyCreated:
+    repository.hold_person(session, user_id)
     if repository.count_live(session, user_id) >= MAX_KEYS:
         raise TooManyApiKeys(f"A person may hold {MAX_KEYS} keys; revoke one first.")
     key, key_hash = api_keys.mint()

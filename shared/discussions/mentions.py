@@ -11,6 +11,7 @@
   message tells at most MAX_TOLD people.
 
 The state when the CloudEvent is handled decides: a message deleted by then tells nobody.
+A message deleted later withdraws its notices still unread (notify, on `message.deleted`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.discussions import repository
@@ -53,8 +55,15 @@ class Mentions:
 
 def told_of(session: Session, message_id: uuid.UUID) -> Mentions | None:
     """The message as it stands and whom it tells, in the order of the rule; None for an
-    announcement (it has its own notice) or a message gone since."""
-    row = session.get(DiscussionMessage, message_id)
+    announcement (it has its own notice) or a message gone since.
+
+    The message's row stays share-locked until the caller commits: a deletion waits for the
+    notices to be committed, so its `message.deleted` (written by that deletion) finds them."""
+    row = session.scalar(
+        select(DiscussionMessage)
+        .where(DiscussionMessage.id == message_id)
+        .with_for_update(read=True)
+    )
     if row is None or row.deleted_at is not None or row.kind != MessageKind.message:
         return None
     event = session.get(Event, row.event_id)

@@ -1,5 +1,6 @@
 """Who is told what in the community features: the people a discussion message answers or
 names (the rule is shared.discussions.mentions), and a person who earned an achievement.
+A message deleted withdraws its notices not yet read.
 
 As everywhere in notify, current state decides, and the consumer's transaction holds every
 notice and the record that the CloudEvent was handled: a redelivery tells nobody twice.
@@ -15,7 +16,7 @@ from shared.achievements.repository import choice_of
 from shared.achievements.rules import RULES
 from shared.catalog import AchievementAwarded
 from shared.discussions import mentions
-from shared.notifications import kinds
+from shared.notifications import kinds, repository
 from shared.notifications.preferences import reach_of
 from shared.notifications.schemas import AchievementNotice, MentionNotice
 from shared.notifications.service import notify_person
@@ -51,6 +52,13 @@ def mention_news(session: Session, message_id: uuid.UUID) -> int:
         ways = reach[person.id]
         notify_person(session, person, kind, notice, email=ways.email, push=ways.push)
     return len(found.told)
+
+
+def withdraw_mention_news(session: Session, message_id: uuid.UUID) -> int:
+    """The message was deleted: its reply and mention notices not yet read go, with their
+    mail and push if not sent yet (their senders find no row). Those read stay: the reader
+    saw them. Answers how many went; a redelivery finds none left."""
+    return repository.delete_unread_quoting(session, message_id)
 
 
 def award_news(session: Session, awarded: AchievementAwarded) -> bool:

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +28,12 @@ def _status(name: str) -> Enum:
     return Enum(DeliveryStatus, native_enum=False, length=20, create_constraint=True, name=name)
 
 
+# The discussion message a reply or mention notice quotes: its index's expression and
+# condition, written the same way in the query that uses them (see repository).
+QUOTED_MESSAGE = "(payload ->> 'message_id')"
+QUOTING_KINDS = "kind IN ('discussion_reply', 'discussion_mention')"
+
+
 class Notification(Base):
     """One message to one person. The mail task gets only this row's id."""
 
@@ -46,6 +52,12 @@ class Notification(Base):
         ),
         # A person's in-app list, newest first (also every lookup by user).
         Index("ix_notifications_inbox", "user_id", "created_at", "id"),
+        # A deleted discussion message withdraws the notices quoting it.
+        Index(
+            "ix_notifications_message",
+            text(QUOTED_MESSAGE),
+            postgresql_where=text(QUOTING_KINDS),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

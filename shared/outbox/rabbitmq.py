@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractRobustConnection,
+    TimeoutType,
+)
 from cloudevents.core.bindings.rabbitmq import to_binary
 from cloudevents.core.formats.json import JSONFormat
 
@@ -26,6 +32,41 @@ from shared.outbox.models import OutboxMessage
 from shared.outbox.wire import to_cloudevent
 
 logger = logging.getLogger("eventmgr.outbox")
+
+
+# aio_pika leaves a connection that failed to open to its __del__, which schedules its close
+# on whatever loop the collecting thread has: in the main thread a stray loop that never runs
+# ("coroutine 'Connection.close' was never awaited", "unclosed event loop"). These close it
+# at once, on the loop that tried. Every connection we open goes through `connect` or
+# `connect_robust`.
+
+
+class _Connection(aio_pika.Connection):
+    async def connect(self, timeout: TimeoutType = None) -> None:  # noqa: ASYNC109 (aio_pika's)
+        try:
+            await super().connect(timeout)
+        except BaseException:
+            await self.close()
+            raise
+
+
+class _RobustConnection(aio_pika.RobustConnection):
+    async def connect(self, timeout: TimeoutType = None) -> None:  # noqa: ASYNC109 (aio_pika's)
+        try:
+            await super().connect(timeout)
+        except BaseException:
+            await self.close()
+            raise
+
+
+async def connect(url: str, timeout: TimeoutType = None) -> AbstractConnection:  # noqa: ASYNC109
+    return await aio_pika.connect(url, timeout=timeout, connection_class=_Connection)
+
+
+async def connect_robust(url: str, reconnect_interval: float) -> AbstractRobustConnection:
+    return await aio_pika.connect_robust(
+        url, reconnect_interval=reconnect_interval, connection_class=_RobustConnection
+    )
 
 
 async def declare_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:
@@ -85,7 +126,7 @@ class RabbitPublisher:
         async with self._lock:
             if self._exchange is None or self._connection is None or self._connection.is_closed:
                 await self._forget()
-                self._connection = await aio_pika.connect(self.url, timeout=self.timeout)
+                self._connection = await connect(self.url, timeout=self.timeout)
                 channel = await self._connection.channel(publisher_confirms=True)
                 self._exchange = await declare_exchange(channel, self.exchange_name)
             return self._exchange

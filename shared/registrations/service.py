@@ -199,7 +199,9 @@ def cancel(session: Session, registration: Registration, by_user_id: uuid.UUID) 
     if event is None:
         return  # the event was deleted meanwhile, and the registration with it
     # Read again under the event's lock: a promotion may have committed since it was loaded.
-    session.refresh(registration)
+    # Its own row locked too: a check-in takes only that row, and the status it leaves is
+    # the one cancelled (`previous_status`), not the one before it.
+    session.refresh(registration, with_for_update=True)
     was = registration.status
     if was == RegistrationStatus.cancelled:
         return

@@ -255,6 +255,7 @@ def summary_query(organizer_id: uuid.UUID, period: Period) -> Query:
             Registration.event_id,
             func.count().filter(Registration.status.in_(CONFIRMED_STATUSES)).label("confirmed"),
             _count_of(RegistrationStatus.waitlisted).label("waitlisted"),
+            _count_of(RegistrationStatus.offered).label("offered"),
             _count_of(RegistrationStatus.cancelled).label("cancelled"),
             _count_of(RegistrationStatus.checked_in).label("checked_in"),
         )
@@ -273,6 +274,7 @@ def summary_query(organizer_id: uuid.UUID, period: Period) -> Query:
             func.coalesce(counts.c.waitlisted, 0),
             func.coalesce(counts.c.cancelled, 0),
             func.coalesce(counts.c.checked_in, 0),
+            func.coalesce(counts.c.offered, 0),
         )
         .outerjoin(counts, counts.c.event_id == Event.id)
         .where(Event.organizer_id == organizer_id, *period.of(Event.starts_at))

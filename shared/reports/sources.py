@@ -51,6 +51,7 @@ WORDS: dict[str, dict[str, str]] = {
         "capacity": "Capacity",
         "confirmed": "Confirmed",
         "waitlisted": "Waitlisted",
+        "offered": "Seat offered",
         "cancelled": "Cancelled",
         "checked_in": "Checked in",
         "registrations": "Registrations",
@@ -81,6 +82,7 @@ WORDS: dict[str, dict[str, str]] = {
         "capacity": "Мест",
         "confirmed": "Подтверждено",
         "waitlisted": "В ожидании",
+        "offered": "Предложено место",
         "cancelled": "Отменено",
         "checked_in": "Пришли",
         "registrations": "Регистраций",
@@ -176,6 +178,7 @@ class Source:
             (self.words["registrations"], sum(by_status.values())),
             (self.words["confirmed"], sum(by_status.get(s, 0) for s in CONFIRMED_STATUSES)),
             (self.words["waitlisted"], by_status.get("waitlisted", 0)),
+            (self.words["offered"], by_status.get("offered", 0)),
             (self.words["cancelled"], by_status.get("cancelled", 0)),
             (self.words["checked_in"], by_status.get("checked_in", 0)),
         ]
@@ -206,6 +209,8 @@ SUMMARY = [
     Column("waitlisted", "number", 12),
     Column("cancelled", "number", 12),
     Column("checked_in", "number", 12),
+    # Added last: a spreadsheet reading the columns by place keeps reading the same ones.
+    Column("offered", "number", 12),
 ]
 
 

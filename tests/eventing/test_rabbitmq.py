@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections import Counter
@@ -18,6 +19,7 @@ from shared import process_state
 from shared.db import unit_of_work
 from shared.outbox.background import wait_idle
 from shared.outbox.models import OutboxMessage
+from shared.outbox.rabbitmq import RabbitPublisher, connect_robust
 from shared.outbox.relay import pending_count, relay_once
 from tests.support.consumers import JOINED, REGISTERED, side_effects, wait_until
 from tests.support.factories import bearer, create_event, sign_up
@@ -164,6 +166,33 @@ def test_broker_outage_loses_nothing_and_duplicates_nothing(
     assert relay_once().claimed == 0
     by_consumer = Counter((e[0], e[1]) for e in side_effects())
     assert set(by_consumer.values()) == {1}
+
+
+def test_a_connection_that_failed_to_open_is_closed_at_once():
+    """aio_pika leaves it to its __del__, which schedules the close on the collecting thread's
+    loop: a stray loop in the main thread, the close never awaited (the warnings later tests
+    showed). Ours close it where it was tried."""
+    from local.embedded import free_port
+
+    port = free_port()
+    publisher = RabbitPublisher(rabbitmq_url(port), "nowhere")
+    try:
+        with pytest.raises(aio_pika.exceptions.AMQPConnectionError):
+            publisher.publish([])
+    finally:  # after what the failure scheduled there (forgetting the connection)
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0.1), publisher.loop).result(5)
+        publisher.loop.call_soon_threadsafe(publisher.loop.stop)
+        publisher.thread.join(5)
+        publisher.loop.close()
+    with pytest.raises(aio_pika.exceptions.AMQPConnectionError):
+        asyncio.run(connect_robust(rabbitmq_url(port), reconnect_interval=1))
+    gc.collect()
+    lingering = [
+        found
+        for found in gc.get_objects()
+        if isinstance(found, aio_pika.Connection) and found.url.port == port
+    ]
+    assert all(connection.is_closed for connection in lingering)
 
 
 def _leftovers(count: int) -> None:

@@ -33,6 +33,7 @@ def test_an_event_s_figures_for_its_organizer_and_admins(client):
         "registrations": 4,
         "confirmed": 2,  # the promoted person and the one checked in
         "waitlisted": 1,
+        "offered": 0,  # auto mode: the freed seat went straight to the first waiting
         "cancelled": 1,
         "checked_in": 1,
         "by_day": [{"date": today, "registrations": 4, "cancellations": 1, "check_ins": 1}],

@@ -7,14 +7,18 @@ would keep working, or the secret itself would sit in the database or the export
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import redis
 from sqlalchemy import select
 
 from shared import process_state
+from shared.api_keys import service
+from shared.api_keys.schemas import ApiKeyCreate
 from shared.db import unit_of_work
 from shared.kit.scopes import SCOPES, required_scope
 from shared.security.models import ApiKey
@@ -246,6 +250,34 @@ def test_deleting_the_account_erases_its_keys(client):
     assert_problem(client.get("/api/v1/users/me", headers=key), 401)
     with unit_of_work() as session:
         assert session.scalars(select(ApiKey).where(ApiKey.user_id == person.id)).all() == []
+
+
+def test_parallel_creates_near_the_cap_never_pass_it(client, live_url):
+    person = new_user()
+    with unit_of_work() as session:
+        for number in range(service.MAX_KEYS - 3):
+            service.create(
+                session, person.id, ApiKeyCreate(name=f"k{number}", scopes=["events:read"])
+            )
+    attempts = 10
+    start = threading.Barrier(attempts)
+    codes: list[int] = []
+
+    def script() -> None:  # each its own client, as separate apps would be
+        with httpx.Client(timeout=60) as http:
+            start.wait()
+            body = {"name": "parallel", "scopes": ["events:read"]}
+            codes.append(
+                http.post(f"{live_url}{KEYS}", json=body, headers=auth(person)).status_code
+            )
+
+    threads = [threading.Thread(target=script) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [201] * 3 + [409] * (attempts - 3)
+    assert len(client.get(KEYS, headers=auth(person)).json()["items"]) == service.MAX_KEYS
 
 
 def test_bad_key_requests_are_refused_and_change_nothing(client):

@@ -214,6 +214,7 @@ def test_organizer_summary_counts_each_event_in_the_period(client, owner):
         "Waitlisted",
         "Cancelled",
         "Checked in",
+        "Seat offered",
     ]
     assert [row[0] for row in rows] == [inside["title"], empty["title"]]
     # The raw aggregate over the registrations of each event.
@@ -232,9 +233,10 @@ def test_organizer_summary_counts_each_event_in_the_period(client, owner):
         str(counts.get("waitlisted", 0)),
         str(counts.get("cancelled", 0)),
         str(counts.get("checked_in", 0)),
+        str(counts.get("offered", 0)),
     ]
-    assert rows[0][3:] == ["2", "2", "1", "1", "1"]
-    assert rows[1][3:] == ["", "0", "0", "0", "0"]
+    assert rows[0][3:] == ["2", "2", "1", "1", "1", "0"]
+    assert rows[1][3:] == ["", "0", "0", "0", "0", "0"]
 
 
 def test_who_may_ask_for_and_read_what(client, organizer, owner):

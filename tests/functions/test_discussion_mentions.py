@@ -1,17 +1,22 @@
 """A discussion message tells the author of the message it answers and the people it names
 with `@Full Name` among those in the discussion: never its own author, never someone who
-cannot read the discussion, once however often its CloudEvent comes and in whatever order."""
+cannot read the discussion, once however often its CloudEvent comes and in whatever order.
+A message deleted withdraws its notices not yet read, whatever the order of its CloudEvents."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
+import httpx
 from sqlalchemy import select, update
 
 from shared.db import unit_of_work
 from shared.discussions.mentions import mention_candidates
-from shared.notifications.models import DeliveryStatus, Notification
+from shared.notifications import kinds
+from shared.notifications.community_notices import mention_news
+from shared.notifications.models import QUOTING_KINDS, DeliveryStatus, Notification
 from shared.outbox.models import OutboxMessage
 from shared.users.models import User
 from tests.support.delivery import deliver_outbox
@@ -131,6 +136,76 @@ def test_a_message_deleted_before_its_cloudevent_arrives_tells_nobody(client):
     for _ in range(2):
         assert set(deliver_outbox(client, "notify", ("message.posted",))) == {204}
     assert told() == []
+
+
+def test_a_deleted_message_withdraws_its_unread_notices_and_keeps_the_read_ones(client):
+    w = world(client)
+    first = post(client, w, "anna", "Who brings the projector?")
+    kept = post(client, w, "owner", "@Cyril Co and @Anna Smith, see the plan")
+    message = post(client, w, "anna_smith", "Me, ask @Cyril Co", reply_to=first["id"])
+    assert set(deliver_outbox(client, "notify", ("message.posted",))) == {204}
+    assert len(told()) == 4
+    # Anna reads the reply to her before the message is deleted; Cyril has not read his.
+    [reply] = client.get("/api/v1/me/notifications", headers=auth(w["anna"])).json()["items"]
+    read = client.post(f"/api/v1/me/notifications/{reply['id']}/read", headers=auth(w["anna"]))
+    assert read.status_code == 204
+    deleted = client.delete(f"{w['messages']}/{message['id']}", headers=auth(w["owner"]))
+    assert deleted.status_code == 204
+    for _ in range(2):  # and again: a redelivery finds nothing more to withdraw
+        assert set(deliver_outbox(client, "notify", ("message.",))) == {204}
+    assert told() == sorted(
+        [
+            (w["anna"].id, "discussion_reply", message["text"]),  # read: she saw it
+            (w["co"].id, "discussion_mention", kept["text"]),
+            (w["anna_smith"].id, "discussion_mention", kept["text"]),
+        ]
+    )
+    cyril = client.get("/api/v1/me/notifications", headers=auth(w["co"])).json()["items"]
+    assert [item["kind"] for item in cyril if item["kind"] in KINDS] == ["discussion_mention"]
+
+
+def test_a_deletion_delivered_before_its_message_leaves_no_notice(client):
+    w = world(client)
+    message = post(client, w, "anna", "@Cyril Co look at this")
+    assert (
+        client.delete(f"{w['messages']}/{message['id']}", headers=auth(w["anna"])).status_code
+        == 204
+    )
+    for _ in range(2):
+        assert set(deliver_outbox(client, "notify", ("message.deleted",))) == {204}
+        assert set(deliver_outbox(client, "notify", ("message.posted",))) == {204}
+    assert told() == []
+
+
+def test_a_deletion_while_the_notices_are_written_waits_and_then_withdraws_them(client, live_url):
+    w = world(client)
+    message = post(client, w, "anna", "@Cyril Co look at this")
+    answers: list[int] = []
+
+    def delete_it() -> None:
+        with httpx.Client(timeout=60) as http:
+            url = f"{live_url}{w['messages']}/{message['id']}"
+            answers.append(http.delete(url, headers=auth(w["anna"])).status_code)
+
+    deleting = threading.Thread(target=delete_it)
+    with unit_of_work() as session:  # notify handling `message.posted`, not committed yet
+        assert mention_news(session, uuid.UUID(message["id"])) == 1
+        deleting.start()
+        deleting.join(1.0)
+        assert deleting.is_alive()  # the deletion waits for the notices to be committed
+    deleting.join(30)
+    assert answers == [204]
+    assert len(told()) == 1
+    assert set(deliver_outbox(client, "notify", ("message.deleted",))) == {204}
+    assert told() == []
+
+
+def test_the_withdrawn_kinds_are_the_reply_and_mention_kinds():
+    names = ", ".join(
+        f"'{kind.name}'" for kind in (kinds.DISCUSSION_REPLY, kinds.DISCUSSION_MENTION)
+    )
+    assert f"kind IN ({names})" == QUOTING_KINDS
+    assert (kinds.DISCUSSION_REPLY.name, kinds.DISCUSSION_MENTION.name) == KINDS
 
 
 def test_settings_decide_the_channels_and_own_messages_tell_nobody(client):

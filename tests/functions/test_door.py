@@ -211,3 +211,39 @@ def test_scanners_racing_on_one_ticket_give_one_check_in(client, live_url):
         if answer.status_code == 409:
             assert answer.json()["checked_in_at"] == first.replace("Z", "+00:00")
     assert len(emitted("registration.checked_in")) == 1
+
+
+def test_leaving_while_being_checked_in_waits_and_cancels_the_check_in(client, live_url):
+    """Check-in locks the registration, not the event: a person leaving meanwhile (who
+    holds the event's lock) waits for the row, then cancels what the check-in left."""
+    owner_user = new_user("organizer")
+    owner = {"Authorization": f"Bearer {token_for(owner_user)}"}
+    event = create_event(client, owner, capacity=5)
+    person = new_user()
+    joined = client.post(
+        f"/api/v1/events/{event['id']}/registrations",
+        headers={"Authorization": f"Bearer {token_for(person)}"},
+    ).json()
+    answers: list[int] = []
+
+    def leave() -> None:
+        with httpx.Client(timeout=60) as http:
+            url = f"{live_url}/api/v1/events/{event['id']}/registrations/me"
+            headers = {"Authorization": f"Bearer {token_for(person)}"}
+            answers.append(http.delete(url, headers=headers).status_code)
+
+    leaving = threading.Thread(target=leave)
+    with unit_of_work() as session:  # the door's transaction, not committed yet
+        door.check_in(
+            session, uuid.UUID(event["id"]), uuid.UUID(joined["id"]), owner_user.id, False
+        )
+        leaving.start()
+        leaving.join(1.0)
+        assert leaving.is_alive()
+    leaving.join(30)
+    assert answers == [204]
+    [cancelled] = emitted("registration.cancelled")
+    assert cancelled["previous_status"] == "checked_in"
+    assert len(emitted("registration.checked_in")) == 1
+    page = client.get(f"/api/v1/events/{event['id']}").json()
+    assert page["seats_taken"] == 0

@@ -246,6 +246,7 @@ def test_statistics_chart_the_registrations_and_a_report_downloads(site, client)
     assert stats.text.count('role="img"') == 3
     assert "<title>People by status</title>" in stats.text
     assert re.search(r"<dt>Confirmed</dt><dd>1</dd>", stats.text)
+    assert re.search(r"<dt>Seat offered</dt><dd>0</dd>", stats.text)
     assert "<caption>The figures by day</caption>" in stats.text
 
     reports = site.get(f"/organize/events/{event['id']}/reports")

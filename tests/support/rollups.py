@@ -43,6 +43,7 @@ def actual() -> Rollups:
                     t.registrations,
                     t.confirmed,
                     t.waitlisted,
+                    t.offered,
                     t.checked_in,
                     t.cancelled,
                 )
@@ -97,6 +98,7 @@ def expected() -> Rollups:
             made,
             counts["confirmed"] + counts["checked_in"],  # people holding a seat
             counts["waitlisted"],
+            counts["offered"],
             counts["checked_in"],
             counts["cancelled"],
         )
