@@ -1,5 +1,6 @@
 """One function as its own process, for `eventmgr up --processes`:
-`python -m local.function_process NAME PORT`.
+`python -m local.function_process NAME FD`, FD being a listening socket the runner bound
+and handed over.
 
 Like a container in production it serves one function's app; without a broker configured it
 publishes its CloudEvents into the embedded delivery table, which the runner's dispatcher
@@ -9,6 +10,7 @@ drains (it polls every half second, so no wake-up is needed across processes).
 from __future__ import annotations
 
 import importlib
+import socket
 import sys
 import threading
 
@@ -16,7 +18,7 @@ from local.serving import server
 
 
 def main() -> None:
-    name, port = sys.argv[1], int(sys.argv[2])
+    name, listening = sys.argv[1], socket.socket(fileno=int(sys.argv[2]))
     from shared.config import get_settings
 
     settings = get_settings()
@@ -27,7 +29,8 @@ def main() -> None:
 
         install_publisher(LocalPublisher(load_triggers(), threading.Event()))
     app = importlib.import_module(f"functions.{name}.handler").app
-    server(app, "127.0.0.1", port).run()
+    host, port = listening.getsockname()
+    server(app, host, port).run(sockets=[listening])
 
 
 if __name__ == "__main__":

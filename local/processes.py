@@ -20,9 +20,10 @@ from pathlib import Path
 import httpx
 
 from local.deploy.gateway import nginx_conf, routes_conf, upstreams_conf
-from local.embedded import die_with_parent, free_port
+from local.embedded import die_with_parent
 from local.output import relay
 from local.registry import Deployed
+from local.serving import listening_socket
 
 NGINX_MISSING = (
     "eventmgr up --processes needs Nginx: apt-get install nginx (Debian/Ubuntu), "
@@ -53,13 +54,18 @@ class Processes:
 
     def start_functions(self, deployed: dict[str, Deployed]) -> dict[str, int]:
         """All at once: each imports its own handler, in parallel on every core."""
-        ports = {name: free_port() for name in sorted(deployed)}
-        for name, port in ports.items():
-            child = subprocess.Popen(  # noqa: S603 - fixed arguments
-                [sys.executable, "-m", "local.function_process", name, str(port)],
-                stderr=subprocess.PIPE,
-                preexec_fn=die_with_parent,
-            )
+        ports: dict[str, int] = {}
+        for name in sorted(deployed):
+            # The socket is bound here and handed over: a port only probed free could be taken
+            # by another runner before the child, seconds later, binds it.
+            with listening_socket() as listening:
+                ports[name] = listening.getsockname()[1]
+                child = subprocess.Popen(  # noqa: S603 - fixed arguments
+                    [sys.executable, "-m", "local.function_process", name, str(listening.fileno())],
+                    stderr=subprocess.PIPE,
+                    preexec_fn=die_with_parent,
+                    pass_fds=(listening.fileno(),),
+                )
             self.children[name] = child
             self.tails[name] = deque(maxlen=TAIL_LINES)
             assert child.stderr is not None

@@ -70,6 +70,7 @@ def test_an_admin_blocks_an_account_and_hides_a_reported_event(page, stack, acce
     accessibility.check(page)
 
     page.get_by_role("link", name="Moderation").click()
+    page.wait_for_url("**/admin/moderation")  # is_visible() below does not wait for the page
     card = page.locator("li.card", has_text="Midnight raffle")
     assert card.get_by_text("Tickets never arrive").is_visible()
     accessibility.check(page)
