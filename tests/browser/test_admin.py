@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.support.browsing import api_as, event, sign_in
 from tests.support.runner import PASSWORD, create_user
 from tests.support.screenshots import shot
@@ -66,28 +68,27 @@ def test_an_admin_blocks_an_account_and_hides_a_reported_event(page, stack, acce
     page.get_by_label("Name or email").fill("watcher")
     page.get_by_role("button", name="Find users").click()
     page.get_by_role("button", name="Block: watcher@example.org").click()
-    assert page.get_by_role("button", name="Unblock: watcher@example.org").is_visible()
+    expect(page.get_by_role("button", name="Unblock: watcher@example.org")).to_be_visible()
     accessibility.check(page)
 
     page.get_by_role("link", name="Moderation").click()
-    page.wait_for_url("**/admin/moderation")  # is_visible() below does not wait for the page
+    page.wait_for_url("**/admin/moderation")
     card = page.locator("li.card", has_text="Midnight raffle")
-    assert card.get_by_text("Tickets never arrive").is_visible()
+    expect(card.get_by_text("Tickets never arrive")).to_be_visible()
     accessibility.check(page)
     shot(page, "admin-moderation")
     card.get_by_label("Reason").fill("Fraud reported by participants")
     card.get_by_role("button", name="Hide").click()
-    assert page.get_by_text("Nothing here.").is_visible()
-
+    expect(page.get_by_text("Nothing here.")).to_be_visible()
     page.get_by_role("link", name="Events", exact=True).click()
-    assert page.get_by_role("link", name="Autumn concert").is_visible()
+    expect(page.get_by_role("link", name="Autumn concert")).to_be_visible()
     assert page.get_by_role("link", name="Midnight raffle").count() == 0
     accessibility.check(page)
 
     page.goto("/admin/audit")
     page.get_by_label("Action").fill("event.hide")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_text("Fraud reported by participants").is_visible()
+    expect(page.get_by_text("Fraud reported by participants")).to_be_visible()
     accessibility.check(page)
     page.goto("/admin/audit?action=user.blocked")
     assert page.locator("tbody tr").count() == 1
@@ -98,15 +99,15 @@ def test_an_admin_blocks_an_account_and_hides_a_reported_event(page, stack, acce
     page.get_by_role("link", name="Notification settings").click()
     page.get_by_label("1 hour before").uncheck()
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Your settings are saved.").is_visible()
+    expect(page.get_by_text("Your settings are saved.")).to_be_visible()
     assert not page.get_by_label("1 hour before").is_checked()
     # The copy button is an enhancement: present once its script ran.
-    assert page.get_by_role("button", name="Copy").is_visible()
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()
     accessibility.check(page)
     shot(page, "settings")
 
     page.goto(f"/widget/organizers/{raffle['organizer_id']}")
-    assert page.get_by_role("link", name=re.compile("Register.*Autumn concert")).is_visible()
+    expect(page.get_by_role("link", name=re.compile("Register.*Autumn concert"))).to_be_visible()
     assert page.get_by_text("Midnight raffle").count() == 0
     accessibility.check(page)
     shot(page, "widget")
@@ -135,7 +136,7 @@ def test_another_site_may_frame_the_widget_and_no_other_page(browser, stack):
             reader.wait_for_load_state("load")
             framed = reader.frame(name="widget")
             assert framed is not None
-            assert framed.get_by_role("heading", name="Choir in the park").is_visible()
+            expect(framed.get_by_role("heading", name="Choir in the park")).to_be_visible()
             register = framed.get_by_role("link", name=re.compile("Register"))
             assert register.get_attribute("target") == "_blank"
             home = reader.frame(name="home")

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import httpx
+from playwright.sync_api import expect
 
 from tests.support.browsing import api_as, event, sign_in
 from tests.support.runner import PASSWORD, Runner, create_user
@@ -74,7 +75,7 @@ def test_a_review_is_written_answered_rated_followed_and_moderated(page, stack, 
     page.get_by_label("Your review (optional)").fill("Good talks, cold room.")
     page.get_by_role("button", name="Send the review").click()
     reviews = page.locator("#reviews li.review")
-    assert reviews.filter(has_text="Good talks, cold room.").is_visible()
+    expect(reviews.filter(has_text="Good talks, cold room.")).to_be_visible()
     accessibility.check(page)
     # Writing again edits the one review: the form comes back filled in.
     assert page.get_by_label("Your review (optional)").input_value() == "Good talks, cold room."
@@ -82,15 +83,14 @@ def test_a_review_is_written_answered_rated_followed_and_moderated(page, stack, 
     page.get_by_label("Your review (optional)").fill("Good talks, and the room was warm after all.")
     page.get_by_role("button", name="Change your review").click()
     assert reviews.count() == 1
-    assert reviews.first.get_by_label("Stars 5 / 5").is_visible()
-
+    expect(reviews.first.get_by_label("Stars 5 / 5")).to_be_visible()
     # Following the organizer from their page, then not.
     page.goto(at_organizer)
     page.get_by_role("button", name="Follow").click()
-    assert page.get_by_text("You follow this organizer").is_visible()
+    expect(page.get_by_text("You follow this organizer")).to_be_visible()
     accessibility.check(page)
     page.get_by_role("button", name="Unfollow").click()
-    assert page.get_by_role("button", name="Follow").is_visible()
+    expect(page.get_by_role("button", name="Follow")).to_be_visible()
     assert page.get_by_text("You follow this organizer").count() == 0
 
     # The organizer answers on the event page.
@@ -99,8 +99,8 @@ def test_a_review_is_written_answered_rated_followed_and_moderated(page, stack, 
     page.locator("#reviews summary", has_text="Reply").click()
     page.locator("#reviews").get_by_label("Reply").fill("Thank you for coming!")
     page.get_by_role("button", name="Send the reply").click()
-    assert page.get_by_text("The organizer replied:").is_visible()
-    assert page.locator("blockquote.reply").get_by_text("Thank you for coming!").is_visible()
+    expect(page.get_by_text("The organizer replied:")).to_be_visible()
+    expect(page.locator("blockquote.reply").get_by_text("Thank you for coming!")).to_be_visible()
     accessibility.check(page)
 
     # The rating is counted by the review CloudEvents' consumer: it shows once that has run.
@@ -116,7 +116,7 @@ def test_a_review_is_written_answered_rated_followed_and_moderated(page, stack, 
     page.get_by_role("link", name="Reviews", exact=True).click()
     page.wait_for_url("**/admin/reviews")
     card = page.locator("li.review", has_text="room was warm")
-    assert card.get_by_role("heading", name="Harbour talks").is_visible()
+    expect(card.get_by_role("heading", name="Harbour talks")).to_be_visible()
     accessibility.check(page)
     fits_the_phone(page)
     shot(page, "admin-reviews")
@@ -125,19 +125,18 @@ def test_a_review_is_written_answered_rated_followed_and_moderated(page, stack, 
     assert page.locator("li.review", has_text="room was warm").count() == 0
     page.goto(at_event)
     assert page.get_by_text("room was warm").count() == 0
-    assert page.get_by_text("No reviews yet.").is_visible()
+    expect(page.get_by_text("No reviews yet.")).to_be_visible()
     accessibility.check(page)
 
     page.goto("/admin/reviews")
     page.get_by_role("link", name="Hidden").click()
     hidden = page.locator("li.review", has_text="room was warm")
-    assert hidden.get_by_text("Hidden on").is_visible()
+    expect(hidden.get_by_text("Hidden on")).to_be_visible()
     accessibility.check(page)
     hidden.get_by_role("button", name="Restore").click()
-    assert page.get_by_text("Nothing here.").is_visible()
+    expect(page.get_by_text("Nothing here.")).to_be_visible()
     page.goto(at_event)
-    assert page.get_by_text("room was warm").is_visible()
-
+    expect(page.get_by_text("room was warm")).to_be_visible()
     accessibility.assert_clean()
     assert len(accessibility.pages) >= 7
 
@@ -162,12 +161,12 @@ def test_a_discussion_with_an_announcement_replies_live_and_a_deletion(
     page.get_by_role("link", name="Open the discussion").click()
     page.wait_for_url(f"**{discussion}")
     pinned = page.get_by_role("region", name="Announcements")
-    assert pinned.get_by_role("heading", name="Bring gloves").is_visible()
-    assert pinned.get_by_text("Announcement", exact=True).is_visible()
+    expect(pinned.get_by_role("heading", name="Bring gloves")).to_be_visible()
+    expect(pinned.get_by_text("Announcement", exact=True)).to_be_visible()
     page.get_by_label("Text", exact=True).fill("Does anyone have a spare spade?")
     page.get_by_role("button", name="Send", exact=True).click()
     mine = page.locator("li.message", has_text="spare spade")
-    assert mine.is_visible()
+    expect(mine).to_be_visible()
     accessibility.check(page)
     # Dana writes again from another device (the API): her open page adds it by itself.
     posted = api_as(stack, who["dana"]).post(
@@ -181,11 +180,11 @@ def test_a_discussion_with_an_announcement_replies_live_and_a_deletion(
     second_page.locator("li.message", has_text="spare spade").get_by_role(
         "link", name="Reply: dana.community"
     ).click()
-    assert second_page.get_by_text("Replying to dana.community").is_visible()
+    expect(second_page.get_by_text("Replying to dana.community")).to_be_visible()
     second_page.get_by_label("Text", exact=True).fill("Yes, I will bring two.")
     second_page.get_by_role("button", name="Send", exact=True).click()
     answer = second_page.locator("li.message", has_text="I will bring two")
-    assert answer.get_by_text("in reply to dana.community").is_visible()
+    expect(answer.get_by_text("in reply to dana.community")).to_be_visible()
     accessibility.check(second_page)
     # Nobody deletes what they did not write (unless they moderate).
     assert answer.get_by_role("button", name="Delete").count() == 1
@@ -199,8 +198,8 @@ def test_a_discussion_with_an_announcement_replies_live_and_a_deletion(
     live = page.locator("li.message", has_text="I will bring two")
     live.wait_for(timeout=15_000)
     # Added by the page's script as the server renders it: whom it answers, and a reply link.
-    assert live.get_by_role("link", name="in reply to dana.community").is_visible()
-    assert live.get_by_role("link", name="Reply: dmitri.community").is_visible()
+    expect(live.get_by_role("link", name="in reply to dana.community")).to_be_visible()
+    expect(live.get_by_role("link", name="Reply: dmitri.community")).to_be_visible()
     accessibility.check(page)
     # With a Delete button for her own message only, as after a reload; it works.
     assert live.get_by_role("button", name="Delete").count() == 0
@@ -216,7 +215,7 @@ def test_a_discussion_with_an_announcement_replies_live_and_a_deletion(
     second_page.reload()
     assert second_page.locator("li.message", has_text="spare spade").count() == 0
     reply = second_page.locator("li.message", has_text="I will bring two")
-    assert reply.get_by_text("in reply to an earlier or deleted message").is_visible()
+    expect(reply.get_by_text("in reply to an earlier or deleted message")).to_be_visible()
     accessibility.check(second_page)
     accessibility.assert_clean()
 
@@ -233,13 +232,13 @@ def test_achievements_are_opt_in_earned_at_the_door_and_public_only_by_choice(
     page.get_by_role("link", name="My account").click()
     page.get_by_role("link", name="Achievements").click()
     page.wait_for_url("**/account/achievements")
-    assert page.get_by_role("heading", name="Points: 0").is_visible()
+    expect(page.get_by_role("heading", name="Points: 0")).to_be_visible()
     assert not page.get_by_label("Collect points and badges").is_checked()
     accessibility.check(page)
     page.get_by_label("Collect points and badges").check()
     page.get_by_label("Show me on the leaderboards").check()
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_text("Your choice is saved.").is_visible()
+    expect(page.get_by_text("Your choice is saved.")).to_be_visible()
     assert page.get_by_label("Show me on the leaderboards").is_checked()
 
     # A check-in at the door is a verified action: points once its CloudEvent is consumed.
@@ -256,17 +255,16 @@ def test_achievements_are_opt_in_earned_at_the_door_and_public_only_by_choice(
 
     page.get_by_role("link", name="Leaderboard").click()
     board = page.get_by_role("region", name="Leaderboard")
-    assert board.get_by_role("cell", name="alina.community").is_visible()
+    expect(board.get_by_role("cell", name="alina.community")).to_be_visible()
     accessibility.check(page)
     fits_the_phone(page)
     page.get_by_role("link", name="All time").click()
-    assert page.get_by_role("cell", name="alina.community").is_visible()
-
+    expect(page.get_by_role("cell", name="alina.community")).to_be_visible()
     # Opting out of being public hides her from every board at once.
     page.goto("/account/achievements")
     page.get_by_label("Show me on the leaderboards").uncheck()
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_text("Your choice is saved.").is_visible()
+    expect(page.get_by_text("Your choice is saved.")).to_be_visible()
     for period in ("month", "year", "all"):
         page.goto(f"/leaderboard?period={period}")
         assert page.get_by_role("cell", name="alina.community").count() == 0

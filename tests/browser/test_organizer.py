@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.support.runner import PASSWORD, Runner, create_user
 from tests.support.screenshots import shot
@@ -56,7 +57,7 @@ def test_an_organizer_publishes_sees_answers_statistics_and_downloads_a_report(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/organize")
-    assert page.get_by_role("heading", name="My events").is_visible()
+    expect(page.get_by_role("heading", name="My events")).to_be_visible()
     accessibility.check(page)
 
     page.get_by_role("link", name="Create an event").click()
@@ -80,28 +81,28 @@ def test_an_organizer_publishes_sees_answers_statistics_and_downloads_a_report(
     page.get_by_role("button", name="Create the draft").click()
     page.wait_for_url(re.compile(r"/organize/events/[0-9a-f-]{36}$"))
     event_id = page.url.rsplit("/", 1)[1]
-    assert page.get_by_text("Draft", exact=True).first.is_visible()
+    expect(page.get_by_text("Draft", exact=True).first).to_be_visible()
     assert page.get_by_role("link", name="Door check-in").get_attribute("href") == (
         f"/organize/events/{event_id}/door"
     )
 
     page.get_by_role("link", name="Publish", exact=True).click()
-    assert page.get_by_role("heading", name="Publish this event?").is_visible()
+    expect(page.get_by_role("heading", name="Publish this event?")).to_be_visible()
     accessibility.check(page)
     page.get_by_role("button", name="Yes, publish it").click()
-    assert page.get_by_text("The event is published.").is_visible()
+    expect(page.get_by_text("The event is published.")).to_be_visible()
     accessibility.check(page)
 
     register_with_an_answer(stack, event_id)
     page.get_by_role("link", name="Participants").click()
-    assert page.get_by_role("cell", name=PARTICIPANT).is_visible()
-    assert page.get_by_text("Which diet do you follow?").is_visible()
-    assert page.get_by_text("vegan", exact=True).is_visible()
+    expect(page.get_by_role("cell", name=PARTICIPANT)).to_be_visible()
+    expect(page.get_by_text("Which diet do you follow?")).to_be_visible()
+    expect(page.get_by_text("vegan", exact=True)).to_be_visible()
     accessibility.check(page)
 
     page.get_by_role("link", name="Statistics").click()
     reload_until_counted(page, "Confirmed", "1")
-    assert page.get_by_role("img", name="People by status").is_visible()
+    expect(page.get_by_role("img", name="People by status")).to_be_visible()
     accessibility.check(page)
     shot(page, "organizer-statistics")
 
@@ -109,7 +110,7 @@ def test_an_organizer_publishes_sees_answers_statistics_and_downloads_a_report(
     page.get_by_label("E-mail of their account").fill(PARTICIPANT)
     page.get_by_label("Role").select_option("steward")
     page.get_by_role("button", name="Add to the team").click()
-    assert page.get_by_role("cell", name="Steward").is_visible()
+    expect(page.get_by_role("cell", name="Steward")).to_be_visible()
     accessibility.check(page)
 
     page.get_by_role("link", name="Pictures and files").click()
@@ -117,7 +118,7 @@ def test_an_organizer_publishes_sees_answers_statistics_and_downloads_a_report(
     Image.new("RGB", (64, 48), "darkgreen").save(picture, "PNG")
     page.get_by_label(re.compile("A picture")).set_input_files(str(picture))
     page.get_by_role("button", name="Upload").click()
-    assert page.get_by_role("img", name="kitchen.png").is_visible()
+    expect(page.get_by_role("img", name="kitchen.png")).to_be_visible()
     accessibility.check(page)
 
     page.get_by_role("link", name="Reports").click()
@@ -134,11 +135,11 @@ def test_an_organizer_publishes_sees_answers_statistics_and_downloads_a_report(
     assert "vegan" in content
 
     page.get_by_role("link", name="My events").first.click()
-    assert page.get_by_role("link", name="Vegan cooking class", exact=True).is_visible()
+    expect(page.get_by_role("link", name="Vegan cooking class", exact=True)).to_be_visible()
     accessibility.check(page)
     shot(page, "organizer-events")
     page.get_by_role("link", name="Русский").click()
-    assert page.get_by_role("heading", name="Мои события").is_visible()
+    expect(page.get_by_role("heading", name="Мои события")).to_be_visible()
     accessibility.check(page)
 
     accessibility.assert_clean()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import httpx
+from playwright.sync_api import expect
 
 from tests.support.runner import PASSWORD, Runner, create_user, wait_for_link
 from tests.support.screenshots import shot
@@ -56,7 +57,7 @@ def test_a_participant_signs_up_verifies_registers_and_sees_the_ticket(page, sta
     page.get_by_role("link", name="Open-source evening").click()
     page.wait_for_url(f"**/events/{event['id']}")
     # 16:00 UTC is 18:00 in Berlin, where it happens.
-    assert page.get_by_text("2031-09-01 18:00").is_visible()
+    expect(page.get_by_text("2031-09-01 18:00")).to_be_visible()
     accessibility.check(page)
     shot(page, "event")
 
@@ -66,15 +67,14 @@ def test_a_participant_signs_up_verifies_registers_and_sees_the_ticket(page, sta
     page.get_by_label("Email").fill("pat@example.org")
     page.get_by_label("Password").fill("participant-password-1")
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_role("heading", name="Check your mail").is_visible()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
     accessibility.check(page)
 
     link = wait_for_link(stack, "pat@example.org")
     page.goto(link)
     accessibility.check(page)
     page.get_by_role("button", name="Confirm my address").click()
-    assert page.get_by_role("heading", name="Email confirmed").is_visible()
-
+    expect(page.get_by_role("heading", name="Email confirmed")).to_be_visible()
     page.goto(f"/signin?next=/events/{event['id']}")
     accessibility.check(page)
     page.get_by_label("Email").fill("pat@example.org")
@@ -82,18 +82,18 @@ def test_a_participant_signs_up_verifies_registers_and_sees_the_ticket(page, sta
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**/events/{event['id']}")
     page.get_by_role("button", name="Register").click()
-    assert page.get_by_text("You are registered.").is_visible()
+    expect(page.get_by_text("You are registered.")).to_be_visible()
     accessibility.check(page)
 
     page.get_by_role("link", name="My registrations").click()
     ticket = page.get_by_role("img", name=re.compile("Ticket: Open-source evening"))
-    assert ticket.is_visible()
-    assert page.get_by_text("Confirmed").is_visible()
+    expect(ticket).to_be_visible()
+    expect(page.get_by_text("Confirmed")).to_be_visible()
     accessibility.check(page)
     shot(page, "ticket")
 
     page.get_by_role("link", name="Русский").click()
-    assert page.get_by_role("heading", name="Мои записи").is_visible()
+    expect(page.get_by_role("heading", name="Мои записи")).to_be_visible()
     accessibility.check(page)
 
     accessibility.assert_clean()

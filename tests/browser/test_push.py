@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import psycopg
 import pytest
+from playwright.sync_api import expect
 
 from local.datadir import DataDir
 from tests.browser.conftest import PushAuthority
@@ -144,8 +145,8 @@ def test_push_is_turned_on_in_the_browser_delivered_and_turned_off(
         with page.expect_response("**/account/settings/push") as answered:
             turn_on.click()
         assert answered.value.status == 201
-        assert page.get_by_text("This browser receives push notifications.").is_visible()
-        assert page.get_by_role("button", name="Turn off push in this browser").is_visible()
+        expect(page.get_by_text("This browser receives push notifications.")).to_be_visible()
+        expect(page.get_by_role("button", name="Turn off push in this browser")).to_be_visible()
         accessibility.check(page)
         # The worker is registered for pushes only, and the browser was asked for a
         # subscription with the server's VAPID key, to be shown to the person.
@@ -198,7 +199,9 @@ def test_push_is_turned_on_in_the_browser_delivered_and_turned_off(
         with page.expect_response("**/account/settings/push/off") as answered:
             page.get_by_role("button", name="Turn off push in this browser").click()
         assert answered.value.status == 204
-        assert page.get_by_text("This browser does not receive push notifications.").is_visible()
+        expect(
+            page.get_by_text("This browser does not receive push notifications.")
+        ).to_be_visible()
         assert page.evaluate("localStorage.getItem('test-push-subscription')") is None
         assert _subscriptions(stack, email) == []
         accessibility.check(page)
@@ -218,8 +221,8 @@ def test_without_javascript_the_page_reads_and_says_push_needs_it(browser, stack
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("**/account/settings")
-        assert page.get_by_role("heading", name="Push in this browser").is_visible()
-        assert page.get_by_text("Turning them on needs JavaScript").is_visible()
-        assert not page.get_by_role("button", name="Turn on push in this browser").is_visible()
+        expect(page.get_by_role("heading", name="Push in this browser")).to_be_visible()
+        expect(page.get_by_text("Turning them on needs JavaScript")).to_be_visible()
+        expect(page.get_by_role("button", name="Turn on push in this browser")).not_to_be_visible()
     finally:
         context.close()

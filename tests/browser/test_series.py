@@ -4,6 +4,8 @@ passes axe-core with no serious or critical violation."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.support.runner import PASSWORD, create_user
 from tests.support.screenshots import shot
 
@@ -37,7 +39,7 @@ def test_an_organizer_makes_a_weekly_series_and_changes_its_coming_dates(
 
     page.wait_for_load_state()
     assert "/organize/series/" in page.url, page.locator("main").inner_text()
-    assert page.get_by_role("heading", name="Tuesday chess club").is_visible()
+    expect(page.get_by_role("heading", name="Tuesday chess club")).to_be_visible()
     dates = page.locator(".series-dates li")
     assert dates.count() == 4
     assert "2031-09-23 18:00" in dates.nth(3).inner_text()
@@ -48,7 +50,7 @@ def test_an_organizer_makes_a_weekly_series_and_changes_its_coming_dates(
     page.get_by_label("Publish every coming date still a draft").check()
     page.get_by_role("button", name="Change the coming dates").click()
     page.wait_for_url("**?saved=1")
-    assert page.get_by_role("heading", name="Tuesday chess and go club").is_visible()
+    expect(page.get_by_role("heading", name="Tuesday chess and go club")).to_be_visible()
     assert page.locator(".series-dates li", has_text="Published").count() == 4
     accessibility.check(page)
 
